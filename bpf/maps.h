@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * maps.h - every map of fwctl, as both BPF objects (the XDP datapath and the
+ * transmit watcher) see them. All are pinned by name under FWCTL_PIN_DIR, so
+ * every program instance (one per interface under libxdp's dispatcher, one
+ * shared program without it) and the watcher use the very same maps.
+ */
+#ifndef FWCTL_MAPS_H
+#define FWCTL_MAPS_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "fwctl_common.h"
+
+/* Policy and the two interfaces; key 0 only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fwctl_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} FWCTL_MAP_CONFIG SEC(".maps");
+
+/* Rule definitions by id; read by the loader only, kept here to be pinned. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FWCTL_RULE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct fwctl_rule);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} FWCTL_MAP_RULES SEC(".maps");
+
+/* Port and protocol -> rule id; see FWCTL_LOOKUP_* in fwctl_common.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FWCTL_LOOKUP_SIZE);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} FWCTL_MAP_LOOKUP SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FWCTL_RULE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct fwctl_rule_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} FWCTL_MAP_RULE_STATS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FWCTL_DIR_COUNT);
+	__type(key, __u32);
+	__type(value, struct fwctl_dir_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} FWCTL_MAP_DIR_STATS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FWCTL_DIR_COUNT);
+	__type(key, __u32);
+	__type(value, struct fwctl_tx_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} FWCTL_MAP_TX_STATS SEC(".maps");
+
+/* Ingress ifindex -> peer ifindex. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, 8);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} FWCTL_MAP_DEVMAP SEC(".maps");
+
+/* Direction of a frame that arrived on @ifindex. */
+static __always_inline __u32 fwctl_dir_of(const struct fwctl_config *cfg, __u32 ifindex)
+{
+	return ifindex == cfg->ifindex[FWCTL_DIR_OUT_TO_IN] ? FWCTL_DIR_OUT_TO_IN
+							    : FWCTL_DIR_IN_TO_OUT;
+}
+
+#endif /* FWCTL_MAPS_H */

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fwctl_common.h - the one header shared by the XDP datapath (bpf/) and the
+ * loader (loader/, tests/, bench/): map names, limits, map key/value layouts,
+ * counter slots and drop reasons. Nothing here may be duplicated elsewhere.
+ *
+ * Included by BPF code after vmlinux.h (which supplies __u32 & co.) and by
+ * user space after <linux/types.h>.
+ */
+#ifndef FWCTL_COMMON_H
+#define FWCTL_COMMON_H
+
+/* Where the loader pins everything that must outlive it. */
+#define FWCTL_PIN_DIR		"/sys/fs/bpf/fwctl"
+#define FWCTL_BPFFS_ROOT	"/sys/fs/bpf"
+
+/* Map names: also the pin names under FWCTL_PIN_DIR (LIBBPF_PIN_BY_NAME). */
+#define FWCTL_MAP_CONFIG	fwctl_config
+#define FWCTL_MAP_RULES		fwctl_rules
+#define FWCTL_MAP_LOOKUP	fwctl_lookup
+#define FWCTL_MAP_RULE_STATS	fwctl_rule_stats
+#define FWCTL_MAP_DIR_STATS	fwctl_dir_stats
+#define FWCTL_MAP_TX_STATS	fwctl_tx_stats
+#define FWCTL_MAP_DEVMAP	fwctl_devmap
+#define FWCTL_STR_(x)		#x
+#define FWCTL_STR(x)		FWCTL_STR_(x)
+
+/* Names of the programs, as bpftool and xdp-loader show them. */
+#define FWCTL_XDP_PROG_NAME	"fwctl_xdp"
+
+/*
+ * Rule ids index fwctl_rules and fwctl_rule_stats. Id 0 is reserved to mean
+ * "no rule" in fwctl_lookup, so valid ids are 1 .. FWCTL_MAX_RULES.
+ */
+#define FWCTL_MAX_RULES		16384
+#define FWCTL_RULE_SLOTS	(FWCTL_MAX_RULES + 1)
+#define FWCTL_NO_RULE		0
+
+/*
+ * fwctl_lookup is one flat array of rule ids, computed by the loader from the
+ * rule set so that the datapath does at most three O(1) array lookups
+ * whatever the number of rules:
+ *   [LOOKUP_TCP_BASE + port]  narrowest TCP port rule covering port
+ *   [LOOKUP_UDP_BASE + port]  narrowest UDP port rule covering port
+ *   [LOOKUP_PROTO_BASE + proto] protocol-wide rule of IP protocol proto
+ * An entry of FWCTL_NO_RULE means nothing matches.
+ */
+#define FWCTL_LOOKUP_TCP_BASE	0
+#define FWCTL_LOOKUP_UDP_BASE	65536
+#define FWCTL_LOOKUP_PROTO_BASE	131072
+#define FWCTL_LOOKUP_SIZE	(131072 + 256)
+
+/* IP protocol numbers the filter knows by name. */
+#define FWCTL_IPPROTO_ICMP	1
+#define FWCTL_IPPROTO_TCP	6
+#define FWCTL_IPPROTO_UDP	17
+#define FWCTL_IPPROTO_ICMPV6	58
+
+/* Default policy for well-formed packets that match no rule. */
+enum fwctl_policy {
+	FWCTL_POLICY_DROP = 0,	/* zero, so a fresh config map means DROP */
+	FWCTL_POLICY_ACCEPT = 1,
+};
+
+/* Attach mode, as recorded in the config map for `fwctl status`. */
+enum fwctl_mode {
+	FWCTL_MODE_NATIVE = 0,
+	FWCTL_MODE_SKB = 1,
+};
+
+/*
+ * Traffic directions. The interface given first to `fwctl attach` is the
+ * "input" side: frames arriving on it travel input->output.
+ */
+enum fwctl_dir {
+	FWCTL_DIR_IN_TO_OUT = 0,
+	FWCTL_DIR_OUT_TO_IN = 1,
+	FWCTL_DIR_COUNT,
+};
+
+/* Why a frame was dropped; each has its own counter per direction. */
+enum fwctl_drop_reason {
+	FWCTL_DROP_POLICY = 0,		/* well-formed, no rule, policy drop */
+	FWCTL_DROP_MALFORMED,		/* failed a header check */
+	FWCTL_DROP_FRAGMENT,		/* non-first fragment, no rule, policy drop */
+	FWCTL_DROP_UNKNOWN_ETHERTYPE,	/* not ARP/IPv4/IPv6, policy drop */
+	FWCTL_DROP_REDIRECT_ERROR,	/* allowed, but no devmap entry for it */
+	FWCTL_DROP_REASON_COUNT,
+};
+
+/* The single entry (key 0) of fwctl_config. */
+struct fwctl_config {
+	__u32 policy;			/* enum fwctl_policy */
+	__u32 ifindex[FWCTL_DIR_COUNT];	/* [0] input, [1] output; 0 = unset */
+	__u32 mode;			/* enum fwctl_mode (loader only) */
+	__u64 attached_at;		/* CLOCK_REALTIME seconds (loader only) */
+	char ifname[FWCTL_DIR_COUNT][16];	/* names at attach (loader only) */
+};
+
+/* Life cycle of a rule slot; only the loader reads it (crash recovery). */
+enum fwctl_rule_state {
+	FWCTL_RULE_FREE = 0,
+	FWCTL_RULE_ADDING,	/* written, lookup table may be half updated */
+	FWCTL_RULE_ACTIVE,
+	FWCTL_RULE_DELETING,	/* being removed from the lookup table */
+};
+
+/* Value of fwctl_rules[id]: what the rule matches. */
+struct fwctl_rule {
+	__u8 proto;		/* IP protocol number */
+	__u8 has_ports;		/* 0: protocol-wide rule */
+	__u8 state;		/* enum fwctl_rule_state */
+	__u8 pad;
+	__u16 port_lo;		/* host byte order, inclusive */
+	__u16 port_hi;
+};
+
+/* Value of fwctl_rule_stats[id] (per CPU). */
+struct fwctl_rule_stats {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* Value of fwctl_dir_stats[dir] (per CPU). received == forwarded + dropped. */
+struct fwctl_dir_stats {
+	__u64 rx_packets;
+	__u64 rx_bytes;
+	__u64 fwd_packets;
+	__u64 fwd_bytes;
+	__u64 arp_nd_packets;		/* forwarded as ARP or ND (in fwd too) */
+	__u64 drop_packets[FWCTL_DROP_REASON_COUNT];
+};
+
+/*
+ * Value of fwctl_tx_stats[dir] (per CPU): what happened to frames after the
+ * program redirected them, as the kernel's xdp tracepoints report it. Frames
+ * counted here left the program as forwarded but never reached the wire.
+ */
+struct fwctl_tx_stats {
+	__u64 xmit_sent;	/* xdp_devmap_xmit: frames handed to the driver */
+	__u64 xmit_drops;	/* xdp_devmap_xmit: frames the driver refused */
+	__u64 redirect_errors;	/* xdp_redirect_err: redirect failed */
+};
+
+#endif /* FWCTL_COMMON_H */
