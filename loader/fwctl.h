@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fwctl.h - the loader's internal interfaces, one section per file.
+ * Functions return 0 or a negative errno; the ones that can fail for a
+ * reason a user must read also fill a one-line message (struct fwctl_err).
+ * Layers point one way: commands (main.c, cmd_*.c) -> state/ruleset/attach
+ * -> fwctl_common.h.
+ */
+#ifndef FWCTL_LOADER_H
+#define FWCTL_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "fwctl_common.h"
+
+/* Exit codes. */
+#define EXIT_USAGE	2	/* bad command line: nothing was changed */
+#define EXIT_RUNTIME	1	/* the command could not be carried out */
+
+/* A one-line error message for the user, filled where the error is known. */
+struct fwctl_err {
+	char msg[256];
+};
+void fwctl_err_set(struct fwctl_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* --- rule_parse.c: rule text <-> struct fwctl_rule --------------------- */
+
+/*
+ * Parse "PROTO [PORT|LO-HI]" (argc is 1 or 2). PROTO is tcp, udp, icmp,
+ * icmpv6 or a number 0-255; ports only for tcp (6) and udp (17).
+ * Returns 0, or -EINVAL with e naming the token at fault.
+ */
+int rule_parse(int argc, char **argv, struct fwctl_rule *rule, struct fwctl_err *e);
+/* Parse one line "PROTO [PORT|LO-HI]" (as in a rules file). */
+int rule_parse_line(const char *line, struct fwctl_rule *rule, struct fwctl_err *e);
+/* "tcp 7070", "udp 5000-5100", "icmp", "47". */
+void rule_format(const struct fwctl_rule *rule, char *buf, size_t len);
+/* Protocol name ("tcp") or NULL for protocols known by number only. */
+const char *proto_name(__u8 proto);
+bool rule_same(const struct fwctl_rule *a, const struct fwctl_rule *b);
+
+/* --- ruleset.c: the rule table in the maps ------------------------------ */
+
+/* File descriptors of the maps; from pins (state.c) or a skeleton (tests). */
+struct fwctl_maps {
+	int config;
+	int rules;
+	int lookup;
+	int rule_stats;
+	int dir_stats;
+	int tx_stats;
+	int devmap;
+};
+
+/* A snapshot of the rule table: rules[id] for id 1..FWCTL_MAX_RULES. */
+struct ruleset {
+	struct fwctl_rule rules[FWCTL_RULE_SLOTS];
+	unsigned int active;	/* number of FWCTL_RULE_ACTIVE slots */
+};
+
+int ruleset_read(const struct fwctl_maps *m, struct ruleset *rs);
+/*
+ * Add n rules at once, all or none: a duplicate (of an active rule or within
+ * the batch) or a full table fails before anything is written. The ids given
+ * are stored in ids[] when it is not NULL.
+ */
+int ruleset_add(const struct fwctl_maps *m, const struct fwctl_rule *rules, int n,
+		__u32 *ids, struct fwctl_err *e);
+/* Delete one rule, which must exist; its id in *id when not NULL. */
+int ruleset_del(const struct fwctl_maps *m, const struct fwctl_rule *rule, __u32 *id,
+		struct fwctl_err *e);
+/* Delete every rule; returns how many there were. */
+int ruleset_flush(const struct fwctl_maps *m, struct fwctl_err *e);
+/*
+ * Finish or undo what a killed fwctl left half done: rules still being added
+ * are dropped, rules being deleted are deleted, and the lookup table is made
+ * to match the active rules exactly. Returns the number of slots repaired.
+ */
+int ruleset_recover(const struct fwctl_maps *m, struct fwctl_err *e);
+/* Compute the lookup table the datapath needs for the active rules in rs. */
+void ruleset_compute_lookup(const struct ruleset *rs, __u32 *lookup /* FWCTL_LOOKUP_SIZE */);
+
+/* --- maps.c: map access helpers --------------------------------------- */
+
+int config_read(const struct fwctl_maps *m, struct fwctl_config *cfg);
+int config_write(const struct fwctl_maps *m, const struct fwctl_config *cfg);
+int policy_set(const struct fwctl_maps *m, enum fwctl_policy policy, struct fwctl_err *e);
+/* Per-CPU values summed over the possible CPUs. */
+int rule_stats_read(const struct fwctl_maps *m, __u32 id, struct fwctl_rule_stats *out);
+int rule_stats_read_all(const struct fwctl_maps *m, struct fwctl_rule_stats *out /* [FWCTL_RULE_SLOTS] */);
+int rule_stats_reset(const struct fwctl_maps *m, __u32 id);
+int dir_stats_read(const struct fwctl_maps *m, __u32 dir, struct fwctl_dir_stats *out);
+int tx_stats_read(const struct fwctl_maps *m, __u32 dir, struct fwctl_tx_stats *out);
+/* Fill the devmap both ways: a -> b and b -> a. */
+int devmap_link(const struct fwctl_maps *m, __u32 ifindex_a, __u32 ifindex_b);
+/* Fill a struct fwctl_maps from a loaded skeleton's bpf_object. */
+struct bpf_object;
+int maps_from_object(struct bpf_object *obj, struct fwctl_maps *m);
+/* Open the maps pinned in dir (FWCTL_PIN_DIR); close with maps_close(). */
+int maps_open_pinned(const char *dir, struct fwctl_maps *m, struct fwctl_err *e);
+void maps_close(struct fwctl_maps *m);
+/* Remove the map pins from dir. */
+int maps_unpin(const char *dir);
+
+#endif /* FWCTL_LOADER_H */

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+/* maps.c - typed access to fwctl's maps; per-CPU values summed here. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "fwctl.h"
+
+int config_read(const struct fwctl_maps *m, struct fwctl_config *cfg)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(m->config, &key, cfg);
+}
+
+int config_write(const struct fwctl_maps *m, const struct fwctl_config *cfg)
+{
+	__u32 key = 0;
+
+	return bpf_map_update_elem(m->config, &key, cfg, BPF_EXIST);
+}
+
+int policy_set(const struct fwctl_maps *m, enum fwctl_policy policy, struct fwctl_err *e)
+{
+	struct fwctl_config cfg;
+	int err;
+
+	err = config_read(m, &cfg);
+	if (!err) {
+		cfg.policy = policy;
+		err = config_write(m, &cfg);
+	}
+	if (err)
+		fwctl_err_set(e, "cannot set the policy: %s", strerror(-err));
+	return err;
+}
+
+/*
+ * Read the per-CPU value at key into a buffer of one value per possible CPU
+ * and return the buffer (NULL on error, *err set). The caller frees it.
+ */
+static void *percpu_read(int fd, __u32 key, size_t value_size, int *ncpus, int *err)
+{
+	void *vals;
+
+	*ncpus = libbpf_num_possible_cpus();
+	if (*ncpus < 0) {
+		*err = *ncpus;
+		return NULL;
+	}
+	vals = calloc(*ncpus, value_size);
+	if (!vals) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	*err = bpf_map_lookup_elem(fd, &key, vals);
+	if (*err) {
+		free(vals);
+		return NULL;
+	}
+	return vals;
+}
+
+/* Sum n u64 counters laid out as consecutive structs, one per CPU. */
+static void sum_u64(const void *percpu, int ncpus, size_t nfields, __u64 *out)
+{
+	const __u64 *v = percpu;
+	int cpu;
+	size_t f;
+
+	memset(out, 0, nfields * sizeof(*out));
+	for (cpu = 0; cpu < ncpus; cpu++)
+		for (f = 0; f < nfields; f++)
+			out[f] += v[cpu * nfields + f];
+}
+
+#define PERCPU_SUM(fd, key, out)                                                        \
+	({                                                                              \
+		int __err, __ncpus;                                                     \
+		void *__v = percpu_read(fd, key, sizeof(*(out)), &__ncpus, &__err);     \
+		if (__v) {                                                              \
+			sum_u64(__v, __ncpus, sizeof(*(out)) / sizeof(__u64), (__u64 *)(out)); \
+			free(__v);                                                      \
+		}                                                                       \
+		__err;                                                                  \
+	})
+
+int rule_stats_read(const struct fwctl_maps *m, __u32 id, struct fwctl_rule_stats *out)
+{
+	return PERCPU_SUM(m->rule_stats, id, out);
+}
+
+int rule_stats_read_all(const struct fwctl_maps *m, struct fwctl_rule_stats *out)
+{
+	int ncpus = libbpf_num_possible_cpus(), err = 0;
+	struct fwctl_rule_stats *vals;
+	__u32 *keys, count = FWCTL_RULE_SLOTS, batch = 0, i;
+	int cpu;
+
+	if (ncpus < 0)
+		return ncpus;
+	vals = calloc((size_t)FWCTL_RULE_SLOTS * ncpus, sizeof(*vals));
+	keys = calloc(FWCTL_RULE_SLOTS, sizeof(*keys));
+	if (!vals || !keys) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = bpf_map_lookup_batch(m->rule_stats, NULL, &batch, keys, vals, &count, NULL);
+	if (err == -ENOENT)
+		err = 0;
+	if (err || count != FWCTL_RULE_SLOTS) {	/* no batch ops: one by one */
+		for (i = 0; i < FWCTL_RULE_SLOTS; i++) {
+			err = rule_stats_read(m, i, &out[i]);
+			if (err)
+				goto out;
+		}
+		goto out;
+	}
+	memset(out, 0, sizeof(*out) * FWCTL_RULE_SLOTS);
+	for (i = 0; i < count; i++) {
+		for (cpu = 0; cpu < ncpus; cpu++) {
+			out[keys[i]].packets += vals[(size_t)i * ncpus + cpu].packets;
+			out[keys[i]].bytes += vals[(size_t)i * ncpus + cpu].bytes;
+		}
+	}
+out:
+	free(vals);
+	free(keys);
+	return err;
+}
+
+int rule_stats_reset(const struct fwctl_maps *m, __u32 id)
+{
+	int ncpus = libbpf_num_possible_cpus(), err;
+	void *zero;
+
+	if (ncpus < 0)
+		return ncpus;
+	zero = calloc(ncpus, sizeof(struct fwctl_rule_stats));
+	if (!zero)
+		return -ENOMEM;
+	err = bpf_map_update_elem(m->rule_stats, &id, zero, 0);
+	free(zero);
+	return err;
+}
+
+int dir_stats_read(const struct fwctl_maps *m, __u32 dir, struct fwctl_dir_stats *out)
+{
+	return PERCPU_SUM(m->dir_stats, dir, out);
+}
+
+int tx_stats_read(const struct fwctl_maps *m, __u32 dir, struct fwctl_tx_stats *out)
+{
+	return PERCPU_SUM(m->tx_stats, dir, out);
+}
+
+int devmap_link(const struct fwctl_maps *m, __u32 ifindex_a, __u32 ifindex_b)
+{
+	int err;
+
+	err = bpf_map_update_elem(m->devmap, &ifindex_a, &ifindex_b, 0);
+	if (!err)
+		err = bpf_map_update_elem(m->devmap, &ifindex_b, &ifindex_a, 0);
+	return err;
+}
+
+/* Every map, by name, with where its fd goes in struct fwctl_maps. */
+static const struct {
+	const char *name;
+	size_t offset;
+} map_names[] = {
+	{ FWCTL_STR(FWCTL_MAP_CONFIG), offsetof(struct fwctl_maps, config) },
+	{ FWCTL_STR(FWCTL_MAP_RULES), offsetof(struct fwctl_maps, rules) },
+	{ FWCTL_STR(FWCTL_MAP_LOOKUP), offsetof(struct fwctl_maps, lookup) },
+	{ FWCTL_STR(FWCTL_MAP_RULE_STATS), offsetof(struct fwctl_maps, rule_stats) },
+	{ FWCTL_STR(FWCTL_MAP_DIR_STATS), offsetof(struct fwctl_maps, dir_stats) },
+	{ FWCTL_STR(FWCTL_MAP_TX_STATS), offsetof(struct fwctl_maps, tx_stats) },
+	{ FWCTL_STR(FWCTL_MAP_DEVMAP), offsetof(struct fwctl_maps, devmap) },
+};
+#define MAP_COUNT (sizeof(map_names) / sizeof(map_names[0]))
+
+static int *map_slot(struct fwctl_maps *m, size_t i)
+{
+	return (int *)((char *)m + map_names[i].offset);
+}
+
+int maps_from_object(struct bpf_object *obj, struct fwctl_maps *m)
+{
+	size_t i;
+
+	for (i = 0; i < MAP_COUNT; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, map_names[i].name);
+		int fd = map ? bpf_map__fd(map) : -ENOENT;
+
+		if (fd < 0)
+			return fd;
+		/* Borrowed from the object: maps_close() must not be called. */
+		*map_slot(m, i) = fd;
+	}
+	return 0;
+}
+
+int maps_open_pinned(const char *dir, struct fwctl_maps *m, struct fwctl_err *e)
+{
+	char path[256];
+	size_t i;
+	int fd;
+
+	memset(m, -1, sizeof(*m));
+	for (i = 0; i < MAP_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i].name);
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			fwctl_err_set(e, "cannot open pinned map %s: %s", path, strerror(-fd));
+			maps_close(m);
+			return fd;
+		}
+		*map_slot(m, i) = fd;
+	}
+	return 0;
+}
+
+int maps_unpin(const char *dir)
+{
+	char path[256];
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < MAP_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i].name);
+		if (unlink(path) && errno != ENOENT)
+			err = -errno;
+	}
+	return err;
+}
+
+void maps_close(struct fwctl_maps *m)
+{
+	int *fds = (int *)m;
+	size_t i;
+
+	for (i = 0; i < sizeof(*m) / sizeof(int); i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
