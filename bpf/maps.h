@@ -63,13 +63,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } FWCTL_MAP_TX_STATS SEC(".maps");
 
-/* Ingress ifindex -> peer ifindex. */
+/*
+ * Ingress ifindex -> peer ifindex. Pinned by the loader itself, not by name:
+ * the kernel adds BPF_F_RDONLY_PROG to a devmap's flags, which libbpf 1.1
+ * takes for a mismatch when it tries to reuse the pin.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
 	__uint(max_entries, 8);
 	__type(key, __u32);
 	__type(value, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } FWCTL_MAP_DEVMAP SEC(".maps");
 
 /* Direction of a frame that arrived on @ifindex. */

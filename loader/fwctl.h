@@ -105,4 +105,50 @@ void maps_close(struct fwctl_maps *m);
 /* Remove the map pins from dir. */
 int maps_unpin(const char *dir);
 
+/* --- state.c: pins, lock, permission and bpffs checks --------------------- */
+
+/* Serializes every fwctl call that reads or changes state. */
+#define FWCTL_LOCK_FILE	"/run/fwctl.lock"
+
+/* An open, locked, attached fwctl: what every command but attach needs. */
+struct fwctl_state {
+	struct fwctl_maps maps;
+	struct fwctl_config cfg;
+	int lock_fd;
+};
+
+int state_check_root(struct fwctl_err *e);
+/* Is /sys/fs/bpf a bpffs? Mount it if may_mount and this is the init mount ns. */
+int state_check_bpffs(bool may_mount, struct fwctl_err *e);
+/* Take the lock (blocking); returns its fd. */
+int state_lock(struct fwctl_err *e);
+void state_unlock(int lock_fd);
+bool state_attached(void);
+/* Root, bpffs, lock, pins, config, then crash repair; -ENOENT if not attached. */
+int state_open(struct fwctl_state *s, struct fwctl_err *e);
+void state_close(struct fwctl_state *s);
+
+/* --- attach.c: libxdp attach/detach, pins, transmit watcher ------------- */
+
+const char *mode_name(enum fwctl_mode mode);
+/* Create the pins, fill config and devmap, attach to both interfaces. */
+int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, struct fwctl_err *e);
+/* Detach from both interfaces (those still there) and remove every pin. */
+int fwctl_detach(const struct fwctl_config *cfg, struct fwctl_err *e);
+/* Id of the fwctl program attached to ifindex, 0 if none. */
+__u32 xdp_prog_id_on(int ifindex);
+
+/* --- output.c: names, numbers, JSON ----------------------------------- */
+
+const char *drop_reason_name(enum fwctl_drop_reason r);	/* "unknown ethertype" */
+const char *drop_reason_key(enum fwctl_drop_reason r);	/* "unknown_ethertype" */
+const char *dir_key(enum fwctl_dir d);			/* "input_to_output" */
+const char *policy_name(__u32 policy);
+/* A JSON string literal, escaped. */
+void json_str(FILE *f, const char *s);
+/* "1.25 M", "812", ... into buf; with unit for rates ("bit/s"). */
+void fmt_si(double v, const char *unit, char *buf, size_t len);
+/* "2026-11-22T21:30:00Z" */
+void fmt_time_utc(__u64 unix_seconds, char *buf, size_t len);
+
 #endif /* FWCTL_LOADER_H */

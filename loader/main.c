@@ -1,3 +1,141 @@
-#include <stdio.h>
-#include "fwctl.skel.h"
-int main(void) { struct fwctl *s = fwctl__open(); fwctl__destroy(s); puts("usage: fwctl"); return 0; }
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - fwctl's entry point: global options and command dispatch.
+ * Commands may be abbreviated to any unique prefix ("fwctl st" is
+ * ambiguous, "fwctl sta" is status).
+ */
+#include <stdarg.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include "fwctl.h"
+#include "cli.h"
+
+int fwctl_verbose;
+
+static const struct command commands[] = {
+	{ "attach", cmd_attach, "[--mode native|skb] IF_IN IF_OUT",
+	  "attach the filter between two interfaces" },
+	{ "detach", cmd_detach, "", "detach from both interfaces and remove every pin" },
+	{ "status", cmd_status, "[--json]", "interfaces, mode, programs, policy, rules, uptime" },
+	{ "rules", cmd_rules, "add|del|flush|list ...", "manage the allow rules" },
+	{ "policy", cmd_policy, "[drop|accept]", "show or set the default policy" },
+	{ "stats", cmd_stats, "[--json] [--watch SECONDS]", "per-rule and per-direction counters" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static void print_usage(FILE *f)
+{
+	const struct command *c;
+
+	fprintf(f, "Usage: fwctl [-v] COMMAND [ARGS]\n"
+		   "       fwctl --help | --version | COMMAND --help\n\n"
+		   "An XDP packet filter between two interfaces.\n\nCommands:\n");
+	for (c = commands; c->name; c++)
+		fprintf(f, "  %-8s %-34s %s\n", c->name, c->args, c->summary);
+	fprintf(f, "\nOptions:\n"
+		   "  -v, --verbose  show libbpf and libxdp messages (verifier log on failure)\n"
+		   "  -h, --help     this help\n"
+		   "  -V, --version  print the version\n\n"
+		   "Exit status: 0 success, 1 runtime failure, 2 usage error.\n"
+		   "See fwctl(8) for details.\n");
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;	/* warnings too: fwctl reports failures itself */
+	if (!fwctl_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	if (!fwctl_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "fwctl%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+int runtime_error(const char *cmd, const struct fwctl_err *e)
+{
+	fprintf(stderr, "fwctl %s: %s\n", cmd, e->msg[0] ? e->msg : "failed");
+	return EXIT_RUNTIME;
+}
+
+int command_help(const char *cmd, const char *args, const char *text)
+{
+	printf("Usage: fwctl %s %s\n\n%s", cmd, args, text);
+	return 0;
+}
+
+bool is_help(const char *arg)
+{
+	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}
+
+const struct command *command_find(const struct command *table, const char *name,
+				   const char *what)
+{
+	const struct command *c, *found = NULL;
+	size_t len = strlen(name);
+
+	for (c = table; c->name; c++) {
+		if (!strcmp(c->name, name))
+			return c;
+		if (len && !strncmp(c->name, name, len)) {
+			if (found) {
+				usage_error(NULL, "ambiguous %s '%s' (%s or %s?)", what, name,
+					    found->name, c->name);
+				return NULL;
+			}
+			found = c;
+		}
+	}
+	if (!found)
+		usage_error(NULL, "unknown %s '%s' (see 'fwctl --help')", what, name);
+	return found;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			fwctl_verbose = 1;
+		} else if (is_help(argv[i])) {
+			print_usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("fwctl %s (libbpf %s, libxdp)\n", FWCTL_VERSION, libbpf_version_string());
+			return 0;
+		} else {
+			return usage_error(NULL, "unknown option '%s' (see 'fwctl --help')", argv[i]);
+		}
+	}
+	if (i == argc) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	libbpf_set_print(libbpf_print);
+	libxdp_set_print(libxdp_print);
+
+	c = command_find(commands, argv[i], "command");
+	if (!c)
+		return EXIT_USAGE;
+	return c->run(argc - i, argv + i);
+}

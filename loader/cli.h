@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cli.h - the command layer: one handler per command (cmd_*.c), each taking
+ * its argv (argv[0] is the command's name) and returning the exit status.
+ */
+#ifndef FWCTL_CLI_H
+#define FWCTL_CLI_H
+
+#include <stdbool.h>
+#include "fwctl.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *args;
+	const char *summary;
+};
+
+extern int fwctl_verbose;
+
+/* Print "fwctl CMD: message" on stderr; return EXIT_USAGE. */
+int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print "fwctl CMD: e->msg" on stderr; return EXIT_RUNTIME. */
+int runtime_error(const char *cmd, const struct fwctl_err *e);
+/* Print a command's help on stdout; return 0. */
+int command_help(const char *cmd, const char *args, const char *text);
+bool is_help(const char *arg);
+/* Exact name or unique prefix; prints the usage error itself when NULL. */
+const struct command *command_find(const struct command *table, const char *name,
+				   const char *what);
+
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+
+#endif /* FWCTL_CLI_H */

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * state.c - what ties one fwctl call to the next: the pin directory on
+ * bpffs, the lock that serializes concurrent calls, and the checks that
+ * explain why either is unusable (not root, no bpffs, not attached).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include "fwctl.h"
+
+int state_check_root(struct fwctl_err *e)
+{
+	if (geteuid() == 0)
+		return 0;
+	fwctl_err_set(e, "permission denied: fwctl must run as root (it loads BPF programs and "
+			 "changes pinned maps)");
+	return -EPERM;
+}
+
+/* Same mount namespace as PID 1? (Not so under `ip netns exec`.) */
+static bool in_init_mount_ns(void)
+{
+	struct stat self, init;
+
+	if (stat("/proc/self/ns/mnt", &self) || stat("/proc/1/ns/mnt", &init))
+		return true;	/* cannot tell: assume the common case */
+	return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
+}
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs fs;
+
+	return !statfs(path, &fs) && fs.f_type == BPF_FS_MAGIC;
+}
+
+int state_check_bpffs(bool may_mount, struct fwctl_err *e)
+{
+	if (is_bpffs(FWCTL_BPFFS_ROOT))
+		return 0;
+	if (!in_init_mount_ns()) {
+		fwctl_err_set(e, "%s is not a bpffs in this mount namespace (under 'ip netns exec'? "
+				 "pins made here would vanish: use 'nsenter --net=/run/netns/NAME fwctl ...')",
+			      FWCTL_BPFFS_ROOT);
+		return -ENOTSUP;
+	}
+	if (may_mount) {
+		/* What systemd does at boot; machines without it lack the mount. */
+		if (!mount("bpf", FWCTL_BPFFS_ROOT, "bpf", 0, "mode=0700") && is_bpffs(FWCTL_BPFFS_ROOT))
+			return 0;
+		fwctl_err_set(e, "%s is not a bpffs and mounting one failed: %s", FWCTL_BPFFS_ROOT,
+			      strerror(errno));
+		return -ENOTSUP;
+	}
+	fwctl_err_set(e, "%s is not a bpffs (mount it: mount -t bpf bpf %s), so fwctl cannot be attached",
+		      FWCTL_BPFFS_ROOT, FWCTL_BPFFS_ROOT);
+	return -ENOTSUP;
+}
+
+int state_lock(struct fwctl_err *e)
+{
+	int fd;
+
+	fd = open(FWCTL_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fwctl_err_set(e, "cannot open lock file %s: %s", FWCTL_LOCK_FILE, strerror(errno));
+		return -errno;
+	}
+	while (flock(fd, LOCK_EX)) {
+		if (errno == EINTR)
+			continue;
+		fwctl_err_set(e, "cannot lock %s: %s", FWCTL_LOCK_FILE, strerror(errno));
+		close(fd);
+		return -errno;
+	}
+	return fd;	/* held until closed (or the process dies) */
+}
+
+void state_unlock(int lock_fd)
+{
+	if (lock_fd >= 0)
+		close(lock_fd);
+}
+
+bool state_attached(void)
+{
+	struct stat st;
+
+	return !stat(FWCTL_PIN_DIR, &st) && S_ISDIR(st.st_mode);
+}
+
+int state_open(struct fwctl_state *s, struct fwctl_err *e)
+{
+	int err;
+
+	memset(&s->maps, -1, sizeof(s->maps));
+	s->lock_fd = -1;
+
+	err = state_check_root(e);
+	if (err)
+		return err;
+	err = state_check_bpffs(false, e);
+	if (err)
+		return err;
+	s->lock_fd = state_lock(e);
+	if (s->lock_fd < 0)
+		return s->lock_fd;
+	if (!state_attached()) {
+		fwctl_err_set(e, "not attached: run 'fwctl attach IF_IN IF_OUT' first");
+		err = -ENOENT;
+		goto fail;
+	}
+	err = maps_open_pinned(FWCTL_PIN_DIR, &s->maps, e);
+	if (err)
+		goto fail;
+	err = config_read(&s->maps, &s->cfg);
+	if (err) {
+		fwctl_err_set(e, "cannot read %s/%s: %s", FWCTL_PIN_DIR,
+			      FWCTL_STR(FWCTL_MAP_CONFIG), strerror(-err));
+		goto fail;
+	}
+	/* Whatever a killed fwctl left half done is repaired before anything else. */
+	err = ruleset_recover(&s->maps, e);
+	if (err < 0)
+		goto fail;
+	return 0;
+fail:
+	state_close(s);
+	return err;
+}
+
+void state_close(struct fwctl_state *s)
+{
+	maps_close(&s->maps);
+	state_unlock(s->lock_fd);
+	s->lock_fd = -1;
+}
