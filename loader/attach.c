@@ -2,7 +2,7 @@
 /*
  * attach.c - putting the filter on two interfaces and taking it off.
  *
- * Every map is pinned by name under FWCTL_PIN_DIR. The maps are created
+ * Every map is pinned by name in the pin directory (FWCTL_PIN_DIR). The maps are created
  * first (by loading the transmit watcher, whose object declares them all),
  * filled (config, devmap), and only then is the XDP program attached, so its
  * first frame already finds both interfaces. Each interface gets its own
@@ -28,9 +28,15 @@
 #include "fwctl.skel.h"
 #include "xmit_watch.skel.h"
 
-/* Pin names of the watcher's tracepoint links. */
-#define PIN_LINK_DEVMAP_XMIT	FWCTL_PIN_DIR "/link_devmap_xmit"
-#define PIN_LINK_REDIRECT_ERR	FWCTL_PIN_DIR "/link_redirect_err"
+/* Pin names of the watcher's tracepoint links, in the pin directory. */
+#define PIN_LINK_DEVMAP_XMIT	"link_devmap_xmit"
+#define PIN_LINK_REDIRECT_ERR	"link_redirect_err"
+
+static const char *pin_path(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", pin_dir(), name);
+	return buf;
+}
 
 static enum xdp_attach_mode xdp_mode(enum fwctl_mode mode)
 {
@@ -48,10 +54,10 @@ const char *mode_name(enum fwctl_mode mode)
  */
 static int devmap_share(struct bpf_map *map)
 {
-	char path[128];
+	char path[256];
 	int fd, err;
 
-	snprintf(path, sizeof(path), "%s/%s", FWCTL_PIN_DIR, FWCTL_STR(FWCTL_MAP_DEVMAP));
+	pin_path(FWCTL_STR(FWCTL_MAP_DEVMAP), path, sizeof(path));
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return bpf_map__set_pin_path(map, path);
@@ -72,9 +78,10 @@ static void libxdp_msg(int err, char *buf, size_t len)
  */
 static int watcher_attach(struct fwctl_err *e)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = FWCTL_PIN_DIR);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir());
 	struct xmit_watch *skel;
 	struct bpf_link *l1 = NULL, *l2 = NULL;
+	char path[256];
 	int err;
 
 	skel = xmit_watch__open_opts(&opts);
@@ -104,11 +111,11 @@ static int watcher_attach(struct fwctl_err *e)
 		fwctl_err_set(e, "cannot attach to the xdp tracepoints: %s", strerror(-err));
 		goto out;
 	}
-	err = bpf_link__pin(l1, PIN_LINK_DEVMAP_XMIT);
+	err = bpf_link__pin(l1, pin_path(PIN_LINK_DEVMAP_XMIT, path, sizeof(path)));
 	if (!err)
-		err = bpf_link__pin(l2, PIN_LINK_REDIRECT_ERR);
+		err = bpf_link__pin(l2, pin_path(PIN_LINK_REDIRECT_ERR, path, sizeof(path)));
 	if (err)
-		fwctl_err_set(e, "cannot pin the tracepoint links in %s: %s", FWCTL_PIN_DIR,
+		fwctl_err_set(e, "cannot pin the tracepoint links in %s: %s", pin_dir(),
 			      strerror(-err));
 out:
 	bpf_link__destroy(l1);	/* the pins keep the links alive */
@@ -121,7 +128,7 @@ out:
 static int xdp_attach_one(const char *ifname, int ifindex, enum fwctl_mode mode,
 			  struct fwctl_err *e)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = FWCTL_PIN_DIR);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir());
 	struct xdp_program *prog = NULL;
 	struct fwctl *skel;
 	char msg[160];
@@ -316,13 +323,14 @@ static void warn_veth_peer(const char *ifname, int ifindex)
 /* Remove every pin and the pin directory; tolerant of what is already gone. */
 static int unpin_all(void)
 {
-	int err = maps_unpin(FWCTL_PIN_DIR);
+	int err = maps_unpin(pin_dir());
+	char path[256];
 
-	if (unlink(PIN_LINK_DEVMAP_XMIT) && errno != ENOENT)
+	if (unlink(pin_path(PIN_LINK_DEVMAP_XMIT, path, sizeof(path))) && errno != ENOENT)
 		err = -errno;
-	if (unlink(PIN_LINK_REDIRECT_ERR) && errno != ENOENT)
+	if (unlink(pin_path(PIN_LINK_REDIRECT_ERR, path, sizeof(path))) && errno != ENOENT)
 		err = -errno;
-	if (rmdir(FWCTL_PIN_DIR) && errno != ENOENT)
+	if (rmdir(pin_dir()) && errno != ENOENT)
 		err = -errno;
 	return err;
 }
@@ -349,15 +357,15 @@ int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, st
 	}
 	cfg.attached_at = time(NULL);
 
-	if (mkdir(FWCTL_PIN_DIR, 0700) && errno != EEXIST) {
+	if (mkdir(pin_dir(), 0700) && errno != EEXIST) {
 		err = -errno;
-		fwctl_err_set(e, "cannot create %s: %s", FWCTL_PIN_DIR, strerror(errno));
+		fwctl_err_set(e, "cannot create %s: %s", pin_dir(), strerror(errno));
 		return err;
 	}
 	err = watcher_attach(e);
 	if (err)
 		goto fail;
-	err = maps_open_pinned(FWCTL_PIN_DIR, &maps, e);
+	err = maps_open_pinned(pin_dir(), &maps, e);
 	if (err)
 		goto fail;
 	err = config_write(&maps, &cfg);
@@ -402,6 +410,6 @@ int fwctl_detach(const struct fwctl_config *cfg, struct fwctl_err *e)
 	}
 	err = unpin_all();
 	if (err)
-		fwctl_err_set(e, "cannot remove the pins in %s: %s", FWCTL_PIN_DIR, strerror(-err));
+		fwctl_err_set(e, "cannot remove the pins in %s: %s", pin_dir(), strerror(-err));
 	return err;
 }

@@ -60,14 +60,14 @@ int cmd_attach(int argc, char **argv)
 		return runtime_error("attach", &e);
 
 	if (state_attached()) {
-		if (!maps_open_pinned(FWCTL_PIN_DIR, &maps, NULL) && !config_read(&maps, &cfg)) {
+		if (!maps_open_pinned(pin_dir(), &maps, NULL) && !config_read(&maps, &cfg)) {
 			fmt_time_utc(cfg.attached_at, since, sizeof(since));
 			fwctl_err_set(&e, "already attached to %s and %s (%s mode, since %s): "
 					  "run 'fwctl detach' first", cfg.ifname[0], cfg.ifname[1],
 				      mode_name(cfg.mode), since);
 		} else {
 			fwctl_err_set(&e, "already attached (pins in %s): run 'fwctl detach' first",
-				      FWCTL_PIN_DIR);
+				      pin_dir());
 		}
 		maps_close(&maps);
 		err = -EEXIST;
@@ -90,7 +90,7 @@ int cmd_detach(int argc, char **argv)
 
 	if (argc > 1 && is_help(argv[1]))
 		return command_help("detach", "", "Detach the filter from both interfaces and "
-				    "remove every pin under " FWCTL_PIN_DIR ".\n");
+				    "remove every pin (under " FWCTL_PIN_DIR " by default).\n");
 	if (argc > 1)
 		return usage_error("detach", "unexpected argument '%s'", argv[1]);
 	if (state_open(&s, &e))

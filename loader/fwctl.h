@@ -117,6 +117,11 @@ struct fwctl_state {
 	int lock_fd;
 };
 
+/*
+ * Where the pins are: FWCTL_PIN_DIR, or $FWCTL_PIN_DIR (a directory on
+ * bpffs) to run several independent filters side by side.
+ */
+const char *pin_dir(void);
 int state_check_root(struct fwctl_err *e);
 /* Is /sys/fs/bpf a bpffs? Mount it if may_mount and this is the init mount ns. */
 int state_check_bpffs(bool may_mount, struct fwctl_err *e);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
@@ -14,6 +15,13 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include "fwctl.h"
+
+const char *pin_dir(void)
+{
+	const char *dir = getenv("FWCTL_PIN_DIR");
+
+	return dir && *dir ? dir : FWCTL_PIN_DIR;
+}
 
 int state_check_root(struct fwctl_err *e)
 {
@@ -93,7 +101,7 @@ bool state_attached(void)
 {
 	struct stat st;
 
-	return !stat(FWCTL_PIN_DIR, &st) && S_ISDIR(st.st_mode);
+	return !stat(pin_dir(), &st) && S_ISDIR(st.st_mode);
 }
 
 int state_open(struct fwctl_state *s, struct fwctl_err *e)
@@ -117,12 +125,12 @@ int state_open(struct fwctl_state *s, struct fwctl_err *e)
 		err = -ENOENT;
 		goto fail;
 	}
-	err = maps_open_pinned(FWCTL_PIN_DIR, &s->maps, e);
+	err = maps_open_pinned(pin_dir(), &s->maps, e);
 	if (err)
 		goto fail;
 	err = config_read(&s->maps, &s->cfg);
 	if (err) {
-		fwctl_err_set(e, "cannot read %s/%s: %s", FWCTL_PIN_DIR,
+		fwctl_err_set(e, "cannot read %s/%s: %s", pin_dir(),
 			      FWCTL_STR(FWCTL_MAP_CONFIG), strerror(-err));
 		goto fail;
 	}
