@@ -1,0 +1,772 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - differential fuzzing of the fwctl datapath.
+ *
+ * Loads a private copy of the XDP program from its skeleton (nothing
+ * pinned), runs generated frames through it with BPF_PROG_TEST_RUN under
+ * several rule sets and both policies, reads the verdict from the return
+ * value and the drop reason, rule and ARP/ND flag from counter deltas, and
+ * compares all of it with the reference classifier (ref.c).
+ *
+ *   fuzz check  --seed S --frames N --ifaces A B [--replay DIR]   (make test)
+ *   fuzz stream --seconds T --ifaces A B --save DIR [--seed S]      (make fuzz)
+ *   fuzz replay --ifaces A B FILE.pcap...
+ *
+ * A and B must be existing interfaces (a veth pair) in the current netns.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "fwctl.skel.h"
+#include "fwctl.h"
+#include "gen.h"
+#include "ref.h"
+
+/* --- the configurations: rule set x policy x devmap ---------------------- */
+
+struct fuzz_config {
+	const char *name;	/* also in regression file names */
+	const char *rules[REF_MAX_RULES];
+	enum fwctl_policy policy;
+	int no_peer_in;		/* devmap entry of the input side removed */
+};
+
+static const struct fuzz_config configs[] = {
+	{ "empty-drop", { NULL }, FWCTL_POLICY_DROP, 0 },
+	{ "empty-accept", { NULL }, FWCTL_POLICY_ACCEPT, 0 },
+	{ "ref-drop", { "icmp", "tcp 7070", "udp", NULL }, FWCTL_POLICY_DROP, 0 },
+	{ "ref-accept", { "icmp", "tcp 7070", "udp", NULL }, FWCTL_POLICY_ACCEPT, 0 },
+	{ "overlap-drop", { "tcp 1000-2000", "tcp 1500-1600", "tcp 1550", "udp 1005-1015",
+			    "udp 1000-1010", "udp 53", "udp 5000-5100", NULL },
+	  FWCTL_POLICY_DROP, 0 },
+	{ "overlap-accept", { "tcp 1000-2000", "tcp 1500-1600", "tcp 1550", "udp 1005-1015",
+			      "udp 1000-1010", "udp 53", "udp 5000-5100", NULL },
+	  FWCTL_POLICY_ACCEPT, 0 },
+	{ "protowide-drop", { "47", "tcp", NULL }, FWCTL_POLICY_DROP, 0 },
+	{ "protowide-accept", { "47", "tcp", NULL }, FWCTL_POLICY_ACCEPT, 0 },
+	{ "icmpv6-drop", { "icmpv6", "udp 5000-5100", NULL }, FWCTL_POLICY_DROP, 0 },
+	{ "icmpv6-accept", { "icmpv6", "udp 5000-5100", NULL }, FWCTL_POLICY_ACCEPT, 0 },
+	{ "mixed-drop", { "tcp 1000-2000", "tcp 1500-1600", "tcp 1550", "tcp", "udp 7070",
+			  "icmpv6", "1", "59", "60", "0", "44", "132", NULL },
+	  FWCTL_POLICY_DROP, 0 },
+	{ "mixed-accept", { "tcp 1000-2000", "tcp 1500-1600", "tcp 1550", "tcp", "udp 7070",
+			    "icmpv6", "1", "59", "60", "0", "44", "132", NULL },
+	  FWCTL_POLICY_ACCEPT, 0 },
+	{ "ref-accept-nopeer", { "icmp", "tcp 7070", "udp", NULL }, FWCTL_POLICY_ACCEPT, 1 },
+};
+#define N_CONFIGS ((int)(sizeof(configs) / sizeof(configs[0])))
+
+/* --- state of the run ----------------------------------------------------- */
+
+static struct fwctl *skel;
+static struct fwctl_maps maps;
+static int prog_fd, ncpus;
+static __u32 ifindex[FWCTL_DIR_COUNT];
+static struct ref_ruleset cur_rs;
+static const struct fuzz_config *cur_cfg;
+static int verbose;
+
+/* Counter snapshots, to compute per-frame deltas. */
+static struct fwctl_dir_stats dir_prev[FWCTL_DIR_COUNT];
+static struct fwctl_rule_stats rule_prev[REF_MAX_RULES];
+static void *percpu_buf;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint64_t mix_seed(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t z = a * 0x9e3779b97f4a7c15ULL ^ (b + 0x632be59bd9b4e019ULL) * 0xc2b2ae3d27d4eb4fULL ^
+		     (c + 1) * 0x165667b19e3779f9ULL;
+
+	z = (z ^ (z >> 31)) * 0xbf58476d1ce4e5b9ULL;
+	return z ^ (z >> 29);
+}
+
+/* Sum a per-CPU value of n u64 fields at key. */
+static int percpu_sum(int fd, __u32 key, size_t nfields, __u64 *out)
+{
+	const __u64 *v = percpu_buf;
+	int cpu, err;
+	size_t i;
+
+	err = bpf_map_lookup_elem(fd, &key, percpu_buf);
+	if (err)
+		return err;
+	memset(out, 0, nfields * sizeof(*out));
+	for (cpu = 0; cpu < ncpus; cpu++)
+		for (i = 0; i < nfields; i++)
+			out[i] += v[cpu * nfields + i];
+	return 0;
+}
+
+#define DIR_FIELDS (sizeof(struct fwctl_dir_stats) / sizeof(__u64))
+#define RULE_FIELDS (sizeof(struct fwctl_rule_stats) / sizeof(__u64))
+
+static int snapshot(void)
+{
+	int d, i, err = 0;
+
+	for (d = 0; d < FWCTL_DIR_COUNT && !err; d++)
+		err = percpu_sum(maps.dir_stats, d, DIR_FIELDS, (__u64 *)&dir_prev[d]);
+	for (i = 0; i < cur_rs.n && !err; i++)
+		err = percpu_sum(maps.rule_stats, cur_rs.r[i].id, RULE_FIELDS, (__u64 *)&rule_prev[i]);
+	return err;
+}
+
+static int setup(const char *if_a, const char *if_b)
+{
+	struct fwctl_config cfg;
+	struct bpf_map *map;
+	int err;
+
+	ifindex[0] = if_nametoindex(if_a);
+	ifindex[1] = if_nametoindex(if_b);
+	if (!ifindex[0] || !ifindex[1]) {
+		fprintf(stderr, "fuzz: no interface %s or %s in this netns\n", if_a, if_b);
+		return -ENODEV;
+	}
+	libbpf_set_print(libbpf_print);
+	skel = fwctl__open();
+	if (!skel) {
+		fprintf(stderr, "fuzz: cannot open the fwctl skeleton: %s\n", strerror(errno));
+		return -errno;
+	}
+	/* A private instance: nothing pinned, nothing shared with fwctl. */
+	bpf_object__for_each_map(map, skel->obj) {
+		err = bpf_map__set_pin_path(map, NULL);
+		if (err)
+			return err;
+	}
+	err = fwctl__load(skel);
+	if (err) {
+		fprintf(stderr, "fuzz: cannot load the fwctl program: %s\n", strerror(-err));
+		return err;
+	}
+	err = maps_from_object(skel->obj, &maps);
+	if (err) {
+		fprintf(stderr, "fuzz: cannot find the maps: %s\n", strerror(-err));
+		return err;
+	}
+	prog_fd = bpf_program__fd(skel->progs.fwctl_xdp);
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0)
+		return -EINVAL;
+	percpu_buf = calloc(ncpus, sizeof(struct fwctl_dir_stats));
+	if (!percpu_buf)
+		return -ENOMEM;
+
+	err = config_read(&maps, &cfg);
+	if (!err) {
+		cfg.ifindex[0] = ifindex[0];
+		cfg.ifindex[1] = ifindex[1];
+		err = config_write(&maps, &cfg);
+	}
+	if (err) {
+		fprintf(stderr, "fuzz: cannot write the config map: %s\n", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* Install a configuration in the maps and in the reference. */
+static int apply_config(const struct fuzz_config *c)
+{
+	struct fwctl_rule rules[REF_MAX_RULES];
+	__u32 ids[REF_MAX_RULES];
+	struct fwctl_err e = { "" };
+	int n, i, err;
+
+	for (n = 0; c->rules[n]; n++) {
+		err = rule_parse_line(c->rules[n], &rules[n], &e);
+		if (err) {
+			fprintf(stderr, "fuzz: rule '%s': %s\n", c->rules[n], e.msg);
+			return err;
+		}
+	}
+	err = ruleset_flush(&maps, &e);
+	if (err >= 0 && n)
+		err = ruleset_add(&maps, rules, n, ids, &e);
+	if (err >= 0)
+		err = policy_set(&maps, c->policy, &e);
+	if (err < 0) {
+		fprintf(stderr, "fuzz: config %s: %s\n", c->name, e.msg);
+		return err;
+	}
+	err = devmap_link(&maps, ifindex[0], ifindex[1]);
+	if (!err && c->no_peer_in)
+		err = bpf_map_delete_elem(maps.devmap, &ifindex[0]);
+	if (err) {
+		fprintf(stderr, "fuzz: config %s: devmap: %s\n", c->name, strerror(-err));
+		return err;
+	}
+
+	memset(&cur_rs, 0, sizeof(cur_rs));
+	cur_rs.n = n;
+	for (i = 0; i < n; i++) {
+		cur_rs.r[i].id = ids[i];
+		cur_rs.r[i].proto = rules[i].proto;
+		cur_rs.r[i].has_ports = rules[i].has_ports;
+		cur_rs.r[i].lo = rules[i].port_lo;
+		cur_rs.r[i].hi = rules[i].port_hi;
+	}
+	cur_rs.accept = c->policy == FWCTL_POLICY_ACCEPT;
+	cur_cfg = c;
+	return snapshot();
+}
+
+static const struct fuzz_config *config_by_name(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < N_CONFIGS; i++)
+		if (strlen(configs[i].name) == len && !strncmp(configs[i].name, name, len))
+			return &configs[i];
+	return NULL;
+}
+
+/* --- one frame through the program ------------------------------------- */
+
+struct outcome {
+	struct ref_verdict exp, got;
+	char why[256];		/* what disagreed; empty when all agreed */
+};
+
+static void why_add(struct outcome *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void why_add(struct outcome *o, const char *fmt, ...)
+{
+	size_t l = strlen(o->why);
+	va_list ap;
+
+	if (l >= sizeof(o->why) - 2)
+		return;
+	if (l)
+		o->why[l++] = ';', o->why[l++] = ' ', o->why[l] = 0;
+	va_start(ap, fmt);
+	vsnprintf(o->why + l, sizeof(o->why) - l, fmt, ap);
+	va_end(ap);
+}
+
+/* Returns 0 when datapath and reference agree, 1 when not, <0 on error. */
+static int run_frame(const uint8_t *frame, size_t len, int dir, struct outcome *o)
+{
+	static uint8_t out[GEN_FRAME_MAX + 256];
+	struct fwctl_dir_stats ds;
+	struct fwctl_rule_stats rst;
+	struct xdp_md ctx = {
+		.data = 0,
+		.data_end = (__u32)len,
+		.ingress_ifindex = ifindex[dir],
+	};
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = frame,
+		.data_size_in = (__u32)len,
+		.data_out = out,
+		.data_size_out = sizeof(out),
+		.ctx_in = &ctx,
+		.ctx_size_in = sizeof(ctx),
+		.repeat = 1,
+	);
+	struct fwctl_dir_stats *p = &dir_prev[dir];
+	int err, i, drops = 0, rules_hit = 0;
+	__u64 fwd;
+
+	memset(o, 0, sizeof(*o));
+	cur_rs.have_peer = !(cur_cfg->no_peer_in && dir == 0);
+	ref_classify(frame, len, &cur_rs, &o->exp);
+
+	err = bpf_prog_test_run_opts(prog_fd, &opts);
+	if (err) {
+		fprintf(stderr, "fuzz: BPF_PROG_TEST_RUN: %s\n", strerror(-err));
+		return err;
+	}
+	err = percpu_sum(maps.dir_stats, dir, DIR_FIELDS, (__u64 *)&ds);
+	if (err)
+		return err;
+
+	/* Verdict from the return value. */
+	o->got.reason = -1;
+	if (opts.retval == XDP_REDIRECT)
+		o->got.forward = 1;
+	else if (opts.retval != XDP_DROP)
+		why_add(o, "retval %u is neither XDP_REDIRECT nor XDP_DROP", opts.retval);
+
+	/* Drop reason, ARP/ND and the direction's bookkeeping from the deltas. */
+	if (ds.rx_packets - p->rx_packets != 1 || ds.rx_bytes - p->rx_bytes != len)
+		why_add(o, "rx counted %llu pkts/%llu bytes",
+			(unsigned long long)(ds.rx_packets - p->rx_packets),
+			(unsigned long long)(ds.rx_bytes - p->rx_bytes));
+	fwd = ds.fwd_packets - p->fwd_packets;
+	if (fwd != (__u64)o->got.forward)
+		why_add(o, "fwd counter +%llu with retval %u", (unsigned long long)fwd, opts.retval);
+	if (fwd && ds.fwd_bytes - p->fwd_bytes != len)
+		why_add(o, "fwd bytes +%llu", (unsigned long long)(ds.fwd_bytes - p->fwd_bytes));
+	for (i = 0; i < FWCTL_DROP_REASON_COUNT; i++) {
+		__u64 d = ds.drop_packets[i] - p->drop_packets[i];
+
+		if (d) {
+			drops += (int)d;
+			o->got.reason = i;
+		}
+	}
+	if (drops != !o->got.forward)
+		why_add(o, "%d drop counters moved", drops);
+	o->got.arp_nd = (int)(ds.arp_nd_packets - p->arp_nd_packets);
+	*p = ds;
+
+	/* The rule it counted on. */
+	for (i = 0; i < cur_rs.n; i++) {
+		err = percpu_sum(maps.rule_stats, cur_rs.r[i].id, RULE_FIELDS, (__u64 *)&rst);
+		if (err)
+			return err;
+		if (rst.packets != rule_prev[i].packets) {
+			rules_hit++;
+			o->got.rule = cur_rs.r[i].id;
+			if (rst.packets - rule_prev[i].packets != 1 ||
+			    rst.bytes - rule_prev[i].bytes != len)
+				why_add(o, "rule %u counted %llu pkts/%llu bytes", cur_rs.r[i].id,
+					(unsigned long long)(rst.packets - rule_prev[i].packets),
+					(unsigned long long)(rst.bytes - rule_prev[i].bytes));
+			rule_prev[i] = rst;
+		}
+	}
+	if (rules_hit > 1)
+		why_add(o, "%d rules counted it", rules_hit);
+
+	/* The frame must leave unchanged. */
+	if (o->got.forward && (opts.data_size_out != len || memcmp(out, frame, len)))
+		why_add(o, "forwarded frame was modified");
+
+	/* And now the comparison with the reference. */
+	if (o->got.forward != o->exp.forward)
+		why_add(o, "verdict");
+	else if (!o->got.forward && o->got.reason != o->exp.reason)
+		why_add(o, "drop reason");
+	if (!cur_cfg->no_peer_in || dir != 0) {
+		if (o->got.rule != o->exp.rule)
+			why_add(o, "rule");
+		if (o->got.arp_nd != o->exp.arp_nd)
+			why_add(o, "arp/nd");
+	}
+	return o->why[0] ? 1 : 0;
+}
+
+static void print_hex(FILE *out, const uint8_t *b, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		fprintf(out, "%02x", b[i]);
+}
+
+static void describe(FILE *out, const char *prefix, const uint8_t *frame, size_t len, int dir,
+		     const char *kind, const struct outcome *o)
+{
+	char e[64], g[64];
+
+	ref_describe(&o->exp, e, sizeof(e));
+	ref_describe(&o->got, g, sizeof(g));
+	fprintf(out, "%sconfig %s dir %d, %zu bytes (%s): expected %s, got %s [%s]\n%s  frame ",
+		prefix, cur_cfg->name, dir, len, kind, e, g, o->why, prefix);
+	print_hex(out, frame, len);
+	fprintf(out, "\n");
+}
+
+/* --- pcap, written and read by hand ------------------------------------- */
+
+struct pcap_hdr {
+	uint32_t magic;
+	uint16_t major, minor;
+	int32_t zone;
+	uint32_t sigfigs, snaplen, linktype;
+};
+
+struct pcap_rec {
+	uint32_t sec, usec, incl, orig;
+};
+
+static int pcap_write(const char *path, const uint8_t *frame, size_t len)
+{
+	struct pcap_hdr h = { 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1 /* Ethernet */ };
+	struct pcap_rec r = { (uint32_t)time(NULL), 0, (uint32_t)len, (uint32_t)len };
+	FILE *f = fopen(path, "wb");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fwrite(&h, sizeof(h), 1, f) == 1 && fwrite(&r, sizeof(r), 1, f) == 1 &&
+	     fwrite(frame, 1, len, f) == len;
+	if (fclose(f) || !ok)
+		return -EIO;
+	return 0;
+}
+
+#define SWAP32(x) __builtin_bswap32(x)
+
+/* Call fn for every frame of a pcap; returns frames read or <0. */
+static int pcap_each(const char *path, int (*fn)(const uint8_t *, size_t, void *), void *arg,
+		     char *err, size_t errlen)
+{
+	static uint8_t buf[65536];
+	struct pcap_hdr h;
+	struct pcap_rec r;
+	int swap, n = 0, rc = 0;
+	FILE *f = fopen(path, "rb");
+
+	if (!f) {
+		snprintf(err, errlen, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fread(&h, sizeof(h), 1, f) != 1 ||
+	    (h.magic != 0xa1b2c3d4 && h.magic != 0xd4c3b2a1 &&
+	     h.magic != 0xa1b23c4d && h.magic != 0x4d3cb2a1)) {
+		snprintf(err, errlen, "not a pcap file");
+		fclose(f);
+		return -1;
+	}
+	swap = h.magic == 0xd4c3b2a1 || h.magic == 0x4d3cb2a1;
+	if ((swap ? SWAP32(h.linktype) : h.linktype) != 1) {
+		snprintf(err, errlen, "not an Ethernet capture");
+		fclose(f);
+		return -1;
+	}
+	while (fread(&r, sizeof(r), 1, f) == 1) {
+		uint32_t incl = swap ? SWAP32(r.incl) : r.incl;
+
+		if (incl > sizeof(buf) || fread(buf, 1, incl, f) != incl) {
+			snprintf(err, errlen, "truncated record");
+			fclose(f);
+			return -1;
+		}
+		n++;
+		rc = fn(buf, incl, arg);
+		if (rc < 0)
+			break;
+	}
+	fclose(f);
+	return rc < 0 ? rc : n;
+}
+
+/* --- replay of the regression pcaps ------------------------------------- */
+
+struct replay_ctx {
+	int dir, bad, n;
+	char first[2048];
+};
+
+static int replay_frame(const uint8_t *frame, size_t len, void *arg)
+{
+	struct replay_ctx *rc = arg;
+	struct outcome o;
+	int res;
+
+	if (len < 14 || len > GEN_FRAME_MAX)
+		return 0;	/* BPF_PROG_TEST_RUN cannot run these */
+	res = run_frame(frame, len, rc->dir, &o);
+	if (res < 0)
+		return res;
+	if (res && !rc->bad++) {
+		char e[64], g[64];
+
+		ref_describe(&o.exp, e, sizeof(e));
+		ref_describe(&o.got, g, sizeof(g));
+		snprintf(rc->first, sizeof(rc->first), "frame %d: expected %s, got %s [%s]",
+			 rc->n + 1, e, g, o.why);
+	}
+	rc->n++;
+	return 0;
+}
+
+/*
+ * The file name says how to replay it: NAME__CONFIG__dDIR.pcap, e.g.
+ * seed42-r0-f1234__ref-drop__d1.pcap. Prints one PASS or FAIL line.
+ */
+static int replay_file(const char *path)
+{
+	const char *base = strrchr(path, '/'), *c, *d;
+	const struct fuzz_config *cfg;
+	struct replay_ctx rc = { 0 };
+	char err[128] = "";
+	int n;
+
+	base = base ? base + 1 : path;
+	c = strstr(base, "__");
+	d = c ? strstr(c + 2, "__d") : NULL;
+	cfg = d ? config_by_name(c + 2, d - c - 2) : NULL;
+	if (!cfg || (d[3] != '0' && d[3] != '1')) {
+		printf("FAIL: fuzz regression %s: name is not NAME__CONFIG__dDIR.pcap with a known config\n",
+		       base);
+		return 1;
+	}
+	rc.dir = d[3] - '0';
+	if (apply_config(cfg))
+		return -1;
+	n = pcap_each(path, replay_frame, &rc, err, sizeof(err));
+	if (n < 0 && err[0]) {
+		printf("FAIL: fuzz regression %s: %s\n", base, err);
+		return 1;
+	}
+	if (n < 0)
+		return n;
+	if (rc.bad) {
+		printf("FAIL: fuzz regression %s (%s, dir %d): %d of %d frames disagree; %s\n",
+		       base, cfg->name, rc.dir, rc.bad, rc.n, rc.first);
+		return 1;
+	}
+	printf("PASS: fuzz regression %s (%s, dir %d): %d frames agree with the reference\n",
+	       base, cfg->name, rc.dir, rc.n);
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Replay every .pcap of dir in name order; returns the number that failed. */
+static int replay_dir(const char *dir)
+{
+	char *names[4096], path[4096];
+	struct dirent *de;
+	int n = 0, i, bad = 0, rc;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < 4096) {
+		size_t l = strlen(de->d_name);
+
+		if (l > 5 && !strcmp(de->d_name + l - 5, ".pcap"))
+			names[n++] = strdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), name_cmp);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		rc = replay_file(path);
+		if (rc < 0)
+			return -1;
+		bad += rc;
+		free(names[i]);
+	}
+	return bad;
+}
+
+/* --- the two modes -------------------------------------------------------- */
+
+struct fuzz_stats {
+	unsigned long frames, bad;
+	unsigned long by_verdict[2 + FWCTL_DROP_REASON_COUNT];
+};
+
+#define MAX_SHOWN 5
+
+/*
+ * Run `frames` frames of the stream of (seed, config, round) under config c.
+ * Disagreements are printed (the first few) and saved when save_dir is set.
+ */
+static int fuzz_chunk(uint64_t seed, int c, unsigned long round, unsigned long frames,
+		      double deadline, const char *save_dir, struct fuzz_stats *st)
+{
+	static struct gen_frame fr;
+	static struct gen g;
+	static int saved;
+	unsigned long i;
+	struct outcome o;
+	int res;
+
+	if (apply_config(&configs[c]))
+		return -1;
+	gen_init(&g, mix_seed(seed, (uint64_t)c, round));
+	for (i = 0; i < frames; i++) {
+		int dir = (int)(i & 1);
+
+		if (deadline > 0 && !(i & 255) && now_s() > deadline)
+			break;
+		gen_next(&g, &fr);
+		res = run_frame(fr.b, fr.len, dir, &o);
+		if (res < 0)
+			return res;
+		st->frames++;
+		st->by_verdict[o.got.forward ? (o.got.rule ? 0 : 1) : 2 + (o.got.reason & 7) % FWCTL_DROP_REASON_COUNT]++;
+		if (!res)
+			continue;
+		if (st->bad++ < MAX_SHOWN)
+			describe(stdout, "  ", fr.b, fr.len, dir, fr.kind, &o);
+		if (save_dir && saved < 50) {
+			char path[4096];
+
+			snprintf(path, sizeof(path), "%s/seed%llu-r%lu-f%lu__%s__d%d.pcap", save_dir,
+				 (unsigned long long)seed, round, i, configs[c].name, dir);
+			if (pcap_write(path, fr.b, fr.len))
+				fprintf(stderr, "fuzz: cannot write %s\n", path);
+			else
+				printf("  saved %s\n", path);
+			saved++;
+		}
+	}
+	return 0;
+}
+
+static void print_mix(const struct fuzz_stats *st)
+{
+	fprintf(stderr,
+		"fuzz: verdict mix: forward-on-rule %lu, forward-by-policy %lu, drop policy %lu, "
+		"malformed %lu, fragment %lu, unknown-ethertype %lu, redirect-error %lu\n",
+		st->by_verdict[0], st->by_verdict[1], st->by_verdict[2], st->by_verdict[3],
+		st->by_verdict[4], st->by_verdict[5], st->by_verdict[6]);
+}
+
+static int mode_check(uint64_t seed, unsigned long per_config, const char *replay)
+{
+	struct fuzz_stats st = { 0 };
+	double t0 = now_s(), dt;
+	int c, bad;
+
+	for (c = 0; c < N_CONFIGS; c++)
+		if (fuzz_chunk(seed, c, 0, per_config, 0, NULL, &st))
+			return 1;
+	dt = now_s() - t0;
+	if (st.bad)
+		printf("FAIL: differential fuzz seed %llu: %lu frames, %lu disagreements\n",
+		       (unsigned long long)seed, st.frames, st.bad);
+	else
+		printf("PASS: differential fuzz seed %llu: %lu frames, 0 disagreements\n",
+		       (unsigned long long)seed, st.frames);
+	fprintf(stderr, "fuzz: %lu frames in %.2f s (%.0f frames/s), %d configs\n", st.frames, dt,
+		st.frames / dt, N_CONFIGS);
+	print_mix(&st);
+	if (replay) {
+		bad = replay_dir(replay);
+		if (bad < 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int mode_stream(uint64_t seed, double seconds, const char *save_dir)
+{
+	struct fuzz_stats st = { 0 };
+	double t0 = now_s(), deadline = t0 + seconds, dt;
+	unsigned long round;
+	int c;
+
+	printf("fuzz: seed %llu, %.0f s\n", (unsigned long long)seed, seconds);
+	fflush(stdout);
+	for (round = 0; now_s() < deadline; round++)
+		for (c = 0; c < N_CONFIGS && now_s() < deadline; c++)
+			if (fuzz_chunk(seed, c, round, 4000, deadline, save_dir, &st))
+				return 1;
+	dt = now_s() - t0;
+	printf("%s: differential fuzz seed %llu: %lu frames in %.1f s (%.0f frames/s), %lu disagreements\n",
+	       st.bad ? "FAIL" : "PASS", (unsigned long long)seed, st.frames, dt, st.frames / dt,
+	       st.bad);
+	print_mix(&st);
+	return st.bad ? 1 : 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: fuzz check  --ifaces A B [--seed S] [--frames N-per-config] [--replay DIR]\n"
+		"       fuzz stream --ifaces A B [--seed S] [--seconds T] [--save DIR]\n"
+		"       fuzz replay --ifaces A B FILE.pcap...\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode, *if_a = NULL, *if_b = NULL, *replay = NULL, *save = NULL;
+	uint64_t seed = 0;
+	int have_seed = 0, i, first_file = 0, bad = 0, rc = 0;
+	unsigned long frames = 2000;
+	double seconds = 60;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2) {
+		usage();
+		return 2;
+	}
+	mode = argv[1];
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--ifaces") && i + 2 < argc) {
+			if_a = argv[++i];
+			if_b = argv[++i];
+		} else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+			seed = strtoull(argv[++i], NULL, 0);
+			have_seed = 1;
+		} else if (!strcmp(argv[i], "--frames") && i + 1 < argc) {
+			frames = strtoul(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+			seconds = strtod(argv[++i], NULL);
+		} else if (!strcmp(argv[i], "--replay") && i + 1 < argc) {
+			replay = argv[++i];
+		} else if (!strcmp(argv[i], "--save") && i + 1 < argc) {
+			save = argv[++i];
+		} else if (!strcmp(argv[i], "-v")) {
+			verbose = 1;
+		} else if (argv[i][0] != '-' && !strcmp(mode, "replay")) {
+			if (!first_file)
+				first_file = i;
+			break;
+		} else {
+			usage();
+			return 2;
+		}
+	}
+	if (!if_a) {
+		usage();
+		return 2;
+	}
+	if (!have_seed) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = ((uint64_t)ts.tv_sec * 1000003u) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
+		seed %= 1000000000000ULL;
+	}
+	if (setup(if_a, if_b)) {
+		fwctl__destroy(skel);
+		return 1;
+	}
+
+	if (!strcmp(mode, "check")) {
+		rc = mode_check(seed, frames, replay);
+	} else if (!strcmp(mode, "stream")) {
+		rc = mode_stream(seed, seconds, save);
+	} else if (!strcmp(mode, "replay") && first_file) {
+		for (i = first_file; i < argc; i++) {
+			rc = replay_file(argv[i]);
+			if (rc < 0)
+				break;
+			bad += rc;
+		}
+		rc = rc < 0 ? 1 : bad ? 1 : 0;
+	} else {
+		usage();
+		rc = 2;
+	}
+	fwctl__destroy(skel);
+	free(percpu_buf);
+	return rc;
+}

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ref.c - the reference classifier (see ref.h). Each numbered item of the
+ * spec is one flat function working on byte offsets relative to the start
+ * of the frame; the rule matcher scans the rule list directly.
+ */
+#include <stdio.h>
+#include <linux/types.h>
+#include "fwctl_common.h"
+#include "ref.h"
+
+/* Big-endian 16-bit value at frame offset o. */
+static unsigned int be16_at(const uint8_t *f, size_t o)
+{
+	return ((unsigned int)f[o] << 8) | f[o + 1];
+}
+
+/* --- outcomes ------------------------------------------------------------ */
+
+static void out_drop(struct ref_verdict *v, int reason)
+{
+	v->forward = 0;
+	v->reason = reason;
+	v->rule = 0;
+	v->arp_nd = 0;
+}
+
+/* Forward on a rule (or on the policy when rule is 0); arp_nd for ARP/ND. */
+static void out_forward(const struct ref_ruleset *rs, struct ref_verdict *v,
+			uint32_t rule, int arp_nd)
+{
+	if (!rs->have_peer) {
+		/* Allowed, but the devmap has no peer for this interface. */
+		out_drop(v, FWCTL_DROP_REDIRECT_ERROR);
+		return;
+	}
+	v->forward = 1;
+	v->reason = -1;
+	v->rule = rule;
+	v->arp_nd = arp_nd;
+}
+
+/* No rule matched: the default policy decides; reason if it drops. */
+static void out_policy(const struct ref_ruleset *rs, struct ref_verdict *v, int reason)
+{
+	if (rs->accept)
+		out_forward(rs, v, 0, 0);
+	else
+		out_drop(v, reason);
+}
+
+/* --- rule matching, by a plain scan -------------------------------------- */
+
+/* Protocol-wide rule of proto, 0 if none. */
+static uint32_t scan_proto_wide(const struct ref_ruleset *rs, unsigned int proto)
+{
+	int i;
+
+	for (i = 0; i < rs->n; i++)
+		if (!rs->r[i].has_ports && rs->r[i].proto == proto)
+			return rs->r[i].id;
+	return 0;
+}
+
+/* Narrowest port rule of proto covering port (ties: lower id), 0 if none. */
+static uint32_t scan_port(const struct ref_ruleset *rs, unsigned int proto, unsigned int port)
+{
+	uint32_t best = 0, best_width = 0;
+	int i;
+
+	for (i = 0; i < rs->n; i++) {
+		const struct ref_rule *r = &rs->r[i];
+		uint32_t width;
+
+		if (!r->has_ports || r->proto != proto || port < r->lo || port > r->hi)
+			continue;
+		width = (uint32_t)r->hi - r->lo;
+		if (!best || width < best_width || (width == best_width && r->id < best)) {
+			best = r->id;
+			best_width = width;
+		}
+	}
+	return best;
+}
+
+/* A non-first fragment of proto: only a protocol-wide rule matches it. */
+static void decide_fragment(const struct ref_ruleset *rs, struct ref_verdict *v,
+			    unsigned int proto)
+{
+	uint32_t id = scan_proto_wide(rs, proto);
+
+	if (id)
+		out_forward(rs, v, id, 0);
+	else
+		out_policy(rs, v, FWCTL_DROP_FRAGMENT);
+}
+
+/*
+ * The L4 checks and the rule match, for both families. l4 is the offset of
+ * the L4 header in the frame, l4_end the end of what the IP header says the
+ * packet holds (already known to lie inside the frame).
+ */
+static void decide_l4(const uint8_t *f, size_t l4, size_t l4_end, unsigned int proto,
+		      int is_v6, const struct ref_ruleset *rs, struct ref_verdict *v)
+{
+	size_t avail = l4_end >= l4 ? l4_end - l4 : 0;
+	uint32_t id = 0;
+
+	if (l4 > l4_end) {
+		out_drop(v, FWCTL_DROP_MALFORMED);
+		return;
+	}
+	if (proto == 6) {
+		unsigned int doff;
+
+		if (avail < 20) {
+			out_drop(v, FWCTL_DROP_MALFORMED);
+			return;
+		}
+		doff = f[l4 + 12] >> 4;
+		if (doff < 5 || doff * 4u > avail) {
+			out_drop(v, FWCTL_DROP_MALFORMED);
+			return;
+		}
+	} else if (proto == 17 || proto == 1 || proto == 58) {
+		if (avail < 8) {
+			out_drop(v, FWCTL_DROP_MALFORMED);
+			return;
+		}
+	}
+
+	/* Neighbor Discovery (ICMPv6 133..137) passes like ARP. */
+	if (is_v6 && proto == 58 && f[l4] >= 133 && f[l4] <= 137) {
+		out_forward(rs, v, 0, 1);
+		return;
+	}
+
+	if (proto == 6 || proto == 17) {
+		unsigned int sport = be16_at(f, l4), dport = be16_at(f, l4 + 2);
+
+		id = scan_port(rs, proto, dport);
+		if (!id)
+			id = scan_port(rs, proto, sport);
+	}
+	if (!id)
+		id = scan_proto_wide(rs, proto);
+	if (id)
+		out_forward(rs, v, id, 0);
+	else
+		out_policy(rs, v, FWCTL_DROP_POLICY);
+}
+
+/* --- item 3: IPv4 at frame offset l3 ------------------------------------ */
+
+static void classify_ipv4(const uint8_t *f, size_t len, size_t l3,
+			  const struct ref_ruleset *rs, struct ref_verdict *v)
+{
+	size_t room = len - l3;
+	unsigned int version, ihl_bytes, total, frag_offset, proto;
+
+	if (room < 20) {
+		out_drop(v, FWCTL_DROP_MALFORMED);
+		return;
+	}
+	version = f[l3] >> 4;
+	ihl_bytes = (f[l3] & 0x0f) * 4u;
+	total = be16_at(f, l3 + 2);
+	if (version != 4 || ihl_bytes < 20 || ihl_bytes > room ||
+	    total < ihl_bytes || total > room) {
+		out_drop(v, FWCTL_DROP_MALFORMED);
+		return;
+	}
+	proto = f[l3 + 9];
+	frag_offset = be16_at(f, l3 + 6) & 0x1fff;
+	if (frag_offset > 0) {
+		decide_fragment(rs, v, proto);
+		return;
+	}
+	decide_l4(f, l3 + ihl_bytes, l3 + total, proto, 0, rs, v);
+}
+
+/* --- item 4: IPv6 at frame offset l3 ------------------------------------ */
+
+static void classify_ipv6(const uint8_t *f, size_t len, size_t l3,
+			  const struct ref_ruleset *rs, struct ref_verdict *v)
+{
+	size_t room = len - l3, end, pos;
+	unsigned int nexthdr, walked = 0;
+
+	if (room < 40 || (f[l3] >> 4) != 6 || 40u + be16_at(f, l3 + 4) > room) {
+		out_drop(v, FWCTL_DROP_MALFORMED);
+		return;
+	}
+	end = l3 + 40 + be16_at(f, l3 + 4);	/* inside the frame: checked */
+	nexthdr = f[l3 + 6];
+	pos = l3 + 40;
+
+	for (;;) {
+		size_t hdr_len;
+
+		if (nexthdr != 0 && nexthdr != 43 && nexthdr != 60 &&
+		    nexthdr != 51 && nexthdr != 44)
+			break;
+		if (walked == 8) {
+			out_drop(v, FWCTL_DROP_MALFORMED);
+			return;
+		}
+		/* Every extension header is at least 8 bytes long. */
+		if (pos + 8 > end) {
+			out_drop(v, FWCTL_DROP_MALFORMED);
+			return;
+		}
+		if (nexthdr == 44)
+			hdr_len = 8;
+		else if (nexthdr == 51)
+			hdr_len = (f[pos + 1] + 2u) * 4u;
+		else
+			hdr_len = (f[pos + 1] + 1u) * 8u;
+		if (pos + hdr_len > end) {
+			out_drop(v, FWCTL_DROP_MALFORMED);
+			return;
+		}
+		if (nexthdr == 44 && (be16_at(f, pos + 2) >> 3) > 0) {
+			decide_fragment(rs, v, f[pos]);
+			return;
+		}
+		nexthdr = f[pos];
+		pos += hdr_len;
+		walked++;
+	}
+	decide_l4(f, pos, end, nexthdr, 1, rs, v);
+}
+
+/* --- items 1, 2, 5: Ethernet and VLAN ------------------------------------ */
+
+void ref_classify(const uint8_t *f, size_t len, const struct ref_ruleset *rs,
+		  struct ref_verdict *v)
+{
+	unsigned int ethertype, tags = 0;
+	size_t l3 = 14;
+
+	if (len < 14) {
+		out_drop(v, FWCTL_DROP_MALFORMED);
+		return;
+	}
+	ethertype = be16_at(f, 12);
+	/* Up to two tags skipped; a third one is an unknown ethertype. */
+	while ((ethertype == 0x8100 || ethertype == 0x88a8) && tags < 2) {
+		if (l3 + 4 > len) {
+			out_drop(v, FWCTL_DROP_MALFORMED);
+			return;
+		}
+		ethertype = be16_at(f, l3 + 2);
+		l3 += 4;
+		tags++;
+	}
+
+	switch (ethertype) {
+	case 0x0806:
+		out_forward(rs, v, 0, 1);
+		break;
+	case 0x0800:
+		classify_ipv4(f, len, l3, rs, v);
+		break;
+	case 0x86dd:
+		classify_ipv6(f, len, l3, rs, v);
+		break;
+	default:
+		out_policy(rs, v, FWCTL_DROP_UNKNOWN_ETHERTYPE);
+		break;
+	}
+}
+
+static const char *reason_name(int reason)
+{
+	switch (reason) {
+	case FWCTL_DROP_POLICY: return "policy";
+	case FWCTL_DROP_MALFORMED: return "malformed";
+	case FWCTL_DROP_FRAGMENT: return "fragment";
+	case FWCTL_DROP_UNKNOWN_ETHERTYPE: return "unknown-ethertype";
+	case FWCTL_DROP_REDIRECT_ERROR: return "redirect-error";
+	default: return "?";
+	}
+}
+
+void ref_describe(const struct ref_verdict *v, char *buf, size_t len)
+{
+	if (v->forward)
+		snprintf(buf, len, "FORWARD rule %u%s", v->rule, v->arp_nd ? " arp/nd" : "");
+	else
+		snprintf(buf, len, "DROP %s", reason_name(v->reason));
+}
