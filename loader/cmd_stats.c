@@ -117,13 +117,17 @@ static void print_json(const struct fwctl_config *cfg, const struct snapshot *s,
 	printf("}}\n");
 }
 
+/* Width of the two direction columns: fits the interface names. */
+static int colw = 16;
+
 /* One table row: a label and a value per direction, with rates if watching. */
 static void row(const char *label, __u64 v0, __u64 v1, double r0, double r1, const char *unit,
 		bool rates)
 {
 	char a[32], b[32];
 
-	printf("  %-22s %16llu %16llu", label, (unsigned long long)v0, (unsigned long long)v1);
+	printf("  %-22s %*llu %*llu", label, colw, (unsigned long long)v0, colw,
+	       (unsigned long long)v1);
 	if (rates && unit) {
 		fmt_si(r0, unit, a, sizeof(a));
 		fmt_si(r1, unit, b, sizeof(b));
@@ -163,9 +167,10 @@ static void print_table(const struct fwctl_config *cfg, const struct snapshot *s
 
 	snprintf(head[0], sizeof(head[0]), "%s->%s", cfg->ifname[0], cfg->ifname[1]);
 	snprintf(head[1], sizeof(head[1]), "%s->%s", cfg->ifname[1], cfg->ifname[0]);
-	printf("\nTraffic (packets)        %16s %16s%s\n", "input->output", "output->input",
-	       rates ? "   rate in->out   rate out->in" : "");
-	printf("  %-22s %16s %16s\n", "", head[0], head[1]);
+	colw = strlen(head[0]) + 1 > 16 ? (int)strlen(head[0]) + 1 : 16;
+	printf("\n  %-22s %*s %*s%s\n", "Traffic (packets)", colw, "input->output", colw,
+	       "output->input", rates ? "   rate in->out   rate out->in" : "");
+	printf("  %-22s %*s %*s\n", "", colw, head[0], colw, head[1]);
 	row("received", a->rx_packets, b->rx_packets, RATE(s, prev, dir[0].rx_packets),
 	    RATE(s, prev, dir[1].rx_packets), "p/s", rates);
 	row("received bytes", a->rx_bytes, b->rx_bytes, 8 * RATE(s, prev, dir[0].rx_bytes),
@@ -182,7 +187,7 @@ static void print_table(const struct fwctl_config *cfg, const struct snapshot *s
 		snprintf(text, sizeof(text), "  %s", drop_reason_name(r));
 		row(text, a->drop_packets[r], b->drop_packets[r], 0, 0, NULL, rates);
 	}
-	printf("\nAfter forwarding (kernel transmit, per direction)\n");
+	printf("\n  After forwarding (kernel transmit)\n");
 	row("tx sent", s->tx[0].xmit_sent, s->tx[1].xmit_sent, 0, 0, NULL, rates);
 	row("tx dropped", s->tx[0].xmit_drops, s->tx[1].xmit_drops, 0, 0, NULL, rates);
 	row("tx redirect errors", s->tx[0].redirect_errors, s->tx[1].redirect_errors, 0, 0, NULL, rates);
