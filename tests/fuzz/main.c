@@ -638,6 +638,39 @@ static void print_mix(const struct fuzz_stats *st)
 		st->by_verdict[4], st->by_verdict[5], st->by_verdict[6]);
 }
 
+/*
+ * Every decision point of the reference must have been reached by the
+ * fixed-seed run, or the fuzzer would be blind to that line of the spec.
+ * Frames under 14 bytes cannot be test-run, and an L4 header starting past
+ * the IP payload cannot happen after the IP checks, so those two are exempt.
+ */
+static void check_coverage(uint64_t seed)
+{
+	char name[64], missing[1024] = "";
+	int i, n = 0, total = 0;
+
+	for (i = 0; i < REF_COV_COUNT; i++) {
+		ref_cov_name(i, name, sizeof(name));
+		if (verbose)
+			fprintf(stderr, "  %-32s %lu\n", name, ref_cov[i]);
+		if (!strcmp(name, "eth_short") || strstr(name, "l4_beyond"))
+			continue;
+		total++;
+		if (ref_cov[i])
+			continue;
+		n++;
+		if (strlen(missing) + strlen(name) + 3 < sizeof(missing))
+			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing),
+				 "%s%s", missing[0] ? ", " : "", name);
+	}
+	if (n)
+		printf("FAIL: differential fuzz seed %llu reaches every decision of the reference: "
+		       "%d of %d never reached: %s\n", (unsigned long long)seed, n, total, missing);
+	else
+		printf("PASS: differential fuzz seed %llu reaches all %d decisions of the reference\n",
+		       (unsigned long long)seed, total);
+}
+
 static int mode_check(uint64_t seed, unsigned long per_config, const char *replay)
 {
 	struct fuzz_stats st = { 0 };
@@ -657,6 +690,7 @@ static int mode_check(uint64_t seed, unsigned long per_config, const char *repla
 	fprintf(stderr, "fuzz: %lu frames in %.2f s (%.0f frames/s), %d configs\n", st.frames, dt,
 		st.frames / dt, N_CONFIGS);
 	print_mix(&st);
+	check_coverage(seed);
 	if (replay) {
 		bad = replay_dir(replay);
 		if (bad < 0)
@@ -676,7 +710,7 @@ static int mode_stream(uint64_t seed, double seconds, const char *save_dir)
 	fflush(stdout);
 	for (round = 0; now_s() < deadline; round++)
 		for (c = 0; c < N_CONFIGS && now_s() < deadline; c++)
-			if (fuzz_chunk(seed, c, round, 4000, deadline, save_dir, &st))
+			if (fuzz_chunk(seed, c, round, 20000, deadline, save_dir, &st))
 				return 1;
 	dt = now_s() - t0;
 	printf("%s: differential fuzz seed %llu: %lu frames in %.1f s (%.0f frames/s), %lu disagreements\n",

@@ -9,6 +9,23 @@
 #include "fwctl_common.h"
 #include "ref.h"
 
+unsigned long ref_cov[REF_COV_COUNT];
+#define COV(n) (ref_cov[REF_COV_##n]++)
+#define COV4(n, is_v6) (ref_cov[REF_COV_L4 + REF_L4_##n + (is_v6) * REF_L4_N]++)
+
+#define REF_X_STR(n) #n,
+static const char *const cov_names[] = { REF_COV_POINTS(REF_X_STR) };
+static const char *const l4_names[] = { REF_L4_POINTS(REF_X_STR) };
+
+void ref_cov_name(int i, char *buf, size_t len)
+{
+	if (i < REF_COV_L4)
+		snprintf(buf, len, "%s", cov_names[i]);
+	else
+		snprintf(buf, len, "%s:%s", (i - REF_COV_L4) / REF_L4_N ? "v6" : "v4",
+			 l4_names[(i - REF_COV_L4) % REF_L4_N]);
+}
+
 /* Big-endian 16-bit value at frame offset o. */
 static unsigned int be16_at(const uint8_t *f, size_t o)
 {
@@ -30,6 +47,7 @@ static void out_forward(const struct ref_ruleset *rs, struct ref_verdict *v,
 			uint32_t rule, int arp_nd)
 {
 	if (!rs->have_peer) {
+		COV(no_peer);
 		/* Allowed, but the devmap has no peer for this interface. */
 		out_drop(v, FWCTL_DROP_REDIRECT_ERROR);
 		return;
@@ -83,16 +101,35 @@ static uint32_t scan_port(const struct ref_ruleset *rs, unsigned int proto, unsi
 	return best;
 }
 
+/* Coverage only: did another, wider rule also cover port? */
+static int narrower_won(const struct ref_ruleset *rs, unsigned int proto, uint32_t id,
+			unsigned int port)
+{
+	int i;
+
+	for (i = 0; i < rs->n; i++)
+		if (rs->r[i].id != id && rs->r[i].has_ports && rs->r[i].proto == proto &&
+		    port >= rs->r[i].lo && port <= rs->r[i].hi)
+			return 1;
+	return 0;
+}
+
 /* A non-first fragment of proto: only a protocol-wide rule matches it. */
 static void decide_fragment(const struct ref_ruleset *rs, struct ref_verdict *v,
 			    unsigned int proto)
 {
 	uint32_t id = scan_proto_wide(rs, proto);
 
-	if (id)
+	if (id) {
+		COV(fragment_rule);
 		out_forward(rs, v, id, 0);
-	else
+	} else {
+		if (rs->accept)
+			COV(fragment_policy_accept);
+		else
+			COV(fragment_policy_drop);
 		out_policy(rs, v, FWCTL_DROP_FRAGMENT);
+	}
 }
 
 /*
@@ -107,6 +144,7 @@ static void decide_l4(const uint8_t *f, size_t l4, size_t l4_end, unsigned int p
 	uint32_t id = 0;
 
 	if (l4 > l4_end) {
+		COV4(l4_beyond, is_v6);
 		out_drop(v, FWCTL_DROP_MALFORMED);
 		return;
 	}
@@ -114,23 +152,39 @@ static void decide_l4(const uint8_t *f, size_t l4, size_t l4_end, unsigned int p
 		unsigned int doff;
 
 		if (avail < 20) {
+			COV4(tcp_short, is_v6);
 			out_drop(v, FWCTL_DROP_MALFORMED);
 			return;
 		}
 		doff = f[l4 + 12] >> 4;
 		if (doff < 5 || doff * 4u > avail) {
+			if (doff < 5)
+				COV4(tcp_doff_lt_5, is_v6);
+			else
+				COV4(tcp_doff_beyond, is_v6);
 			out_drop(v, FWCTL_DROP_MALFORMED);
 			return;
 		}
 	} else if (proto == 17 || proto == 1 || proto == 58) {
 		if (avail < 8) {
+			if (proto == 17)
+				COV4(udp_short, is_v6);
+			else if (proto == 1)
+				COV4(icmp_short, is_v6);
+			else
+				COV4(icmpv6_short, is_v6);
 			out_drop(v, FWCTL_DROP_MALFORMED);
 			return;
 		}
+	} else {
+		COV4(other_proto, is_v6);
 	}
 
 	/* Neighbor Discovery (ICMPv6 133..137) passes like ARP. */
+	if (is_v6 && proto == 58 && (f[l4] == 132 || f[l4] == 138))
+		COV(nd_132_138_not_nd);
 	if (is_v6 && proto == 58 && f[l4] >= 133 && f[l4] <= 137) {
+		COV(nd);
 		out_forward(rs, v, 0, 1);
 		return;
 	}
@@ -139,15 +193,30 @@ static void decide_l4(const uint8_t *f, size_t l4, size_t l4_end, unsigned int p
 		unsigned int sport = be16_at(f, l4), dport = be16_at(f, l4 + 2);
 
 		id = scan_port(rs, proto, dport);
-		if (!id)
+		if (id) {
+			COV4(rule_dport, is_v6);
+		} else {
 			id = scan_port(rs, proto, sport);
+			if (id)
+				COV4(rule_sport, is_v6);
+		}
+		if (id && narrower_won(rs, proto, id, id == scan_port(rs, proto, dport) ? dport : sport))
+			COV4(port_rule_narrower_won, is_v6);
 	}
-	if (!id)
+	if (!id) {
 		id = scan_proto_wide(rs, proto);
-	if (id)
+		if (id)
+			COV4(rule_proto_wide, is_v6);
+	}
+	if (id) {
 		out_forward(rs, v, id, 0);
-	else
+	} else {
+		if (rs->accept)
+			COV4(policy_accept, is_v6);
+		else
+			COV4(policy_drop, is_v6);
 		out_policy(rs, v, FWCTL_DROP_POLICY);
+	}
 }
 
 /* --- item 3: IPv4 at frame offset l3 ------------------------------------ */
@@ -159,6 +228,7 @@ static void classify_ipv4(const uint8_t *f, size_t len, size_t l3,
 	unsigned int version, ihl_bytes, total, frag_offset, proto;
 
 	if (room < 20) {
+		COV(v4_short);
 		out_drop(v, FWCTL_DROP_MALFORMED);
 		return;
 	}
@@ -167,12 +237,29 @@ static void classify_ipv4(const uint8_t *f, size_t len, size_t l3,
 	total = be16_at(f, l3 + 2);
 	if (version != 4 || ihl_bytes < 20 || ihl_bytes > room ||
 	    total < ihl_bytes || total > room) {
+		if (version != 4)
+			COV(v4_version);
+		else if (ihl_bytes < 20)
+			COV(v4_ihl_lt_5);
+		else if (ihl_bytes > room)
+			COV(v4_ihl_beyond_frame);
+		else if (total < ihl_bytes)
+			COV(v4_total_lt_ihl);
+		else
+			COV(v4_total_beyond_frame);
 		out_drop(v, FWCTL_DROP_MALFORMED);
 		return;
 	}
+	if (total < room)
+		COV(v4_padding);
+	if (ihl_bytes > 20)
+		COV(v4_options);
 	proto = f[l3 + 9];
 	frag_offset = be16_at(f, l3 + 6) & 0x1fff;
+	if (!frag_offset && (be16_at(f, l3 + 6) & 0x2000))
+		COV(v4_first_fragment);
 	if (frag_offset > 0) {
+		COV(v4_nonfirst_fragment);
 		decide_fragment(rs, v, proto);
 		return;
 	}
@@ -188,10 +275,18 @@ static void classify_ipv6(const uint8_t *f, size_t len, size_t l3,
 	unsigned int nexthdr, walked = 0;
 
 	if (room < 40 || (f[l3] >> 4) != 6 || 40u + be16_at(f, l3 + 4) > room) {
+		if (room < 40)
+			COV(v6_short);
+		else if ((f[l3] >> 4) != 6)
+			COV(v6_version);
+		else
+			COV(v6_payload_beyond_frame);
 		out_drop(v, FWCTL_DROP_MALFORMED);
 		return;
 	}
 	end = l3 + 40 + be16_at(f, l3 + 4);	/* inside the frame: checked */
+	if (end < len)
+		COV(v6_padding);
 	nexthdr = f[l3 + 6];
 	pos = l3 + 40;
 
@@ -202,11 +297,13 @@ static void classify_ipv6(const uint8_t *f, size_t len, size_t l3,
 		    nexthdr != 51 && nexthdr != 44)
 			break;
 		if (walked == 8) {
+			COV(v6_ext_9th_malformed);
 			out_drop(v, FWCTL_DROP_MALFORMED);
 			return;
 		}
 		/* Every extension header is at least 8 bytes long. */
 		if (pos + 8 > end) {
+			COV(v6_ext_beyond);
 			out_drop(v, FWCTL_DROP_MALFORMED);
 			return;
 		}
@@ -217,16 +314,26 @@ static void classify_ipv6(const uint8_t *f, size_t len, size_t l3,
 		else
 			hdr_len = (f[pos + 1] + 1u) * 8u;
 		if (pos + hdr_len > end) {
+			COV(v6_ext_beyond);
 			out_drop(v, FWCTL_DROP_MALFORMED);
 			return;
 		}
 		if (nexthdr == 44 && (be16_at(f, pos + 2) >> 3) > 0) {
+			COV(v6_nonfirst_fragment);
 			decide_fragment(rs, v, f[pos]);
 			return;
 		}
+		switch (nexthdr) {
+		case 0: COV(v6_ext_0); break;
+		case 43: COV(v6_ext_43); break;
+		case 60: COV(v6_ext_60); break;
+		case 51: COV(v6_ext_51); break;
+		default: COV(v6_ext_44_first); break;
+		}
 		nexthdr = f[pos];
 		pos += hdr_len;
-		walked++;
+		if (++walked == 8)
+			COV(v6_ext_8_walked);
 	}
 	decide_l4(f, pos, end, nexthdr, 1, rs, v);
 }
@@ -240,6 +347,7 @@ void ref_classify(const uint8_t *f, size_t len, const struct ref_ruleset *rs,
 	size_t l3 = 14;
 
 	if (len < 14) {
+		COV(eth_short);
 		out_drop(v, FWCTL_DROP_MALFORMED);
 		return;
 	}
@@ -247,16 +355,24 @@ void ref_classify(const uint8_t *f, size_t len, const struct ref_ruleset *rs,
 	/* Up to two tags skipped; a third one is an unknown ethertype. */
 	while ((ethertype == 0x8100 || ethertype == 0x88a8) && tags < 2) {
 		if (l3 + 4 > len) {
+			COV(vlan_truncated);
 			out_drop(v, FWCTL_DROP_MALFORMED);
 			return;
 		}
 		ethertype = be16_at(f, l3 + 2);
 		l3 += 4;
 		tags++;
+		if (tags == 1)
+			COV(vlan_1);
+		else
+			COV(vlan_2);
 	}
+	if (tags == 2 && (ethertype == 0x8100 || ethertype == 0x88a8))
+		COV(vlan_3_unknown);
 
 	switch (ethertype) {
 	case 0x0806:
+		COV(arp);
 		out_forward(rs, v, 0, 1);
 		break;
 	case 0x0800:
@@ -266,6 +382,7 @@ void ref_classify(const uint8_t *f, size_t len, const struct ref_ruleset *rs,
 		classify_ipv6(f, len, l3, rs, v);
 		break;
 	default:
+		COV(unknown_ethertype);
 		out_policy(rs, v, FWCTL_DROP_UNKNOWN_ETHERTYPE);
 		break;
 	}

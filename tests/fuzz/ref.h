@@ -37,6 +37,37 @@ struct ref_verdict {
 	int arp_nd;		/* forwarded as ARP or ND */
 };
 
+/*
+ * Coverage: every decision the reference takes, counted, so that a run can
+ * show (and the test assert) that each line of the spec was exercised.
+ * L4 points are counted per family: REF_COV_L4 + point + family * REF_L4_N.
+ */
+#define REF_COV_POINTS(X)						\
+	X(eth_short) X(vlan_truncated) X(vlan_1) X(vlan_2) X(vlan_3_unknown)	\
+	X(arp) X(unknown_ethertype)					\
+	X(v4_short) X(v4_version) X(v4_ihl_lt_5) X(v4_ihl_beyond_frame)	\
+	X(v4_total_lt_ihl) X(v4_total_beyond_frame) X(v4_padding)		\
+	X(v4_options) X(v4_nonfirst_fragment) X(v4_first_fragment)	\
+	X(v6_short) X(v6_version) X(v6_payload_beyond_frame) X(v6_padding)	\
+	X(v6_ext_0) X(v6_ext_43) X(v6_ext_60) X(v6_ext_51) X(v6_ext_44_first)	\
+	X(v6_ext_8_walked) X(v6_ext_9th_malformed) X(v6_ext_beyond)	\
+	X(v6_nonfirst_fragment) X(nd) X(nd_132_138_not_nd)		\
+	X(fragment_rule) X(fragment_policy_accept) X(fragment_policy_drop)	\
+	X(no_peer)
+#define REF_L4_POINTS(X)						\
+	X(l4_beyond) X(tcp_short) X(tcp_doff_lt_5) X(tcp_doff_beyond)	\
+	X(udp_short) X(icmp_short) X(icmpv6_short) X(other_proto)	\
+	X(rule_dport) X(rule_sport) X(rule_proto_wide) X(policy_accept)	\
+	X(policy_drop) X(port_rule_narrower_won)
+#define REF_X_ENUM(n) REF_COV_##n,
+enum { REF_COV_POINTS(REF_X_ENUM) REF_COV_L4 };
+#define REF_X_L4ENUM(n) REF_L4_##n,
+enum { REF_L4_POINTS(REF_X_L4ENUM) REF_L4_N };
+#define REF_COV_COUNT (REF_COV_L4 + 2 * REF_L4_N)
+extern unsigned long ref_cov[REF_COV_COUNT];
+/* Name of coverage point i ("v4_short", "v6:tcp_short"). */
+void ref_cov_name(int i, char *buf, size_t len);
+
 void ref_classify(const uint8_t *frame, size_t len, const struct ref_ruleset *rs,
 		  struct ref_verdict *out);
 /* "FORWARD rule 3", "DROP malformed", "FORWARD arp/nd" ... */
