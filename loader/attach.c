@@ -413,3 +413,19 @@ int fwctl_detach(const struct fwctl_config *cfg, struct fwctl_err *e)
 		fwctl_err_set(e, "cannot remove the pins in %s: %s", pin_dir(), strerror(-err));
 	return err;
 }
+
+int fwctl_detach_partial(struct fwctl_err *e)
+{
+	struct fwctl_config cfg = {};
+	char path[256];
+	__u32 key = 0;
+	int fd;
+
+	/* The config map is created first: with it, the programs go too. */
+	fd = bpf_obj_get(pin_path(FWCTL_STR(FWCTL_MAP_CONFIG), path, sizeof(path)));
+	if (fd >= 0) {
+		bpf_map_lookup_elem(fd, &key, &cfg);
+		close(fd);
+	}
+	return fwctl_detach(&cfg, e);
+}

@@ -93,7 +93,20 @@ int cmd_detach(int argc, char **argv)
 				    "remove every pin (under " FWCTL_PIN_DIR " by default).\n");
 	if (argc > 1)
 		return usage_error("detach", "unexpected argument '%s'", argv[1]);
-	if (state_open(&s, &e))
+	err = state_open(&s, &e);
+	if (err && state_attached() && err != -EPERM && err != -ENOTSUP) {
+		/* Pins there but unusable (an attach killed half way): clean up. */
+		s.lock_fd = state_lock(&e);
+		if (s.lock_fd < 0)
+			return runtime_error("detach", &e);
+		err = fwctl_detach_partial(&e);
+		state_unlock(s.lock_fd);
+		if (err)
+			return runtime_error("detach", &e);
+		printf("detached (cleaned up an incomplete attach)\n");
+		return 0;
+	}
+	if (err)
 		return runtime_error("detach", &e);
 	err = fwctl_detach(&s.cfg, &e);
 	state_close(&s);

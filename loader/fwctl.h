@@ -140,6 +140,11 @@ const char *mode_name(enum fwctl_mode mode);
 int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, struct fwctl_err *e);
 /* Detach from both interfaces (those still there) and remove every pin. */
 int fwctl_detach(const struct fwctl_config *cfg, struct fwctl_err *e);
+/*
+ * Detach whatever an attach killed half way left: the interfaces named in
+ * the config map if it is there, and every pin. Called with the lock held.
+ */
+int fwctl_detach_partial(struct fwctl_err *e);
 /* Id of the fwctl program attached to ifindex, 0 if none. */
 __u32 xdp_prog_id_on(int ifindex);
 
