@@ -1,0 +1,34 @@
+#!/bin/bash
+# bench/unit.sh - `make bench-unit`: in-kernel ns/packet of fwctl next to a
+# trivial bpf_redirect_map program (BPF_PROG_TEST_RUN, repeat >= 10^7), at 1
+# and 10,000 rules by default. Runs build/bench/unit in a private network
+# namespace holding a veth pair (gone when it exits). Options go to the
+# program: --rules 1,100,1000,10000 --packet allowed|dropped|both --runs N
+# --repeat N --csv (see build/bench/unit --help). Root.
+set -u
+cd "$(dirname "$0")/.."
+bin=build/bench/unit
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench/unit.sh: needs root (BPF_PROG_TEST_RUN, a network namespace)" >&2
+	exit 1
+fi
+if [ ! -x "$bin" ]; then
+	echo "bench/unit.sh: $bin missing (run make)" >&2
+	exit 1
+fi
+for a in "$@"; do
+	case $a in -h|--help) exec "$bin" --help ;; esac
+done
+
+# /sys/class/net still shows the outer namespace: ask ip for the ifindexes.
+exec unshare --net -- bash -c '
+	bin=$1; shift
+	ifindex() { ip -o link show dev "$1" | cut -d: -f1; }
+	if ! ip link add fwb-in type veth peer name fwb-out ||
+	   ! ip link set fwb-in up || ! ip link set fwb-out up; then
+		echo "bench/unit.sh: cannot create a veth pair in a private netns" >&2
+		exit 1
+	fi
+	exec "$bin" "$@" "$(ifindex fwb-in)" "$(ifindex fwb-out)"
+' bench-unit-netns "$bin" "$@"

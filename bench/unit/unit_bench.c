@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * unit_bench.c - in-kernel cost of the fwctl datapath in ns/packet, next to a
+ * trivial program that only does bpf_redirect_map (issue 2 "Tests", issue 5
+ * metric c).
+ *
+ * Both programs run the same 64-byte frame with BPF_PROG_TEST_RUN, repeat
+ * >= 10^7 (the kernel reports the average ns per run), interleaved A B A B,
+ * and each figure is the median of several runs with min and max. fwctl is
+ * loaded from its skeleton with private maps (nothing pinned): a real fwctl
+ * may run meanwhile. Rules: "tcp 7070" plus N-1 filler rules (single TCP
+ * ports from 10000, then UDP ports from 10000); the allowed packet is TCP to
+ * port 7070, the dropped one TCP to port 1234 under policy drop.
+ *
+ * Usage: unit [options] IFINDEX_IN IFINDEX_OUT   (bench/unit.sh makes them)
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "fwctl.h"
+#include "fwctl.skel.h"
+#include "trivial_redirect.skel.h"
+
+#define MAX_COUNTS	16
+#define MAX_RUNS	101
+#define FRAME_LEN	64
+#define ALLOWED_PORT	7070
+#define DROPPED_PORT	1234
+
+enum { PKT_ALLOWED = 0, PKT_DROPPED, PKT_KINDS };
+static const char *pkt_names[PKT_KINDS] = { "allowed", "dropped" };
+
+struct opts {
+	int counts[MAX_COUNTS];
+	int ncounts;
+	bool pkt[PKT_KINDS];
+	int runs;
+	__u32 repeat;
+	bool csv;
+	bool verbose;
+	int cpu;
+	__u32 ifx[2];
+};
+
+/* One measured figure: ns/packet of n runs. */
+struct series {
+	double kern[MAX_RUNS];	/* the kernel's duration: average ns per run (integer) */
+	double wall[MAX_RUNS];	/* wall clock of the syscall / repeat */
+	int n;
+};
+
+static bool verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level != LIBBPF_WARN && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [options] IFINDEX_IN IFINDEX_OUT\n"
+		"  -r, --rules LIST     rule counts, comma separated (default 1,10000; max %d)\n"
+		"  -p, --packet KIND    allowed, dropped or both (default allowed)\n"
+		"  -n, --runs N         runs per figure, median reported (default 5, >= 1)\n"
+		"  -R, --repeat N       BPF_PROG_TEST_RUN repeat (default 10000000)\n"
+		"  -c, --cpu N          pin to CPU N (default: the last online CPU; -1: no pinning)\n"
+		"      --csv            machine-readable output, one line per figure\n"
+		"  -v, --verbose        libbpf messages, every run's figures\n",
+		prog, FWCTL_MAX_RULES);
+}
+
+static int parse_counts(const char *arg, struct opts *o)
+{
+	char *copy = strdup(arg), *tok, *save = NULL, *end;
+	long v;
+
+	if (!copy)
+		return -ENOMEM;
+	o->ncounts = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		v = strtol(tok, &end, 10);
+		if (*end || v < 1 || v > FWCTL_MAX_RULES || o->ncounts == MAX_COUNTS) {
+			fprintf(stderr, "unit bench: bad rule count '%s' (1..%d, at most %d counts)\n",
+				tok, FWCTL_MAX_RULES, MAX_COUNTS);
+			free(copy);
+			return -EINVAL;
+		}
+		o->counts[o->ncounts++] = v;
+	}
+	free(copy);
+	return o->ncounts ? 0 : -EINVAL;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lopts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "packet", required_argument, NULL, 'p' },
+		{ "runs", required_argument, NULL, 'n' },
+		{ "repeat", required_argument, NULL, 'R' },
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "csv", no_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->counts[0] = 1;
+	o->counts[1] = 10000;
+	o->ncounts = 2;
+	o->pkt[PKT_ALLOWED] = true;
+	o->runs = 5;
+	o->repeat = 10000000;
+	o->cpu = -2;	/* last online CPU */
+
+	while ((c = getopt_long(argc, argv, "r:p:n:R:c:vh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (parse_counts(optarg, o))
+				return -EINVAL;
+			break;
+		case 'p':
+			o->pkt[PKT_ALLOWED] = !strcmp(optarg, "allowed") || !strcmp(optarg, "both");
+			o->pkt[PKT_DROPPED] = !strcmp(optarg, "dropped") || !strcmp(optarg, "both");
+			if (!o->pkt[PKT_ALLOWED] && !o->pkt[PKT_DROPPED]) {
+				fprintf(stderr, "unit bench: --packet is allowed, dropped or both\n");
+				return -EINVAL;
+			}
+			break;
+		case 'n':
+			o->runs = atoi(optarg);
+			if (o->runs < 1 || o->runs > MAX_RUNS) {
+				fprintf(stderr, "unit bench: --runs is 1..%d\n", MAX_RUNS);
+				return -EINVAL;
+			}
+			break;
+		case 'R':
+			o->repeat = strtoul(optarg, NULL, 10);
+			if (!o->repeat) {
+				fprintf(stderr, "unit bench: --repeat must be > 0\n");
+				return -EINVAL;
+			}
+			break;
+		case 'c':
+			o->cpu = atoi(optarg);
+			break;
+		case 'C':
+			o->csv = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			exit(0);
+		default:
+			usage(stderr, argv[0]);
+			return -EINVAL;
+		}
+	}
+	if (argc - optind != 2) {
+		usage(stderr, argv[0]);
+		return -EINVAL;
+	}
+	o->ifx[0] = strtoul(argv[optind], NULL, 10);
+	o->ifx[1] = strtoul(argv[optind + 1], NULL, 10);
+	if (!o->ifx[0] || !o->ifx[1] || o->ifx[0] == o->ifx[1]) {
+		fprintf(stderr, "unit bench: two different ifindexes needed\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A 64-byte Ethernet/IPv4/TCP SYN to dport (10 bytes of payload). */
+static void build_frame(__u8 *f, __u16 dport)
+{
+	static const __u8 hdr[] = {
+		0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00,	/* Ethernet */
+		0x45, 0, 0, 50, 0x01, 0x01, 0, 0, 64, 6, 0, 0,			/* IPv4 */
+		10, 0, 0, 1, 10, 0, 0, 2,
+		0x9c, 0x40, 0, 0, 0, 0, 0x12, 0x34, 0, 0, 0, 0,			/* TCP 40000 -> */
+		0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0,
+	};
+	__u32 sum = 0;
+	int i;
+
+	memset(f, 0xa5, FRAME_LEN);
+	memcpy(f, hdr, sizeof(hdr));
+	f[36] = dport >> 8;
+	f[37] = dport & 0xff;
+	for (i = 14; i < 34; i += 2)
+		sum += (f[i] << 8) | f[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	f[24] = sum >> 8;
+	f[25] = sum & 0xff;
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* One BPF_PROG_TEST_RUN of repeat runs; checks the verdict. */
+static int measure(int prog_fd, const __u8 *frame, __u32 ifindex, __u32 repeat, int want,
+		   double *kern, double *wall)
+{
+	struct xdp_md ctx = { .data_end = FRAME_LEN, .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		.data_in = frame,
+		.data_size_in = FRAME_LEN,
+		.ctx_in = &ctx,
+		.ctx_size_in = sizeof(ctx),
+		.repeat = repeat,
+	);
+	double t0 = now_ns();
+	int err = bpf_prog_test_run_opts(prog_fd, &o);
+
+	*wall = (now_ns() - t0) / repeat;
+	if (err) {
+		fprintf(stderr, "unit bench: BPF_PROG_TEST_RUN: %s\n", strerror(-err));
+		return err;
+	}
+	if ((int)o.retval != want) {
+		fprintf(stderr, "unit bench: verdict %u, expected %d: not measuring the intended path\n",
+			o.retval, want);
+		return -EINVAL;
+	}
+	*kern = o.duration;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median, min and max of v[n] (sorts a copy). */
+static void stats(const double *v, int n, double *med, double *min, double *max)
+{
+	double s[MAX_RUNS];
+
+	memcpy(s, v, sizeof(*v) * n);
+	qsort(s, n, sizeof(*s), cmp_double);
+	*med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	*min = s[0];
+	*max = s[n - 1];
+}
+
+/* Replace the rule table by "tcp 7070" and count - 1 filler rules. */
+static int set_rules(const struct fwctl_maps *m, int count)
+{
+	struct fwctl_rule *rules = calloc(count, sizeof(*rules));
+	struct fwctl_err e = {};
+	int i, err;
+
+	if (!rules)
+		return -ENOMEM;
+	rules[0] = (struct fwctl_rule){ .proto = 6, .has_ports = 1, .port_lo = ALLOWED_PORT,
+					.port_hi = ALLOWED_PORT };
+	for (i = 1; i < count; i++) {
+		int k = i - 1;
+
+		rules[i].proto = k < 40000 ? 6 : 17;
+		rules[i].has_ports = 1;
+		rules[i].port_lo = rules[i].port_hi = 10000 + k % 40000;
+	}
+	err = ruleset_flush(m, &e);
+	if (err >= 0)
+		err = ruleset_add(m, rules, count, NULL, &e);
+	if (err < 0)
+		fprintf(stderr, "unit bench: setting %d rules: %s\n", count, e.msg);
+	free(rules);
+	return err < 0 ? err : 0;
+}
+
+static int pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu == -1)
+		return 0;
+	if (cpu == -2) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		cpu = n > 0 ? n - 1 : 0;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		fprintf(stderr, "unit bench: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static struct fwctl *load_fwctl(const struct opts *o, struct fwctl_maps *m)
+{
+	struct fwctl_config cfg;
+	struct fwctl *skel = fwctl__open();
+	struct fwctl_err e = {};
+	struct bpf_map *map;
+	int err;
+
+	if (!skel) {
+		fprintf(stderr, "unit bench: cannot open the fwctl skeleton: %s\n", strerror(errno));
+		return NULL;
+	}
+	bpf_object__for_each_map(map, skel->obj)
+		bpf_map__set_pin_path(map, NULL);	/* private maps */
+	err = fwctl__load(skel);
+	if (!err)
+		err = maps_from_object(skel->obj, m);
+	if (!err)
+		err = config_read(m, &cfg);
+	if (!err) {
+		cfg.ifindex[FWCTL_DIR_IN_TO_OUT] = o->ifx[0];
+		cfg.ifindex[FWCTL_DIR_OUT_TO_IN] = o->ifx[1];
+		err = config_write(m, &cfg);
+	}
+	if (!err)
+		err = devmap_link(m, o->ifx[0], o->ifx[1]);
+	if (!err)
+		err = policy_set(m, FWCTL_POLICY_DROP, &e);
+	if (err) {
+		fprintf(stderr, "unit bench: cannot set up fwctl: %s\n", strerror(-err));
+		fwctl__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+static struct trivial_redirect *load_trivial(const struct opts *o)
+{
+	struct trivial_redirect *skel = trivial_redirect__open_and_load();
+	int err;
+
+	if (!skel) {
+		fprintf(stderr, "unit bench: cannot load the trivial program: %s\n", strerror(errno));
+		return NULL;
+	}
+	err = bpf_map_update_elem(bpf_map__fd(skel->maps.trivial_devmap), &o->ifx[0], &o->ifx[1], 0);
+	if (err) {
+		fprintf(stderr, "unit bench: trivial devmap: %s\n", strerror(-err));
+		trivial_redirect__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+int main(int argc, char **argv)
+{
+	struct series fw[MAX_COUNTS][PKT_KINDS] = {}, tr[MAX_COUNTS][PKT_KINDS] = {};
+	struct trivial_redirect *triv = NULL;
+	struct fwctl *skel = NULL;
+	struct fwctl_maps maps;
+	__u8 frames[PKT_KINDS][FRAME_LEN];
+	struct opts o;
+	int c, k, r, err = 1, fw_fd, tr_fd;
+	double base_med[PKT_KINDS] = {};
+
+	if (parse_opts(argc, argv, &o))
+		return 2;
+	verbose = o.verbose;
+	libbpf_set_print(libbpf_print);
+	if (pin_cpu(o.cpu))
+		return 1;
+
+	build_frame(frames[PKT_ALLOWED], ALLOWED_PORT);
+	build_frame(frames[PKT_DROPPED], DROPPED_PORT);
+	skel = load_fwctl(&o, &maps);
+	triv = load_trivial(&o);
+	if (!skel || !triv)
+		goto out;
+	fw_fd = bpf_program__fd(skel->progs.fwctl_xdp);
+	tr_fd = bpf_program__fd(triv->progs.trivial_redirect);
+
+	if (!o.csv) {
+		printf("ns/packet, BPF_PROG_TEST_RUN repeat %u, median [min-max] of %d runs, "
+		       "fwctl and trivial interleaved; %d-byte IPv4 TCP frame, policy drop\n",
+		       o.repeat, o.runs, FRAME_LEN);
+		printf("%-6s %-8s %-22s %-22s %-9s %s\n", "rules", "packet", "fwctl",
+		       "trivial", "ratio", "(wall clock ns: fwctl / trivial)");
+	} else {
+		printf("rules,packet,fwctl_median_ns,fwctl_min_ns,fwctl_max_ns,trivial_median_ns,"
+		       "trivial_min_ns,trivial_max_ns,ratio,fwctl_wall_ns,trivial_wall_ns,runs,repeat\n");
+	}
+
+	for (c = 0; c < o.ncounts; c++) {
+		if (set_rules(&maps, o.counts[c]))
+			goto out;
+		for (k = 0; k < PKT_KINDS; k++) {
+			struct series *a = &fw[c][k], *b = &tr[c][k];
+			double am, amin, amax, bm, bmin, bmax, aw, bw, x, y;
+
+			if (!o.pkt[k])
+				continue;
+			for (r = 0; r < o.runs; r++) {
+				if (measure(fw_fd, frames[k], o.ifx[0], o.repeat,
+					    k == PKT_ALLOWED ? XDP_REDIRECT : XDP_DROP,
+					    &a->kern[r], &a->wall[r]) ||
+				    measure(tr_fd, frames[k], o.ifx[0], o.repeat, XDP_REDIRECT,
+					    &b->kern[r], &b->wall[r]))
+					goto out;
+				if (o.verbose)
+					fprintf(stderr, "  %d rules %s run %d: fwctl %.0f (%.2f wall) "
+						"trivial %.0f (%.2f wall)\n", o.counts[c], pkt_names[k],
+						r, a->kern[r], a->wall[r], b->kern[r], b->wall[r]);
+			}
+			a->n = b->n = o.runs;
+			stats(a->kern, a->n, &am, &amin, &amax);
+			stats(b->kern, b->n, &bm, &bmin, &bmax);
+			stats(a->wall, a->n, &aw, &x, &y);
+			stats(b->wall, b->n, &bw, &x, &y);
+			if (c == 0)
+				base_med[k] = am;
+			if (o.csv) {
+				printf("%d,%s,%.1f,%.0f,%.0f,%.1f,%.0f,%.0f,%.3f,%.2f,%.2f,%d,%u\n",
+				       o.counts[c], pkt_names[k], am, amin, amax, bm, bmin, bmax,
+				       bm > 0 ? am / bm : 0, aw, bw, o.runs, o.repeat);
+			} else {
+				char fa[32], fb[32];
+
+				snprintf(fa, sizeof(fa), "%.1f [%.0f-%.0f]", am, amin, amax);
+				snprintf(fb, sizeof(fb), "%.1f [%.0f-%.0f]", bm, bmin, bmax);
+				printf("%-6d %-8s %-22s %-22s %-9.2f (%.2f / %.2f)\n", o.counts[c],
+				       pkt_names[k], fa, fb, bm > 0 ? am / bm : 0, aw, bw);
+			}
+		}
+	}
+
+	if (!o.csv && o.ncounts > 1) {
+		for (k = 0; k < PKT_KINDS; k++) {
+			double am, x, y;
+
+			if (!o.pkt[k] || base_med[k] <= 0)
+				continue;
+			stats(fw[o.ncounts - 1][k].kern, o.runs, &am, &x, &y);
+			printf("rules scaling, %s: %d rules / %d rule%s = %.2f\n", pkt_names[k],
+			       o.counts[o.ncounts - 1], o.counts[0], o.counts[0] > 1 ? "s" : "",
+			       am / base_med[k]);
+		}
+	}
+	err = 0;
+out:
+	fwctl__destroy(skel);
+	trivial_redirect__destroy(triv);
+	return err;
+}
