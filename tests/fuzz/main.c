@@ -33,35 +33,45 @@
 
 /* --- the configurations: rule set x policy x devmap ---------------------- */
 
+#define SMALL_SET	32	/* sets up to this size: every counter read per frame */
+#define MANY_RULES	3000	/* size of the generated large rule set */
+
 struct fuzz_config {
 	const char *name;	/* also in regression file names */
-	const char *rules[REF_MAX_RULES];
+	const char *rules[SMALL_SET];
 	enum fwctl_policy policy;
 	int no_peer_in;		/* devmap entry of the input side removed */
+	int many;		/* plus MANY_RULES generated port rules */
 };
 
 static const struct fuzz_config configs[] = {
-	{ "empty-drop", { NULL }, FWCTL_POLICY_DROP, 0 },
-	{ "empty-accept", { NULL }, FWCTL_POLICY_ACCEPT, 0 },
-	{ "ref-drop", { "icmp", "tcp 7070", "udp", NULL }, FWCTL_POLICY_DROP, 0 },
-	{ "ref-accept", { "icmp", "tcp 7070", "udp", NULL }, FWCTL_POLICY_ACCEPT, 0 },
+	{ "empty-drop", { NULL }, FWCTL_POLICY_DROP, 0, 0 },
+	{ "empty-accept", { NULL }, FWCTL_POLICY_ACCEPT, 0, 0 },
+	{ "ref-drop", { "icmp", "tcp 7070", "udp", NULL }, FWCTL_POLICY_DROP, 0, 0 },
+	{ "ref-accept", { "icmp", "tcp 7070", "udp", NULL }, FWCTL_POLICY_ACCEPT, 0, 0 },
 	{ "overlap-drop", { "tcp 1000-2000", "tcp 1500-1600", "tcp 1550", "udp 1005-1015",
 			    "udp 1000-1010", "udp 53", "udp 5000-5100", NULL },
-	  FWCTL_POLICY_DROP, 0 },
+	  FWCTL_POLICY_DROP, 0, 0 },
 	{ "overlap-accept", { "tcp 1000-2000", "tcp 1500-1600", "tcp 1550", "udp 1005-1015",
 			      "udp 1000-1010", "udp 53", "udp 5000-5100", NULL },
-	  FWCTL_POLICY_ACCEPT, 0 },
-	{ "protowide-drop", { "47", "tcp", NULL }, FWCTL_POLICY_DROP, 0 },
-	{ "protowide-accept", { "47", "tcp", NULL }, FWCTL_POLICY_ACCEPT, 0 },
-	{ "icmpv6-drop", { "icmpv6", "udp 5000-5100", NULL }, FWCTL_POLICY_DROP, 0 },
-	{ "icmpv6-accept", { "icmpv6", "udp 5000-5100", NULL }, FWCTL_POLICY_ACCEPT, 0 },
+	  FWCTL_POLICY_ACCEPT, 0, 0 },
+	{ "protowide-drop", { "47", "tcp", NULL }, FWCTL_POLICY_DROP, 0, 0 },
+	{ "protowide-accept", { "47", "tcp", NULL }, FWCTL_POLICY_ACCEPT, 0, 0 },
+	{ "icmpv6-drop", { "icmpv6", "udp 5000-5100", NULL }, FWCTL_POLICY_DROP, 0, 0 },
+	{ "icmpv6-accept", { "icmpv6", "udp 5000-5100", NULL }, FWCTL_POLICY_ACCEPT, 0, 0 },
 	{ "mixed-drop", { "tcp 1000-2000", "tcp 1500-1600", "tcp 1550", "tcp", "udp 7070",
 			  "icmpv6", "1", "59", "60", "0", "44", "132", NULL },
-	  FWCTL_POLICY_DROP, 0 },
+	  FWCTL_POLICY_DROP, 0, 0 },
 	{ "mixed-accept", { "tcp 1000-2000", "tcp 1500-1600", "tcp 1550", "tcp", "udp 7070",
 			    "icmpv6", "1", "59", "60", "0", "44", "132", NULL },
-	  FWCTL_POLICY_ACCEPT, 0 },
-	{ "ref-accept-nopeer", { "icmp", "tcp 7070", "udp", NULL }, FWCTL_POLICY_ACCEPT, 1 },
+	  FWCTL_POLICY_ACCEPT, 0, 0 },
+	{ "edges-drop", { "tcp 1", "tcp 65535", "tcp 1-1023", "udp 1-65535", "udp 53", "udp 65534-65535",
+			  NULL }, FWCTL_POLICY_DROP, 0, 0 },
+	{ "edges-accept", { "tcp 1", "tcp 65535", "tcp 1-1023", "udp 1-65535", "udp 53",
+			    "udp 65534-65535", NULL }, FWCTL_POLICY_ACCEPT, 0, 0 },
+	{ "many-drop", { "47", "icmpv6", "132", NULL }, FWCTL_POLICY_DROP, 0, 1 },
+	{ "many-accept", { "47", "icmpv6", "132", NULL }, FWCTL_POLICY_ACCEPT, 0, 1 },
+	{ "ref-accept-nopeer", { "icmp", "tcp 7070", "udp", NULL }, FWCTL_POLICY_ACCEPT, 1, 0 },
 };
 #define N_CONFIGS ((int)(sizeof(configs) / sizeof(configs[0])))
 
@@ -72,13 +82,17 @@ static struct fwctl_maps maps;
 static int prog_fd, ncpus;
 static __u32 ifindex[FWCTL_DIR_COUNT];
 static struct ref_ruleset cur_rs;
+static struct ref_rule cur_rules[FWCTL_RULE_SLOTS];
+static __u32 cur_max_id;
 static const struct fuzz_config *cur_cfg;
 static int verbose;
 
-/* Counter snapshots, to compute per-frame deltas. */
+/* Counter snapshots, to compute per-frame deltas; rule_prev by rule id. */
 static struct fwctl_dir_stats dir_prev[FWCTL_DIR_COUNT];
-static struct fwctl_rule_stats rule_prev[REF_MAX_RULES];
-static void *percpu_buf;
+static struct fwctl_rule_stats rule_prev[FWCTL_RULE_SLOTS];
+static struct fwctl_rule_stats rule_now[FWCTL_RULE_SLOTS];
+static void *percpu_buf, *batch_vals;
+static __u32 *batch_keys;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -124,14 +138,58 @@ static int percpu_sum(int fd, __u32 key, size_t nfields, __u64 *out)
 #define DIR_FIELDS (sizeof(struct fwctl_dir_stats) / sizeof(__u64))
 #define RULE_FIELDS (sizeof(struct fwctl_rule_stats) / sizeof(__u64))
 
+/*
+ * Read the counters of every rule id 1..cur_max_id into rule_now: one
+ * lookup per rule for small sets, one batch lookup for large ones.
+ */
+static int rules_read_all(void)
+{
+	__u32 done = 0, out_batch = 0, count, k;
+	int err, i, cpu;
+
+	if (cur_rs.n <= SMALL_SET) {
+		for (i = 0; i < cur_rs.n; i++) {
+			err = percpu_sum(maps.rule_stats, cur_rs.r[i].id, RULE_FIELDS,
+					 (__u64 *)&rule_now[cur_rs.r[i].id]);
+			if (err)
+				return err;
+		}
+		return 0;
+	}
+	while (done <= cur_max_id) {
+		const __u64 *v = batch_vals;
+
+		count = cur_max_id + 1 - done;
+		err = bpf_map_lookup_batch(maps.rule_stats, done ? &out_batch : NULL, &out_batch,
+					   batch_keys, batch_vals, &count, NULL);
+		if (err && err != -ENOENT)
+			return err;
+		for (k = 0; k < count; k++) {
+			struct fwctl_rule_stats *r = &rule_now[batch_keys[k]];
+
+			memset(r, 0, sizeof(*r));
+			for (cpu = 0; cpu < ncpus; cpu++) {
+				r->packets += v[(k * ncpus + cpu) * RULE_FIELDS];
+				r->bytes += v[(k * ncpus + cpu) * RULE_FIELDS + 1];
+			}
+		}
+		done += count;
+		if (err == -ENOENT || !count)
+			break;
+	}
+	return 0;
+}
+
 static int snapshot(void)
 {
-	int d, i, err = 0;
+	int d, err = 0;
 
 	for (d = 0; d < FWCTL_DIR_COUNT && !err; d++)
 		err = percpu_sum(maps.dir_stats, d, DIR_FIELDS, (__u64 *)&dir_prev[d]);
-	for (i = 0; i < cur_rs.n && !err; i++)
-		err = percpu_sum(maps.rule_stats, cur_rs.r[i].id, RULE_FIELDS, (__u64 *)&rule_prev[i]);
+	if (!err)
+		err = rules_read_all();
+	if (!err)
+		memcpy(rule_prev, rule_now, sizeof(rule_now));
 	return err;
 }
 
@@ -174,7 +232,9 @@ static int setup(const char *if_a, const char *if_b)
 	if (ncpus <= 0)
 		return -EINVAL;
 	percpu_buf = calloc(ncpus, sizeof(struct fwctl_dir_stats));
-	if (!percpu_buf)
+	batch_vals = calloc((size_t)ncpus * FWCTL_RULE_SLOTS, sizeof(struct fwctl_rule_stats));
+	batch_keys = calloc(FWCTL_RULE_SLOTS, sizeof(__u32));
+	if (!percpu_buf || !batch_vals || !batch_keys)
 		return -ENOMEM;
 
 	err = config_read(&maps, &cfg);
@@ -190,11 +250,50 @@ static int setup(const char *if_a, const char *if_b)
 	return 0;
 }
 
+/*
+ * MANY_RULES distinct port rules, the same every time: widths from single
+ * ports to most of the range, so that most ports lie under several rules
+ * and the narrowest-range choice is exercised on every lookup.
+ */
+static int many_rules(struct fwctl_rule *rules, int n)
+{
+	static struct gen g;
+	char text[64];
+	struct fwctl_err e;
+	int added = 0, i, err;
+
+	gen_init(&g, 0x6d616e79);
+	while (added < MANY_RULES) {
+		uint64_t r = gen_rand(&g);
+		unsigned int cls = r % 100, width, lo;
+		const char *proto = (r >> 8) % 100 < 55 ? "tcp" : "udp";
+
+		width = cls < 30 ? 0 : cls < 70 ? (r >> 16) % 100 : cls < 95 ? (r >> 16) % 5000 :
+			(r >> 16) % 65536;
+		lo = (r >> 32) % (65536 - width);
+		if (width)
+			snprintf(text, sizeof(text), "%s %u-%u", proto, lo, lo + width);
+		else
+			snprintf(text, sizeof(text), "%s %u", proto, lo);
+		err = rule_parse_line(text, &rules[n + added], &e);
+		if (err) {
+			fprintf(stderr, "fuzz: rule '%s': %s\n", text, e.msg);
+			return err;
+		}
+		for (i = 0; i < n + added; i++)
+			if (rule_same(&rules[i], &rules[n + added]))
+				break;
+		if (i == n + added)
+			added++;
+	}
+	return n + added;
+}
+
 /* Install a configuration in the maps and in the reference. */
 static int apply_config(const struct fuzz_config *c)
 {
-	struct fwctl_rule rules[REF_MAX_RULES];
-	__u32 ids[REF_MAX_RULES];
+	static struct fwctl_rule rules[SMALL_SET + MANY_RULES];
+	static __u32 ids[SMALL_SET + MANY_RULES];
 	struct fwctl_err e = { "" };
 	int n, i, err;
 
@@ -204,6 +303,11 @@ static int apply_config(const struct fuzz_config *c)
 			fprintf(stderr, "fuzz: rule '%s': %s\n", c->rules[n], e.msg);
 			return err;
 		}
+	}
+	if (c->many) {
+		n = many_rules(rules, n);
+		if (n < 0)
+			return n;
 	}
 	err = ruleset_flush(&maps, &e);
 	if (err >= 0 && n)
@@ -224,7 +328,11 @@ static int apply_config(const struct fuzz_config *c)
 
 	memset(&cur_rs, 0, sizeof(cur_rs));
 	cur_rs.n = n;
+	cur_rs.r = cur_rules;
+	cur_max_id = 0;
 	for (i = 0; i < n; i++) {
+		if (ids[i] > cur_max_id)
+			cur_max_id = ids[i];
 		cur_rs.r[i].id = ids[i];
 		cur_rs.r[i].proto = rules[i].proto;
 		cur_rs.r[i].has_ports = rules[i].has_ports;
@@ -269,7 +377,38 @@ static void why_add(struct outcome *o, const char *fmt, ...)
 }
 
 /* Returns 0 when datapath and reference agree, 1 when not, <0 on error. */
-static int run_frame(const uint8_t *frame, size_t len, int dir, struct outcome *o)
+/*
+ * Large sets (lazy reads): what run_frame expects each rule to have counted
+ * since rule_prev; batch_check() then verifies every rule at once.
+ */
+static __u64 exp_pk[FWCTL_RULE_SLOTS], exp_by[FWCTL_RULE_SLOTS];
+
+/* All rule counters moved exactly as expected since rule_prev? Resyncs. */
+static int batch_check(void)
+{
+	int i, err, clean = 1;
+
+	err = rules_read_all();
+	if (err)
+		return err;
+	for (i = 0; i < cur_rs.n; i++) {
+		__u32 id = cur_rs.r[i].id;
+
+		if (rule_now[id].packets - rule_prev[id].packets != exp_pk[id] ||
+		    rule_now[id].bytes - rule_prev[id].bytes != exp_by[id])
+			clean = 0;
+		rule_prev[id] = rule_now[id];
+		exp_pk[id] = exp_by[id] = 0;
+	}
+	return clean;
+}
+
+/*
+ * Run one frame and compare. full: read every rule counter to see which
+ * one counted it; otherwise (large sets) only the expected one, leaving a
+ * wrong extra count to batch_check().
+ */
+static int run_frame(const uint8_t *frame, size_t len, int dir, int full, struct outcome *o)
 {
 	static uint8_t out[GEN_FRAME_MAX + 256];
 	struct fwctl_dir_stats ds;
@@ -336,23 +475,41 @@ static int run_frame(const uint8_t *frame, size_t len, int dir, struct outcome *
 	*p = ds;
 
 	/* The rule it counted on. */
-	for (i = 0; i < cur_rs.n; i++) {
-		err = percpu_sum(maps.rule_stats, cur_rs.r[i].id, RULE_FIELDS, (__u64 *)&rst);
+	if (full) {
+		err = rules_read_all();
 		if (err)
 			return err;
-		if (rst.packets != rule_prev[i].packets) {
+		for (i = 0; i < cur_rs.n; i++) {
+			__u32 id = cur_rs.r[i].id;
+			struct fwctl_rule_stats *now = &rule_now[id], *prev = &rule_prev[id];
+
+			if (now->packets == prev->packets)
+				continue;
 			rules_hit++;
-			o->got.rule = cur_rs.r[i].id;
-			if (rst.packets - rule_prev[i].packets != 1 ||
-			    rst.bytes - rule_prev[i].bytes != len)
-				why_add(o, "rule %u counted %llu pkts/%llu bytes", cur_rs.r[i].id,
-					(unsigned long long)(rst.packets - rule_prev[i].packets),
-					(unsigned long long)(rst.bytes - rule_prev[i].bytes));
-			rule_prev[i] = rst;
+			o->got.rule = id;
+			if (now->packets - prev->packets != 1 || now->bytes - prev->bytes != len)
+				why_add(o, "rule %u counted %llu pkts/%llu bytes", id,
+					(unsigned long long)(now->packets - prev->packets),
+					(unsigned long long)(now->bytes - prev->bytes));
+			*prev = *now;
 		}
+		if (rules_hit > 1)
+			why_add(o, "%d rules counted it", rules_hit);
+	} else if (o->exp.rule) {
+		/* Large set: only the expected rule now, all at batch end. */
+		__u32 id = o->exp.rule;
+
+		err = percpu_sum(maps.rule_stats, id, RULE_FIELDS, (__u64 *)&rst);
+		if (err)
+			return err;
+		exp_pk[id]++;
+		exp_by[id] += len;
+		if (rst.packets == rule_prev[id].packets + exp_pk[id] &&
+		    rst.bytes == rule_prev[id].bytes + exp_by[id])
+			o->got.rule = id;
+		else
+			why_add(o, "rule %u did not count it", id);
 	}
-	if (rules_hit > 1)
-		why_add(o, "%d rules counted it", rules_hit);
 
 	/* The frame must leave unchanged. */
 	if (o->got.forward && (opts.data_size_out != len || memcmp(out, frame, len)))
@@ -483,7 +640,7 @@ static int replay_frame(const uint8_t *frame, size_t len, void *arg)
 
 	if (len < 14 || len > GEN_FRAME_MAX)
 		return 0;	/* BPF_PROG_TEST_RUN cannot run these */
-	res = run_frame(frame, len, rc->dir, &o);
+	res = run_frame(frame, len, rc->dir, 1, &o);
 	if (res < 0)
 		return res;
 	if (res && !rc->bad++) {
@@ -586,44 +743,85 @@ struct fuzz_stats {
  * Run `frames` frames of the stream of (seed, config, round) under config c.
  * Disagreements are printed (the first few) and saved when save_dir is set.
  */
+#define BATCH 256
+
+/* A frame of the current batch and what came of it. */
+struct batch_item {
+	struct gen_frame fr;
+	unsigned long index;
+	int dir, res;
+	struct outcome o;
+};
+
+/* Count, print and save (when save_dir is set) the outcome of one frame. */
+static void record(const struct batch_item *it, uint64_t seed, unsigned long round,
+		   const char *save_dir, struct fuzz_stats *st)
+{
+	static int saved;
+	const struct outcome *o = &it->o;
+
+	st->frames++;
+	st->by_verdict[o->exp.forward ? (o->exp.rule ? 0 : 1) : 2 + o->exp.reason]++;
+	if (!it->res)
+		return;
+	if (st->bad++ < MAX_SHOWN)
+		describe(stdout, "  ", it->fr.b, it->fr.len, it->dir, it->fr.kind, o);
+	if (save_dir && saved < 50) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/seed%llu-r%lu-f%lu__%s__d%d.pcap", save_dir,
+			 (unsigned long long)seed, round, it->index, cur_cfg->name, it->dir);
+		if (pcap_write(path, it->fr.b, it->fr.len))
+			fprintf(stderr, "fuzz: cannot write %s\n", path);
+		else
+			printf("  saved %s\n", path);
+		saved++;
+	}
+}
+
+/*
+ * Run `frames` frames of the stream of (seed, config, round) under config c.
+ * Small rule sets: every counter is read after every frame. Large ones: the
+ * frames run in batches with cheap reads, every rule counter is checked at
+ * the end of each batch, and a batch where some rule counted something
+ * unexpected runs again frame by frame with full reads to find the culprit.
+ */
 static int fuzz_chunk(uint64_t seed, int c, unsigned long round, unsigned long frames,
 		      double deadline, const char *save_dir, struct fuzz_stats *st)
 {
-	static struct gen_frame fr;
+	static struct batch_item batch[BATCH];
 	static struct gen g;
-	static int saved;
-	unsigned long i;
-	struct outcome o;
-	int res;
+	unsigned long i = 0;
+	int n, k, full, clean;
 
 	if (apply_config(&configs[c]))
 		return -1;
+	full = cur_rs.n <= SMALL_SET;
 	gen_init(&g, mix_seed(seed, (uint64_t)c, round));
-	for (i = 0; i < frames; i++) {
-		int dir = (int)(i & 1);
-
-		if (deadline > 0 && !(i & 255) && now_s() > deadline)
+	while (i < frames) {
+		if (deadline > 0 && now_s() > deadline)
 			break;
-		gen_next(&g, &fr);
-		res = run_frame(fr.b, fr.len, dir, &o);
-		if (res < 0)
-			return res;
-		st->frames++;
-		st->by_verdict[o.got.forward ? (o.got.rule ? 0 : 1) : 2 + (o.got.reason & 7) % FWCTL_DROP_REASON_COUNT]++;
-		if (!res)
-			continue;
-		if (st->bad++ < MAX_SHOWN)
-			describe(stdout, "  ", fr.b, fr.len, dir, fr.kind, &o);
-		if (save_dir && saved < 50) {
-			char path[4096];
+		for (n = 0; n < BATCH && i < frames; n++, i++) {
+			struct batch_item *it = &batch[n];
 
-			snprintf(path, sizeof(path), "%s/seed%llu-r%lu-f%lu__%s__d%d.pcap", save_dir,
-				 (unsigned long long)seed, round, i, configs[c].name, dir);
-			if (pcap_write(path, fr.b, fr.len))
-				fprintf(stderr, "fuzz: cannot write %s\n", path);
-			else
-				printf("  saved %s\n", path);
-			saved++;
+			gen_next(&g, &it->fr);
+			it->index = i;
+			it->dir = (int)(i & 1);
+			it->res = run_frame(it->fr.b, it->fr.len, it->dir, full, &it->o);
+			if (it->res < 0)
+				return it->res;
+		}
+		clean = full ? 1 : batch_check();
+		if (clean < 0)
+			return clean;
+		for (k = 0; k < n; k++) {
+			if (!clean) {
+				batch[k].res = run_frame(batch[k].fr.b, batch[k].fr.len, batch[k].dir, 1,
+							 &batch[k].o);
+				if (batch[k].res < 0)
+					return batch[k].res;
+			}
+			record(&batch[k], seed, round, save_dir, st);
 		}
 	}
 	return 0;
@@ -677,9 +875,14 @@ static int mode_check(uint64_t seed, unsigned long per_config, const char *repla
 	double t0 = now_s(), dt;
 	int c, bad;
 
-	for (c = 0; c < N_CONFIGS; c++)
+	for (c = 0; c < N_CONFIGS; c++) {
+		double t = now_s();
+
 		if (fuzz_chunk(seed, c, 0, per_config, 0, NULL, &st))
 			return 1;
+		if (verbose)
+			fprintf(stderr, "fuzz: config %s: %.3f s\n", configs[c].name, now_s() - t);
+	}
 	dt = now_s() - t0;
 	if (st.bad)
 		printf("FAIL: differential fuzz seed %llu: %lu frames, %lu disagreements\n",

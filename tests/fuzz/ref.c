@@ -137,7 +137,7 @@ static void decide_fragment(const struct ref_ruleset *rs, struct ref_verdict *v,
  * the L4 header in the frame, l4_end the end of what the IP header says the
  * packet holds (already known to lie inside the frame).
  */
-static void decide_l4(const uint8_t *f, size_t l4, size_t l4_end, unsigned int proto,
+static void decide_l4(const uint8_t *f, size_t len, size_t l4, size_t l4_end, unsigned int proto,
 		      int is_v6, const struct ref_ruleset *rs, struct ref_verdict *v)
 {
 	size_t avail = l4_end >= l4 ? l4_end - l4 : 0;
@@ -153,10 +153,14 @@ static void decide_l4(const uint8_t *f, size_t l4, size_t l4_end, unsigned int p
 
 		if (avail < 20) {
 			COV4(tcp_short, is_v6);
+			if (l4 + 20 <= len)
+				COV4(l4_short_by_ip_length_only, is_v6);
 			out_drop(v, FWCTL_DROP_MALFORMED);
 			return;
 		}
 		doff = f[l4 + 12] >> 4;
+		if (doff >= 5 && doff * 4u > avail && l4 + doff * 4u <= len)
+			COV4(l4_short_by_ip_length_only, is_v6);
 		if (doff < 5 || doff * 4u > avail) {
 			if (doff < 5)
 				COV4(tcp_doff_lt_5, is_v6);
@@ -167,6 +171,8 @@ static void decide_l4(const uint8_t *f, size_t l4, size_t l4_end, unsigned int p
 		}
 	} else if (proto == 17 || proto == 1 || proto == 58) {
 		if (avail < 8) {
+			if (l4 + 8 <= len)
+				COV4(l4_short_by_ip_length_only, is_v6);
 			if (proto == 17)
 				COV4(udp_short, is_v6);
 			else if (proto == 1)
@@ -263,7 +269,7 @@ static void classify_ipv4(const uint8_t *f, size_t len, size_t l3,
 		decide_fragment(rs, v, proto);
 		return;
 	}
-	decide_l4(f, l3 + ihl_bytes, l3 + total, proto, 0, rs, v);
+	decide_l4(f, len, l3 + ihl_bytes, l3 + total, proto, 0, rs, v);
 }
 
 /* --- item 4: IPv6 at frame offset l3 ------------------------------------ */
@@ -304,6 +310,8 @@ static void classify_ipv6(const uint8_t *f, size_t len, size_t l3,
 		/* Every extension header is at least 8 bytes long. */
 		if (pos + 8 > end) {
 			COV(v6_ext_beyond);
+			if (pos + 8 <= len)
+				COV(v6_ext_beyond_payload_only);
 			out_drop(v, FWCTL_DROP_MALFORMED);
 			return;
 		}
@@ -315,6 +323,8 @@ static void classify_ipv6(const uint8_t *f, size_t len, size_t l3,
 			hdr_len = (f[pos + 1] + 1u) * 8u;
 		if (pos + hdr_len > end) {
 			COV(v6_ext_beyond);
+			if (pos + hdr_len <= len)
+				COV(v6_ext_beyond_payload_only);
 			out_drop(v, FWCTL_DROP_MALFORMED);
 			return;
 		}
@@ -335,7 +345,7 @@ static void classify_ipv6(const uint8_t *f, size_t len, size_t l3,
 		if (++walked == 8)
 			COV(v6_ext_8_walked);
 	}
-	decide_l4(f, pos, end, nexthdr, 1, rs, v);
+	decide_l4(f, len, pos, end, nexthdr, 1, rs, v);
 }
 
 /* --- items 1, 2, 5: Ethernet and VLAN ------------------------------------ */
