@@ -1,0 +1,290 @@
+#!/usr/bin/env python3
+"""report.py - turn bench/run.sh's raw samples into bench/results.md and a
+PNG chart (gnuplot). Every ratio is between medians of the same run.
+
+raw.tsv lines: metric variant key round value
+"""
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+from collections import defaultdict
+
+TARGETS = {
+    "a_trivial": 0.90, "a_bridge": 4.0, "a_relay": 8.0,
+    "b_trivial": 0.95, "c_trivial": 1.5, "c_flat": 1.1,
+}
+
+
+def load(path):
+    data = defaultdict(list)  # (metric, variant, key) -> [values]
+    order = defaultdict(list)  # metric -> variants in first-seen order
+    if not os.path.exists(path):
+        return data, order
+    with open(path) as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 5:
+                continue
+            m, v, k, _r, val = parts
+            try:
+                x = float(val)
+            except ValueError:
+                continue
+            data[(m, v, k)].append(x)
+            if v not in order[m]:
+                order[m].append(v)
+    return data, order
+
+
+def stats(xs):
+    return statistics.median(xs), min(xs), max(xs)
+
+
+def fmt(x, digits=2):
+    return "n/a" if x is None else f"{x:.{digits}f}"
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def rfmt(x):
+    return "n/a" if x is None else f"{x:.2f}x"
+
+
+def verdict(x, target, higher=True):
+    if x is None:
+        return "not measured"
+    ok = x >= target if higher else x <= target
+    return ("met" if ok else "**missed**") + f" ({x:.2f}x, target {'>=' if higher else '<='} {target}x)"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--raw", required=True)
+    ap.add_argument("--md", required=True)
+    ap.add_argument("--png", required=True)
+    ap.add_argument("--quick", default="0")
+    ap.add_argument("--work", default="/tmp")
+    ap.add_argument("--seconds", default="?")
+    ap.add_argument("--notes", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md"))
+    args = ap.parse_args()
+
+    data, order = load(args.raw)
+    med = {k: stats(v)[0] for k, v in data.items()}
+    out = []
+    w = out.append
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    w("# fwctl benchmarks: results\n")
+    w(f"- Date: {now}; kernel {platform.release()}; CPU {cpu_model()} x {os.cpu_count()}; "
+      f"{'quick run (BENCH_QUICK=1)' if args.quick == '1' else 'full run'}, {args.seconds} s of measurement.")
+    w("- Produced by `make bench` (bench/run.sh). Each figure is the median of the rounds, "
+      "with min and max; variants were measured interleaved (A B C ... A B C ...) in one "
+      "topology (scripts/topology.sh: two network namespaces joined by veth pairs through the "
+      "filter's interfaces). The machine is shared and noisy: compare ratios within this run, "
+      "not absolute figures across runs.")
+    w(f"- Chart: [{os.path.basename(args.png)}]({os.path.basename(args.png)}).\n")
+
+    summary = []
+
+    # --- a ---
+    if order.get("a"):
+        w("## a. Forwarding rate, 64-byte UDP frames (Mpps)\n")
+        w("Frames injected with `BPF_PROG_TEST_RUN` + `BPF_F_TEST_XDP_LIVE_FRAMES` (one generator "
+          "thread, CPU 1) into the private host's veth, counted and dropped by an XDP program "
+          "on the public host's veth (build/bench/xdpgen). The generator and everything the "
+          "kernel does for a frame up to the counter share one CPU, so the rate is that of the "
+          "whole path.\n")
+        w("| variant | Mpps (median) | min | max | vs trivial | vs bridge+nft | vs relay |")
+        w("|---|---|---|---|---|---|---|")
+        t = med.get(("a", "trivial", "mpps"))
+        b = med.get(("a", "bridge+nft", "mpps"))
+        rl = med.get(("a", "relay", "mpps"))
+        for v in order["a"]:
+            m, lo, hi = stats(data[("a", v, "mpps")])
+            w(f"| {v} | {m:.3f} | {lo:.3f} | {hi:.3f} | {rfmt(ratio(m, t))} | "
+              f"{rfmt(ratio(m, b))} | {rfmt(ratio(m, rl))} |")
+        f = med.get(("a", "fwctl", "mpps"))
+        summary.append(("fwctl Mpps vs trivial redirect", verdict(ratio(f, t), TARGETS["a_trivial"])))
+        summary.append(("fwctl Mpps vs bridge+nftables", verdict(ratio(f, b), TARGETS["a_bridge"])))
+        summary.append(("fwctl Mpps vs AF_PACKET relay", verdict(ratio(f, rl), TARGETS["a_relay"])))
+        w("")
+
+    # --- b ---
+    if order.get("b"):
+        w("## b. TCP throughput, iperf3 on port 7070 (Gbit/s)\n")
+        w("`iperf3 -s -p 7070` in the private namespace, `iperf3 -c 10.10.0.100 -p 7070` from the "
+          "public one (the reference benchmark), receiver figure. Filter interfaces with GRO off "
+          "(the veth default), hosts' veth ends with TX checksum offload off (needed for TCP "
+          "through XDP redirect). `bridge+nft-gro` is the bridge with GRO on its ports, an "
+          "advantage XDP redirect cannot use: every 1500-byte frame crosses the filter on its own.\n")
+        w("| variant | Gbit/s (median) | min | max | vs trivial | vs bridge+nft |")
+        w("|---|---|---|---|---|---|")
+        t = med.get(("b", "trivial", "gbps"))
+        b = med.get(("b", "bridge+nft", "gbps"))
+        for v in order["b"]:
+            m, lo, hi = stats(data[("b", v, "gbps")])
+            w(f"| {v} | {m:.2f} | {lo:.2f} | {hi:.2f} | {rfmt(ratio(m, t))} | {rfmt(ratio(m, b))} |")
+        f = med.get(("b", "fwctl", "gbps"))
+        summary.append(("fwctl TCP vs trivial redirect", verdict(ratio(f, t), TARGETS["b_trivial"])))
+        w("")
+
+    # --- c ---
+    cplot = None
+    if order.get("c"):
+        w("## c. In-kernel cost per packet (ns), against the number of rules\n")
+        w("`BPF_PROG_TEST_RUN` of the XDP program alone (build/bench/unit), 64-byte frames; "
+          "allowed = UDP (matches rule `udp`), dropped = TCP to port 1234 (no rule, policy drop). "
+          "The rule sets hold N rules including the reference ones.\n")
+        keys = sorted({k for (m, v, k) in data if m == "c"},
+                      key=lambda s: (s.split("/")[1], int(s.split("/")[0])))
+        kinds = sorted({k.split("/")[1] for k in keys})
+        counts = sorted({int(k.split("/")[0]) for k in keys})
+        variants = order["c"]
+        w("| rules | " + " | ".join(f"{v} {kd} (ns)" for kd in kinds for v in variants) +
+          " | " + " | ".join(f"fwctl/trivial {kd}" for kd in kinds) + " |")
+        w("|---" * (1 + len(kinds) * len(variants) + len(kinds)) + "|")
+        rows = []
+        worst_ratio, flat = None, {}
+        for n in counts:
+            cells = []
+            for kd in kinds:
+                for v in variants:
+                    xs = data.get(("c", v, f"{n}/{kd}"))
+                    cells.append(f"{statistics.median(xs):.1f} ({min(xs):.1f}-{max(xs):.1f})" if xs else "n/a")
+            rat = []
+            for kd in kinds:
+                fv = med.get(("c", "fwctl", f"{n}/{kd}"))
+                tv = med.get(("c", "trivial", f"{n}/{kd}"))
+                r = ratio(fv, tv)
+                rat.append(rfmt(r))
+                if r is not None:
+                    worst_ratio = r if worst_ratio is None else max(worst_ratio, r)
+            w(f"| {n} | " + " | ".join(cells) + " | " + " | ".join(rat) + " |")
+            rows.append((n, [med.get(("c", v, f"{n}/{kd}")) for kd in kinds for v in variants]))
+        for kd in kinds:
+            vals = [med.get(("c", "fwctl", f"{n}/{kd}")) for n in counts]
+            vals = [x for x in vals if x is not None]
+            if len(vals) >= 2:
+                flat[kd] = max(vals) / min(vals)
+        summary.append(("fwctl ns/packet vs trivial (worst case)", verdict(worst_ratio, TARGETS["c_trivial"], higher=False)))
+        for kd, x in flat.items():
+            summary.append((f"fwctl ns/packet flat 1..10,000 rules ({kd}, max/min)",
+                            verdict(x, TARGETS["c_flat"], higher=False)))
+        cplot = (counts, [f"{v} {kd}" for kd in kinds for v in variants], rows)
+        w("")
+
+    # --- d ---
+    if order.get("d"):
+        w("## d. Allowed TCP under a flood of blocked traffic\n")
+        w("iperf3 TCP 7070 as in b, once quiet and once while build/bench/xdpgen floods 64-byte "
+          "TCP SYNs to port 1234 (dropped by every filter) from the public host at the highest "
+          "rate one generator thread reaches (pinned to CPU 1, where it also carries the "
+          "kernel's work on the flood). Only the filtering variants. GRO is on for the filter's "
+          "interfaces here (the flood arrives as XDP frames, which the non-XDP variants "
+          "accept only with GRO).\n")
+        w("| variant | Gbit/s quiet | Gbit/s under flood (min-max) | kept | flood Mpps injected | flood Gbit/s vs bridge+nft |")
+        w("|---|---|---|---|---|---|")
+        bf = med.get(("d", "bridge+nft", "gbps_flood"))
+        for v in order["d"]:
+            q = med.get(("d", v, "gbps_quiet"))
+            fl = data.get(("d", v, "gbps_flood"), [])
+            fm = med.get(("d", v, "gbps_flood"))
+            inj = med.get(("d", v, "flood_mpps"))
+            w(f"| {v} | {fmt(q)} | {fmt(fm)} ({fmt(min(fl) if fl else None)}-{fmt(max(fl) if fl else None)}) | "
+              f"{'n/a' if not q else f'{100 * fm / q:.0f}%'} | {fmt(inj)} | {rfmt(ratio(fm, bf))} |")
+        w("\nThe trivial redirect and the relays are left out: they do not filter, so the flood "
+          "would go through to the private host.\n")
+
+    # --- e ---
+    if order.get("e"):
+        w("## e. Memory\n")
+        w("| what | value |")
+        w("|---|---|")
+        rss = med.get(("e", "fwctl", "rss_kib_rules_add_10000"))
+        nrss = med.get(("e", "bridge+nft", "rss_kib_rules_add_10000"))
+        tot = med.get(("e", "fwctl", "maps_memlock_total"))
+        ttot = med.get(("e", "trivial", "maps_memlock_total"))
+        w(f"| fwctl peak RSS, `fwctl rules add --file` of 10,000 rules | {fmt(rss, 0)} KiB |")
+        w(f"| nft peak RSS, `nft -f` of the same 10,000 rules (bridge table) | {fmt(nrss, 0)} KiB |")
+        w(f"| fwctl maps, kernel memory (bpftool memlock, total) | {fmt(tot / 1024 if tot else None, 0)} KiB |")
+        for (m, v, k), xs in sorted(data.items()):
+            if m == "e" and v == "fwctl" and k.startswith("map:"):
+                w(f"| &nbsp;&nbsp;{k[4:]} | {xs[0] / 1024:.0f} KiB |")
+        w(f"| trivial redirect's devmap (memlock) | {fmt(ttot / 1024 if ttot else None, 0)} KiB |")
+        w("\nfwctl's maps are preallocated arrays sized for 16,384 rules and every port: their "
+          "size does not depend on the number of rules.\n")
+
+    if summary:
+        w("## Targets (issue 5)\n")
+        w("| target | result |")
+        w("|---|---|")
+        for name, res in summary:
+            w(f"| {name} | {res} |")
+        w("")
+
+    if os.path.exists(args.notes):
+        with open(args.notes) as f:
+            w(f.read())
+
+    with open(args.md, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+    plot(args, data, order, cplot)
+
+
+def plot(args, data, order, cplot):
+    work = args.work
+    panels = []
+    if order.get("a"):
+        with open(os.path.join(work, "a.dat"), "w") as f:
+            for i, v in enumerate(order["a"]):
+                m, lo, hi = stats(data[("a", v, "mpps")])
+                f.write(f'{i} "{v}" {m} {lo} {hi}\n')
+        panels.append(
+            "set title 'a. 64-byte UDP forwarding rate (median, min-max)'\n"
+            "set ylabel 'Mpps'\nset style fill solid 0.6 border -1\nset boxwidth 0.6\n"
+            "set yrange [0:*]\nset xtics rotate by -25\nunset logscale x\nset xrange [-0.6:*]\n"
+            f"plot '{work}/a.dat' using 1:3:xtic(2) with boxes lc rgb '#4477aa' notitle, "
+            f"'' using 1:3:4:5 with yerrorbars lc rgb 'black' pt 0 notitle\n")
+    if cplot:
+        counts, names, rows = cplot
+        with open(os.path.join(work, "c.dat"), "w") as f:
+            for n, vals in rows:
+                f.write(f"{n} " + " ".join("NaN" if x is None else str(x) for x in vals) + "\n")
+        series = ", ".join(
+            f"'{work}/c.dat' using 1:{i + 2} with linespoints lw 2 title '{nm}'"
+            for i, nm in enumerate(names))
+        panels.append(
+            "set title 'c. in-kernel cost per packet vs number of rules'\n"
+            "set ylabel 'ns/packet'\nset xlabel 'rules'\nset logscale x\nset xtics norotate\n"
+            "set xrange [0.7:15000]\nset yrange [0:*]\nset key top left\n"
+            f"plot {series}\n")
+    if not panels:
+        return
+    script = (f"set terminal pngcairo size {640 * len(panels)},480 font ',10'\n"
+              f"set output '{args.png}'\nset grid ytics\n"
+              f"set multiplot layout 1,{len(panels)}\n" + "".join(panels) + "unset multiplot\n")
+    with open(os.path.join(work, "plot.gp"), "w") as f:
+        f.write(script)
+    subprocess.run(["gnuplot", os.path.join(work, "plot.gp")], check=True)
+
+
+if __name__ == "__main__":
+    main()
