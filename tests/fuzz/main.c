@@ -86,6 +86,7 @@ static struct ref_rule cur_rules[FWCTL_RULE_SLOTS];
 static __u32 cur_max_id;
 static const struct fuzz_config *cur_cfg;
 static int verbose;
+static const char *corpus_dir;	/* save the first frame reaching each decision */
 
 /* Counter snapshots, to compute per-frame deltas; rule_prev by rule id. */
 static struct fwctl_dir_stats dir_prev[FWCTL_DIR_COUNT];
@@ -358,6 +359,7 @@ static const struct fuzz_config *config_by_name(const char *name, size_t len)
 
 struct outcome {
 	struct ref_verdict exp, got;
+	int new_cov;		/* reached a reference decision for the first time */
 	char why[256];		/* what disagreed; empty when all agreed */
 };
 
@@ -433,7 +435,17 @@ static int run_frame(const uint8_t *frame, size_t len, int dir, int full, struct
 
 	memset(o, 0, sizeof(*o));
 	cur_rs.have_peer = !(cur_cfg->no_peer_in && dir == 0);
-	ref_classify(frame, len, &cur_rs, &o->exp);
+	if (corpus_dir) {
+		static unsigned long before[REF_COV_COUNT];
+
+		memcpy(before, ref_cov, sizeof(before));
+		ref_classify(frame, len, &cur_rs, &o->exp);
+		for (i = 0; i < REF_COV_COUNT; i++)
+			if (!before[i] && ref_cov[i])
+				o->new_cov = 1;
+	} else {
+		ref_classify(frame, len, &cur_rs, &o->exp);
+	}
 
 	err = bpf_prog_test_run_opts(prog_fd, &opts);
 	if (err) {
@@ -563,16 +575,17 @@ struct pcap_rec {
 	uint32_t sec, usec, incl, orig;
 };
 
-static int pcap_write(const char *path, const uint8_t *frame, size_t len)
+/* Write a one-frame pcap, or append a frame to one (timestamp ts). */
+static int pcap_write(const char *path, const uint8_t *frame, size_t len, int append, uint32_t ts)
 {
 	struct pcap_hdr h = { 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1 /* Ethernet */ };
-	struct pcap_rec r = { (uint32_t)time(NULL), 0, (uint32_t)len, (uint32_t)len };
-	FILE *f = fopen(path, "wb");
-	int ok;
+	struct pcap_rec r = { ts, 0, (uint32_t)len, (uint32_t)len };
+	int ok, new_file = !append || access(path, F_OK);
+	FILE *f = fopen(path, new_file ? "wb" : "ab");
 
 	if (!f)
 		return -errno;
-	ok = fwrite(&h, sizeof(h), 1, f) == 1 && fwrite(&r, sizeof(r), 1, f) == 1 &&
+	ok = (!new_file || fwrite(&h, sizeof(h), 1, f) == 1) && fwrite(&r, sizeof(r), 1, f) == 1 &&
 	     fwrite(frame, 1, len, f) == len;
 	if (fclose(f) || !ok)
 		return -EIO;
@@ -677,7 +690,7 @@ static int replay_file(const char *path)
 		return 1;
 	}
 	rc.dir = d[3] - '0';
-	if (apply_config(cfg))
+	if (cfg != cur_cfg && apply_config(cfg))
 		return -1;
 	n = pcap_each(path, replay_frame, &rc, err, sizeof(err));
 	if (n < 0 && err[0]) {
@@ -760,6 +773,14 @@ static void record(const struct batch_item *it, uint64_t seed, unsigned long rou
 	static int saved;
 	const struct outcome *o = &it->o;
 
+	if (corpus_dir && o->new_cov && !it->res) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/spec-corpus__%s__d%d.pcap", corpus_dir, cur_cfg->name,
+			 it->dir);
+		if (pcap_write(path, it->fr.b, it->fr.len, 1, 0))
+			fprintf(stderr, "fuzz: cannot write %s\n", path);
+	}
 	st->frames++;
 	st->by_verdict[o->exp.forward ? (o->exp.rule ? 0 : 1) : 2 + o->exp.reason]++;
 	if (!it->res)
@@ -771,7 +792,7 @@ static void record(const struct batch_item *it, uint64_t seed, unsigned long rou
 
 		snprintf(path, sizeof(path), "%s/seed%llu-r%lu-f%lu__%s__d%d.pcap", save_dir,
 			 (unsigned long long)seed, round, it->index, cur_cfg->name, it->dir);
-		if (pcap_write(path, it->fr.b, it->fr.len))
+		if (pcap_write(path, it->fr.b, it->fr.len, 0, (uint32_t)time(NULL)))
 			fprintf(stderr, "fuzz: cannot write %s\n", path);
 		else
 			printf("  saved %s\n", path);
@@ -816,10 +837,13 @@ static int fuzz_chunk(uint64_t seed, int c, unsigned long round, unsigned long f
 			return clean;
 		for (k = 0; k < n; k++) {
 			if (!clean) {
+				int new_cov = batch[k].o.new_cov;
+
 				batch[k].res = run_frame(batch[k].fr.b, batch[k].fr.len, batch[k].dir, 1,
 							 &batch[k].o);
 				if (batch[k].res < 0)
 					return batch[k].res;
+				batch[k].o.new_cov = new_cov;
 			}
 			record(&batch[k], seed, round, save_dir, st);
 		}
@@ -927,6 +951,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fuzz check  --ifaces A B [--seed S] [--frames N-per-config] [--replay DIR]\n"
+		"                   [--corpus DIR: save the first frame reaching each decision]\n"
 		"       fuzz stream --ifaces A B [--seed S] [--seconds T] [--save DIR]\n"
 		"       fuzz replay --ifaces A B FILE.pcap...\n");
 }
@@ -960,6 +985,8 @@ int main(int argc, char **argv)
 			replay = argv[++i];
 		} else if (!strcmp(argv[i], "--save") && i + 1 < argc) {
 			save = argv[++i];
+		} else if (!strcmp(argv[i], "--corpus") && i + 1 < argc) {
+			corpus_dir = argv[++i];
 		} else if (!strcmp(argv[i], "-v")) {
 			verbose = 1;
 		} else if (argv[i][0] != '-' && !strcmp(mode, "replay")) {
