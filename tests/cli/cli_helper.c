@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cli_helper.c - the tools tests/cli/run and bench/soak.sh need besides
+ * fwctl itself (built as build/tests/cli):
+ *
+ *   send IF DSTMAC COUNT PROTO SPORT DPORT LEN [PPS]
+ *       Send COUNT frames (0: until SIGINT/SIGTERM) of exactly LEN bytes on
+ *       IF over AF_PACKET: Ethernet + IPv4 + PROTO (udp, tcp (SYN), icmp
+ *       (echo) or an IP protocol number with a bare payload), each carrying
+ *       the magic "FWCTLCLI". A frame the kernel refuses (ENOBUFS) is sent
+ *       again, so every frame counted left IF. PPS > 0 paces the sending.
+ *       Prints "sent N".
+ *   recv IF IDLE_MS [MAX_SECONDS]
+ *       Count frames carrying the magic that arrive on IF. Prints "ready"
+ *       once listening, then, after IDLE_MS without such a frame (or at
+ *       SIGINT/SIGTERM, or after MAX_SECONDS), "received N socket_drops D".
+ *   check
+ *       Open the pinned maps (in $FWCTL_PIN_DIR or /sys/fs/bpf/fwctl) and
+ *       verify the rule table is clean: every slot FREE or ACTIVE and the
+ *       lookup table exactly what ruleset_compute_lookup() derives from the
+ *       ACTIVE rules. Prints "active N adding A deleting D bad B
+ *       lookup_mismatch M"; exit 0 when clean, 1 if not.
+ *   churn SECONDS INTERVAL_US PROTECT_PROTO PROTECT_PORT
+ *       Add and delete rules unrelated to PROTECT_PROTO PROTECT_PORT (other
+ *       ports, protocols, and wider ranges covering that port) through
+ *       libfwctl, under fwctl's lock, one change every INTERVAL_US, for
+ *       SECONDS. Prints "changes N failures F".
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "fwctl.h"
+
+#define MAGIC		"FWCTLCLI"
+#define MAGIC_LEN	8
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int packet_socket(const char *ifname, struct sockaddr_ll *sll)
+{
+	int fd, ifindex = if_nametoindex(ifname);
+
+	if (!ifindex) {
+		fprintf(stderr, "cli_helper: no such interface '%s'\n", ifname);
+		return -1;
+	}
+	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	if (fd < 0) {
+		perror("cli_helper: socket(AF_PACKET)");
+		return -1;
+	}
+	memset(sll, 0, sizeof(*sll));
+	sll->sll_family = AF_PACKET;
+	sll->sll_protocol = htons(ETH_P_ALL);
+	sll->sll_ifindex = ifindex;
+	if (bind(fd, (struct sockaddr *)sll, sizeof(*sll))) {
+		perror("cli_helper: bind");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int parse_mac(const char *s, unsigned char *mac)
+{
+	unsigned int b[6];
+	int i;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
+		return -1;
+	for (i = 0; i < 6; i++)
+		mac[i] = b[i];
+	return 0;
+}
+
+static int if_mac(const char *ifname, unsigned char *mac)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), err;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	err = ioctl(fd, SIOCGIFHWADDR, &ifr);
+	close(fd);
+	if (!err)
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return err;
+}
+
+static uint16_t csum(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+/* Build one frame; returns its length or -1 if LEN is too short. */
+static int build_frame(uint8_t *f, int len, const unsigned char *dst, const unsigned char *src,
+		       int proto, int sport, int dport)
+{
+	int l4 = 14 + 20, hdr;
+	uint8_t *ip = f + 14;
+
+	hdr = proto == 6 ? 20 : proto == 17 || proto == 1 ? 8 : 0;
+	if (len < l4 + hdr + MAGIC_LEN + 4 || len > 1514)
+		return -1;
+	memset(f, 0, len);
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	put16(f + 12, ETH_P_IP);
+	ip[0] = 0x45;
+	put16(ip + 2, len - 14);
+	put16(ip + 4, 1);
+	ip[8] = 64;
+	ip[9] = proto;
+	memcpy(ip + 12, (uint8_t[]){ 10, 99, 0, 1 }, 4);
+	memcpy(ip + 16, (uint8_t[]){ 10, 99, 0, 2 }, 4);
+	memcpy(ip + 10, (uint16_t[]){ csum(ip, 20) }, 2);
+	if (proto == 17) {
+		put16(f + l4, sport);
+		put16(f + l4 + 2, dport);
+		put16(f + l4 + 4, len - l4);
+	} else if (proto == 6) {
+		put16(f + l4, sport);
+		put16(f + l4 + 2, dport);
+		f[l4 + 12] = 5 << 4;
+		f[l4 + 13] = 0x02;	/* SYN: GRO never merges it */
+		put16(f + l4 + 14, 65535);
+	} else if (proto == 1) {
+		f[l4] = 8;		/* echo request */
+	}
+	memcpy(f + l4 + hdr, MAGIC, MAGIC_LEN);
+	return len;
+}
+
+static int cmd_send(int argc, char **argv)
+{
+	unsigned char dst[6], src[6];
+	struct sockaddr_ll sll;
+	long count, i, sent = 0, retries = 0;
+	int fd, len, proto, sport, dport;
+	double pps = 0, t0;
+	uint8_t frame[1514];
+	uint32_t seq;
+
+	if (argc < 8) {
+		fprintf(stderr, "usage: send IF DSTMAC COUNT PROTO SPORT DPORT LEN [PPS]\n");
+		return 2;
+	}
+	if (parse_mac(argv[2], dst)) {
+		fprintf(stderr, "cli_helper: bad MAC '%s'\n", argv[2]);
+		return 2;
+	}
+	count = atol(argv[3]);
+	proto = !strcmp(argv[4], "udp") ? 17 : !strcmp(argv[4], "tcp") ? 6 :
+		!strcmp(argv[4], "icmp") ? 1 : atoi(argv[4]);
+	sport = atoi(argv[5]);
+	dport = atoi(argv[6]);
+	len = atoi(argv[7]);
+	if (argc > 8)
+		pps = atof(argv[8]);
+	fd = packet_socket(argv[1], &sll);
+	if (fd < 0)
+		return 1;
+	if (if_mac(argv[1], src)) {
+		perror("cli_helper: SIOCGIFHWADDR");
+		return 1;
+	}
+	if (build_frame(frame, len, dst, src, proto, sport, dport) < 0) {
+		fprintf(stderr, "cli_helper: bad frame length %d\n", len);
+		return 2;
+	}
+	catch_signals();
+	t0 = now();
+	for (i = 0; (!count || i < count) && !stop; i++) {
+		seq = i;
+		memcpy(frame + len - 4, &seq, 4);
+		while (send(fd, frame, len, 0) != len) {
+			if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR) {
+				perror("cli_helper: send");
+				printf("sent %ld\n", sent);
+				return 1;
+			}
+			retries++;
+			if (stop)
+				goto out;
+			sched_yield();
+		}
+		sent++;
+		if (pps > 0)
+			while (!stop && now() < t0 + sent / pps)
+				;
+	}
+out:
+	printf("sent %ld retries %ld seconds %.3f\n", sent, retries, now() - t0);
+	close(fd);
+	return 0;
+}
+
+static int cmd_recv(int argc, char **argv)
+{
+	struct tpacket_stats st = {};
+	socklen_t slen = sizeof(st);
+	struct sockaddr_ll sll, from;
+	socklen_t flen;
+	long got = 0;
+	int fd, idle_ms, bufsz = 64 << 20;
+	double max_s = 0, t0, last;
+	uint8_t buf[2048];
+	struct pollfd pfd;
+	ssize_t n;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: recv IF IDLE_MS [MAX_SECONDS]\n");
+		return 2;
+	}
+	idle_ms = atoi(argv[2]);
+	if (argc > 3)
+		max_s = atof(argv[3]);
+	fd = packet_socket(argv[1], &sll);
+	if (fd < 0)
+		return 1;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &slen);	/* reset */
+	catch_signals();
+	printf("ready\n");
+	fflush(stdout);
+	t0 = last = now();
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (!stop) {
+		if (now() - last > idle_ms / 1000.0 || (max_s > 0 && now() - t0 > max_s))
+			break;
+		if (poll(&pfd, 1, 20) <= 0)
+			continue;
+		for (;;) {
+			flen = sizeof(from);
+			n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &flen);
+			if (n < 0)
+				break;
+			if (from.sll_pkttype == PACKET_OUTGOING)
+				continue;
+			if (memmem(buf, n, MAGIC, MAGIC_LEN)) {
+				got++;
+				last = now();
+			}
+		}
+	}
+	slen = sizeof(st);
+	getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &slen);
+	printf("received %ld socket_drops %u\n", got, st.tp_drops);
+	close(fd);
+	return 0;
+}
+
+static int cmd_check(void)
+{
+	unsigned int counts[256] = {}, mismatch = 0, i, bad;
+	struct fwctl_err e = {};
+	struct fwctl_maps m;
+	struct ruleset *rs;
+	__u32 *want, *have;
+	int err;
+
+	rs = malloc(sizeof(*rs));
+	want = malloc(sizeof(__u32) * FWCTL_LOOKUP_SIZE);
+	have = malloc(sizeof(__u32) * FWCTL_LOOKUP_SIZE);
+	if (!rs || !want || !have)
+		return 1;
+	err = maps_open_pinned(pin_dir(), &m, &e);
+	if (err) {
+		fprintf(stderr, "cli_helper check: %s\n", e.msg);
+		return 1;
+	}
+	err = ruleset_read(&m, rs);
+	for (i = 0; !err && i < FWCTL_LOOKUP_SIZE; i++)
+		err = bpf_map_lookup_elem(m.lookup, &i, &have[i]);
+	maps_close(&m);
+	if (err) {
+		fprintf(stderr, "cli_helper check: cannot read the maps: %s\n", strerror(-err));
+		return 1;
+	}
+	for (i = 1; i < FWCTL_RULE_SLOTS; i++)
+		counts[rs->rules[i].state]++;
+	ruleset_compute_lookup(rs, want);
+	for (i = 0; i < FWCTL_LOOKUP_SIZE; i++)
+		if (want[i] != have[i])
+			mismatch++;
+	bad = 0;
+	for (i = FWCTL_RULE_DELETING + 1; i < 256; i++)
+		bad += counts[i];
+	printf("active %u adding %u deleting %u bad %u lookup_mismatch %u\n",
+	       counts[FWCTL_RULE_ACTIVE], counts[FWCTL_RULE_ADDING], counts[FWCTL_RULE_DELETING],
+	       bad, mismatch);
+	free(rs);
+	free(want);
+	free(have);
+	return counts[FWCTL_RULE_ADDING] || counts[FWCTL_RULE_DELETING] || bad || mismatch;
+}
+
+/* A rule that never changes the verdict of PROTECT_PROTO PROTECT_PORT. */
+static void unrelated_rule(unsigned int r, int pproto, int pport, struct fwctl_rule *rule)
+{
+	memset(rule, 0, sizeof(*rule));
+	switch (r % 5) {
+	case 0:		/* tcp or udp port that is not the protected one */
+	case 1:
+		rule->proto = r % 5 ? 17 : 6;
+		rule->has_ports = 1;
+		rule->port_lo = rule->port_hi = 1000 + r % 20000;
+		if (rule->proto == pproto && rule->port_lo == pport)
+			rule->port_lo = rule->port_hi = pport + 1;
+		break;
+	case 2:		/* a wider range covering the protected port */
+		rule->proto = pproto;
+		rule->has_ports = 1;
+		rule->port_lo = pport > 100 ? pport - 1 - r % 100 : 1;
+		rule->port_hi = pport + 1 + r % 100;
+		break;
+	case 3:		/* another protocol */
+		rule->proto = 47 + r % 50;
+		if (rule->proto == pproto || rule->proto == 6 || rule->proto == 17)
+			rule->proto = 132;
+		break;
+	default:	/* a range of the protected protocol elsewhere */
+		rule->proto = pproto;
+		rule->has_ports = 1;
+		rule->port_lo = 30000 + r % 1000;
+		rule->port_hi = rule->port_lo + 50;
+		break;
+	}
+}
+
+static int cmd_churn(int argc, char **argv)
+{
+	struct fwctl_rule rules[64];
+	struct fwctl_state s;
+	struct fwctl_err e;
+	long changes = 0, failures = 0;
+	double end, next;
+	int pproto, pport, interval_us, n = 0, i;
+	unsigned int r = getpid();
+
+	if (argc < 5) {
+		fprintf(stderr, "usage: churn SECONDS INTERVAL_US PROTECT_PROTO PROTECT_PORT\n");
+		return 2;
+	}
+	end = now() + atof(argv[1]);
+	interval_us = atoi(argv[2]);
+	pproto = atoi(argv[3]);
+	pport = atoi(argv[4]);
+	catch_signals();
+	next = now();
+	while (!stop && now() < end) {
+		memset(&e, 0, sizeof(e));
+		if (state_open(&s, &e)) {
+			fprintf(stderr, "cli_helper churn: %s\n", e.msg);
+			return 1;
+		}
+		/* Keep up to 64 churn rules; add while below, else delete one. */
+		if (n < 64 && (n < 8 || rand_r(&r) % 2)) {
+			unrelated_rule(rand_r(&r), pproto, pport, &rules[n]);
+			if (!ruleset_add(&s.maps, &rules[n], 1, NULL, &e))
+				n++;
+			else if (strncmp(e.msg, "duplicate", 9))
+				failures++;
+		} else {
+			i = rand_r(&r) % n;
+			if (ruleset_del(&s.maps, &rules[i], NULL, &e))
+				failures++;
+			rules[i] = rules[--n];
+		}
+		state_close(&s);
+		changes++;
+		next += interval_us / 1e6;
+		while (!stop && now() < next)
+			usleep(100);
+	}
+	/* Leave nothing behind. */
+	memset(&e, 0, sizeof(e));
+	if (!state_open(&s, &e)) {
+		for (i = 0; i < n; i++)
+			if (ruleset_del(&s.maps, &rules[i], NULL, &e))
+				failures++;
+		state_close(&s);
+	}
+	printf("changes %ld failures %ld\n", changes, failures);
+	return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		goto usage;
+	if (!strcmp(argv[1], "send"))
+		return cmd_send(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "recv"))
+		return cmd_recv(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return cmd_check();
+	if (!strcmp(argv[1], "churn"))
+		return cmd_churn(argc - 1, argv + 1);
+usage:
+	fprintf(stderr, "usage: cli_helper send|recv|check|churn ... (see tests/cli/cli_helper.c)\n");
+	return 2;
+}
