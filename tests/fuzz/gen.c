@@ -465,7 +465,10 @@ void gen_next(struct gen *g, struct gen_frame *out)
 
 		for (i = 0; i < n; i++)
 			mutate_field(g, out, &out->fld[rn(g, out->nfld)]);
-		if (chance(g, 15)) {
+		if (chance(g, 15) && out->len > 14) {
+			out->len = 14 + rn(g, (uint32_t)(out->len - 14));
+			kind_add(out, " +cut%u", (unsigned int)out->len);
+		} else if (chance(g, 15)) {
 			size_t pad = 1 + rn(g, 40);
 
 			put_random(g, out, out->len, pad);

@@ -937,7 +937,7 @@ static int mode_stream(uint64_t seed, double seconds, const char *save_dir)
 	fflush(stdout);
 	for (round = 0; now_s() < deadline; round++)
 		for (c = 0; c < N_CONFIGS && now_s() < deadline; c++)
-			if (fuzz_chunk(seed, c, round, 20000, deadline, save_dir, &st))
+			if (fuzz_chunk(seed, c, round, 50000, deadline, save_dir, &st))
 				return 1;
 	dt = now_s() - t0;
 	printf("%s: differential fuzz seed %llu: %lu frames in %.1f s (%.0f frames/s), %lu disagreements\n",
@@ -1010,6 +1010,8 @@ int main(int argc, char **argv)
 		seed %= 1000000000000ULL;
 	}
 	if (setup(if_a, if_b)) {
+		if (!strcmp(mode, "check"))
+			printf("FAIL: differential fuzz: cannot set up the program (see above)\n");
 		fwctl__destroy(skel);
 		return 1;
 	}
