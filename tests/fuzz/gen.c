@@ -104,7 +104,7 @@ static unsigned int pick_port(struct gen *g)
 static size_t build_l4(struct gen *g, struct gen_frame *f, size_t pos, unsigned int proto,
 		       int is_v6)
 {
-	size_t hdr, payload = chance(g, 40) ? 0 : rn(g, 48);
+	size_t hdr, payload = chance(g, 40) ? 0 : chance(g, 95) ? rn(g, 48) : rn(g, 1500);
 	static const uint8_t icmp6_types[] = {
 		128, 129, 1, 2, 3, 4, 132, 133, 134, 135, 136, 137, 138, 143, 0, 255,
 	};
@@ -269,7 +269,9 @@ static size_t build_ipv6(struct gen *g, struct gen_frame *f, size_t l3)
 			field(f, pos + 2, 2, 0xfff8, "frag6.offset");
 			size = 8;
 		} else {
-			len = chance(g, 60) ? (type == 51 ? 1 : 0) : rn(g, 4);
+			len = chance(g, 60) ? (type == 51 ? 1 : 0) : chance(g, 90) ? rn(g, 4) : rn(g, 256);
+			if (pos + (len + 2) * 8 > 2400)	/* leave room for the rest */
+				len = 0;
 			size = type == 51 ? (len + 2) * 4 : (len + 1) * 8;
 			put8(f, pos + 1, len);
 			/* PadN option filling the rest, or random bytes. */
@@ -440,7 +442,7 @@ void gen_next(struct gen *g, struct gen_frame *out)
 	}
 
 	build_valid(g, out);
-	if (r < 5 && out->len > 15) {
+	if (r < 5 && out->len > 15 && out->len <= 600) {
 		/* Start a sweep over every truncation of this frame. */
 		g->base = *out;
 		g->sweep_next = 14;
@@ -478,4 +480,6 @@ void gen_next(struct gen *g, struct gen_frame *out)
 	}
 	if (out->len < 14)
 		out->len = 14;
+	if (out->len > GEN_FRAME_MAX)
+		out->len = GEN_FRAME_MAX;
 }

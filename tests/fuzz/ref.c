@@ -186,6 +186,9 @@ static void decide_l4(const uint8_t *f, size_t len, size_t l4, size_t l4_end, un
 		COV4(other_proto, is_v6);
 	}
 
+	if (l4 > 512)
+		COV4(l4_past_byte_512, is_v6);
+
 	/* Neighbor Discovery (ICMPv6 133..137) passes like ARP. */
 	if (is_v6 && proto == 58 && (f[l4] == 132 || f[l4] == 138))
 		COV(nd_132_138_not_nd);
@@ -340,6 +343,8 @@ static void classify_ipv6(const uint8_t *f, size_t len, size_t l3,
 		case 51: COV(v6_ext_51); break;
 		default: COV(v6_ext_44_first); break;
 		}
+		if (hdr_len >= 256)
+			COV(v6_ext_256_bytes_or_more);
 		nexthdr = f[pos];
 		pos += hdr_len;
 		if (++walked == 8)

@@ -49,7 +49,7 @@ struct ref_verdict {
 	X(v6_short) X(v6_version) X(v6_payload_beyond_frame) X(v6_padding)	\
 	X(v6_ext_0) X(v6_ext_43) X(v6_ext_60) X(v6_ext_51) X(v6_ext_44_first)	\
 	X(v6_ext_8_walked) X(v6_ext_9th_malformed) X(v6_ext_beyond)	\
-	X(v6_ext_beyond_payload_only)					\
+	X(v6_ext_beyond_payload_only) X(v6_ext_256_bytes_or_more)	\
 	X(v6_nonfirst_fragment) X(nd) X(nd_132_138_not_nd)		\
 	X(fragment_rule) X(fragment_policy_accept) X(fragment_policy_drop)	\
 	X(no_peer)
@@ -57,7 +57,8 @@ struct ref_verdict {
 	X(l4_beyond) X(tcp_short) X(tcp_doff_lt_5) X(tcp_doff_beyond)	\
 	X(udp_short) X(icmp_short) X(icmpv6_short) X(other_proto)	\
 	X(rule_dport) X(rule_sport) X(rule_proto_wide) X(policy_accept)	\
-	X(policy_drop) X(port_rule_narrower_won) X(l4_short_by_ip_length_only)
+	X(policy_drop) X(port_rule_narrower_won) X(l4_short_by_ip_length_only)	\
+	X(l4_past_byte_512)
 #define REF_X_ENUM(n) REF_COV_##n,
 enum { REF_COV_POINTS(REF_X_ENUM) REF_COV_L4 };
 #define REF_X_L4ENUM(n) REF_L4_##n,
