@@ -387,11 +387,11 @@ static void unrelated_rule(unsigned int r, int pproto, int pport, struct fwctl_r
 static int cmd_churn(int argc, char **argv)
 {
 	struct fwctl_rule rules[64];
-	struct fwctl_state s;
-	struct fwctl_err e;
+	struct fwctl_maps m;
+	struct fwctl_err e = {};
 	long changes = 0, failures = 0;
 	double end, next;
-	int pproto, pport, interval_us, n = 0, i;
+	int pproto, pport, interval_us, n = 0, i, lock;
 	unsigned int r = getpid();
 
 	if (argc < 5) {
@@ -402,41 +402,50 @@ static int cmd_churn(int argc, char **argv)
 	interval_us = atoi(argv[2]);
 	pproto = atoi(argv[3]);
 	pport = atoi(argv[4]);
+	/* The maps stay open; each change takes fwctl's lock like a fwctl call. */
+	if (maps_open_pinned(pin_dir(), &m, &e)) {
+		fprintf(stderr, "cli_helper churn: %s\n", e.msg);
+		return 1;
+	}
 	catch_signals();
 	next = now();
 	while (!stop && now() < end) {
 		memset(&e, 0, sizeof(e));
-		if (state_open(&s, &e)) {
+		lock = state_lock(&e);
+		if (lock < 0) {
 			fprintf(stderr, "cli_helper churn: %s\n", e.msg);
-			return 1;
+			break;
 		}
-		/* Keep up to 64 churn rules; add while below, else delete one. */
+		/* Keep up to 64 churn rules; add while below 8, else add or delete. */
 		if (n < 64 && (n < 8 || rand_r(&r) % 2)) {
 			unrelated_rule(rand_r(&r), pproto, pport, &rules[n]);
-			if (!ruleset_add(&s.maps, &rules[n], 1, NULL, &e))
+			if (!ruleset_add(&m, &rules[n], 1, NULL, &e)) {
 				n++;
-			else if (strncmp(e.msg, "duplicate", 9))
+				changes++;
+			} else if (strncmp(e.msg, "duplicate", 9))
 				failures++;
 		} else {
 			i = rand_r(&r) % n;
-			if (ruleset_del(&s.maps, &rules[i], NULL, &e))
+			if (ruleset_del(&m, &rules[i], NULL, &e))
 				failures++;
+			else
+				changes++;
 			rules[i] = rules[--n];
 		}
-		state_close(&s);
-		changes++;
+		state_unlock(lock);
+		if (e.msg[0] && strncmp(e.msg, "duplicate", 9))
+			fprintf(stderr, "cli_helper churn: %s\n", e.msg);
 		next += interval_us / 1e6;
 		while (!stop && now() < next)
 			usleep(100);
 	}
 	/* Leave nothing behind. */
-	memset(&e, 0, sizeof(e));
-	if (!state_open(&s, &e)) {
-		for (i = 0; i < n; i++)
-			if (ruleset_del(&s.maps, &rules[i], NULL, &e))
-				failures++;
-		state_close(&s);
-	}
+	lock = state_lock(&e);
+	for (i = 0; i < n; i++)
+		if (ruleset_del(&m, &rules[i], NULL, &e))
+			failures++;
+	state_unlock(lock);
+	maps_close(&m);
 	printf("changes %ld failures %ld\n", changes, failures);
 	return failures ? 1 : 0;
 }
