@@ -27,7 +27,7 @@
 # root netns never sends anything through them by itself (no router
 # solicitations or MLD reports to disturb counters), like ports of a bridge.
 #
-# Variables (set by topo_names): TOPO_PRIV_NS TOPO_PUB_NS TOPO_IN TOPO_OUT
+# Variables (set by topo_names): TOPO_SUFFIX TOPO_PRIV_NS TOPO_PUB_NS TOPO_IN TOPO_OUT
 # TOPO_HOST_IF TOPO_PRIV_IP4 TOPO_PUB_IP4 TOPO_PRIV_IP6 TOPO_PUB_IP6
 
 topo_names() {
