@@ -30,6 +30,7 @@
 # Variables (set by topo_names): TOPO_SUFFIX TOPO_PRIV_NS TOPO_PUB_NS TOPO_IN TOPO_OUT
 # TOPO_HOST_IF TOPO_PRIV_IP4 TOPO_PUB_IP4 TOPO_PRIV_IP6 TOPO_PUB_IP6
 
+# shellcheck disable=SC2034  # for the scripts that source this one
 topo_names() {
 	TOPO_SUFFIX=$1
 	TOPO_PRIV_NS=fwpriv-$1		# namespace of the private host
