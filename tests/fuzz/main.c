@@ -30,6 +30,7 @@
 #include "fwctl.h"
 #include "gen.h"
 #include "ref.h"
+#include "selftest.h"
 
 /* --- the configurations: rule set x policy x devmap ---------------------- */
 
@@ -898,8 +899,18 @@ static void check_coverage(uint64_t seed)
 static int mode_check(uint64_t seed, unsigned long per_config, const char *replay)
 {
 	struct fuzz_stats st = { 0 };
-	double t0 = now_s(), dt;
-	int c, bad;
+	double t0, dt;
+	char why[256];
+	int c, bad, n;
+
+	n = ref_selftest(why, sizeof(why));
+	if (n < 0)
+		printf("FAIL: fuzz reference classifier gives the spec's answer on hand-written frames: %s\n",
+		       why);
+	else
+		printf("PASS: fuzz reference classifier gives the spec's answer on %d hand-written frames\n",
+		       n);
+	t0 = now_s();
 
 	for (c = 0; c < N_CONFIGS; c++) {
 		double t = now_s();
