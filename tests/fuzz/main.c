@@ -944,14 +944,17 @@ static int mode_stream(uint64_t seed, double seconds, const char *save_dir)
 	struct fuzz_stats st = { 0 };
 	double t0 = now_s(), deadline = t0 + seconds, dt;
 	unsigned long round;
-	int c;
+	int c, k;
 
 	printf("fuzz: seed %llu, %.0f s\n", (unsigned long long)seed, seconds);
 	fflush(stdout);
+	/* Every configuration in turn, starting from one the seed picks. */
 	for (round = 0; now_s() < deadline; round++)
-		for (c = 0; c < N_CONFIGS && now_s() < deadline; c++)
+		for (k = 0; k < N_CONFIGS && now_s() < deadline; k++) {
+			c = (int)((seed + round + (unsigned long)k) % N_CONFIGS);
 			if (fuzz_chunk(seed, c, round, 50000, deadline, save_dir, &st))
 				return 1;
+		}
 	dt = now_s() - t0;
 	printf("%s: differential fuzz seed %llu: %lu frames in %.1f s (%.0f frames/s), %lu disagreements\n",
 	       st.bad ? "FAIL" : "PASS", (unsigned long long)seed, st.frames, dt, st.frames / dt,
