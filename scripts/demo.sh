@@ -25,7 +25,7 @@ die() { echo "demo: $*" >&2; exit 1; }
 for t in ip ping nc iperf3 ss timeout; do
 	command -v "$t" >/dev/null || die "'$t' not installed (scripts/install-deps.sh)"
 done
-if [ -e /sys/fs/bpf/fwctl ]; then
+if [ -e "${FWCTL_PIN_DIR:-/sys/fs/bpf/fwctl}" ]; then
 	die "fwctl is already attached on this machine ('fwctl status'); the demo will not disturb it"
 fi
 
