@@ -120,7 +120,7 @@ check() {
 	shift 2
 	if "$@"; then got=ALLOWED; else got=BLOCKED; fi
 	if [ "$got" = "$expected" ]; then verdict=OK; else verdict=MISMATCH; MISMATCH=$((MISMATCH + 1)); fi
-	printf '  %-8s %-44s (expected %s)  %s\n' "$got" "$what" "$expected" "$verdict"
+	printf '  %-8s %-46s (expected %s)  %s\n' "$got" "$what" "$expected" "$verdict"
 }
 
 # --- the demo -------------------------------------------------------------------
