@@ -54,7 +54,8 @@ LIBFWCTL    := $(BUILD)/libfwctl.a
 # program, build/tests/X or build/bench/X, linked with libfwctl.a.
 TOOL_DIRS  := $(sort $(patsubst %/,%,$(dir $(filter-out %.bpf.c,$(wildcard tests/*/*.c bench/*/*.c)))))
 TOOLS      := $(addprefix $(BUILD)/,$(TOOL_DIRS))
-TOOL_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(filter-out %.bpf.c,$(wildcard $(addsuffix /*.c,$(TOOL_DIRS)))))
+tool_objs   = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out %.bpf.c,$(wildcard $(1)/*.c)))
+TOOL_OBJS  := $(foreach d,$(TOOL_DIRS),$(call tool_objs,$(d)))
 
 all: deps $(SKELS) $(BUILD)/fwctl $(TOOLS)
 
@@ -75,6 +76,12 @@ $(BUILD)/%.o: %.c $(SKELS)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
+# Tools' objects live apart: build/tests/X is the program itself.
+$(BUILD)/obj/%.o: %.c $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
 $(LIBFWCTL): $(LOADER_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -84,8 +91,9 @@ $(BUILD)/fwctl: $(BUILD)/loader/main.o $(LIBFWCTL)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 .SECONDEXPANSION:
-$(TOOLS): $(BUILD)/%: $$(patsubst %.c,$(BUILD)/%.o,$$(filter-out %.bpf.c,$$(wildcard %/*.c))) $(LIBFWCTL)
+$(TOOLS): $(BUILD)/%: $$(call tool_objs,$$*) $(LIBFWCTL)
 	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD):
