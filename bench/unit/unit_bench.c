@@ -74,7 +74,7 @@ static void usage(FILE *f, const char *prog)
 		"usage: %s [options] IFINDEX_IN IFINDEX_OUT\n"
 		"  -r, --rules LIST     rule counts, comma separated (default 1,10000; max %d)\n"
 		"  -p, --packet KIND    allowed, dropped or both (default allowed)\n"
-		"  -n, --runs N         runs per figure, median reported (default 5, >= 1)\n"
+		"  -n, --runs N         runs per figure, median reported (default 9)\n"
 		"  -R, --repeat N       BPF_PROG_TEST_RUN repeat (default 10000000)\n"
 		"  -c, --cpu N          pin to CPU N (default: the last online CPU; -1: no pinning)\n"
 		"      --csv            machine-readable output, one line per figure\n"
@@ -124,7 +124,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->counts[1] = 10000;
 	o->ncounts = 2;
 	o->pkt[PKT_ALLOWED] = true;
-	o->runs = 5;
+	o->runs = 9;
 	o->repeat = 10000000;
 	o->cpu = -2;	/* last online CPU */
 
@@ -400,11 +400,12 @@ int main(int argc, char **argv)
 		printf("ns/packet, BPF_PROG_TEST_RUN repeat %u, median [min-max] of %d runs, "
 		       "fwctl and trivial interleaved; %d-byte IPv4 TCP frame, policy drop\n",
 		       o.repeat, o.runs, FRAME_LEN);
-		printf("%-6s %-8s %-22s %-22s %-9s %s\n", "rules", "packet", "fwctl",
-		       "trivial", "ratio", "(wall clock ns: fwctl / trivial)");
+		printf("%-6s %-8s %-22s %-22s %-7s %-7s %s\n", "rules", "packet", "fwctl",
+		       "trivial", "ratio", "(mins)", "(wall clock ns: fwctl / trivial)");
 	} else {
 		printf("rules,packet,fwctl_median_ns,fwctl_min_ns,fwctl_max_ns,trivial_median_ns,"
-		       "trivial_min_ns,trivial_max_ns,ratio,fwctl_wall_ns,trivial_wall_ns,runs,repeat\n");
+		       "trivial_min_ns,trivial_max_ns,ratio,ratio_of_mins,fwctl_wall_ns,trivial_wall_ns,"
+		       "runs,repeat\n");
 	}
 
 	for (c = 0; c < o.ncounts; c++) {
@@ -436,16 +437,18 @@ int main(int argc, char **argv)
 			if (c == 0)
 				base_med[k] = am;
 			if (o.csv) {
-				printf("%d,%s,%.1f,%.0f,%.0f,%.1f,%.0f,%.0f,%.3f,%.2f,%.2f,%d,%u\n",
+				printf("%d,%s,%.1f,%.0f,%.0f,%.1f,%.0f,%.0f,%.3f,%.3f,%.2f,%.2f,%d,%u\n",
 				       o.counts[c], pkt_names[k], am, amin, amax, bm, bmin, bmax,
-				       bm > 0 ? am / bm : 0, aw, bw, o.runs, o.repeat);
+				       bm > 0 ? am / bm : 0, bmin > 0 ? amin / bmin : 0, aw, bw, o.runs,
+				       o.repeat);
 			} else {
 				char fa[32], fb[32];
 
 				snprintf(fa, sizeof(fa), "%.1f [%.0f-%.0f]", am, amin, amax);
 				snprintf(fb, sizeof(fb), "%.1f [%.0f-%.0f]", bm, bmin, bmax);
-				printf("%-6d %-8s %-22s %-22s %-9.2f (%.2f / %.2f)\n", o.counts[c],
-				       pkt_names[k], fa, fb, bm > 0 ? am / bm : 0, aw, bw);
+				printf("%-6d %-8s %-22s %-22s %-7.2f %-7.2f (%.2f / %.2f)\n", o.counts[c],
+				       pkt_names[k], fa, fb, bm > 0 ? am / bm : 0,
+				       bmin > 0 ? amin / bmin : 0, aw, bw);
 			}
 		}
 	}

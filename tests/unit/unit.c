@@ -117,6 +117,8 @@ static const struct tcase cases[] = {
 	  { .l3 = L3_ARP }, {}, P_BOTH, D_BOTH, ARPND },
 	{ "2 arp: forwarded under policy drop even with rules that do not name it",
 	  { .l3 = L3_ARP }, { "tcp 7070", "udp" }, P_DROP, D_BOTH, ARPND },
+	{ "2 arp: 14-byte ARP frame (no ARP body; ARP is not checked) forwarded",
+	  { .l3 = L3_ARP, .keep = 14 }, {}, P_BOTH, D_BOTH, ARPND },
 	{ "2 arp: forwarded inside an 802.1Q tag",
 	  { .tags = { TPID_Q }, .l3 = L3_ARP }, {}, P_DROP, D_BOTH, ARPND },
 
