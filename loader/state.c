@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -32,14 +33,55 @@ int state_check_root(struct fwctl_err *e)
 	return -EPERM;
 }
 
-/* Same mount namespace as PID 1? (Not so under `ip netns exec`.) */
-static bool in_init_mount_ns(void)
+static int mount_ns_of(const char *pid, struct stat *st)
 {
-	struct stat self, init;
+	char path[64];
 
-	if (stat("/proc/self/ns/mnt", &self) || stat("/proc/1/ns/mnt", &init))
-		return true;	/* cannot tell: assume the common case */
-	return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
+	snprintf(path, sizeof(path), "/proc/%s/ns/mnt", pid);
+	return stat(path, st);
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd, ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* the name may hold spaces and parentheses */
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return ppid;
+}
+
+/*
+ * Is this process in a mount namespace of its own, as under `ip netns exec`
+ * or `unshare -m`? Then a bpffs mounted here would vanish with it. PID 1 is
+ * not always readable (containers), so every ancestor we can see is asked.
+ */
+static bool in_private_mount_ns(void)
+{
+	struct stat self, other;
+	char pid[16];
+	pid_t p;
+
+	if (mount_ns_of("self", &self))
+		return false;
+	for (p = getppid(); p > 0; p = p == 1 ? 0 : parent_of(p)) {
+		snprintf(pid, sizeof(pid), "%d", p);
+		if (!mount_ns_of(pid, &other) &&
+		    (other.st_ino != self.st_ino || other.st_dev != self.st_dev))
+			return true;
+	}
+	return false;
 }
 
 static bool is_bpffs(const char *path)
@@ -51,15 +93,18 @@ static bool is_bpffs(const char *path)
 
 int state_check_bpffs(bool may_mount, struct fwctl_err *e)
 {
+	struct statfs fs;
+
 	if (is_bpffs(FWCTL_BPFFS_ROOT))
 		return 0;
-	if (!in_init_mount_ns()) {
+	if (in_private_mount_ns()) {
 		fwctl_err_set(e, "%s is not a bpffs in this mount namespace (under 'ip netns exec'? "
 				 "pins made here would vanish: use 'nsenter --net=/run/netns/NAME fwctl ...')",
 			      FWCTL_BPFFS_ROOT);
 		return -ENOTSUP;
 	}
-	if (may_mount) {
+	/* A bare sysfs directory can take a bpffs; someone else's mount cannot. */
+	if (may_mount && !statfs(FWCTL_BPFFS_ROOT, &fs) && fs.f_type == SYSFS_MAGIC) {
 		/* What systemd does at boot; machines without it lack the mount. */
 		if (!mount("bpf", FWCTL_BPFFS_ROOT, "bpf", 0, "mode=0700") && is_bpffs(FWCTL_BPFFS_ROOT))
 			return 0;
@@ -67,8 +112,8 @@ int state_check_bpffs(bool may_mount, struct fwctl_err *e)
 			      strerror(errno));
 		return -ENOTSUP;
 	}
-	fwctl_err_set(e, "%s is not a bpffs (mount it: mount -t bpf bpf %s), so fwctl cannot be attached",
-		      FWCTL_BPFFS_ROOT, FWCTL_BPFFS_ROOT);
+	fwctl_err_set(e, "%s is not a bpffs (mount one: mount -t bpf bpf %s)", FWCTL_BPFFS_ROOT,
+		      FWCTL_BPFFS_ROOT);
 	return -ENOTSUP;
 }
 
