@@ -100,9 +100,19 @@ struct fwctl_config {
 /* Life cycle of a rule slot; only the loader reads it (crash recovery). */
 enum fwctl_rule_state {
 	FWCTL_RULE_FREE = 0,
-	FWCTL_RULE_ADDING,	/* written, lookup table may be half updated */
+	FWCTL_RULE_ADDING,	/* being added: active once the change commits */
 	FWCTL_RULE_ACTIVE,
-	FWCTL_RULE_DELETING,	/* being removed from the lookup table */
+	FWCTL_RULE_DELETING,	/* being deleted: free once the change commits */
+};
+
+/*
+ * fwctl_rules[0] is no rule: its state field is the loader's journal, which
+ * makes a rule change all or nothing even if fwctl is killed half way.
+ */
+#define FWCTL_JOURNAL_SLOT	0
+enum fwctl_journal_state {
+	FWCTL_JOURNAL_IDLE = 0,
+	FWCTL_JOURNAL_COMMITTED,	/* finish the change in progress */
 };
 
 /* Value of fwctl_rules[id]: what the rule matches. */

@@ -8,10 +8,12 @@
  * each, so the datapath sees at every instant, per port, either the old or
  * the new rule: nothing allowed before and after is ever dropped meanwhile.
  *
- * Crash safety: a rule is written FWCTL_RULE_ADDING before the lookup table
- * points at it and becomes ACTIVE after; a deleted rule is DELETING while the
- * table stops pointing at it. ruleset_recover() finds such slots left by a
- * killed fwctl and rebuilds the table from the ACTIVE rules alone.
+ * Crash safety, all or nothing: a change marks its slots ADDING or DELETING
+ * (one batch, which a kill may cut short), updates the lookup table, then
+ * commits with ONE element write, the journal in slot 0 (id 0 is never a
+ * rule), and only then turns its slots ACTIVE or FREE. ruleset_recover(),
+ * run first by every locked fwctl call, rolls a change forward if the
+ * journal says committed, back otherwise, and resyncs the lookup table.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -238,8 +240,39 @@ static int set_state(const struct fwctl_maps *m, struct ruleset *rs, const __u32
 	return rules_write(m, rs, ids, n);
 }
 
+static int journal_write(const struct fwctl_maps *m, struct ruleset *rs, __u8 state)
+{
+	__u32 id = FWCTL_JOURNAL_SLOT;
+
+	rs->rules[id].state = state;
+	return bpf_map_update_elem(m->rules, &id, &rs->rules[id], 0);
+}
+
+/*
+ * The one sequence every change goes through. ids[0..n) are the slots it
+ * touches, already marked @pending (ADDING or DELETING) in rs.
+ */
+static int apply_change(const struct fwctl_maps *m, struct ruleset *rs, const __u32 *ids, __u32 n,
+			enum fwctl_rule_state pending)
+{
+	enum fwctl_rule_state done = pending == FWCTL_RULE_ADDING ? FWCTL_RULE_ACTIVE : FWCTL_RULE_FREE;
+	int err;
+
+	err = rules_write(m, rs, ids, n);
+	if (!err)	/* with the rules being added, without those being deleted */
+		err = lookup_sync(m, rs, pending == FWCTL_RULE_ADDING);
+	if (!err)
+		err = journal_write(m, rs, FWCTL_JOURNAL_COMMITTED);	/* the commit point */
+	if (!err)
+		err = set_state(m, rs, ids, n, done);
+	if (!err)
+		err = journal_write(m, rs, FWCTL_JOURNAL_IDLE);
+	return err;
+}
+
 static int recover(const struct fwctl_maps *m, struct ruleset *rs, struct fwctl_err *e)
 {
+	bool committed = rs->rules[FWCTL_JOURNAL_SLOT].state == FWCTL_JOURNAL_COMMITTED;
 	__u32 *ids, n = 0, id;
 	int err;
 
@@ -247,21 +280,32 @@ static int recover(const struct fwctl_maps *m, struct ruleset *rs, struct fwctl_
 	if (!ids)
 		return -ENOMEM;
 	for (id = 1; id < FWCTL_RULE_SLOTS; id++) {
-		__u8 st = rs->rules[id].state;
+		struct fwctl_rule *r = &rs->rules[id];
 
-		if (st == FWCTL_RULE_ADDING || st == FWCTL_RULE_DELETING ||
-		    (st != FWCTL_RULE_FREE && st != FWCTL_RULE_ACTIVE))
-			ids[n++] = id;
+		if (r->state == FWCTL_RULE_FREE || r->state == FWCTL_RULE_ACTIVE)
+			continue;
+		if (r->state == FWCTL_RULE_ADDING && committed)
+			r->state = FWCTL_RULE_ACTIVE;		/* roll forward */
+		else if (r->state == FWCTL_RULE_DELETING && !committed)
+			r->state = FWCTL_RULE_ACTIVE;		/* roll back */
+		else
+			memset(r, 0, sizeof(*r));		/* FWCTL_RULE_FREE */
+		ids[n++] = id;
 	}
+	err = rules_write(m, rs, ids, n);
 	/* Always resync: a kill can also land between two lookup writes. */
-	err = lookup_sync(m, rs, false);
 	if (!err)
-		err = set_state(m, rs, ids, n, FWCTL_RULE_FREE);
+		err = lookup_sync(m, rs, false);
+	if (!err && rs->rules[FWCTL_JOURNAL_SLOT].state != FWCTL_JOURNAL_IDLE)
+		err = journal_write(m, rs, FWCTL_JOURNAL_IDLE);
 	free(ids);
 	if (err) {
 		fwctl_err_set(e, "cannot repair the rule table: %s", strerror(-err));
 		return err;
 	}
+	rs->active = 0;
+	for (id = 1; id < FWCTL_RULE_SLOTS; id++)
+		rs->active += rs->rules[id].state == FWCTL_RULE_ACTIVE;
 	return n;
 }
 
@@ -410,11 +454,9 @@ int ruleset_add(const struct fwctl_maps *m, const struct fwctl_rule *rules, int 
 		slots[i++] = id;
 	}
 
-	err = set_state(m, rs, slots, n, FWCTL_RULE_ADDING);
-	if (!err)
-		err = lookup_sync(m, rs, true);
-	if (!err)
-		err = set_state(m, rs, slots, n, FWCTL_RULE_ACTIVE);
+	for (i = 0; i < n; i++)
+		rs->rules[slots[i]].state = FWCTL_RULE_ADDING;
+	err = apply_change(m, rs, slots, n, FWCTL_RULE_ADDING);
 	if (err)
 		goto write_err;
 	if (ids)
@@ -423,7 +465,7 @@ int ruleset_add(const struct fwctl_maps *m, const struct fwctl_rule *rules, int 
 
 write_err:
 	fwctl_err_set(e, "cannot write the rule table: %s", strerror(-err));
-	/* Undo: whatever was written is still ADDING, which recovery drops. */
+	/* Undo or finish, as the journal says. */
 	ruleset_recover(m, NULL);
 out:
 	free(slots);
@@ -452,11 +494,8 @@ int ruleset_del(const struct fwctl_maps *m, const struct fwctl_rule *rule, __u32
 		err = -ENOENT;
 		goto out;
 	}
-	err = set_state(m, rs, &id, 1, FWCTL_RULE_DELETING);
-	if (!err)
-		err = lookup_sync(m, rs, false);
-	if (!err)
-		err = set_state(m, rs, &id, 1, FWCTL_RULE_FREE);
+	rs->rules[id].state = FWCTL_RULE_DELETING;
+	err = apply_change(m, rs, &id, 1, FWCTL_RULE_DELETING);
 	if (err) {
 		fwctl_err_set(e, "cannot write the rule table: %s", strerror(-err));
 		goto out;
@@ -485,14 +524,13 @@ int ruleset_flush(const struct fwctl_maps *m, struct fwctl_err *e)
 		err = -ENOMEM;
 		goto out;
 	}
-	for (id = 1; id < FWCTL_RULE_SLOTS; id++)
-		if (rs->rules[id].state == FWCTL_RULE_ACTIVE)
+	for (id = 1; id < FWCTL_RULE_SLOTS; id++) {
+		if (rs->rules[id].state == FWCTL_RULE_ACTIVE) {
+			rs->rules[id].state = FWCTL_RULE_DELETING;
 			ids[n++] = id;
-	err = set_state(m, rs, ids, n, FWCTL_RULE_DELETING);
-	if (!err)
-		err = lookup_sync(m, rs, false);
-	if (!err)
-		err = set_state(m, rs, ids, n, FWCTL_RULE_FREE);
+		}
+	}
+	err = apply_change(m, rs, ids, n, FWCTL_RULE_DELETING);
 	if (err)
 		fwctl_err_set(e, "cannot write the rule table: %s", strerror(-err));
 	else
