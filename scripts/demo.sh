@@ -36,11 +36,12 @@ topo_names "$SUF"
 PRIV=$TOPO_PRIV_NS PUB=$TOPO_PUB_NS
 TMP=$(mktemp -d /tmp/fwctl-demo.XXXXXX)
 ATTACHED=0
-BG_PIDS=()
 
 cleanup() {
 	local p
-	for p in "${BG_PIDS[@]}"; do
+	# Background jobs of this shell still running (never a pid that may have
+	# been reused); those started in $(...) end by their own timeout.
+	for p in $(jobs -p); do
 		kill "$p" 2>/dev/null
 	done
 	if [ "$ATTACHED" = 1 ]; then
@@ -80,7 +81,6 @@ try_tcp() {	# SRV_NS CLI_NS ADDR PORT
 	local pid tok="tcp-$RANDOM$RANDOM" ok=1
 	ip netns exec "$1" timeout 5 nc -l -p "$4" >"$TMP/tcp" 2>/dev/null &
 	pid=$!
-	BG_PIDS+=("$pid")
 	wait_listen "$1" tcp "$4" || return 1
 	echo "$tok" | ip netns exec "$2" timeout 3 nc -N -w 2 "$3" "$4" >/dev/null 2>&1 &&
 		wait "$pid" && grep -q "$tok" "$TMP/tcp" && ok=0
@@ -94,7 +94,6 @@ try_udp() {	# SRV_NS CLI_NS ADDR PORT
 	: >"$TMP/udp"
 	ip netns exec "$1" timeout 5 nc -u -l -p "$4" >"$TMP/udp" 2>/dev/null &
 	pid=$!
-	BG_PIDS+=("$pid")
 	wait_listen "$1" udp "$4" || return 1
 	ip netns exec "$2" bash -c "echo $tok >/dev/udp/$3/$4" 2>/dev/null
 	for _ in $(seq 20); do
@@ -162,7 +161,6 @@ echo
 
 echo "iperf3 TCP through the filter, port 7070, ${IPERF_SECONDS} s (client public, server private):"
 ip netns exec "$PRIV" timeout $((IPERF_SECONDS + 20)) iperf3 -s -1 -p 7070 >/dev/null 2>&1 &
-BG_PIDS+=("$!")
 if ! wait_listen "$PRIV" tcp 7070; then
 	echo "  iperf3 server did not start"
 	MISMATCH=$((MISMATCH + 1))
