@@ -24,9 +24,9 @@
  *
  * Exit status: 0 all checks passed, 1 some failed, 2 usage or setup error.
  *
- * The fds are opened O_NONBLOCK on purpose: tun runs a native XDP program
- * only on frames written through a non-blocking fd (tun_build_skb); a
- * blocking write would bypass the filter in native mode.
+ * The fds are non-blocking so that reads can be drained and bounded by
+ * poll(). (Frames written through a blocking fd go through the filter just
+ * the same, in both modes: checked on 6.18.)
  */
 #include <errno.h>
 #include <fcntl.h>
