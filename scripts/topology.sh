@@ -20,7 +20,7 @@
 #
 # tap: fwin-SUFFIX and fwout-SUFFIX are persistent TAP devices in the root
 # netns, up, with no address and no namespace: the process that opens them
-# (TUNSETIFF, IFF_TAP|IFF_NO_PI, O_NONBLOCK) plays both hosts, as the VM on
+# (TUNSETIFF, IFF_TAP|IFF_NO_PI) plays both hosts, as the VM on
 # each side would.
 #
 # The filter's interfaces carry no address and have IPv6 disabled, so the
