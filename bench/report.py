@@ -18,6 +18,16 @@ TARGETS = {
 }
 
 
+ROUNDS = defaultdict(dict)  # (metric, variant, key) -> {round: value}
+
+
+def paired(metric, key, a, b):
+    """Median over rounds of a/b, each ratio from one round (neighbours in time)."""
+    ra, rb = ROUNDS.get((metric, a, key), {}), ROUNDS.get((metric, b, key), {})
+    rs = [ra[r] / rb[r] for r in ra if r in rb and rb[r]]
+    return statistics.median(rs) if rs else None
+
+
 def load(path):
     data = defaultdict(list)  # (metric, variant, key) -> [values]
     order = defaultdict(list)  # metric -> variants in first-seen order
@@ -34,6 +44,7 @@ def load(path):
             except ValueError:
                 continue
             data[(m, v, k)].append(x)
+            ROUNDS[(m, v, k)][_r] = x
             if v not in order[m]:
                 order[m].append(v)
     return data, order
@@ -64,6 +75,10 @@ def verdict(x, target, higher=True):
     return ("met" if ok else "**missed**") + f" ({x:.2f}x, target {'>=' if higher else '<='} {target}x)"
 
 
+def pnote(x):
+    return "" if x is None else f"; per-round ratio, median: {x:.2f}x"
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -83,6 +98,7 @@ def main():
     ap.add_argument("--quick", default="0")
     ap.add_argument("--work", default="/tmp")
     ap.add_argument("--seconds", default="?")
+    ap.add_argument("--d-pps", type=float, default=250000)
     ap.add_argument("--notes", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md"))
     args = ap.parse_args()
 
@@ -121,9 +137,12 @@ def main():
             w(f"| {v} | {m:.3f} | {lo:.3f} | {hi:.3f} | {rfmt(ratio(m, t))} | "
               f"{rfmt(ratio(m, b))} | {rfmt(ratio(m, rl))} |")
         f = med.get(("a", "fwctl", "mpps"))
-        summary.append(("fwctl Mpps vs trivial redirect", verdict(ratio(f, t), TARGETS["a_trivial"])))
-        summary.append(("fwctl Mpps vs bridge+nftables", verdict(ratio(f, b), TARGETS["a_bridge"])))
-        summary.append(("fwctl Mpps vs AF_PACKET relay", verdict(ratio(f, rl), TARGETS["a_relay"])))
+        summary.append(("fwctl Mpps vs trivial redirect", verdict(ratio(f, t), TARGETS["a_trivial"]) +
+                        pnote(paired("a", "mpps", "fwctl", "trivial"))))
+        summary.append(("fwctl Mpps vs bridge+nftables", verdict(ratio(f, b), TARGETS["a_bridge"]) +
+                        pnote(paired("a", "mpps", "fwctl", "bridge+nft"))))
+        summary.append(("fwctl Mpps vs AF_PACKET relay", verdict(ratio(f, rl), TARGETS["a_relay"]) +
+                        pnote(paired("a", "mpps", "fwctl", "relay"))))
         w("")
 
     # --- b ---
@@ -142,16 +161,20 @@ def main():
             m, lo, hi = stats(data[("b", v, "gbps")])
             w(f"| {v} | {m:.2f} | {lo:.2f} | {hi:.2f} | {rfmt(ratio(m, t))} | {rfmt(ratio(m, b))} |")
         f = med.get(("b", "fwctl", "gbps"))
-        summary.append(("fwctl TCP vs trivial redirect", verdict(ratio(f, t), TARGETS["b_trivial"])))
+        summary.append(("fwctl TCP vs trivial redirect", verdict(ratio(f, t), TARGETS["b_trivial"]) +
+                        pnote(paired("b", "gbps", "fwctl", "trivial"))))
         w("")
 
     # --- c ---
     cplot = None
     if order.get("c"):
         w("## c. In-kernel cost per packet (ns), against the number of rules\n")
-        w("`BPF_PROG_TEST_RUN` of the XDP program alone (build/bench/unit), 64-byte frames; "
-          "allowed = UDP (matches rule `udp`), dropped = TCP to port 1234 (no rule, policy drop). "
-          "The rule sets hold N rules including the reference ones.\n")
+        w("`BPF_PROG_TEST_RUN` of each XDP program alone, repeat >= 10^7 (bench/unit.sh, "
+          "build/bench/unit), the two programs interleaved; median of the runs (min-max). "
+          "64-byte frames: allowed = TCP to port 7070 (rule `tcp 7070`), dropped = TCP to port "
+          "1234 (no rule, policy drop); N rules = `tcp 7070` plus N-1 single-port fillers. "
+          "The kernel reports whole nanoseconds. The trivial program does the same work "
+          "(a redirect) for both kinds of frame.\n")
         keys = sorted({k for (m, v, k) in data if m == "c"},
                       key=lambda s: (s.split("/")[1], int(s.split("/")[0])))
         kinds = sorted({k.split("/")[1] for k in keys})
@@ -178,14 +201,28 @@ def main():
                     worst_ratio = r if worst_ratio is None else max(worst_ratio, r)
             w(f"| {n} | " + " | ".join(cells) + " | " + " | ".join(rat) + " |")
             rows.append((n, [med.get(("c", v, f"{n}/{kd}")) for kd in kinds for v in variants]))
+        # Flatness: fwctl's cost relative to the trivial program measured
+        # next to it, largest over smallest across rule counts. Normalising
+        # by the interleaved trivial run removes the machine's speed drift
+        # between figures; the raw max/min is given too.
+        rawflat = {}
         for kd in kinds:
+            rs = [ratio(med.get(("c", "fwctl", f"{n}/{kd}")), med.get(("c", "trivial", f"{n}/{kd}")))
+                  for n in counts]
+            rs = [x for x in rs if x is not None]
+            if len(rs) >= 2:
+                flat[kd] = max(rs) / min(rs)
             vals = [med.get(("c", "fwctl", f"{n}/{kd}")) for n in counts]
             vals = [x for x in vals if x is not None]
             if len(vals) >= 2:
-                flat[kd] = max(vals) / min(vals)
+                rawflat[kd] = max(vals) / min(vals)
+        if flat:
+            w("\nFlatness from " + f"{counts[0]} to {counts[-1]} rules: " + "; ".join(
+                f"{kd}: fwctl/trivial varies by {flat[kd]:.2f}x, raw fwctl ns by {rawflat.get(kd, 0):.2f}x"
+                for kd in flat) + ".")
         summary.append(("fwctl ns/packet vs trivial (worst case)", verdict(worst_ratio, TARGETS["c_trivial"], higher=False)))
         for kd, x in flat.items():
-            summary.append((f"fwctl ns/packet flat 1..10,000 rules ({kd}, max/min)",
+            summary.append((f"fwctl ns/packet flat 1..10,000 rules ({kd}, max/min of fwctl/trivial)",
                             verdict(x, TARGETS["c_flat"], higher=False)))
         cplot = (counts, [f"{v} {kd}" for kd in kinds for v in variants], rows)
         w("")
@@ -193,24 +230,30 @@ def main():
     # --- d ---
     if order.get("d"):
         w("## d. Allowed TCP under a flood of blocked traffic\n")
-        w("iperf3 TCP 7070 as in b, once quiet and once while build/bench/xdpgen floods 64-byte "
-          "TCP SYNs to port 1234 (dropped by every filter) from the public host at the highest "
-          "rate one generator thread reaches (pinned to CPU 1, where it also carries the "
-          "kernel's work on the flood). Only the filtering variants. GRO is on for the filter's "
-          "interfaces here (the flood arrives as XDP frames, which the non-XDP variants "
-          "accept only with GRO).\n")
-        w("| variant | Gbit/s quiet | Gbit/s under flood (min-max) | kept | flood Mpps injected | flood Gbit/s vs bridge+nft |")
-        w("|---|---|---|---|---|---|")
-        bf = med.get(("d", "bridge+nft", "gbps_flood"))
+        w("iperf3 TCP 7070 as in b, three times in a row: quiet; while build/bench/xdpgen floods "
+          "64-byte TCP SYNs to port 1234 (dropped by every filter) from the public host at the "
+          "highest rate one generator thread reaches; and under the same flood paced to "
+          f"{args.d_pps / 1e6:.2f} Mpps for every variant. The generator is pinned to CPU 1, "
+          "where the kernel's work on each flood frame also runs (veth), so an unpaced flood "
+          "is paced by the filter itself: a cheaper drop lets more flood in (\"absorbed\"). "
+          "Only the filtering variants: the trivial redirect and the relays would pass the "
+          "flood on to the private host. GRO is on for the filter's interfaces here (the "
+          "flood arrives as XDP frames, which the non-XDP variants accept only with GRO), "
+          "which is why bridge+nft's quiet figure is higher than in b.\n")
+        w(f"| variant | Gbit/s quiet | Gbit/s, flood {args.d_pps / 1e6:.2f} Mpps | kept | vs bridge+nft | "
+          "Gbit/s, max flood | kept | flood absorbed (Mpps) |")
+        w("|---|---|---|---|---|---|---|---|")
+        bp = med.get(("d", "bridge+nft", "gbps_paced"))
         for v in order["d"]:
             q = med.get(("d", v, "gbps_quiet"))
-            fl = data.get(("d", v, "gbps_flood"), [])
+            pc = med.get(("d", v, "gbps_paced"))
             fm = med.get(("d", v, "gbps_flood"))
             inj = med.get(("d", v, "flood_mpps"))
-            w(f"| {v} | {fmt(q)} | {fmt(fm)} ({fmt(min(fl) if fl else None)}-{fmt(max(fl) if fl else None)}) | "
-              f"{'n/a' if not q else f'{100 * fm / q:.0f}%'} | {fmt(inj)} | {rfmt(ratio(fm, bf))} |")
-        w("\nThe trivial redirect and the relays are left out: they do not filter, so the flood "
-          "would go through to the private host.\n")
+            kept_p = "n/a" if not q or pc is None else f"{100 * pc / q:.0f}%"
+            kept_f = "n/a" if not q or fm is None else f"{100 * fm / q:.0f}%"
+            w(f"| {v} | {fmt(q)} | {fmt(pc)} | {kept_p} | {rfmt(ratio(pc, bp))} | {fmt(fm)} | "
+              f"{kept_f} | {fmt(inj)} |")
+        w("")
 
     # --- e ---
     if order.get("e"):
@@ -223,16 +266,19 @@ def main():
         ttot = med.get(("e", "trivial", "maps_memlock_total"))
         w(f"| fwctl peak RSS, `fwctl rules add --file` of 10,000 rules | {fmt(rss, 0)} KiB |")
         w(f"| nft peak RSS, `nft -f` of the same 10,000 rules (bridge table) | {fmt(nrss, 0)} KiB |")
-        w(f"| fwctl maps, kernel memory (bpftool memlock, total) | {fmt(tot / 1024 if tot else None, 0)} KiB |")
+        w(f"| fwctl maps, kernel memory (bpftool memlock, total) | {fmt(tot / 1024 if tot else None, 1)} KiB |")
         for (m, v, k), xs in sorted(data.items()):
             if m == "e" and v == "fwctl" and k.startswith("map:"):
-                w(f"| &nbsp;&nbsp;{k[4:]} | {xs[0] / 1024:.0f} KiB |")
-        w(f"| trivial redirect's devmap (memlock) | {fmt(ttot / 1024 if ttot else None, 0)} KiB |")
+                w(f"| &nbsp;&nbsp;{k[4:]} | {xs[0] / 1024:.1f} KiB |")
+        w(f"| trivial redirect's devmap (memlock) | {fmt(ttot / 1024 if ttot else None, 1)} KiB |")
         w("\nfwctl's maps are preallocated arrays sized for 16,384 rules and every port: their "
           "size does not depend on the number of rules.\n")
 
     if summary:
         w("## Targets (issue 5)\n")
+        w("Ratios of the medians above; for a and b also the median of the ratios taken "
+          "round by round (the two variants measured a few seconds apart), which is less "
+          "exposed to the machine's load changing during the run.\n")
         w("| target | result |")
         w("|---|---|")
         for name, res in summary:

@@ -31,11 +31,11 @@ GEN_CPU=1		# the generator thread (and the softirq work it triggers)
 RELAY_CPU=0		# the user-space relay, off the generator's CPU
 
 if [ "$QUICK" = 1 ]; then
-	A_ROUNDS=3 A_SECS=1.5 B_ROUNDS=2 B_SECS=3 D_ROUNDS=1 D_SECS=3
-	C_REPEAT=2000000 C_ROUNDS=1
+	A_ROUNDS=3 A_SECS=1 B_ROUNDS=2 B_SECS=2 D_ROUNDS=1 D_SECS=2 D_PPS=250000
+	C_REPEAT=2000000 C_RUNS=3
 else
-	A_ROUNDS=5 A_SECS=3 B_ROUNDS=3 B_SECS=5 D_ROUNDS=3 D_SECS=5
-	C_REPEAT=10000000 C_ROUNDS=3
+	A_ROUNDS=7 A_SECS=2.5 B_ROUNDS=3 B_SECS=5 D_ROUNDS=3 D_SECS=4 D_PPS=250000
+	C_REPEAT=10000000 C_RUNS=5
 fi
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -179,8 +179,10 @@ metric_a() {
 }
 
 # --- b. iperf3 TCP Gbit/s, port 7070 -------------------------------------------
+# iperf_server CPU / iperf_run SECONDS CPU: pinned, so that runs do not
+# differ by where the scheduler happens to put the two ends.
 iperf_server() {
-	ip netns exec "$PRIV" iperf3 -s -p 7070 >/dev/null 2>&1 &
+	ip netns exec "$PRIV" taskset -c "$1" iperf3 -s -p 7070 >/dev/null 2>&1 &
 	IPERF_PID=$!
 	sleep 0.5
 }
@@ -193,7 +195,7 @@ iperf_stop() {
 
 # Receiver Gbit/s of one iperf3 run from the public host, or 0 if it failed.
 iperf_run() {
-	ip netns exec "$PUB" timeout $(($1 + 15)) iperf3 -c "$TOPO_PRIV_IP4" -p 7070 \
+	ip netns exec "$PUB" timeout $(($1 + 15)) taskset -c "$2" iperf3 -c "$TOPO_PRIV_IP4" -p 7070 \
 		-t "$1" -J 2>/dev/null | python3 -c '
 import json, sys
 try:
@@ -206,7 +208,7 @@ except Exception:
 metric_b() {
 	local r v g
 	log "b. iperf3 TCP Gbit/s: $B_ROUNDS rounds x ${B_SECS}s"
-	iperf_server
+	iperf_server 1
 	for r in $(seq "$B_ROUNDS"); do
 		# bridge+nft(gro): the bridge with GRO on its ports, which XDP
 		# cannot use (each frame is redirected as it comes).
@@ -218,7 +220,7 @@ metric_b() {
 				var_up "$v"
 			fi
 			sleep 0.2
-			g=$(iperf_run "$B_SECS")
+			g=$(iperf_run "$B_SECS" 0)
 			var_down "${v%-gro}"
 			gro off
 			record b "$v" gbps "$r" "$g"
@@ -229,53 +231,74 @@ metric_b() {
 }
 
 # --- c. ns/packet against the number of rules (build/bench/unit) ---------------
+# bench/unit.sh runs fwctl's program and the trivial redirect alone through
+# BPF_PROG_TEST_RUN, interleaved, C_RUNS runs each; min, median and max of
+# each figure are recorded as three samples (their median is the median).
 metric_c() {
-	log "c. ns/packet vs rules"
+	log "c. ns/packet vs rules (bench/unit.sh, $C_RUNS runs x $C_REPEAT)"
 	if [ ! -x "$BUILD/bench/unit" ]; then
 		log "   build/bench/unit missing: metric c skipped"
 		return 0
 	fi
-	local r out
-	for r in $(seq "$C_ROUNDS"); do
-		out=$("$BUILD/bench/unit" --repeat "$C_REPEAT" --rules 1,100,1000,10000 --tsv) ||
-			{ log "   build/bench/unit failed"; return 0; }
-		# lines: variant rules kind ns
-		while IFS=$'\t' read -r v n k ns; do
-			[ -n "$ns" ] && record c "$v" "$n/$k" "$r" "$ns"
-		done <<<"$out"
-	done
+	local out n k fm flo fhi tm tlo thi
+	out=$("$ROOT/bench/unit.sh" --rules 1,100,1000,10000 --packet both --runs "$C_RUNS" \
+		--repeat "$C_REPEAT" --csv) || { log "   bench/unit.sh failed"; return 0; }
+	# rules,packet,fwctl_median_ns,fwctl_min_ns,fwctl_max_ns,trivial_median_ns,...
+	while IFS=, read -r n k fm flo fhi tm tlo thi _; do
+		[[ $n =~ ^[0-9]+$ ]] || continue
+		record c fwctl "$n/$k" 1 "$fm"; record c fwctl "$n/$k" 2 "$flo"; record c fwctl "$n/$k" 3 "$fhi"
+		record c trivial "$n/$k" 1 "$tm"; record c trivial "$n/$k" 2 "$tlo"; record c trivial "$n/$k" 3 "$thi"
+		log "   $n rules, $k: fwctl $fm ns, trivial $tm ns"
+	done <<<"$out"
 }
 
 # --- d. blocked flood while allowed TCP flows ----------------------------------
 metric_d() {
-	local r v g0 g1 fl
-	log "d. TCP 7070 under a flood of blocked TCP:1234: $D_ROUNDS rounds x ${D_SECS}s"
+	local r v g0 g1 g2 fl
+	log "d. TCP 7070 under a flood of blocked TCP:1234 (max rate, and paced at $D_PPS/s): $D_ROUNDS rounds x ${D_SECS}s"
 	gro on	# the flood arrives as XDP frames: GRO (or XDP) needed on the input side
-	iperf_server
+	iperf_server $RELAY_CPU	# both ends of the TCP connection off the generator's CPU
 	for r in $(seq "$D_ROUNDS"); do
 		for v in fwctl fwctl-skb bridge+nft; do
 			var_up "$v"
 			sleep 0.2
-			g0=$(iperf_run "$D_SECS")
-			"$BUILD/bench/xdpgen" flood --gen "$PUB:$TOPO_HOST_IF" --kind blocked \
-				--seconds $((D_SECS + 3)) --cpu $GEN_CPU --anchor xg0 \
-				>"$WORK/flood.out" 2>&1 &
-			FLOOD_PID=$!
-			sleep 0.7
-			g1=$(iperf_run "$D_SECS")
-			kill "$FLOOD_PID" 2>/dev/null
-			wait "$FLOOD_PID" 2>/dev/null
-			FLOOD_PID=
-			fl=$(sed -n 's/^injected_mpps=\([0-9.]*\).*/\1/p' "$WORK/flood.out")
+			g0=$(iperf_run "$D_SECS" $RELAY_CPU)
+			flood_start ""
+			g1=$(iperf_run "$D_SECS" $RELAY_CPU)
+			flood_stop
+			fl=$FLOOD_MPPS
+			flood_start "$D_PPS"
+			g2=$(iperf_run "$D_SECS" $RELAY_CPU)
+			flood_stop
 			var_down "$v"
 			record d "$v" gbps_quiet "$r" "$g0"
 			record d "$v" gbps_flood "$r" "$g1"
 			record d "$v" flood_mpps "$r" "${fl:-0}"
-			log "   round $r $v: $g0 Gbit/s quiet, $g1 Gbit/s under ${fl:-?} Mpps flood"
+			record d "$v" gbps_paced "$r" "$g2"
+			log "   round $r $v: $g0 Gbit/s quiet, $g1 under a ${fl:-?} Mpps flood, $g2 under $D_PPS/s"
 		done
 	done
 	iperf_stop
 	gro off
+}
+
+# flood_start [PPS]: blocked TCP:1234 from the public host, paced if PPS given.
+flood_start() {
+	local pace=()
+	[ -n "$1" ] && pace=(--pps "$1")
+	"$BUILD/bench/xdpgen" flood --gen "$PUB:$TOPO_HOST_IF" --kind blocked \
+		--seconds $((D_SECS + 30)) --cpu $GEN_CPU --anchor xg0 "${pace[@]}" \
+		>"$WORK/flood.out" 2>&1 &
+	FLOOD_PID=$!
+	sleep 0.7
+}
+
+# flood_stop: sets FLOOD_MPPS to the Mpps the generator injected.
+flood_stop() {
+	kill "$FLOOD_PID" 2>/dev/null
+	wait "$FLOOD_PID" 2>/dev/null
+	FLOOD_PID=
+	FLOOD_MPPS=$(sed -n 's/^injected_mpps=\([0-9.]*\).*/\1/p' "$WORK/flood.out")
 }
 
 # --- e. memory -----------------------------------------------------------------
@@ -334,6 +357,6 @@ done
 log "measured in $(($(date +%s) - T0)) s; writing $OUT_MD and $OUT_PNG"
 
 python3 "$ROOT/bench/report.py" --raw "$RAW" --md "$OUT_MD" --png "$OUT_PNG" \
-	--quick "$QUICK" --work "$WORK" --seconds $(($(date +%s) - T0)) ||
+	--quick "$QUICK" --work "$WORK" --d-pps "$D_PPS" --seconds $(($(date +%s) - T0)) ||
 	die "report failed"
 log "done"

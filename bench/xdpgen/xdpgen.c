@@ -10,7 +10,10 @@
  *       them), then print what the counter saw:
  *         mpps=<counted Mpps> injected_mpps=<generated Mpps> blocked_mpps=<...>
  *   xdpgen flood --gen NS:IF [--kind blocked|udp] [--seconds S] [--threads N] [--cpu C]
+ *                [--pps RATE]
  *       Only inject (until S seconds or SIGINT/SIGTERM); prints injected_mpps.
+ *       --pps paces the generator to RATE frames per second (all threads);
+ *       without it, as fast as it goes.
  *   xdpgen pass NS:IF
  *       Attach the counter in pass-through mode (counts, drops nothing) and
  *       exit, leaving it attached: makes a veth accept XDP frames without GRO.
@@ -50,6 +53,7 @@
 
 #define MAX_THREADS 16
 #define MAX_FRAME 1514
+#define PACE_SLICE 0.005	/* seconds of frames per call when paced */
 
 static volatile sig_atomic_t stop_flag;
 static atomic_ullong injected;
@@ -68,6 +72,7 @@ struct gen_thread {
 	int cpu;
 	const unsigned char *frame;
 	int len;
+	double pps;	/* 0: as fast as possible */
 	int err;
 };
 
@@ -238,7 +243,10 @@ static void *gen_main(void *arg)
 		.data_end = t->len,
 		.ingress_ifindex = t->ifindex,
 	};
-	const __u32 repeat = 1 << 20;
+	/* Big batches: each call has a fixed cost (page pool set-up). Paced:
+	 * one slice of PACE_SLICE seconds' worth of frames, then sleep. */
+	__u32 repeat = t->pps > 0 ? (__u32)(t->pps * PACE_SLICE) + 1 : 1 << 20;
+	double next = now_s();
 	cpu_set_t set;
 
 	if (t->cpu >= 0) {
@@ -263,6 +271,14 @@ static void *gen_main(void *arg)
 			break;
 		}
 		atomic_fetch_add(&injected, repeat);
+		if (t->pps > 0) {
+			double wait;
+
+			next += PACE_SLICE;
+			wait = next - now_s();
+			if (wait > 0)
+				usleep(wait * 1e6);
+		}
 	}
 	return NULL;
 }
@@ -290,6 +306,7 @@ static void usage(FILE *f)
 		"usage: xdpgen rate  --gen NS:IF --count NS:IF [--kind udp|blocked] [--seconds S]\n"
 		"                    [--warmup S] [--threads N] [--cpu C] [--size BYTES] [--anchor IF]\n"
 		"       xdpgen flood --gen NS:IF [--kind blocked|udp] [--seconds S] [--threads N] [--cpu C]\n"
+		"                    [--anchor IF] [--pps RATE]\n"
 		"       xdpgen pass NS:IF\n"
 		"NS is a name under /run/netns or '-' for the current one.\n");
 }
@@ -338,12 +355,13 @@ int main(int argc, char **argv)
 		{ "cpu", required_argument, NULL, 'C' },
 		{ "size", required_argument, NULL, 'z' },
 		{ "anchor", required_argument, NULL, 'a' },
+		{ "pps", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	struct endpoint gen = {}, cnt = {};
 	int have_gen = 0, have_cnt = 0, blocked = 0, nthreads = 1, cpu = -1, size = 64;
-	double seconds = 3, warmup = 0.5;
+	double seconds = 3, warmup = 0.5, pps = 0;
 	struct gen_thread threads[MAX_THREADS] = {};
 	struct bench_gen *gskel = NULL;
 	struct bench_count *cskel = NULL;
@@ -421,6 +439,9 @@ int main(int argc, char **argv)
 		case 'a':
 			anchor = optarg;
 			break;
+		case 'p':
+			pps = atof(optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -490,6 +511,7 @@ int main(int argc, char **argv)
 		threads[i].cpu = cpu < 0 ? -1 : (cpu + i) % (int)sysconf(_SC_NPROCESSORS_ONLN);
 		threads[i].frame = frame;
 		threads[i].len = size;
+		threads[i].pps = pps / nthreads;
 		if (pthread_create(&threads[i].tid, NULL, gen_main, &threads[i])) {
 			stop_flag = 1;
 			err = -EAGAIN;
