@@ -43,10 +43,12 @@ int fwctl_devmap_xmit(struct bpf_raw_tracepoint_args *ctx)
 	tx = tx_stats_for(BPF_CORE_READ(from, ifindex));
 	if (!tx)
 		return 0;
+	/* Atomic: a bulk flush may run in process context and be interrupted
+	 * on this CPU by a softirq flushing too. Once per bulk, not per frame. */
 	if (sent > 0)
-		tx->xmit_sent += sent;
+		__sync_fetch_and_add(&tx->xmit_sent, sent);
 	if (drops > 0)
-		tx->xmit_drops += drops;
+		__sync_fetch_and_add(&tx->xmit_drops, drops);
 	return 0;
 }
 
@@ -59,6 +61,6 @@ int fwctl_redirect_err(struct bpf_raw_tracepoint_args *ctx)
 
 	tx = tx_stats_for(BPF_CORE_READ(dev, ifindex));
 	if (tx)
-		tx->redirect_errors++;
+		__sync_fetch_and_add(&tx->redirect_errors, 1);
 	return 0;
 }

@@ -188,8 +188,13 @@ static void print_table(const struct fwctl_config *cfg, const struct snapshot *s
 		row(text, a->drop_packets[r], b->drop_packets[r], 0, 0, NULL, rates);
 	}
 	printf("\n  After forwarding (kernel transmit)\n");
-	row("tx sent", s->tx[0].xmit_sent, s->tx[1].xmit_sent, 0, 0, NULL, rates);
-	row("tx dropped", s->tx[0].xmit_drops, s->tx[1].xmit_drops, 0, 0, NULL, rates);
+	if (cfg->mode == FWCTL_MODE_SKB) {
+		/* Generic XDP transmits through the stack: only errors are traced. */
+		printf("  %-22s %*s %*s\n", "tx sent", colw, "n/a (skb)", colw, "n/a (skb)");
+	} else {
+		row("tx sent", s->tx[0].xmit_sent, s->tx[1].xmit_sent, 0, 0, NULL, rates);
+		row("tx dropped", s->tx[0].xmit_drops, s->tx[1].xmit_drops, 0, 0, NULL, rates);
+	}
 	row("tx redirect errors", s->tx[0].redirect_errors, s->tx[1].redirect_errors, 0, 0, NULL, rates);
 	if (s->tx[0].xmit_drops || s->tx[1].xmit_drops || s->tx[0].redirect_errors ||
 	    s->tx[1].redirect_errors)
