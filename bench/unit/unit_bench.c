@@ -10,7 +10,8 @@
  * loaded from its skeleton with private maps (nothing pinned): a real fwctl
  * may run meanwhile. Rules: "tcp 7070" plus N-1 filler rules (single TCP
  * ports from 10000, then UDP ports from 10000); the allowed packet is TCP to
- * port 7070, the dropped one TCP to port 1234 under policy drop.
+ * port 7070, the dropped one TCP to port 1234 under policy drop. Each rule
+ * count has its own fwctl instance, so all figures share the same rounds.
  *
  * Usage: unit [options] IFINDEX_IN IFINDEX_OUT   (bench/unit.sh makes them)
  */
@@ -369,16 +370,39 @@ static struct trivial_redirect *load_trivial(const struct opts *o)
 	return skel;
 }
 
+/* Median/min/max line (or CSV row) of one figure. */
+static void print_figure(const struct opts *o, int count, int k, const struct series *a,
+			 const struct series *b)
+{
+	double am, amin, amax, bm, bmin, bmax, aw, bw, x, y;
+
+	stats(a->kern, a->n, &am, &amin, &amax);
+	stats(b->kern, b->n, &bm, &bmin, &bmax);
+	stats(a->wall, a->n, &aw, &x, &y);
+	stats(b->wall, b->n, &bw, &x, &y);
+	if (o->csv) {
+		printf("%d,%s,%.1f,%.0f,%.0f,%.1f,%.0f,%.0f,%.3f,%.3f,%.2f,%.2f,%d,%u\n", count,
+		       pkt_names[k], am, amin, amax, bm, bmin, bmax, bm > 0 ? am / bm : 0,
+		       bmin > 0 ? amin / bmin : 0, aw, bw, a->n, o->repeat);
+	} else {
+		char fa[32], fb[32];
+
+		snprintf(fa, sizeof(fa), "%.1f [%.0f-%.0f]", am, amin, amax);
+		snprintf(fb, sizeof(fb), "%.1f [%.0f-%.0f]", bm, bmin, bmax);
+		printf("%-6d %-8s %-22s %-22s %-7.2f %-7.2f (%.2f / %.2f)\n", count, pkt_names[k], fa,
+		       fb, bm > 0 ? am / bm : 0, bmin > 0 ? amin / bmin : 0, aw, bw);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	struct series fw[MAX_COUNTS][PKT_KINDS] = {}, tr[MAX_COUNTS][PKT_KINDS] = {};
+	static struct series fw[MAX_COUNTS][PKT_KINDS], tr[MAX_COUNTS][PKT_KINDS];
+	struct fwctl *skels[MAX_COUNTS] = {};
+	struct fwctl_maps maps[MAX_COUNTS];
 	struct trivial_redirect *triv = NULL;
-	struct fwctl *skel = NULL;
-	struct fwctl_maps maps;
 	__u8 frames[PKT_KINDS][FRAME_LEN];
 	struct opts o;
-	int c, k, r, err = 1, fw_fd, tr_fd;
-	double base_med[PKT_KINDS] = {};
+	int c, k, r, err = 1, tr_fd;
 
 	if (parse_opts(argc, argv, &o))
 		return 2;
@@ -389,16 +413,48 @@ int main(int argc, char **argv)
 
 	build_frame(frames[PKT_ALLOWED], ALLOWED_PORT);
 	build_frame(frames[PKT_DROPPED], DROPPED_PORT);
-	skel = load_fwctl(&o, &maps);
+	/*
+	 * One fwctl instance (program and private maps) per rule count, so that
+	 * every rule count and the trivial program are measured in the same
+	 * rounds: machine noise then hits all figures alike.
+	 */
+	for (c = 0; c < o.ncounts; c++) {
+		skels[c] = load_fwctl(&o, &maps[c]);
+		if (!skels[c] || set_rules(&maps[c], o.counts[c]))
+			goto out;
+	}
 	triv = load_trivial(&o);
-	if (!skel || !triv)
+	if (!triv)
 		goto out;
-	fw_fd = bpf_program__fd(skel->progs.fwctl_xdp);
 	tr_fd = bpf_program__fd(triv->progs.trivial_redirect);
+
+	for (r = 0; r < o.runs; r++) {
+		for (c = 0; c < o.ncounts; c++) {
+			int fw_fd = bpf_program__fd(skels[c]->progs.fwctl_xdp);
+
+			for (k = 0; k < PKT_KINDS; k++) {
+				struct series *a = &fw[c][k], *b = &tr[c][k];
+
+				if (!o.pkt[k])
+					continue;
+				if (measure(fw_fd, frames[k], o.ifx[0], o.repeat,
+					    k == PKT_ALLOWED ? XDP_REDIRECT : XDP_DROP,
+					    &a->kern[r], &a->wall[r]) ||
+				    measure(tr_fd, frames[k], o.ifx[0], o.repeat, XDP_REDIRECT,
+					    &b->kern[r], &b->wall[r]))
+					goto out;
+				a->n = b->n = r + 1;
+				if (o.verbose)
+					fprintf(stderr, "  run %d, %d rules, %s: fwctl %.0f (%.2f wall) "
+						"trivial %.0f (%.2f wall)\n", r, o.counts[c], pkt_names[k],
+						a->kern[r], a->wall[r], b->kern[r], b->wall[r]);
+			}
+		}
+	}
 
 	if (!o.csv) {
 		printf("ns/packet, BPF_PROG_TEST_RUN repeat %u, median [min-max] of %d runs, "
-		       "fwctl and trivial interleaved; %d-byte IPv4 TCP frame, policy drop\n",
+		       "all figures interleaved; %d-byte IPv4 TCP frame, policy drop\n",
 		       o.repeat, o.runs, FRAME_LEN);
 		printf("%-6s %-8s %-22s %-22s %-7s %-7s %s\n", "rules", "packet", "fwctl",
 		       "trivial", "ratio", "(mins)", "(wall clock ns: fwctl / trivial)");
@@ -407,67 +463,30 @@ int main(int argc, char **argv)
 		       "trivial_min_ns,trivial_max_ns,ratio,ratio_of_mins,fwctl_wall_ns,trivial_wall_ns,"
 		       "runs,repeat\n");
 	}
-
-	for (c = 0; c < o.ncounts; c++) {
-		if (set_rules(&maps, o.counts[c]))
-			goto out;
-		for (k = 0; k < PKT_KINDS; k++) {
-			struct series *a = &fw[c][k], *b = &tr[c][k];
-			double am, amin, amax, bm, bmin, bmax, aw, bw, x, y;
-
-			if (!o.pkt[k])
-				continue;
-			for (r = 0; r < o.runs; r++) {
-				if (measure(fw_fd, frames[k], o.ifx[0], o.repeat,
-					    k == PKT_ALLOWED ? XDP_REDIRECT : XDP_DROP,
-					    &a->kern[r], &a->wall[r]) ||
-				    measure(tr_fd, frames[k], o.ifx[0], o.repeat, XDP_REDIRECT,
-					    &b->kern[r], &b->wall[r]))
-					goto out;
-				if (o.verbose)
-					fprintf(stderr, "  %d rules %s run %d: fwctl %.0f (%.2f wall) "
-						"trivial %.0f (%.2f wall)\n", o.counts[c], pkt_names[k],
-						r, a->kern[r], a->wall[r], b->kern[r], b->wall[r]);
-			}
-			a->n = b->n = o.runs;
-			stats(a->kern, a->n, &am, &amin, &amax);
-			stats(b->kern, b->n, &bm, &bmin, &bmax);
-			stats(a->wall, a->n, &aw, &x, &y);
-			stats(b->wall, b->n, &bw, &x, &y);
-			if (c == 0)
-				base_med[k] = am;
-			if (o.csv) {
-				printf("%d,%s,%.1f,%.0f,%.0f,%.1f,%.0f,%.0f,%.3f,%.3f,%.2f,%.2f,%d,%u\n",
-				       o.counts[c], pkt_names[k], am, amin, amax, bm, bmin, bmax,
-				       bm > 0 ? am / bm : 0, bmin > 0 ? amin / bmin : 0, aw, bw, o.runs,
-				       o.repeat);
-			} else {
-				char fa[32], fb[32];
-
-				snprintf(fa, sizeof(fa), "%.1f [%.0f-%.0f]", am, amin, amax);
-				snprintf(fb, sizeof(fb), "%.1f [%.0f-%.0f]", bm, bmin, bmax);
-				printf("%-6d %-8s %-22s %-22s %-7.2f %-7.2f (%.2f / %.2f)\n", o.counts[c],
-				       pkt_names[k], fa, fb, bm > 0 ? am / bm : 0,
-				       bmin > 0 ? amin / bmin : 0, aw, bw);
-			}
-		}
-	}
+	for (c = 0; c < o.ncounts; c++)
+		for (k = 0; k < PKT_KINDS; k++)
+			if (o.pkt[k])
+				print_figure(&o, o.counts[c], k, &fw[c][k], &tr[c][k]);
 
 	if (!o.csv && o.ncounts > 1) {
 		for (k = 0; k < PKT_KINDS; k++) {
-			double am, x, y;
+			double m0, min0, mn, minn, y;
 
-			if (!o.pkt[k] || base_med[k] <= 0)
+			if (!o.pkt[k])
 				continue;
-			stats(fw[o.ncounts - 1][k].kern, o.runs, &am, &x, &y);
-			printf("rules scaling, %s: %d rules / %d rule%s = %.2f\n", pkt_names[k],
-			       o.counts[o.ncounts - 1], o.counts[0], o.counts[0] > 1 ? "s" : "",
-			       am / base_med[k]);
+			stats(fw[0][k].kern, o.runs, &m0, &min0, &y);
+			stats(fw[o.ncounts - 1][k].kern, o.runs, &mn, &minn, &y);
+			if (m0 <= 0 || min0 <= 0)
+				continue;
+			printf("rules scaling, %s: %d rules / %d rule%s = %.2f (mins: %.2f)\n",
+			       pkt_names[k], o.counts[o.ncounts - 1], o.counts[0],
+			       o.counts[0] > 1 ? "s" : "", mn / m0, minn / min0);
 		}
 	}
 	err = 0;
 out:
-	fwctl__destroy(skel);
+	for (c = 0; c < o.ncounts; c++)
+		fwctl__destroy(skels[c]);
 	trivial_redirect__destroy(triv);
 	return err;
 }
