@@ -18,8 +18,9 @@
  *       Open the pinned maps (in $FWCTL_PIN_DIR or /sys/fs/bpf/fwctl) and
  *       verify the rule table is clean: every slot FREE or ACTIVE and the
  *       lookup table exactly what ruleset_compute_lookup() derives from the
- *       ACTIVE rules. Prints "active N adding A deleting D bad B
- *       lookup_mismatch M"; exit 0 when clean, 1 if not.
+ *       ACTIVE rules, and the journal (slot 0) idle. Prints "active N
+ *       adding A deleting D bad B lookup_mismatch M journal J"; exit 0 when
+ *       clean, 1 if not.
  *   churn SECONDS INTERVAL_US PROTECT_PROTO PROTECT_PORT
  *       Add and delete rules unrelated to PROTECT_PROTO PROTECT_PORT (other
  *       ports, protocols, and wider ranges covering that port) through
@@ -308,7 +309,7 @@ static int cmd_recv(int argc, char **argv)
 
 static int cmd_check(void)
 {
-	unsigned int counts[256] = {}, mismatch = 0, i, bad;
+	unsigned int counts[256] = {}, mismatch = 0, i, bad, journal;
 	struct fwctl_err e = {};
 	struct fwctl_maps m;
 	struct ruleset *rs;
@@ -342,13 +343,15 @@ static int cmd_check(void)
 	bad = 0;
 	for (i = FWCTL_RULE_DELETING + 1; i < 256; i++)
 		bad += counts[i];
-	printf("active %u adding %u deleting %u bad %u lookup_mismatch %u\n",
+	/* Slot 0 is the loader's journal: idle once a change is finished. */
+	journal = rs->rules[0].state;
+	printf("active %u adding %u deleting %u bad %u lookup_mismatch %u journal %u\n",
 	       counts[FWCTL_RULE_ACTIVE], counts[FWCTL_RULE_ADDING], counts[FWCTL_RULE_DELETING],
-	       bad, mismatch);
+	       bad, mismatch, journal);
 	free(rs);
 	free(want);
 	free(have);
-	return counts[FWCTL_RULE_ADDING] || counts[FWCTL_RULE_DELETING] || bad || mismatch;
+	return counts[FWCTL_RULE_ADDING] || counts[FWCTL_RULE_DELETING] || bad || mismatch || journal;
 }
 
 /* A rule that never changes the verdict of PROTECT_PROTO PROTECT_PORT. */
