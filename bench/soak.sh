@@ -95,7 +95,7 @@ echo "soak: ${SECONDS_} s, $MODE mode, UDP $LEN-byte frames to port $PORT, pps $
 # The churners: one through libfwctl at a fixed pace, one through the CLI.
 "$HELPER" churn "$SECONDS_" "$INTERVAL_US" 17 $PORT >"$TMP/churn" 2>"$TMP/churn.err" &
 CHURN=$!
-PIDS+=($CHURN)
+PIDS+=("$CHURN")
 (
 	end=$((SECONDS + SECONDS_)) n=0 f=0
 	while [ "$SECONDS" -lt "$end" ]; do
@@ -108,12 +108,12 @@ PIDS+=($CHURN)
 	echo "changes $n failures $f"
 ) >"$TMP/cli_churn" &
 CLI_CHURN=$!
-PIDS+=($CLI_CHURN)
+PIDS+=("$CLI_CHURN")
 
 ip netns exec "$TOPO_PRIV_NS" timeout -s TERM "$SECONDS_" \
 	"$HELPER" send eth0 "$MAC_PUB" 0 udp 40000 $PORT "$LEN" "$PPS" >"$TMP/send" 2>&1 &
 SEND=$!
-PIDS+=($SEND)
+PIDS+=("$SEND")
 
 # A sample every 10 s so that a long run shows progress.
 t=0
@@ -168,7 +168,7 @@ printf '  %-44s %12s\n' "filter in->out: received" "$in_rx"
 printf '  %-44s %12s\n' "filter in->out: forwarded" "$in_fwd"
 printf '  %-44s %12s\n' "filter in->out: dropped (policy/malformed/redirect)" "$in_drop ($in_pol/$in_mal/$in_rerr)"
 printf '  %-44s %12s\n' "rule 'udp $PORT': packets" "$rule_pk"
-printf '  %-44s %12s\n' "kernel transmit: sent / dropped / redirect err" "$tx_sent / $tx_drop / $tx_err"
+printf '  %-44s %12s\n' "kernel transmit: sent (native only) / dropped / redirect err" "$tx_sent / $tx_drop / $tx_err"
 printf '  %-44s %12s\n' "receiver (fwpub eth0, AF_PACKET): frames" "$got"
 printf '  %-44s %12s\n' "  receiver socket drops" "$sockdrops"
 printf '  %-44s %12s\n' "receiver veth rx counter (all frames)" "$veth"
