@@ -15,14 +15,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* What classify() decided for one frame. */
-struct verdict {
-	__u32 rule_id;		/* rule the frame counts on, or FWCTL_NO_RULE */
-	__u8 forward;		/* 1: redirect to the peer, 0: drop */
-	__u8 drop_reason;	/* enum fwctl_drop_reason when !forward */
-	__u8 arp_nd;		/* forwarded because it is ARP or ND */
-};
-
 static __always_inline __u32 lookup_rule(__u32 index)
 {
 	__u32 *id = bpf_map_lookup_elem(&FWCTL_MAP_LOOKUP, &index);
@@ -33,110 +25,72 @@ static __always_inline __u32 lookup_rule(__u32 index)
 /*
  * The rule a packet counts on: destination port, else source port (the
  * lookup table already holds the narrowest range per port), else the
- * protocol-wide rule. Ports are only looked at for TCP and UDP.
+ * protocol-wide rule. Ports are only looked at for TCP and UDP; a non-first
+ * fragment has none and can only match a protocol-wide rule.
  */
-static __always_inline __u32 match_rule(__u8 proto, __u16 sport, __u16 dport)
+static __always_inline __u32 match_rule(__u64 info)
 {
+	__u8 proto = PKT_PROTO(info);
 	__u32 base, id;
 
-	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+	if (PKT_KIND(info) == PKT_L4 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP)) {
 		base = proto == IPPROTO_TCP ? FWCTL_LOOKUP_TCP_BASE : FWCTL_LOOKUP_UDP_BASE;
-		id = lookup_rule(base + dport);
+		id = lookup_rule(base + PKT_DPORT(info));
 		if (id != FWCTL_NO_RULE)
 			return id;
-		id = lookup_rule(base + sport);
+		id = lookup_rule(base + PKT_SPORT(info));
 		if (id != FWCTL_NO_RULE)
 			return id;
 	}
 	return lookup_rule(FWCTL_LOOKUP_PROTO_BASE + proto);
 }
 
-/* No rule matched: the default policy decides, dropping under @reason. */
-static __always_inline void apply_policy(struct verdict *v, __u32 policy, __u8 reason)
+/* Drop reason of a frame no rule allows, by what it is. */
+static __always_inline __u32 unmatched_reason(__u8 kind)
 {
-	v->forward = policy == FWCTL_POLICY_ACCEPT;
-	v->drop_reason = reason;
-}
-
-/* Items 3 and 4 of the spec, after the L3 header has been parsed. */
-static __always_inline void classify_ip(struct parse_ctx *p, bool is_ipv6,
-					__u32 policy, struct verdict *v)
-{
-	__u16 sport, dport;
-	__u8 icmp_type;
-
-	if (p->non_first_frag) {
-		/* No L4 header here: only a protocol-wide rule can match. */
-		v->rule_id = lookup_rule(FWCTL_LOOKUP_PROTO_BASE + p->l4_proto);
-		if (v->rule_id != FWCTL_NO_RULE)
-			v->forward = 1;
-		else
-			apply_policy(v, policy, FWCTL_DROP_FRAGMENT);
-		return;
-	}
-
-	if (parse_l4(p, &sport, &dport, &icmp_type) != PARSE_OK) {
-		v->drop_reason = FWCTL_DROP_MALFORMED;
-		return;
-	}
-
-	if (is_ipv6 && p->l4_proto == IPPROTO_ICMPV6 &&
-	    icmp_type >= ICMPV6_ND_FIRST && icmp_type <= ICMPV6_ND_LAST) {
-		v->forward = 1;		/* Neighbor Discovery, like ARP */
-		v->arp_nd = 1;
-		return;
-	}
-
-	v->rule_id = match_rule(p->l4_proto, sport, dport);
-	if (v->rule_id != FWCTL_NO_RULE)
-		v->forward = 1;
-	else
-		apply_policy(v, policy, FWCTL_DROP_POLICY);
-}
-
-static __always_inline void classify(struct parse_ctx *p, __u32 policy, struct verdict *v)
-{
-	__u16 ethertype;
-
-	v->drop_reason = FWCTL_DROP_MALFORMED;
-	if (parse_eth(p, &ethertype) != PARSE_OK)
-		return;
-
-	switch (ethertype) {
-	case ETH_P_ARP:
-		v->forward = 1;		/* both sides must resolve each other */
-		v->arp_nd = 1;
-		return;
-	case ETH_P_IP:
-		if (parse_ipv4(p) != PARSE_OK)
-			return;
-		classify_ip(p, false, policy, v);
-		return;
-	case ETH_P_IPV6:
-		if (parse_ipv6(p) != PARSE_OK)
-			return;
-		classify_ip(p, true, policy, v);
-		return;
+	switch (kind) {
+	case PKT_MALFORMED:
+		return FWCTL_DROP_MALFORMED;
+	case PKT_FRAGMENT:
+		return FWCTL_DROP_FRAGMENT;
+	case PKT_OTHER_ETHERTYPE:
+		return FWCTL_DROP_UNKNOWN_ETHERTYPE;
 	default:
-		apply_policy(v, policy, FWCTL_DROP_UNKNOWN_ETHERTYPE);
-		return;
+		return FWCTL_DROP_POLICY;
 	}
 }
 
 SEC("xdp")
 int fwctl_xdp(struct xdp_md *ctx)
 {
-	struct parse_ctx p = {
-		.data = (void *)(long)ctx->data,
-		.data_end = (void *)(long)ctx->data_end,
-	};
-	struct verdict v = {};
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 len = data_end - data;
 	struct fwctl_config *cfg;
 	struct fwctl_dir_stats *st;
-	__u32 key = 0, dir;
-	__u64 len;
-	long act;
+	__u32 key = 0, dir, rule_id = FWCTL_NO_RULE, reason;
+	__u64 info;
+	__u8 kind;
 
+	/* 1. Parse (no map access: the hot path stays in registers). */
+	info = parse_frame(data, data_end);
+	kind = PKT_KIND(info);
+
+	/* 2. Rules, for IP packets that passed every header check. */
+	if (kind == PKT_L4 || kind == PKT_FRAGMENT) {
+		rule_id = match_rule(info);
+		if (rule_id != FWCTL_NO_RULE) {
+			struct fwctl_rule_stats *rs;
+
+			rs = bpf_map_lookup_elem(&FWCTL_MAP_RULE_STATS, &rule_id);
+			if (rs) {
+				rs->packets++;
+				rs->bytes += len;
+			}
+		}
+	}
+
+	/* 3. Direction and its counters. */
 	cfg = bpf_map_lookup_elem(&FWCTL_MAP_CONFIG, &key);
 	if (!cfg)
 		return XDP_DROP;	/* cannot happen: array of one */
@@ -144,41 +98,28 @@ int fwctl_xdp(struct xdp_md *ctx)
 	st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
 	if (!st)
 		return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
-
-	len = p.data_end - p.data;
-	p.frame_len = len;
 	st->rx_packets++;
 	st->rx_bytes += len;
 
-	classify(&p, cfg->policy, &v);
-
-	if (v.rule_id != FWCTL_NO_RULE) {
-		struct fwctl_rule_stats *rs;
-
-		rs = bpf_map_lookup_elem(&FWCTL_MAP_RULE_STATS, &v.rule_id);
-		if (rs) {
-			rs->packets++;
-			rs->bytes += len;
-		}
-	}
-
-	if (!v.forward)
+	/* 4. Verdict: ARP/ND and matched packets pass; malformed never does;
+	 * the rest goes by the policy. */
+	reason = unmatched_reason(kind);
+	if (kind != PKT_ARP_ND && rule_id == FWCTL_NO_RULE &&
+	    (kind == PKT_MALFORMED || cfg->policy != FWCTL_POLICY_ACCEPT))
 		goto drop;
 
 	/* The low bits of flags are the action when the entry is missing. */
-	act = bpf_redirect_map(&FWCTL_MAP_DEVMAP, ctx->ingress_ifindex, XDP_ABORTED);
-	if (act != XDP_REDIRECT) {
-		v.drop_reason = FWCTL_DROP_REDIRECT_ERROR;
+	if (bpf_redirect_map(&FWCTL_MAP_DEVMAP, ctx->ingress_ifindex, XDP_ABORTED) != XDP_REDIRECT) {
+		reason = FWCTL_DROP_REDIRECT_ERROR;
 		goto drop;
 	}
 	st->fwd_packets++;
 	st->fwd_bytes += len;
-	if (v.arp_nd)
+	if (kind == PKT_ARP_ND)
 		st->arp_nd_packets++;
 	return XDP_REDIRECT;
 
 drop:
-	if (v.drop_reason < FWCTL_DROP_REASON_COUNT)
-		st->drop_packets[v.drop_reason]++;
+	st->drop_packets[reason]++;
 	return XDP_DROP;
 }

@@ -2,12 +2,15 @@
 /*
  * parse.h - bounds-checked header parsing for the fwctl datapath.
  *
- * Every parser works on byte offsets from the start of the frame and checks
- * two limits: the frame itself (data_end, for the verifier and for safety)
- * and the end of the L3 packet as its own header declares it (IPv4 total
- * length, IPv6 40 + payload length). A header that crosses either limit
- * makes the packet malformed. Values returned are in host byte order unless
- * the name says otherwise.
+ * A cursor (a packet pointer) walks the headers; every header is checked
+ * against two limits: the frame (data_end, which also convinces the
+ * verifier) and the end of the L3 packet as its own header declares it
+ * (IPv4 total length, IPv6 40 + payload length). A header crossing either
+ * makes the packet malformed.
+ *
+ * The whole parse runs without a helper call and returns what the
+ * classifier needs packed in one register (struct pkt_info), so that no
+ * parser state is spilled to the stack: this is the hot path.
  */
 #ifndef FWCTL_PARSE_H
 #define FWCTL_PARSE_H
@@ -17,114 +20,94 @@
 #include <bpf/bpf_endian.h>
 #include "net_consts.h"
 
-/*
- * Offsets of headers we read are kept below this bound so that the verifier
- * can prove "data + off" stays a valid packet pointer. No real header starts
- * this far in: the deepest is an L4 header after eight 2 KiB IPv6 extension
- * headers (~16.5 KiB).
- */
-#define PARSE_MAX_OFF 0x7fff
-
-/* Where parsing stands: the frame and what has been learnt so far. */
-struct parse_ctx {
-	void *data;
-	void *data_end;
-	__u32 frame_len;	/* data_end - data */
-	__u32 l3_off;		/* first byte after the Ethernet/VLAN headers */
-	__u32 l4_off;		/* first byte of the L4 header */
-	__u32 l3_end;		/* end of the L3 packet per its own header */
-	__u8 l4_proto;		/* IP protocol of the L4 header */
-	__u8 non_first_frag;	/* fragment with offset > 0: no L4 header */
+/* What a frame is, as far as the rules are concerned. */
+enum pkt_kind {
+	PKT_MALFORMED = 0,	/* failed a header check */
+	PKT_ARP_ND,		/* ARP or ICMPv6 Neighbor Discovery: always forwarded */
+	PKT_OTHER_ETHERTYPE,	/* not ARP/IPv4/IPv6 (or a third VLAN tag) */
+	PKT_L4,			/* IP packet with its L4 header checked */
+	PKT_FRAGMENT,		/* non-first fragment: protocol known, no ports */
 };
 
-/* Outcome of one parse step. */
-enum parse_result {
-	PARSE_OK = 0,
-	PARSE_MALFORMED,
-};
+/*
+ * Parse result packed in a u64 (host-order ports):
+ * bits 0-7 kind, 8-15 IP protocol, 16-31 source port, 32-47 destination port.
+ */
+#define PKT(kind, proto, sport, dport)                                           \
+	((__u64)(kind) | (__u64)(proto) << 8 | (__u64)(sport) << 16 |            \
+	 (__u64)(dport) << 32)
+#define PKT_KIND(info)	((__u8)(info))
+#define PKT_PROTO(info)	((__u8)((info) >> 8))
+#define PKT_SPORT(info)	((__u16)((info) >> 16))
+#define PKT_DPORT(info)	((__u16)((info) >> 32))
 
-/* Pointer to @size bytes at @off, or NULL when they are not all in the frame. */
-static __always_inline void *hdr_at(const struct parse_ctx *p, __u32 off, __u32 size)
-{
-	void *hdr;
-
-	if (off > PARSE_MAX_OFF)
-		return NULL;
-	hdr = p->data + off;
-	if (hdr + size > p->data_end)
-		return NULL;
-	return hdr;
-}
-
-/* Same, but the bytes must also lie inside the L3 packet (p->l3_end). */
-static __always_inline void *l3_hdr_at(const struct parse_ctx *p, __u32 off, __u32 size)
-{
-	if (off + size > p->l3_end)
-		return NULL;
-	return hdr_at(p, off, size);
-}
+/* True when [p, p + len) is not entirely before end. */
+#define PAST(p, len, end) ((void *)(p) + (len) > (void *)(end))
 
 /*
- * Ethernet and up to two VLAN tags (802.1Q or 802.1ad, in any order).
- * Sets p->l3_off and returns the inner ethertype (host order) in *proto;
- * after two tags a third tag type is returned as is, and the caller treats
- * it as an unknown ethertype.
+ * L4 header checks, the same for both families: the header at l4 must lie
+ * inside the L3 packet (l3_end) and the frame (data_end).
  */
-static __always_inline int parse_eth(struct parse_ctx *p, __u16 *proto)
+static __always_inline __u64 parse_l4(void *l4, void *l3_end, void *data_end, __u8 proto,
+				      bool is_ipv6)
 {
-	struct ethhdr *eth = hdr_at(p, 0, sizeof(*eth));
-	__u32 off = sizeof(*eth);
-	__u16 type;
-	int i;
+	switch (proto) {
+	case IPPROTO_TCP: {
+		struct tcphdr *tcp = l4;
+		__u32 doff;
 
-	if (!eth)
-		return PARSE_MALFORMED;
-	type = bpf_ntohs(eth->h_proto);
-
-#pragma unroll
-	for (i = 0; i < FWCTL_MAX_VLAN_TAGS; i++) {
-		struct vlan_hdr *vlan;
-
-		if (type != ETH_P_8021Q && type != ETH_P_8021AD)
-			break;
-		vlan = hdr_at(p, off, sizeof(*vlan));
-		if (!vlan)
-			return PARSE_MALFORMED;	/* truncated tag */
-		type = bpf_ntohs(vlan->h_vlan_encapsulated_proto);
-		off += sizeof(*vlan);
+		if (PAST(tcp, sizeof(*tcp), l3_end) || PAST(tcp, sizeof(*tcp), data_end))
+			return PKT_MALFORMED;
+		doff = tcp->doff;
+		if (doff < 5 || PAST(tcp, doff * 4, l3_end))
+			return PKT_MALFORMED;
+		return PKT(PKT_L4, proto, bpf_ntohs(tcp->source), bpf_ntohs(tcp->dest));
 	}
-	p->l3_off = off;
-	*proto = type;
-	return PARSE_OK;
+	case IPPROTO_UDP: {
+		struct udphdr *udp = l4;
+
+		if (PAST(udp, sizeof(*udp), l3_end) || PAST(udp, sizeof(*udp), data_end))
+			return PKT_MALFORMED;
+		return PKT(PKT_L4, proto, bpf_ntohs(udp->source), bpf_ntohs(udp->dest));
+	}
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6: {
+		__u8 *icmp = l4;
+
+		if (PAST(icmp, ICMP_MIN_LEN, l3_end) || PAST(icmp, ICMP_MIN_LEN, data_end))
+			return PKT_MALFORMED;
+		if (is_ipv6 && proto == IPPROTO_ICMPV6 &&
+		    icmp[0] >= ICMPV6_ND_FIRST && icmp[0] <= ICMPV6_ND_LAST)
+			return PKT_ARP_ND;
+		return PKT(PKT_L4, proto, 0, 0);
+	}
+	default:
+		return PKT(PKT_L4, proto, 0, 0);	/* no checks for other protocols */
+	}
 }
 
 /*
- * IPv4 header checks (version, IHL, total length against IHL and frame).
- * Options are skipped. Sets l4_off, l3_end, l4_proto and non_first_frag.
+ * IPv4: version, IHL, total length against IHL and the frame (Ethernet
+ * padding after the total length is fine); options skipped.
  */
-static __always_inline int parse_ipv4(struct parse_ctx *p)
+static __always_inline __u64 parse_ipv4(void *l3, void *data_end)
 {
-	struct iphdr *ip = hdr_at(p, p->l3_off, sizeof(*ip));
+	struct iphdr *ip = l3;
 	__u32 hdr_len, tot_len;
+	__u8 ver_ihl;
 
-	if (!ip)
-		return PARSE_MALFORMED;	/* fewer than 20 bytes */
-	if (ip->version != 4 || ip->ihl < 5)
-		return PARSE_MALFORMED;
-	hdr_len = ip->ihl * 4;
+	if (PAST(ip, sizeof(*ip), data_end))
+		return PKT_MALFORMED;		/* fewer than 20 bytes */
+	ver_ihl = *(__u8 *)ip;
+	if ((ver_ihl & 0xf0) != 0x40 || (ver_ihl & 0x0f) < 5)
+		return PKT_MALFORMED;		/* version != 4 or IHL < 5 */
+	hdr_len = (ver_ihl & 0x0f) * 4;
 	tot_len = bpf_ntohs(ip->tot_len);
-	if (p->l3_off + hdr_len > p->frame_len)
-		return PARSE_MALFORMED;	/* options run past the frame */
-	if (tot_len < hdr_len)
-		return PARSE_MALFORMED;
-	if (p->l3_off + tot_len > p->frame_len)
-		return PARSE_MALFORMED;	/* padding after tot_len is fine */
-
-	p->l3_end = p->l3_off + tot_len;
-	p->l4_off = p->l3_off + hdr_len;
-	p->l4_proto = ip->protocol;
-	p->non_first_frag = (bpf_ntohs(ip->frag_off) & IP_OFFSET_MASK) != 0;
-	return PARSE_OK;
+	if (PAST(ip, hdr_len, data_end) || tot_len < hdr_len || PAST(ip, tot_len, data_end))
+		return PKT_MALFORMED;
+	if (ip->frag_off & bpf_htons(IP_OFFSET_MASK))
+		return PKT(PKT_FRAGMENT, ip->protocol, 0, 0);
+	return parse_l4(l3 + hdr_len, l3 + tot_len, data_end, ip->protocol, false);
 }
 
 /* Is @nexthdr one of the IPv6 extension headers the walk steps over? */
@@ -141,111 +124,90 @@ static __always_inline bool ipv6_is_ext(__u8 nexthdr)
  * malformed. A fragment header with offset > 0 ends the walk: the packet is
  * a non-first fragment of the protocol its next-header field names.
  */
-static __always_inline int parse_ipv6(struct parse_ctx *p)
+static __always_inline __u64 parse_ipv6(void *l3, void *data_end)
 {
-	struct ipv6hdr *ip6 = hdr_at(p, p->l3_off, sizeof(*ip6));
-	__u32 off;
+	struct ipv6hdr *ip6 = l3;
+	void *pos, *l3_end;
 	__u8 nexthdr;
 	int i;
 
-	if (!ip6)
-		return PARSE_MALFORMED;	/* fewer than 40 bytes */
+	if (PAST(ip6, sizeof(*ip6), data_end))
+		return PKT_MALFORMED;		/* fewer than 40 bytes */
 	if (ip6->version != 6)
-		return PARSE_MALFORMED;
-	p->l3_end = p->l3_off + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
-	if (p->l3_end > p->frame_len)
-		return PARSE_MALFORMED;
+		return PKT_MALFORMED;
+	l3_end = l3 + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+	if (l3_end > data_end)
+		return PKT_MALFORMED;
 
-	off = p->l3_off + sizeof(*ip6);
+	pos = l3 + sizeof(*ip6);
 	nexthdr = ip6->nexthdr;
-	p->non_first_frag = 0;
 
+#pragma unroll
 	for (i = 0; i < FWCTL_MAX_IPV6_EXT; i++) {
-		struct ipv6_opt_hdr *ext;
+		struct ipv6_opt_hdr *ext = pos;
 		__u32 ext_len;
 
 		if (!ipv6_is_ext(nexthdr))
 			break;
 		/* Every extension header is at least 8 bytes long. */
-		ext = l3_hdr_at(p, off, 8);
-		if (!ext)
-			return PARSE_MALFORMED;
-
+		if (PAST(ext, 8, l3_end) || PAST(ext, 8, data_end))
+			return PKT_MALFORMED;
 		if (nexthdr == IPPROTO_FRAGMENT) {
-			struct frag_hdr *fh = (void *)ext;
+			struct frag_hdr *fh = pos;
 
-			if (bpf_ntohs(fh->frag_off) & IP6_OFFSET_MASK) {
-				p->non_first_frag = 1;
-				p->l4_proto = fh->nexthdr;
-				p->l4_off = off + 8;
-				return PARSE_OK;
-			}
+			if (fh->frag_off & bpf_htons(IP6_OFFSET_MASK))
+				return PKT(PKT_FRAGMENT, fh->nexthdr, 0, 0);
 			ext_len = 8;
 		} else if (nexthdr == IPPROTO_AH) {
 			ext_len = (ext->hdrlen + 2) * 4;
 		} else {
 			ext_len = (ext->hdrlen + 1) * 8;
 		}
-		if (off + ext_len > p->l3_end)
-			return PARSE_MALFORMED;
+		if (PAST(ext, ext_len, l3_end))
+			return PKT_MALFORMED;
 		nexthdr = ext->nexthdr;
-		off += ext_len;
+		pos += ext_len;
 	}
 	if (ipv6_is_ext(nexthdr))
-		return PARSE_MALFORMED;	/* more than FWCTL_MAX_IPV6_EXT */
-
-	p->l4_off = off;
-	p->l4_proto = nexthdr;
-	return PARSE_OK;
+		return PKT_MALFORMED;		/* more than FWCTL_MAX_IPV6_EXT */
+	return parse_l4(pos, l3_end, data_end, nexthdr, true);
 }
 
 /*
- * L4 header checks, the same for both families; the header must lie inside
- * the L3 packet and the frame. Ports are returned in host order, 0 when the
- * protocol has none. *icmp_type is the ICMP/ICMPv6 type, else 0.
+ * Ethernet, up to two VLAN tags (802.1Q or 802.1ad, in any order), then
+ * the L3 parser of the inner ethertype. After two tags, a third tag type is
+ * an unknown ethertype.
  */
-static __always_inline int parse_l4(const struct parse_ctx *p, __u16 *sport,
-				    __u16 *dport, __u8 *icmp_type)
+static __always_inline __u64 parse_frame(void *data, void *data_end)
 {
-	*sport = 0;
-	*dport = 0;
-	*icmp_type = 0;
+	struct ethhdr *eth = data;
+	void *pos = data + sizeof(*eth);
+	__u16 type;
+	int i;
 
-	switch (p->l4_proto) {
-	case IPPROTO_TCP: {
-		struct tcphdr *tcp = l3_hdr_at(p, p->l4_off, sizeof(*tcp));
-		__u32 doff;
+	if (PAST(eth, sizeof(*eth), data_end))
+		return PKT_MALFORMED;
+	type = eth->h_proto;			/* network order throughout */
 
-		if (!tcp)
-			return PARSE_MALFORMED;
-		doff = tcp->doff;
-		if (doff < 5 || p->l4_off + doff * 4 > p->l3_end)
-			return PARSE_MALFORMED;
-		*sport = bpf_ntohs(tcp->source);
-		*dport = bpf_ntohs(tcp->dest);
-		return PARSE_OK;
-	}
-	case IPPROTO_UDP: {
-		struct udphdr *udp = l3_hdr_at(p, p->l4_off, sizeof(*udp));
+#pragma unroll
+	for (i = 0; i < FWCTL_MAX_VLAN_TAGS; i++) {
+		struct vlan_hdr *vlan = pos;
 
-		if (!udp)
-			return PARSE_MALFORMED;
-		*sport = bpf_ntohs(udp->source);
-		*dport = bpf_ntohs(udp->dest);
-		return PARSE_OK;
+		if (type != bpf_htons(ETH_P_8021Q) && type != bpf_htons(ETH_P_8021AD))
+			break;
+		if (PAST(vlan, sizeof(*vlan), data_end))
+			return PKT_MALFORMED;	/* truncated tag */
+		type = vlan->h_vlan_encapsulated_proto;
+		pos += sizeof(*vlan);
 	}
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6: {
-		__u8 *icmp = l3_hdr_at(p, p->l4_off, ICMP_MIN_LEN);
 
-		if (!icmp)
-			return PARSE_MALFORMED;
-		*icmp_type = icmp[0];
-		return PARSE_OK;
-	}
-	default:
-		return PARSE_OK;	/* no checks for other protocols */
-	}
+	if (type == bpf_htons(ETH_P_IP))
+		return parse_ipv4(pos, data_end);
+	if (type == bpf_htons(ETH_P_IPV6))
+		return parse_ipv6(pos, data_end);
+	if (type == bpf_htons(ETH_P_ARP))
+		return PKT_ARP_ND;
+	return PKT_OTHER_ETHERTYPE;
 }
 
 #endif /* FWCTL_PARSE_H */
