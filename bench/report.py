@@ -75,8 +75,8 @@ def verdict(x, target, higher=True):
     return ("met" if ok else "**missed**") + f" ({x:.2f}x, target {'>=' if higher else '<='} {target}x)"
 
 
-def pnote(x):
-    return "" if x is None else f"; per-round ratio, median: {x:.2f}x"
+def mnote(x):
+    return "" if x is None else f"; ratio of the medians: {x:.2f}x"
 
 
 def cpu_model():
@@ -126,23 +126,25 @@ def main():
           "thread, CPU 1) into the private host's veth, counted and dropped by an XDP program "
           "on the public host's veth (build/bench/xdpgen). The generator and everything the "
           "kernel does for a frame up to the counter share one CPU, so the rate is that of the "
-          "whole path.\n")
-        w("| variant | Mpps (median) | min | max | vs trivial | vs bridge+nft | vs relay |")
-        w("|---|---|---|---|---|---|---|")
+          "whole path (the relays run on CPU 0). \"per round\": median of the ratios taken "
+          "in each round, between measurements seconds apart.\n")
+        w("| variant | Mpps (median) | min | max | vs trivial | vs bridge+nft | vs relay | vs trivial, per round | vs bridge+nft, per round |")
+        w("|---|---|---|---|---|---|---|---|---|")
         t = med.get(("a", "trivial", "mpps"))
         b = med.get(("a", "bridge+nft", "mpps"))
         rl = med.get(("a", "relay", "mpps"))
         for v in order["a"]:
             m, lo, hi = stats(data[("a", v, "mpps")])
             w(f"| {v} | {m:.3f} | {lo:.3f} | {hi:.3f} | {rfmt(ratio(m, t))} | "
-              f"{rfmt(ratio(m, b))} | {rfmt(ratio(m, rl))} |")
+              f"{rfmt(ratio(m, b))} | {rfmt(ratio(m, rl))} | "
+              f"{rfmt(paired('a', 'mpps', v, 'trivial'))} | {rfmt(paired('a', 'mpps', v, 'bridge+nft'))} |")
         f = med.get(("a", "fwctl", "mpps"))
-        summary.append(("fwctl Mpps vs trivial redirect", verdict(ratio(f, t), TARGETS["a_trivial"]) +
-                        pnote(paired("a", "mpps", "fwctl", "trivial"))))
-        summary.append(("fwctl Mpps vs bridge+nftables", verdict(ratio(f, b), TARGETS["a_bridge"]) +
-                        pnote(paired("a", "mpps", "fwctl", "bridge+nft"))))
-        summary.append(("fwctl Mpps vs AF_PACKET relay", verdict(ratio(f, rl), TARGETS["a_relay"]) +
-                        pnote(paired("a", "mpps", "fwctl", "relay"))))
+        summary.append(("fwctl Mpps vs trivial redirect",
+                        verdict(paired("a", "mpps", "fwctl", "trivial"), TARGETS["a_trivial"]) + mnote(ratio(f, t))))
+        summary.append(("fwctl Mpps vs bridge+nftables",
+                        verdict(paired("a", "mpps", "fwctl", "bridge+nft"), TARGETS["a_bridge"]) + mnote(ratio(f, b))))
+        summary.append(("fwctl Mpps vs AF_PACKET relay",
+                        verdict(paired("a", "mpps", "fwctl", "relay"), TARGETS["a_relay"]) + mnote(ratio(f, rl))))
         w("")
 
     # --- b ---
@@ -153,16 +155,17 @@ def main():
           "(the veth default), hosts' veth ends with TX checksum offload off (needed for TCP "
           "through XDP redirect). `bridge+nft-gro` is the bridge with GRO on its ports, an "
           "advantage XDP redirect cannot use: every 1500-byte frame crosses the filter on its own.\n")
-        w("| variant | Gbit/s (median) | min | max | vs trivial | vs bridge+nft |")
-        w("|---|---|---|---|---|---|")
+        w("| variant | Gbit/s (median) | min | max | vs trivial | vs bridge+nft | vs trivial, per round | vs bridge+nft, per round |")
+        w("|---|---|---|---|---|---|---|---|")
         t = med.get(("b", "trivial", "gbps"))
         b = med.get(("b", "bridge+nft", "gbps"))
         for v in order["b"]:
             m, lo, hi = stats(data[("b", v, "gbps")])
-            w(f"| {v} | {m:.2f} | {lo:.2f} | {hi:.2f} | {rfmt(ratio(m, t))} | {rfmt(ratio(m, b))} |")
+            w(f"| {v} | {m:.2f} | {lo:.2f} | {hi:.2f} | {rfmt(ratio(m, t))} | {rfmt(ratio(m, b))} | "
+              f"{rfmt(paired('b', 'gbps', v, 'trivial'))} | {rfmt(paired('b', 'gbps', v, 'bridge+nft'))} |")
         f = med.get(("b", "fwctl", "gbps"))
-        summary.append(("fwctl TCP vs trivial redirect", verdict(ratio(f, t), TARGETS["b_trivial"]) +
-                        pnote(paired("b", "gbps", "fwctl", "trivial"))))
+        summary.append(("fwctl TCP vs trivial redirect",
+                        verdict(paired("b", "gbps", "fwctl", "trivial"), TARGETS["b_trivial"]) + mnote(ratio(f, t))))
         w("")
 
     # --- c ---
@@ -237,9 +240,10 @@ def main():
           "where the kernel's work on each flood frame also runs (veth), so an unpaced flood "
           "is paced by the filter itself: a cheaper drop lets more flood in (\"absorbed\"). "
           "Only the filtering variants: the trivial redirect and the relays would pass the "
-          "flood on to the private host. GRO is on for the filter's interfaces here (the "
-          "flood arrives as XDP frames, which the non-XDP variants accept only with GRO), "
-          "which is why bridge+nft's quiet figure is higher than in b.\n")
+          "flood on to the private host. The flood arrives as XDP frames, which a veth "
+          "takes only with an XDP program or GRO on: `bridge+nft` has GRO off as in b and an "
+          "XDP program that passes everything on its ports; `bridge+nft-gro` has GRO on "
+          "(it then forwards 64 KiB aggregates, as in b); fwctl-skb has GRO on.\n")
         w(f"| variant | Gbit/s quiet | Gbit/s, flood {args.d_pps / 1e6:.2f} Mpps | kept | vs bridge+nft | "
           "Gbit/s, max flood | kept | flood absorbed (Mpps) |")
         w("|---|---|---|---|---|---|---|---|")
@@ -276,9 +280,10 @@ def main():
 
     if summary:
         w("## Targets (issue 5)\n")
-        w("Ratios of the medians above; for a and b also the median of the ratios taken "
-          "round by round (the two variants measured a few seconds apart), which is less "
-          "exposed to the machine's load changing during the run.\n")
+        w("For a and b the verdict uses the median of the ratios taken round by round (the "
+          "two variants measured seconds apart, so both saw the same load on this shared "
+          "machine); the ratio of the medians is given too. For c, the medians of the "
+          "interleaved runs.\n")
         w("| target | result |")
         w("|---|---|")
         for name, res in summary:
@@ -308,7 +313,8 @@ def plot(args, data, order, cplot):
             "set ylabel 'Mpps'\nset style fill solid 0.6 border -1\nset boxwidth 0.6\n"
             "set yrange [0:*]\nset xtics rotate by -25\nunset logscale x\nset xrange [-0.6:*]\n"
             f"plot '{work}/a.dat' using 1:3:xtic(2) with boxes lc rgb '#4477aa' notitle, "
-            f"'' using 1:3:4:5 with yerrorbars lc rgb 'black' pt 0 notitle\n")
+            f"'' using 1:3:4:5 with yerrorbars lc rgb 'black' pt 0 notitle, "
+            f"'' using ($1+0.32):3:(sprintf('%.2f', $3)) with labels left offset 0,0.6 notitle\n")
     if cplot:
         counts, names, rows = cplot
         with open(os.path.join(work, "c.dat"), "w") as f:
@@ -320,7 +326,7 @@ def plot(args, data, order, cplot):
         panels.append(
             "set title 'c. in-kernel cost per packet vs number of rules'\n"
             "set ylabel 'ns/packet'\nset xlabel 'rules'\nset logscale x\nset xtics norotate\n"
-            "set xrange [0.7:15000]\nset yrange [0:*]\nset key top left\n"
+            "set xrange [0.7:15000]\nset yrange [0:*]\nset key below horizontal\n"
             f"plot {series}\n")
     if not panels:
         return

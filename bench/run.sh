@@ -101,8 +101,10 @@ fwctl_rules() {
 var_up() {
 	case $1 in
 	trivial) "$BUILD/bench/trivial" attach "$IN" "$OUT" ;;
-	fwctl) "$BUILD/fwctl" attach --mode native "$IN" "$OUT" >/dev/null 2>&1 && fwctl_rules ;;
-	fwctl-skb) "$BUILD/fwctl" attach --mode skb "$IN" "$OUT" >/dev/null 2>&1 && fwctl_rules ;;
+	fwctl) "$BUILD/fwctl" attach --mode native "$IN" "$OUT" >/dev/null 2>"$WORK/attach.err" ||
+		{ cat "$WORK/attach.err" >&2; false; } && fwctl_rules ;;
+	fwctl-skb) "$BUILD/fwctl" attach --mode skb "$IN" "$OUT" >/dev/null 2>"$WORK/attach.err" ||
+		{ cat "$WORK/attach.err" >&2; false; } && fwctl_rules ;;
 	bridge+nft)
 		ip link add "$BR" type bridge &&
 			sysctl -qw "net.ipv6.conf.$BR.disable_ipv6=1" &&
@@ -256,11 +258,21 @@ metric_c() {
 metric_d() {
 	local r v g0 g1 g2 fl
 	log "d. TCP 7070 under a flood of blocked TCP:1234 (max rate, and paced at $D_PPS/s): $D_ROUNDS rounds x ${D_SECS}s"
-	gro on	# the flood arrives as XDP frames: GRO (or XDP) needed on the input side
+	# The flood arrives as XDP frames: the filter's interfaces take them only
+	# with an XDP program or GRO on.
 	iperf_server $RELAY_CPU	# both ends of the TCP connection off the generator's CPU
 	for r in $(seq "$D_ROUNDS"); do
-		for v in fwctl fwctl-skb bridge+nft; do
-			var_up "$v"
+		for v in fwctl fwctl-skb bridge+nft bridge+nft-gro; do
+			case $v in
+			bridge+nft)	# GRO off as in b; an XDP_PASS program lets the flood in
+				gro off
+				var_up bridge+nft
+				"$BUILD/bench/xdpgen" pass "-:$IN" && "$BUILD/bench/xdpgen" pass "-:$OUT" ||
+					die "xdpgen pass failed"
+				;;
+			bridge+nft-gro) gro on; var_up bridge+nft ;;
+			*) gro on; var_up "$v" ;;
+			esac
 			sleep 0.2
 			g0=$(iperf_run "$D_SECS" $RELAY_CPU)
 			flood_start ""
@@ -270,7 +282,7 @@ metric_d() {
 			flood_start "$D_PPS"
 			g2=$(iperf_run "$D_SECS" $RELAY_CPU)
 			flood_stop
-			var_down "$v"
+			var_down "${v%-gro}"
 			record d "$v" gbps_quiet "$r" "$g0"
 			record d "$v" gbps_flood "$r" "$g1"
 			record d "$v" flood_mpps "$r" "${fl:-0}"
