@@ -261,12 +261,15 @@ int cmd_rules(int argc, char **argv)
 {
 	const struct command *c;
 
-	if (argc < 2 || is_help(argv[1])) {
+	if (argc < 2)
+		return usage_error("rules", "missing command: add, del, flush or list "
+				   "(see 'fwctl rules --help')");
+	if (is_help(argv[1])) {
 		printf("Usage: fwctl rules COMMAND\n\n");
 		for (c = rules_commands; c->name; c++)
 			printf("  rules %-6s %-34s %s\n", c->name, c->args, c->summary);
 		printf("\n%s", rule_syntax);
-		return argc < 2 ? EXIT_USAGE : 0;
+		return 0;
 	}
 	c = command_find(rules_commands, argv[1], "rules command");
 	if (!c)

@@ -107,7 +107,7 @@ int maps_unpin(const char *dir);
 
 /* --- state.c: pins, lock, permission and bpffs checks --------------------- */
 
-/* Serializes every fwctl call that reads or changes state. */
+/* Serializes every fwctl call on the default pin directory (see state_lock). */
 #define FWCTL_LOCK_FILE	"/run/fwctl.lock"
 
 /* An open, locked, attached fwctl: what every command but attach needs. */

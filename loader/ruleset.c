@@ -111,7 +111,18 @@ static __u32 next_free(__u32 *next, __u32 p)
  * painted narrowest first and each port is painted once, so the cost is
  * O(rules log rules + 65536) whatever the ranges.
  */
-static void compute_ports(const struct ruleset *rs, __u8 proto, bool with_adding, __u32 *table)
+/*
+ * Which slots a lookup table is computed from: the ACTIVE ones, plus those
+ * in state @also (ADDING or DELETING; FWCTL_RULE_ACTIVE adds none). Before
+ * an add the ADDING slots do not count and after it they do; before a
+ * delete the DELETING slots count and after it they do not.
+ */
+static bool counts(const struct fwctl_rule *r, __u8 also)
+{
+	return r->state == FWCTL_RULE_ACTIVE || r->state == also;
+}
+
+static void compute_ports(const struct ruleset *rs, __u8 proto, __u8 also, __u32 *table)
 {
 	struct port_rule *pr;
 	__u32 *next, id, n = 0, i, p;
@@ -124,9 +135,7 @@ static void compute_ports(const struct ruleset *rs, __u8 proto, bool with_adding
 	for (id = 1; id < FWCTL_RULE_SLOTS; id++) {
 		const struct fwctl_rule *r = &rs->rules[id];
 
-		if (r->state != FWCTL_RULE_ACTIVE && !(with_adding && r->state == FWCTL_RULE_ADDING))
-			continue;
-		if (r->proto != proto || !r->has_ports)
+		if (!counts(r, also) || r->proto != proto || !r->has_ports)
 			continue;
 		pr[n].width = r->port_hi - r->port_lo;
 		pr[n].id = id;
@@ -149,30 +158,35 @@ static void compute_ports(const struct ruleset *rs, __u8 proto, bool with_adding
 	free(next);
 }
 
-static void compute_lookup(const struct ruleset *rs, bool with_adding, __u32 *lookup)
+static void compute_lookup(const struct ruleset *rs, __u8 also, __u32 *lookup)
 {
 	__u32 id;
 
 	memset(lookup, 0, sizeof(*lookup) * FWCTL_LOOKUP_SIZE);
-	compute_ports(rs, FWCTL_IPPROTO_TCP, with_adding, lookup + FWCTL_LOOKUP_TCP_BASE);
-	compute_ports(rs, FWCTL_IPPROTO_UDP, with_adding, lookup + FWCTL_LOOKUP_UDP_BASE);
+	compute_ports(rs, FWCTL_IPPROTO_TCP, also, lookup + FWCTL_LOOKUP_TCP_BASE);
+	compute_ports(rs, FWCTL_IPPROTO_UDP, also, lookup + FWCTL_LOOKUP_UDP_BASE);
 	for (id = 1; id < FWCTL_RULE_SLOTS; id++) {
 		const struct fwctl_rule *r = &rs->rules[id];
 
-		if (r->state != FWCTL_RULE_ACTIVE && !(with_adding && r->state == FWCTL_RULE_ADDING))
-			continue;
-		if (!r->has_ports)
+		if (counts(r, also) && !r->has_ports)
 			lookup[FWCTL_LOOKUP_PROTO_BASE + r->proto] = id;
 	}
 }
 
 void ruleset_compute_lookup(const struct ruleset *rs, __u32 *lookup)
 {
-	compute_lookup(rs, false, lookup);
+	compute_lookup(rs, FWCTL_RULE_ACTIVE, lookup);
 }
 
-/* Make fwctl_lookup match the rule set, writing only what changes. */
-static int lookup_sync(const struct fwctl_maps *m, const struct ruleset *rs, bool with_adding)
+/*
+ * Make fwctl_lookup the table of the slots counting with @also, writing
+ * only the entries that differ from what it holds: read back from the map
+ * when @also_before is FWCTL_RULE_FREE (repair: trust nothing), else
+ * computed from the same rule set with @also_before (a change: the table
+ * is known to match the set before it), which saves reading 512 KiB.
+ */
+static int lookup_sync(const struct fwctl_maps *m, const struct ruleset *rs, __u8 also_before,
+		       __u8 also)
 {
 	__u32 *want, *have, *keys, *vals, n = 0, i;
 	int err = -ENOMEM;
@@ -184,8 +198,12 @@ static int lookup_sync(const struct fwctl_maps *m, const struct ruleset *rs, boo
 	if (!want || !have || !keys || !vals)
 		goto out;
 
-	compute_lookup(rs, with_adding, want);
-	err = array_read(m->lookup, FWCTL_LOOKUP_SIZE, sizeof(__u32), have);
+	compute_lookup(rs, also, want);
+	err = 0;
+	if (also_before == FWCTL_RULE_FREE)
+		err = array_read(m->lookup, FWCTL_LOOKUP_SIZE, sizeof(__u32), have);
+	else
+		compute_lookup(rs, also_before, have);
 	if (err)
 		goto out;
 	for (i = 0; i < FWCTL_LOOKUP_SIZE; i++) {
@@ -259,8 +277,10 @@ static int apply_change(const struct fwctl_maps *m, struct ruleset *rs, const __
 	int err;
 
 	err = rules_write(m, rs, ids, n);
-	if (!err)	/* with the rules being added, without those being deleted */
-		err = lookup_sync(m, rs, pending == FWCTL_RULE_ADDING);
+	if (!err && pending == FWCTL_RULE_ADDING)
+		err = lookup_sync(m, rs, FWCTL_RULE_ACTIVE, FWCTL_RULE_ADDING);
+	else if (!err)
+		err = lookup_sync(m, rs, FWCTL_RULE_DELETING, FWCTL_RULE_ACTIVE);
 	if (!err)
 		err = journal_write(m, rs, FWCTL_JOURNAL_COMMITTED);	/* the commit point */
 	if (!err)
@@ -292,11 +312,18 @@ static int recover(const struct fwctl_maps *m, struct ruleset *rs, struct fwctl_
 			memset(r, 0, sizeof(*r));		/* FWCTL_RULE_FREE */
 		ids[n++] = id;
 	}
-	err = rules_write(m, rs, ids, n);
-	/* Always resync: a kill can also land between two lookup writes. */
+	/*
+	 * Nothing pending and the journal idle: every change finished, so the
+	 * lookup table matches. Otherwise the table is rebuilt from the map
+	 * first and the slots written after, so that a kill in between leaves
+	 * them pending and the next call repairs again.
+	 */
+	err = 0;
+	if (n || committed)
+		err = lookup_sync(m, rs, FWCTL_RULE_FREE, FWCTL_RULE_ACTIVE);
 	if (!err)
-		err = lookup_sync(m, rs, false);
-	if (!err && rs->rules[FWCTL_JOURNAL_SLOT].state != FWCTL_JOURNAL_IDLE)
+		err = rules_write(m, rs, ids, n);
+	if (!err && committed)
 		err = journal_write(m, rs, FWCTL_JOURNAL_IDLE);
 	free(ids);
 	if (err) {

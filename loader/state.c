@@ -117,19 +117,36 @@ int state_check_bpffs(bool may_mount, struct fwctl_err *e)
 	return -ENOTSUP;
 }
 
+/*
+ * One lock per pin directory: /run/fwctl.lock for the default one,
+ * /run/fwctl-NAME.lock for $FWCTL_PIN_DIR=.../NAME, so that independent
+ * filters do not wait for each other.
+ */
+static const char *lock_path(char *buf, size_t len)
+{
+	const char *name = strrchr(pin_dir(), '/');
+
+	if (!strcmp(pin_dir(), FWCTL_PIN_DIR) || !name || !name[1])
+		return FWCTL_LOCK_FILE;
+	snprintf(buf, len, "/run/fwctl-%s.lock", name + 1);
+	return buf;
+}
+
 int state_lock(struct fwctl_err *e)
 {
+	char buf[300];
+	const char *path = lock_path(buf, sizeof(buf));
 	int fd;
 
-	fd = open(FWCTL_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		fwctl_err_set(e, "cannot open lock file %s: %s", FWCTL_LOCK_FILE, strerror(errno));
+		fwctl_err_set(e, "cannot open lock file %s: %s", path, strerror(errno));
 		return -errno;
 	}
 	while (flock(fd, LOCK_EX)) {
 		if (errno == EINTR)
 			continue;
-		fwctl_err_set(e, "cannot lock %s: %s", FWCTL_LOCK_FILE, strerror(errno));
+		fwctl_err_set(e, "cannot lock %s: %s", path, strerror(errno));
 		close(fd);
 		return -errno;
 	}
