@@ -430,16 +430,24 @@ out:
 	return err;
 }
 
-static int read_clean(const struct fwctl_maps *m, struct ruleset *rs, struct fwctl_err *e)
+/* A snapshot of the rule table, repaired first; NULL with *err on failure. */
+static struct ruleset *read_clean(const struct fwctl_maps *m, struct fwctl_err *e, int *err)
 {
-	int err = ruleset_read(m, rs);
+	struct ruleset *rs = malloc(sizeof(*rs));
 
-	if (err) {
-		fwctl_err_set(e, "cannot read the rule table: %s", strerror(-err));
-		return err;
+	*err = rs ? ruleset_read(m, rs) : -ENOMEM;
+	if (*err) {
+		fwctl_err_set(e, "cannot read the rule table: %s", strerror(-*err));
+		free(rs);
+		return NULL;
 	}
-	err = recover(m, rs, e);
-	return err < 0 ? err : 0;
+	*err = recover(m, rs, e);
+	if (*err < 0) {
+		free(rs);
+		return NULL;
+	}
+	*err = 0;
+	return rs;
 }
 
 int ruleset_add(const struct fwctl_maps *m, const struct fwctl_rule *rules, int n,
@@ -449,12 +457,9 @@ int ruleset_add(const struct fwctl_maps *m, const struct fwctl_rule *rules, int 
 	__u32 *slots = NULL, id;
 	int i, err;
 
-	rs = malloc(sizeof(*rs));
+	rs = read_clean(m, e, &err);
 	if (!rs)
-		return -ENOMEM;
-	err = read_clean(m, rs, e);
-	if (err)
-		goto out;
+		return err;
 	err = check_duplicates(rs, rules, n, e);
 	if (err)
 		goto out;
@@ -508,12 +513,9 @@ int ruleset_del(const struct fwctl_maps *m, const struct fwctl_rule *rule, __u32
 	__u32 id;
 	int err;
 
-	rs = malloc(sizeof(*rs));
+	rs = read_clean(m, e, &err);
 	if (!rs)
-		return -ENOMEM;
-	err = read_clean(m, rs, e);
-	if (err)
-		goto out;
+		return err;
 	id = find_active(rs, rule);
 	if (!id) {
 		rule_format(rule, text, sizeof(text));
@@ -540,12 +542,9 @@ int ruleset_flush(const struct fwctl_maps *m, struct fwctl_err *e)
 	__u32 *ids = NULL, id, n = 0;
 	int err;
 
-	rs = malloc(sizeof(*rs));
+	rs = read_clean(m, e, &err);
 	if (!rs)
-		return -ENOMEM;
-	err = read_clean(m, rs, e);
-	if (err)
-		goto out;
+		return err;
 	ids = malloc(sizeof(*ids) * FWCTL_RULE_SLOTS);
 	if (!ids) {
 		err = -ENOMEM;
