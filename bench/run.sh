@@ -4,7 +4,7 @@
 #
 #   bench/run.sh                 full run (about 10 minutes)
 #   BENCH_QUICK=1 bench/run.sh   short run (about 2-3 minutes), same tables
-#   BENCH_OUT=/tmp/r.md ...      write the results elsewhere (PNG next to it)
+#   BENCH_OUT=/tmp/r.md ...      write the results elsewhere (PNG and samples .tsv next to it)
 #   BENCH_METRICS="a b" ...      only some metrics (a b c d e)
 #
 # Variants, all in the same topology (scripts/topology.sh, veth), one at a
@@ -26,16 +26,17 @@ BUILD=$ROOT/build
 QUICK=${BENCH_QUICK:-0}
 OUT_MD=${BENCH_OUT:-$ROOT/bench/results.md}
 OUT_PNG=${OUT_MD%.md}.png
+OUT_RAW=${OUT_MD%.md}.tsv	# every sample, to redo the report: bench/report.py --raw
 METRICS=${BENCH_METRICS:-a b c d e}
 GEN_CPU=1		# the generator thread (and the softirq work it triggers)
 RELAY_CPU=0		# the user-space relay, off the generator's CPU
 
 if [ "$QUICK" = 1 ]; then
 	A_ROUNDS=3 A_SECS=1 B_ROUNDS=2 B_SECS=2 D_ROUNDS=1 D_SECS=2 D_PPS=250000
-	C_REPEAT=2000000 C_RUNS=3
+	C_REPEAT=2000000 C_RUNS=3 C_ROUNDS=1
 else
-	A_ROUNDS=7 A_SECS=2.5 B_ROUNDS=3 B_SECS=5 D_ROUNDS=3 D_SECS=4 D_PPS=250000
-	C_REPEAT=10000000 C_RUNS=5
+	A_ROUNDS=7 A_SECS=2.5 B_ROUNDS=5 B_SECS=4 D_ROUNDS=2 D_SECS=4 D_PPS=250000
+	C_REPEAT=10000000 C_RUNS=3 C_ROUNDS=3
 fi
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -234,24 +235,32 @@ metric_b() {
 
 # --- c. ns/packet against the number of rules (build/bench/unit) ---------------
 # bench/unit.sh runs fwctl's program and the trivial redirect alone through
-# BPF_PROG_TEST_RUN, interleaved, C_RUNS runs each; min, median and max of
-# each figure are recorded as three samples (their median is the median).
+# BPF_PROG_TEST_RUN, interleaved, C_RUNS runs each per figure. It is called
+# C_ROUNDS times, so that each figure's runs are spread over the whole
+# measurement instead of falling into one burst of load. Each call's median,
+# min and max of a figure are recorded as three samples.
 metric_c() {
-	log "c. ns/packet vs rules (bench/unit.sh, $C_RUNS runs x $C_REPEAT)"
+	log "c. ns/packet vs rules (bench/unit.sh, $C_ROUNDS rounds x $C_RUNS runs x $C_REPEAT)"
 	if [ ! -x "$BUILD/bench/unit" ]; then
 		log "   build/bench/unit missing: metric c skipped"
 		return 0
 	fi
-	local out n k fm flo fhi tm tlo thi
-	out=$("$ROOT/bench/unit.sh" --rules 1,100,1000,10000 --packet both --runs "$C_RUNS" \
-		--repeat "$C_REPEAT" --csv) || { log "   bench/unit.sh failed"; return 0; }
-	# rules,packet,fwctl_median_ns,fwctl_min_ns,fwctl_max_ns,trivial_median_ns,...
-	while IFS=, read -r n k fm flo fhi tm tlo thi _; do
-		[[ $n =~ ^[0-9]+$ ]] || continue
-		record c fwctl "$n/$k" 1 "$fm"; record c fwctl "$n/$k" 2 "$flo"; record c fwctl "$n/$k" 3 "$fhi"
-		record c trivial "$n/$k" 1 "$tm"; record c trivial "$n/$k" 2 "$tlo"; record c trivial "$n/$k" 3 "$thi"
-		log "   $n rules, $k: fwctl $fm ns, trivial $tm ns"
-	done <<<"$out"
+	local r out n k fm flo fhi tm tlo thi
+	for r in $(seq "$C_ROUNDS"); do
+		out=$("$ROOT/bench/unit.sh" --rules 1,100,1000,10000 --packet both --runs "$C_RUNS" \
+			--repeat "$C_REPEAT" --csv) || { log "   bench/unit.sh failed"; return 0; }
+		# rules,packet,fwctl_median_ns,fwctl_min_ns,fwctl_max_ns,trivial_median_ns,...
+		while IFS=, read -r n k fm flo fhi tm tlo thi _; do
+			[[ $n =~ ^[0-9]+$ ]] || continue
+			record c fwctl "$n/$k" "$r.1" "$fm"
+			record c fwctl "$n/$k" "$r.2" "$flo"
+			record c fwctl "$n/$k" "$r.3" "$fhi"
+			record c trivial "$n/$k" "$r.1" "$tm"
+			record c trivial "$n/$k" "$r.2" "$tlo"
+			record c trivial "$n/$k" "$r.3" "$thi"
+			log "   round $r, $n rules, $k: fwctl $fm ns (min $flo), trivial $tm ns (min $tlo)"
+		done <<<"$out"
+	done
 }
 
 # --- d. blocked flood while allowed TCP flows ----------------------------------
@@ -366,7 +375,12 @@ for m in $METRICS; do
 	*) die "unknown metric $m" ;;
 	esac
 done
-log "measured in $(($(date +%s) - T0)) s; writing $OUT_MD and $OUT_PNG"
+log "measured in $(($(date +%s) - T0)) s; writing $OUT_MD, $OUT_PNG and $OUT_RAW"
+{
+	printf '# fwctl bench samples, %s, kernel %s, quick=%s: metric variant key round value\n' \
+		"$(date -u +%FT%TZ)" "$(uname -r)" "$QUICK"
+	cat "$RAW"
+} >"$OUT_RAW"
 
 python3 "$ROOT/bench/report.py" --raw "$RAW" --md "$OUT_MD" --png "$OUT_PNG" \
 	--quick "$QUICK" --work "$WORK" --d-pps "$D_PPS" --seconds $(($(date +%s) - T0)) ||
