@@ -15,6 +15,15 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/*
+ * Direction of every frame this instance sees, set by the loader before
+ * load: each interface gets its own instance, so the direction is known at
+ * load time and the hot path needs no config lookup for it.
+ * FWCTL_DIR_COUNT (the default, as in tests that run one instance for both
+ * interfaces) means: compare the ingress ifindex with the config instead.
+ */
+const volatile __u32 instance_dir = FWCTL_DIR_COUNT;
+
 static __always_inline __u32 lookup_rule(__u32 index)
 {
 	__u32 *id = bpf_map_lookup_elem(&FWCTL_MAP_LOOKUP, &index);
@@ -91,10 +100,14 @@ int fwctl_xdp(struct xdp_md *ctx)
 	}
 
 	/* 3. Direction and its counters. */
-	cfg = bpf_map_lookup_elem(&FWCTL_MAP_CONFIG, &key);
-	if (!cfg)
-		return XDP_DROP;	/* cannot happen: array of one */
-	dir = fwctl_dir_of(cfg, ctx->ingress_ifindex);
+	if (instance_dir < FWCTL_DIR_COUNT) {
+		dir = instance_dir;
+	} else {
+		cfg = bpf_map_lookup_elem(&FWCTL_MAP_CONFIG, &key);
+		if (!cfg)
+			return XDP_DROP;	/* cannot happen: array of one */
+		dir = fwctl_dir_of(cfg, ctx->ingress_ifindex);
+	}
 	st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
 	if (!st)
 		return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
@@ -102,11 +115,15 @@ int fwctl_xdp(struct xdp_md *ctx)
 	st->rx_bytes += len;
 
 	/* 4. Verdict: ARP/ND and matched packets pass; malformed never does;
-	 * the rest goes by the policy. */
+	 * the rest goes by the policy, read only for them. */
 	reason = unmatched_reason(kind);
-	if (kind != PKT_ARP_ND && rule_id == FWCTL_NO_RULE &&
-	    (kind == PKT_MALFORMED || cfg->policy != FWCTL_POLICY_ACCEPT))
-		goto drop;
+	if (kind != PKT_ARP_ND && rule_id == FWCTL_NO_RULE) {
+		if (kind == PKT_MALFORMED)
+			goto drop;
+		cfg = bpf_map_lookup_elem(&FWCTL_MAP_CONFIG, &key);
+		if (!cfg || cfg->policy != FWCTL_POLICY_ACCEPT)
+			goto drop;
+	}
 
 	/* The low bits of flags are the action when the entry is missing. */
 	if (bpf_redirect_map(&FWCTL_MAP_DEVMAP, ctx->ingress_ifindex, XDP_ABORTED) != XDP_REDIRECT) {

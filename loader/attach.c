@@ -125,8 +125,8 @@ out:
 }
 
 /* Load one instance of the datapath and attach it to ifindex. */
-static int xdp_attach_one(const char *ifname, int ifindex, enum fwctl_mode mode,
-			  struct fwctl_err *e)
+static int xdp_attach_one(const char *ifname, int ifindex, enum fwctl_dir dir,
+			  enum fwctl_mode mode, struct fwctl_err *e)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir());
 	struct xdp_program *prog = NULL;
@@ -145,6 +145,7 @@ static int xdp_attach_one(const char *ifname, int ifindex, enum fwctl_mode mode,
 		fwctl_err_set(e, "cannot share the devmap: %s", strerror(-err));
 		goto out;
 	}
+	skel->rodata->instance_dir = dir;	/* this instance sees one interface */
 	prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
 	err = libxdp_get_error(prog);
 	if (err) {
@@ -377,7 +378,7 @@ int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, st
 		goto fail;
 	}
 	for (i = 0; i < FWCTL_DIR_COUNT; i++) {
-		err = xdp_attach_one(names[i], cfg.ifindex[i], mode, e);
+		err = xdp_attach_one(names[i], cfg.ifindex[i], i, mode, e);
 		if (err)
 			goto fail;
 		attached++;
