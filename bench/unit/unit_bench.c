@@ -330,6 +330,9 @@ static struct fwctl *load_fwctl(const struct opts *o, struct fwctl_maps *m)
 	}
 	bpf_object__for_each_map(map, skel->obj)
 		bpf_map__set_pin_path(map, NULL);	/* private maps */
+	/* As fwctl attach loads the instance of the input interface, where
+	 * every frame measured here arrives. */
+	skel->rodata->instance_dir = FWCTL_DIR_IN_TO_OUT;
 	err = fwctl__load(skel);
 	if (!err)
 		err = maps_from_object(skel->obj, m);
