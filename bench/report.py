@@ -349,7 +349,7 @@ def plot(args, data, order, cplot):
             f"'{work}/c.dat' using 1:{i + 2} with linespoints lw 2 title '{nm}'"
             for i, nm in enumerate(names))
         panels.append(
-            "set title 'c. in-kernel ns/packet vs number of rules (median, fastest-state caveat in results.md)'\n"
+            "set title 'c. in-kernel ns/packet vs number of rules (median of interleaved runs)'\n"
             "set ylabel 'ns/packet'\nset xlabel 'rules'\nset logscale x\nset xtics norotate\n"
             "set xrange [0.7:15000]\nset yrange [0:*]\nset key below horizontal\n"
             f"plot {series}\n")
