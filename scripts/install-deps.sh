@@ -10,7 +10,7 @@ PACKAGES="
 clang llvm make gcc pkg-config
 libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev
 iproute2 ethtool iputils-ping netcat-openbsd iperf3 tcpdump procps jq strace time
-util-linux kmod sudo nftables bridge-utils gnuplot-nox python3
+util-linux kmod sudo nftables bridge-utils gnuplot-nox python3 linux-perf
 "
 
 missing=""
