@@ -94,7 +94,7 @@ int cmd_detach(int argc, char **argv)
 	if (argc > 1)
 		return usage_error("detach", "unexpected argument '%s'", argv[1]);
 	err = state_open(&s, &e);
-	if (err && state_attached() && err != -EPERM && err != -ENOTSUP) {
+	if (err && err != -ENOENT && err != -EPERM && err != -ENOTSUP && state_attached()) {
 		/* Pins there but unusable (an attach killed half way): clean up. */
 		s.lock_fd = state_lock(&e);
 		if (s.lock_fd < 0)

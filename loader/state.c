@@ -112,6 +112,12 @@ int state_check_bpffs(bool may_mount, struct fwctl_err *e)
 			      strerror(errno));
 		return -ENOTSUP;
 	}
+	if (!may_mount && !statfs(FWCTL_BPFFS_ROOT, &fs) && fs.f_type == SYSFS_MAGIC) {
+		/* No bpffs yet: attach would mount one, so nothing is attached. */
+		fwctl_err_set(e, "not attached (no bpffs mounted at %s yet): run 'fwctl attach "
+				 "IF_IN IF_OUT' first", FWCTL_BPFFS_ROOT);
+		return -ENOENT;
+	}
 	fwctl_err_set(e, "%s is not a bpffs (mount one: mount -t bpf bpf %s)", FWCTL_BPFFS_ROOT,
 		      FWCTL_BPFFS_ROOT);
 	return -ENOTSUP;
