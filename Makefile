@@ -116,7 +116,7 @@ fuzz: all
 	$(Q)tests/fuzz/run.sh
 
 vmlinux:
-	$(Q)scripts/gen-vmlinux.sh
+	$(Q)vmlinux/gen.sh
 
 clean:
 	$(call msg,CLEAN,$(BUILD))
