@@ -11,7 +11,10 @@
  * lacking freplace, where libxdp attaches the program directly) both paths
  * behave the same.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <net/if.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -286,37 +289,95 @@ static int ethtool_get_flag(const char *ifname, __u32 cmd)
 	return ethtool_ioctl(ifname, &v) ? -1 : (int)v.data;
 }
 
+/* Is the veth numbered @peer in the current namespace the peer of ours? */
+static bool is_our_peer_here(int peer, int ifindex, char *name)
+{
+	return peer > 0 && if_indextoname(peer, name) && is_veth(name) &&
+	       veth_peer_ifindex(name) == ifindex;
+}
+
+/* Warn about the peer's settings; it must be visible in the current netns. */
+static void check_peer(const char *ifname, int peer, const char *peer_name, const char *netns)
+{
+	char where[IF_NAMESIZE + 80] = "";
+	__u32 xdp_id = 0;
+
+	if (netns)
+		snprintf(where, sizeof(where), " in netns %s", netns);
+	bpf_xdp_query_id(peer, 0, &xdp_id);
+	if (!xdp_id && ethtool_get_flag(peer_name, ETHTOOL_GGRO) == 0)
+		fprintf(stderr, "fwctl: warning: %s%s (peer of %s) has neither GRO nor an XDP program: "
+				"frames forwarded to it will be dropped (fix: ethtool -K %s gro on)\n",
+			peer_name, where, ifname, peer_name);
+	if (ethtool_get_flag(peer_name, ETHTOOL_GTXCSUM) == 1)
+		fprintf(stderr, "fwctl: warning: %s%s (peer of %s) has TX checksum offload on: TCP it "
+				"sends through the filter arrives with bad checksums (fix: ethtool -K %s tx off)\n",
+			peer_name, where, ifname, peer_name);
+}
+
+/*
+ * Look for the peer in the named network namespaces (ip netns) and check
+ * it there. Returns whether it was found; the caller's namespace is always
+ * restored (the process is single-threaded, so setns() is safe here).
+ */
+static bool check_peer_in_named_netns(const char *ifname, int ifindex, int peer)
+{
+	char path[300], peer_name[IF_NAMESIZE];
+	struct dirent *de;
+	bool found = false;
+	int self, fd;
+	DIR *dir;
+
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	dir = opendir("/run/netns");
+	while (self >= 0 && dir && !found && (de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!setns(fd, CLONE_NEWNET)) {
+			found = is_our_peer_here(peer, ifindex, peer_name);
+			if (found)
+				check_peer(ifname, peer, peer_name, de->d_name);
+			if (setns(self, CLONE_NEWNET))
+				fprintf(stderr, "fwctl: cannot return to the original network namespace: %s\n",
+					strerror(errno));
+		}
+		close(fd);
+	}
+	if (dir)
+		closedir(dir);
+	if (self >= 0)
+		close(self);
+	return found;
+}
+
 /*
  * A frame redirected into a veth is dropped unless the veth's peer has an
  * XDP program or GRO on, and TCP breaks when the peer (the sending host)
- * offloads TX checksums. Say what can be seen from here.
+ * offloads TX checksums. Say what can be seen from here: the peer in this
+ * namespace or in a named one; else a note.
  */
 static void warn_veth_peer(const char *ifname, int ifindex)
 {
-	char peer_name[IF_NAMESIZE] = "";
-	int peer = veth_peer_ifindex(ifname);
-	__u32 xdp_id = 0;
+	char peer_name[IF_NAMESIZE];
+	int peer;
 
 	if (!is_veth(ifname))
 		return;
-	/* Same namespace only if the index names a veth whose peer is us. */
-	if (peer <= 0 || !if_indextoname(peer, peer_name) || !is_veth(peer_name) ||
-	    veth_peer_ifindex(peer_name) != ifindex) {
-		fprintf(stderr, "fwctl: note: the peer of veth %s is in another namespace: it needs GRO "
-				"on or an XDP program, or frames sent to it are dropped (counted as tx "
-				"dropped in 'fwctl stats'), and TX checksum offload off for TCP "
-				"(ethtool -K PEER gro on tx off)\n", ifname);
+	peer = veth_peer_ifindex(ifname);
+	if (is_our_peer_here(peer, ifindex, peer_name)) {
+		check_peer(ifname, peer, peer_name, NULL);
 		return;
 	}
-	bpf_xdp_query_id(peer, 0, &xdp_id);
-	if (!xdp_id && ethtool_get_flag(peer_name, ETHTOOL_GGRO) == 0)
-		fprintf(stderr, "fwctl: warning: %s (peer of %s) has neither GRO nor an XDP program: "
-				"frames forwarded to it will be dropped (fix: ethtool -K %s gro on)\n",
-			peer_name, ifname, peer_name);
-	if (ethtool_get_flag(peer_name, ETHTOOL_GTXCSUM) == 1)
-		fprintf(stderr, "fwctl: warning: %s (peer of %s) has TX checksum offload on: TCP it "
-				"sends through the filter arrives with bad checksums (fix: ethtool -K %s tx off)\n",
-			peer_name, ifname, peer_name);
+	if (check_peer_in_named_netns(ifname, ifindex, peer))
+		return;
+	fprintf(stderr, "fwctl: note: the peer of veth %s is in a namespace fwctl cannot see: it needs "
+			"GRO on or an XDP program, or frames sent to it are dropped (counted as tx "
+			"dropped in 'fwctl stats'), and TX checksum offload off for TCP "
+			"(ethtool -K PEER gro on tx off)\n", ifname);
 }
 
 /* --- the commands' work ------------------------------------------------ */
