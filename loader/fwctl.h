@@ -91,7 +91,8 @@ int policy_set(const struct fwctl_maps *m, enum fwctl_policy policy, struct fwct
 /* Per-CPU values summed over the possible CPUs. */
 int rule_stats_read(const struct fwctl_maps *m, __u32 id, struct fwctl_rule_stats *out);
 int rule_stats_read_all(const struct fwctl_maps *m, struct fwctl_rule_stats *out /* [FWCTL_RULE_SLOTS] */);
-int rule_stats_reset(const struct fwctl_maps *m, __u32 id);
+/* Zero the counters of rules ids[0..n). */
+int rule_stats_reset(const struct fwctl_maps *m, const __u32 *ids, __u32 n);
 int dir_stats_read(const struct fwctl_maps *m, __u32 dir, struct fwctl_dir_stats *out);
 int tx_stats_read(const struct fwctl_maps *m, __u32 dir, struct fwctl_tx_stats *out);
 /* Fill the devmap both ways: a -> b and b -> a. */

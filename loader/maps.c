@@ -131,17 +131,24 @@ out:
 	return err;
 }
 
-int rule_stats_reset(const struct fwctl_maps *m, __u32 id)
+int rule_stats_reset(const struct fwctl_maps *m, const __u32 *ids, __u32 n)
 {
 	int ncpus = libbpf_num_possible_cpus(), err;
+	__u32 count = n, i;
 	void *zero;
 
 	if (ncpus < 0)
 		return ncpus;
-	zero = calloc(ncpus, sizeof(struct fwctl_rule_stats));
+	if (n == 0)
+		return 0;
+	zero = calloc((size_t)n * ncpus, sizeof(struct fwctl_rule_stats));
 	if (!zero)
 		return -ENOMEM;
-	err = bpf_map_update_elem(m->rule_stats, &id, zero, 0);
+	/* One syscall for a bulk add; one by one where batch ops are missing. */
+	err = bpf_map_update_batch(m->rule_stats, ids, zero, &count, NULL);
+	if (err == -EINVAL)
+		for (i = 0, err = 0; i < n && !err; i++)
+			err = bpf_map_update_elem(m->rule_stats, &ids[i], zero, 0);
 	free(zero);
 	return err;
 }

@@ -479,16 +479,13 @@ int ruleset_add(const struct fwctl_maps *m, const struct fwctl_rule *rules, int 
 	for (i = 0, id = 1; i < n; id++) {
 		if (rs->rules[id].state != FWCTL_RULE_FREE)
 			continue;
-		err = rule_stats_reset(m, id);
-		if (err)
-			goto write_err;
 		rs->rules[id] = rules[i];
+		rs->rules[id].state = FWCTL_RULE_ADDING;
 		slots[i++] = id;
 	}
-
-	for (i = 0; i < n; i++)
-		rs->rules[slots[i]].state = FWCTL_RULE_ADDING;
-	err = apply_change(m, rs, slots, n, FWCTL_RULE_ADDING);
+	err = rule_stats_reset(m, slots, n);
+	if (!err)
+		err = apply_change(m, rs, slots, n, FWCTL_RULE_ADDING);
 	if (err)
 		goto write_err;
 	if (ids)

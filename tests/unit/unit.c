@@ -876,6 +876,17 @@ static bool test_runtime_changes(char *why)
 	DO("del", del_rule("tcp 7070", why));
 	CHECK("after del tcp 7070", f, len, 0, V_DROP, FWCTL_DROP_POLICY, 0, false);
 	DO("add range", add_rule("tcp 7000-7100", &id2, why));
+	{
+		struct fwctl_rule_stats st = {};
+
+		/* The freed id is reused and its counters start again from zero. */
+		if (id2 != id1 || rule_stats_read(&maps, id2, &st) || st.packets || st.bytes) {
+			snprintf(why, WHYLEN, "re-added rule: id %u (freed %u) starts at %llu packets, "
+				 "%llu bytes, want the freed id at 0", id2, id1,
+				 (unsigned long long)st.packets, (unsigned long long)st.bytes);
+			return false;
+		}
+	}
 	CHECK("after add tcp 7000-7100", f, len, 1, V_FWD, 0, id2, false);
 	DO("add narrower", add_rule("tcp 7070", &id3, why));
 	CHECK("after add tcp 7070 inside tcp 7000-7100", f, len, 1, V_FWD, 0, id3, false);
