@@ -3,7 +3,8 @@
  * fwctl.bpf.c - the XDP datapath: a transparent filter between two
  * interfaces. Each frame is parsed, checked against the rule lookup table
  * and either redirected unchanged to the peer interface or dropped, and
- * every frame is counted: received = forwarded + dropped (by reason).
+ * every frame is counted once, under its verdict: forwarded, or dropped by
+ * reason (received is their sum).
  *
  * Read top to bottom against the numbered spec in README.md ("Datapath").
  */
@@ -54,19 +55,90 @@ static __always_inline __u32 match_rule(__u64 info)
 	return lookup_rule(FWCTL_LOOKUP_PROTO_BASE + proto);
 }
 
-/* Drop reason of a frame no rule allows, by what it is. */
-static __always_inline __u32 unmatched_reason(__u8 kind)
+/* This instance's direction counters (per CPU). */
+static __always_inline struct fwctl_dir_stats *dir_stats(struct xdp_md *ctx)
 {
-	switch (kind) {
-	case PKT_MALFORMED:
-		return FWCTL_DROP_MALFORMED;
-	case PKT_FRAGMENT:
-		return FWCTL_DROP_FRAGMENT;
-	case PKT_OTHER_ETHERTYPE:
-		return FWCTL_DROP_UNKNOWN_ETHERTYPE;
-	default:
-		return FWCTL_DROP_POLICY;
+	struct fwctl_config *cfg;
+	__u32 key = 0, dir = instance_dir;
+
+	if (dir >= FWCTL_DIR_COUNT) {
+		cfg = bpf_map_lookup_elem(&FWCTL_MAP_CONFIG, &key);
+		if (!cfg)
+			return NULL;	/* cannot happen: array of one */
+		dir = fwctl_dir_of(cfg, ctx->ingress_ifindex);
 	}
+	return bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
+}
+
+static __always_inline int count_drop(struct fwctl_dir_stats *st, __u32 reason, __u32 len)
+{
+	if (reason < FWCTL_DROP_REASON_COUNT) {
+		st->drop_packets[reason]++;
+		st->drop_bytes[reason] += len;
+	}
+	return XDP_DROP;
+}
+
+/* The low bits of flags are the action when the devmap entry is missing. */
+static __always_inline bool redirect_to_peer(struct xdp_md *ctx)
+{
+	return bpf_redirect_map(&FWCTL_MAP_DEVMAP, ctx->ingress_ifindex, XDP_ABORTED) ==
+	       XDP_REDIRECT;
+}
+
+/* The hot path: a packet a rule allows counts on it and goes to the peer. */
+static __always_inline int forward_matched(struct xdp_md *ctx, __u32 rule_id, __u32 len)
+{
+	struct fwctl_rule_stats *rs;
+	struct fwctl_dir_stats *st;
+
+	rs = bpf_map_lookup_elem(&FWCTL_MAP_RULE_STATS, &rule_id);
+	if (rs) {
+		rs->packets++;
+		rs->bytes += len;
+	}
+	st = dir_stats(ctx);
+	if (!st)
+		return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
+	if (!redirect_to_peer(ctx))
+		return count_drop(st, FWCTL_DROP_REDIRECT_ERROR, len);
+	st->fwd_packets++;
+	st->fwd_bytes += len;
+	return XDP_REDIRECT;
+}
+
+/*
+ * Every frame no rule matched: ARP/ND passes, malformed never does, the
+ * rest goes by the policy. Out of line, to keep the hot path's registers.
+ */
+static __noinline int verdict_unmatched(struct xdp_md *ctx, __u8 kind, __u32 len)
+{
+	struct fwctl_dir_stats *st = dir_stats(ctx);
+	struct fwctl_config *cfg;
+	__u32 key = 0;
+
+	if (!st)
+		return XDP_DROP;	/* cannot happen */
+	switch (kind) {
+	case PKT_ARP_ND:
+		break;
+	case PKT_MALFORMED:
+		return count_drop(st, FWCTL_DROP_MALFORMED, len);
+	default:
+		cfg = bpf_map_lookup_elem(&FWCTL_MAP_CONFIG, &key);
+		if (cfg && cfg->policy == FWCTL_POLICY_ACCEPT)
+			break;
+		return count_drop(st, kind == PKT_FRAGMENT ? FWCTL_DROP_FRAGMENT :
+				      kind == PKT_OTHER_ETHERTYPE ? FWCTL_DROP_UNKNOWN_ETHERTYPE :
+				      FWCTL_DROP_POLICY, len);
+	}
+	if (!redirect_to_peer(ctx))
+		return count_drop(st, FWCTL_DROP_REDIRECT_ERROR, len);
+	st->fwd_packets++;
+	st->fwd_bytes += len;
+	if (kind == PKT_ARP_ND)
+		st->arp_nd_packets++;
+	return XDP_REDIRECT;
 }
 
 SEC("xdp")
@@ -74,69 +146,27 @@ int fwctl_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u64 len = data_end - data;
-	struct fwctl_config *cfg;
-	struct fwctl_dir_stats *st;
-	__u32 key = 0, dir, rule_id = FWCTL_NO_RULE, reason;
+	__u32 len = data_end - data, rule_id;
 	__u64 info;
 	__u8 kind;
 
-	/* 1. Parse (no map access: the hot path stays in registers). */
+	/* 1. The common case: TCP or UDP with plain headers, straight to its rule. */
+	info = parse_fast(data, data_end);
+	if (info != PKT_SLOW_PATH) {
+		rule_id = match_rule(info);
+		if (rule_id != FWCTL_NO_RULE)
+			return forward_matched(ctx, rule_id, len);
+		return verdict_unmatched(ctx, PKT_L4, len);
+	}
+
+	/* 2. Every other frame: the full header walk, then the rules for IP
+	 * packets that passed every header check. */
 	info = parse_frame(data, data_end);
 	kind = PKT_KIND(info);
-
-	/* 2. Rules, for IP packets that passed every header check. */
 	if (kind == PKT_L4 || kind == PKT_FRAGMENT) {
 		rule_id = match_rule(info);
-		if (rule_id != FWCTL_NO_RULE) {
-			struct fwctl_rule_stats *rs;
-
-			rs = bpf_map_lookup_elem(&FWCTL_MAP_RULE_STATS, &rule_id);
-			if (rs) {
-				rs->packets++;
-				rs->bytes += len;
-			}
-		}
+		if (rule_id != FWCTL_NO_RULE)
+			return forward_matched(ctx, rule_id, len);
 	}
-
-	/* 3. Direction and its counters. */
-	if (instance_dir < FWCTL_DIR_COUNT) {
-		dir = instance_dir;
-	} else {
-		cfg = bpf_map_lookup_elem(&FWCTL_MAP_CONFIG, &key);
-		if (!cfg)
-			return XDP_DROP;	/* cannot happen: array of one */
-		dir = fwctl_dir_of(cfg, ctx->ingress_ifindex);
-	}
-	st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
-	if (!st)
-		return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
-	st->rx_packets++;
-	st->rx_bytes += len;
-
-	/* 4. Verdict: ARP/ND and matched packets pass; malformed never does;
-	 * the rest goes by the policy, read only for them. */
-	reason = unmatched_reason(kind);
-	if (kind != PKT_ARP_ND && rule_id == FWCTL_NO_RULE) {
-		if (kind == PKT_MALFORMED)
-			goto drop;
-		cfg = bpf_map_lookup_elem(&FWCTL_MAP_CONFIG, &key);
-		if (!cfg || cfg->policy != FWCTL_POLICY_ACCEPT)
-			goto drop;
-	}
-
-	/* The low bits of flags are the action when the entry is missing. */
-	if (bpf_redirect_map(&FWCTL_MAP_DEVMAP, ctx->ingress_ifindex, XDP_ABORTED) != XDP_REDIRECT) {
-		reason = FWCTL_DROP_REDIRECT_ERROR;
-		goto drop;
-	}
-	st->fwd_packets++;
-	st->fwd_bytes += len;
-	if (kind == PKT_ARP_ND)
-		st->arp_nd_packets++;
-	return XDP_REDIRECT;
-
-drop:
-	st->drop_packets[reason]++;
-	return XDP_DROP;
+	return verdict_unmatched(ctx, kind, len);
 }

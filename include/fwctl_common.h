@@ -131,14 +131,17 @@ struct fwctl_rule_stats {
 	__u64 bytes;
 };
 
-/* Value of fwctl_dir_stats[dir] (per CPU). received == forwarded + dropped. */
+/*
+ * Value of fwctl_dir_stats[dir] (per CPU). Each frame is counted once, under
+ * its verdict; received is their sum, computed in userspace: one counter
+ * update less per frame, and a snapshot that always adds up.
+ */
 struct fwctl_dir_stats {
-	__u64 rx_packets;
-	__u64 rx_bytes;
 	__u64 fwd_packets;
 	__u64 fwd_bytes;
 	__u64 arp_nd_packets;		/* forwarded as ARP or ND (in fwd too) */
 	__u64 drop_packets[FWCTL_DROP_REASON_COUNT];
+	__u64 drop_bytes[FWCTL_DROP_REASON_COUNT];
 };
 
 /*

@@ -94,6 +94,10 @@ int rule_stats_read_all(const struct fwctl_maps *m, struct fwctl_rule_stats *out
 /* Zero the counters of rules ids[0..n). */
 int rule_stats_reset(const struct fwctl_maps *m, const __u32 *ids, __u32 n);
 int dir_stats_read(const struct fwctl_maps *m, __u32 dir, struct fwctl_dir_stats *out);
+/* A direction's totals: each frame is counted once, under its verdict. */
+__u64 dir_dropped_packets(const struct fwctl_dir_stats *st);
+__u64 dir_received_packets(const struct fwctl_dir_stats *st);
+__u64 dir_received_bytes(const struct fwctl_dir_stats *st);
 int tx_stats_read(const struct fwctl_maps *m, __u32 dir, struct fwctl_tx_stats *out);
 /* Fill the devmap both ways: a -> b and b -> a. */
 int devmap_link(const struct fwctl_maps *m, __u32 ifindex_a, __u32 ifindex_b);

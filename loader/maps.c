@@ -158,6 +158,31 @@ int dir_stats_read(const struct fwctl_maps *m, __u32 dir, struct fwctl_dir_stats
 	return PERCPU_SUM(m->dir_stats, dir, out);
 }
 
+__u64 dir_dropped_packets(const struct fwctl_dir_stats *st)
+{
+	__u64 sum = 0;
+	int r;
+
+	for (r = 0; r < FWCTL_DROP_REASON_COUNT; r++)
+		sum += st->drop_packets[r];
+	return sum;
+}
+
+__u64 dir_received_packets(const struct fwctl_dir_stats *st)
+{
+	return st->fwd_packets + dir_dropped_packets(st);
+}
+
+__u64 dir_received_bytes(const struct fwctl_dir_stats *st)
+{
+	__u64 sum = st->fwd_bytes;
+	int r;
+
+	for (r = 0; r < FWCTL_DROP_REASON_COUNT; r++)
+		sum += st->drop_bytes[r];
+	return sum;
+}
+
 int tx_stats_read(const struct fwctl_maps *m, __u32 dir, struct fwctl_tx_stats *out)
 {
 	return PERCPU_SUM(m->tx_stats, dir, out);

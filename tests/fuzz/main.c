@@ -465,10 +465,11 @@ static int run_frame(const uint8_t *frame, size_t len, int dir, int full, struct
 		why_add(o, "retval %u is neither XDP_REDIRECT nor XDP_DROP", opts.retval);
 
 	/* Drop reason, ARP/ND and the direction's bookkeeping from the deltas. */
-	if (ds.rx_packets - p->rx_packets != 1 || ds.rx_bytes - p->rx_bytes != len)
+	if (dir_received_packets(&ds) - dir_received_packets(p) != 1 ||
+	    dir_received_bytes(&ds) - dir_received_bytes(p) != len)
 		why_add(o, "rx counted %llu pkts/%llu bytes",
-			(unsigned long long)(ds.rx_packets - p->rx_packets),
-			(unsigned long long)(ds.rx_bytes - p->rx_bytes));
+			(unsigned long long)(dir_received_packets(&ds) - dir_received_packets(p)),
+			(unsigned long long)(dir_received_bytes(&ds) - dir_received_bytes(p)));
 	fwd = ds.fwd_packets - p->fwd_packets;
 	if (fwd != (__u64)o->got.forward)
 		why_add(o, "fwd counter +%llu with retval %u", (unsigned long long)fwd, opts.retval);
@@ -480,6 +481,9 @@ static int run_frame(const uint8_t *frame, size_t len, int dir, int full, struct
 		if (d) {
 			drops += (int)d;
 			o->got.reason = i;
+			if (ds.drop_bytes[i] - p->drop_bytes[i] != len)
+				why_add(o, "drop bytes +%llu",
+					(unsigned long long)(ds.drop_bytes[i] - p->drop_bytes[i]));
 		}
 	}
 	if (drops != !o->got.forward)
