@@ -234,31 +234,41 @@ metric_b() {
 }
 
 # --- c. ns/packet against the number of rules (build/bench/unit) ---------------
-# bench/unit.sh runs fwctl's program and the trivial redirect alone through
-# BPF_PROG_TEST_RUN, interleaved, C_RUNS runs each per figure. It is called
-# C_ROUNDS times, so that each figure's runs are spread over the whole
-# measurement instead of falling into one burst of load. Each call's median,
-# min and max of a figure are recorded as three samples.
+# bench/unit.sh runs fwctl's program and the trivial redirect through
+# BPF_PROG_TEST_RUN, interleaved, C_RUNS runs each per figure: alone
+# (program mode, every rule count and both kinds of frame), then with every
+# redirect carried out (live mode: allowed frames, 1 and 10,000 rules; keys
+# "N/allowed-live"). It is called C_ROUNDS times, so that each figure's runs
+# are spread over the whole measurement instead of falling into one burst of
+# load. Each call's median, min and max of a figure are recorded as three
+# samples.
 metric_c() {
 	log "c. ns/packet vs rules (bench/unit.sh, $C_ROUNDS rounds x $C_RUNS runs x $C_REPEAT)"
 	if [ ! -x "$BUILD/bench/unit" ]; then
 		log "   build/bench/unit missing: metric c skipped"
 		return 0
 	fi
-	local r out n k fm flo fhi tm tlo thi
+	local r out n k fm flo fhi tm tlo thi mode key
 	for r in $(seq "$C_ROUNDS"); do
-		out=$("$ROOT/bench/unit.sh" --rules 1,100,1000,10000 --packet both --runs "$C_RUNS" \
-			--repeat "$C_REPEAT" --csv) || { log "   bench/unit.sh failed"; return 0; }
-		# rules,packet,fwctl_median_ns,fwctl_min_ns,fwctl_max_ns,trivial_median_ns,...
-		while IFS=, read -r n k fm flo fhi tm tlo thi _; do
+		out=$("$ROOT/bench/unit.sh" --rules 1,100,1000,10000 --packet both --mode program \
+			--runs "$C_RUNS" --repeat "$C_REPEAT" --csv &&
+		      "$ROOT/bench/unit.sh" --rules 1,10000 --packet allowed --mode live \
+			--runs "$C_RUNS" --repeat "$C_REPEAT" --csv) ||
+			{ log "   bench/unit.sh failed"; return 0; }
+		# rules,packet,fwctl_median_ns,fwctl_min_ns,fwctl_max_ns,trivial_median_ns,
+		# trivial_min_ns,trivial_max_ns,ratio,ratio_of_mins,fwctl_wall_ns,
+		# trivial_wall_ns,runs,repeat,mode
+		while IFS=, read -r n k fm flo fhi tm tlo thi _ _ _ _ _ _ mode; do
 			[[ $n =~ ^[0-9]+$ ]] || continue
-			record c fwctl "$n/$k" "$r.1" "$fm"
-			record c fwctl "$n/$k" "$r.2" "$flo"
-			record c fwctl "$n/$k" "$r.3" "$fhi"
-			record c trivial "$n/$k" "$r.1" "$tm"
-			record c trivial "$n/$k" "$r.2" "$tlo"
-			record c trivial "$n/$k" "$r.3" "$thi"
-			log "   round $r, $n rules, $k: fwctl $fm ns (min $flo), trivial $tm ns (min $tlo)"
+			key=$n/$k
+			[ "$mode" = live ] && key=$key-live
+			record c fwctl "$key" "$r.1" "$fm"
+			record c fwctl "$key" "$r.2" "$flo"
+			record c fwctl "$key" "$r.3" "$fhi"
+			record c trivial "$key" "$r.1" "$tm"
+			record c trivial "$key" "$r.2" "$tlo"
+			record c trivial "$key" "$r.3" "$thi"
+			log "   round $r, $n rules, $k, $mode: fwctl $fm ns (min $flo), trivial $tm ns (min $tlo)"
 		done <<<"$out"
 	done
 }

@@ -3,8 +3,9 @@
 # trivial bpf_redirect_map program (BPF_PROG_TEST_RUN, repeat >= 10^7), at 1
 # and 10,000 rules by default. Runs build/bench/unit in a private network
 # namespace holding a veth pair (gone when it exits). Options go to the
-# program: --rules 1,100,1000,10000 --packet allowed|dropped|both --runs N
-# --repeat N --csv (see build/bench/unit --help). Root.
+# program: --rules 1,100,1000,10000 --packet allowed|dropped|both
+# --mode program|live|both --runs N --repeat N --csv (see build/bench/unit
+# --help). Root.
 set -u
 cd "$(dirname "$0")/.."
 bin=build/bench/unit
@@ -25,8 +26,11 @@ done
 exec unshare --net -- bash -c '
 	bin=$1; shift
 	ifindex() { ip -o link show dev "$1" | cut -d: -f1; }
+	# GRO on fwb-in: live mode redirects into fwb-out, and a veth drops
+	# XDP frames unless its peer has GRO or an XDP program.
 	if ! ip link add fwb-in type veth peer name fwb-out ||
-	   ! ip link set fwb-in up || ! ip link set fwb-out up; then
+	   ! ip link set fwb-in up || ! ip link set fwb-out up ||
+	   ! ethtool -K fwb-in gro on >/dev/null; then
 		echo "bench/unit.sh: cannot create a veth pair in a private netns" >&2
 		exit 1
 	fi

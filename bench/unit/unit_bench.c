@@ -6,7 +6,12 @@
  *
  * Both programs run the same 64-byte frame with BPF_PROG_TEST_RUN, repeat
  * >= 10^7 (the kernel reports the average ns per run), interleaved A B A B,
- * and each figure is the median of several runs with min and max. fwctl is
+ * and each figure is the median of several runs with min and max. Two modes:
+ * "program" runs the program alone (its XDP_REDIRECT is returned, not
+ * acted on): the program's own cost. "live" (BPF_F_TEST_XDP_LIVE_FRAMES)
+ * carries every redirect out: the frame goes through the devmap into the
+ * veth and up its peer's stack, as in a real deployment; the peer's
+ * received-packet count proves that every run was forwarded. fwctl is
  * loaded from its skeleton with private maps (nothing pinned): a real fwctl
  * may run meanwhile. Rules: "tcp 7070" plus N-1 filler rules (single TCP
  * ports from 10000, then UDP ports from 10000); the allowed packet is TCP to
@@ -17,6 +22,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -39,12 +45,15 @@
 #define DROPPED_PORT	1234
 
 enum { PKT_ALLOWED = 0, PKT_DROPPED, PKT_KINDS };
+enum { MODE_PROGRAM = 0, MODE_LIVE, MODES };
+static const char *mode_names[MODES] = { "program", "live" };
 static const char *pkt_names[PKT_KINDS] = { "allowed", "dropped" };
 
 struct opts {
 	int counts[MAX_COUNTS];
 	int ncounts;
 	bool pkt[PKT_KINDS];
+	bool mode[MODES];
 	int runs;
 	__u32 repeat;
 	bool csv;
@@ -75,6 +84,7 @@ static void usage(FILE *f, const char *prog)
 		"usage: %s [options] IFINDEX_IN IFINDEX_OUT\n"
 		"  -r, --rules LIST     rule counts, comma separated (default 1,10000; max %d)\n"
 		"  -p, --packet KIND    allowed, dropped or both (default allowed)\n"
+		"  -m, --mode MODE      program, live or both (default both)\n"
 		"  -n, --runs N         runs per figure, median reported (default 9)\n"
 		"  -R, --repeat N       BPF_PROG_TEST_RUN repeat (default 10000000)\n"
 		"  -c, --cpu N          pin to CPU N (default: the last online CPU; -1: no pinning)\n"
@@ -110,6 +120,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	static const struct option lopts[] = {
 		{ "rules", required_argument, NULL, 'r' },
 		{ "packet", required_argument, NULL, 'p' },
+		{ "mode", required_argument, NULL, 'm' },
 		{ "runs", required_argument, NULL, 'n' },
 		{ "repeat", required_argument, NULL, 'R' },
 		{ "cpu", required_argument, NULL, 'c' },
@@ -125,11 +136,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->counts[1] = 10000;
 	o->ncounts = 2;
 	o->pkt[PKT_ALLOWED] = true;
+	o->mode[MODE_PROGRAM] = o->mode[MODE_LIVE] = true;
 	o->runs = 9;
 	o->repeat = 10000000;
 	o->cpu = -2;	/* last online CPU */
 
-	while ((c = getopt_long(argc, argv, "r:p:n:R:c:vh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:p:m:n:R:c:vh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (parse_counts(optarg, o))
@@ -140,6 +152,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->pkt[PKT_DROPPED] = !strcmp(optarg, "dropped") || !strcmp(optarg, "both");
 			if (!o->pkt[PKT_ALLOWED] && !o->pkt[PKT_DROPPED]) {
 				fprintf(stderr, "unit bench: --packet is allowed, dropped or both\n");
+				return -EINVAL;
+			}
+			break;
+		case 'm':
+			o->mode[MODE_PROGRAM] = !strcmp(optarg, "program") || !strcmp(optarg, "both");
+			o->mode[MODE_LIVE] = !strcmp(optarg, "live") || !strcmp(optarg, "both");
+			if (!o->mode[MODE_PROGRAM] && !o->mode[MODE_LIVE]) {
+				fprintf(stderr, "unit bench: --mode is program, live or both\n");
 				return -EINVAL;
 			}
 			break;
@@ -221,18 +241,51 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-/* One BPF_PROG_TEST_RUN of repeat runs; checks the verdict. */
-static int measure(int prog_fd, const __u8 *frame, __u32 ifindex, __u32 repeat, int want,
-		   double *kern, double *wall)
+/* Packets received so far by the interface @ifindex (this netns's /proc/net/dev). */
+static long long rx_packets(__u32 ifindex)
 {
-	struct xdp_md ctx = { .data_end = FRAME_LEN, .ingress_ifindex = ifindex };
+	char name[IF_NAMESIZE], line[512], *colon;
+	long long n = -1;
+	FILE *f;
+
+	if (!if_indextoname(ifindex, name))
+		return -1;
+	f = fopen("/proc/net/dev", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		*colon = 0;
+		if (!strcmp(line + strspn(line, " "), name)) {
+			sscanf(colon + 1, "%*u %lld", &n);
+			break;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * One BPF_PROG_TEST_RUN of repeat runs of a frame arriving on ifx[0]. In
+ * program mode the verdict must be want; in live mode the frames must come
+ * out of the veth (they arrive on ifx[0], the peer of the redirect target)
+ * when want is XDP_REDIRECT, and not otherwise.
+ */
+static int measure(int prog_fd, const __u8 *frame, const __u32 ifx[2], __u32 repeat, int want,
+		   int mode, double *kern, double *wall)
+{
+	struct xdp_md ctx = { .data_end = FRAME_LEN, .ingress_ifindex = ifx[0] };
 	LIBBPF_OPTS(bpf_test_run_opts, o,
 		.data_in = frame,
 		.data_size_in = FRAME_LEN,
 		.ctx_in = &ctx,
 		.ctx_size_in = sizeof(ctx),
 		.repeat = repeat,
+		.flags = mode == MODE_LIVE ? BPF_F_TEST_XDP_LIVE_FRAMES : 0,
 	);
+	long long rx0 = mode == MODE_LIVE ? rx_packets(ifx[0]) : 0, got;
 	double t0 = now_ns();
 	int err = bpf_prog_test_run_opts(prog_fd, &o);
 
@@ -241,10 +294,19 @@ static int measure(int prog_fd, const __u8 *frame, __u32 ifindex, __u32 repeat, 
 		fprintf(stderr, "unit bench: BPF_PROG_TEST_RUN: %s\n", strerror(-err));
 		return err;
 	}
-	if ((int)o.retval != want) {
+	if (mode == MODE_PROGRAM && (int)o.retval != want) {
 		fprintf(stderr, "unit bench: verdict %u, expected %d: not measuring the intended path\n",
 			o.retval, want);
 		return -EINVAL;
+	}
+	if (mode == MODE_LIVE) {
+		/* A few stray packets (IPv6 ND on the veths) may add to the count. */
+		got = rx_packets(ifx[0]) - rx0;
+		if (rx0 < 0 || (want == XDP_REDIRECT ? got < repeat : got > repeat / 100)) {
+			fprintf(stderr, "unit bench: live mode: %lld of %u frames came out of the veth, "
+				"expected %s\n", got, repeat, want == XDP_REDIRECT ? "all" : "none");
+			return -EINVAL;
+		}
 	}
 	*kern = o.duration;
 	return 0;
@@ -374,8 +436,8 @@ static struct trivial_redirect *load_trivial(const struct opts *o)
 }
 
 /* Median/min/max line (or CSV row) of one figure. */
-static void print_figure(const struct opts *o, int count, int k, const struct series *a,
-			 const struct series *b)
+static void print_figure(const struct opts *o, int count, int k, int mode,
+			 const struct series *a, const struct series *b)
 {
 	double am, amin, amax, bm, bmin, bmax, aw, bw, x, y;
 
@@ -384,9 +446,9 @@ static void print_figure(const struct opts *o, int count, int k, const struct se
 	stats(a->wall, a->n, &aw, &x, &y);
 	stats(b->wall, b->n, &bw, &x, &y);
 	if (o->csv) {
-		printf("%d,%s,%.1f,%.0f,%.0f,%.1f,%.0f,%.0f,%.3f,%.3f,%.2f,%.2f,%d,%u\n", count,
+		printf("%d,%s,%.1f,%.0f,%.0f,%.1f,%.0f,%.0f,%.3f,%.3f,%.2f,%.2f,%d,%u,%s\n", count,
 		       pkt_names[k], am, amin, amax, bm, bmin, bmax, bm > 0 ? am / bm : 0,
-		       bmin > 0 ? amin / bmin : 0, aw, bw, a->n, o->repeat);
+		       bmin > 0 ? amin / bmin : 0, aw, bw, a->n, o->repeat, mode_names[mode]);
 	} else {
 		char fa[32], fb[32];
 
@@ -399,13 +461,13 @@ static void print_figure(const struct opts *o, int count, int k, const struct se
 
 int main(int argc, char **argv)
 {
-	static struct series fw[MAX_COUNTS][PKT_KINDS], tr[MAX_COUNTS][PKT_KINDS];
+	static struct series fw[MAX_COUNTS][PKT_KINDS][MODES], tr[MAX_COUNTS][PKT_KINDS][MODES];
 	struct fwctl *skels[MAX_COUNTS] = {};
 	struct fwctl_maps maps[MAX_COUNTS];
 	struct trivial_redirect *triv = NULL;
 	__u8 frames[PKT_KINDS][FRAME_LEN];
 	struct opts o;
-	int c, k, r, err = 1, tr_fd;
+	int c, k, r, md, err = 1, tr_fd;
 
 	if (parse_opts(argc, argv, &o))
 		return 2;
@@ -432,53 +494,65 @@ int main(int argc, char **argv)
 	tr_fd = bpf_program__fd(triv->progs.trivial_redirect);
 
 	for (r = 0; r < o.runs; r++) {
-		for (c = 0; c < o.ncounts; c++) {
-			int fw_fd = bpf_program__fd(skels[c]->progs.fwctl_xdp);
+		for (md = 0; md < MODES; md++) {
+			if (!o.mode[md])
+				continue;
+			for (c = 0; c < o.ncounts; c++) {
+				int fw_fd = bpf_program__fd(skels[c]->progs.fwctl_xdp);
 
-			for (k = 0; k < PKT_KINDS; k++) {
-				struct series *a = &fw[c][k], *b = &tr[c][k];
+				for (k = 0; k < PKT_KINDS; k++) {
+					struct series *a = &fw[c][k][md], *b = &tr[c][k][md];
 
-				if (!o.pkt[k])
-					continue;
-				if (measure(fw_fd, frames[k], o.ifx[0], o.repeat,
-					    k == PKT_ALLOWED ? XDP_REDIRECT : XDP_DROP,
-					    &a->kern[r], &a->wall[r]) ||
-				    measure(tr_fd, frames[k], o.ifx[0], o.repeat, XDP_REDIRECT,
-					    &b->kern[r], &b->wall[r]))
-					goto out;
-				a->n = b->n = r + 1;
-				if (o.verbose)
-					fprintf(stderr, "  run %d, %d rules, %s: fwctl %.0f (%.2f wall) "
-						"trivial %.0f (%.2f wall)\n", r, o.counts[c], pkt_names[k],
-						a->kern[r], a->wall[r], b->kern[r], b->wall[r]);
+					if (!o.pkt[k])
+						continue;
+					if (measure(fw_fd, frames[k], o.ifx, o.repeat,
+						    k == PKT_ALLOWED ? XDP_REDIRECT : XDP_DROP, md,
+						    &a->kern[r], &a->wall[r]) ||
+					    measure(tr_fd, frames[k], o.ifx, o.repeat, XDP_REDIRECT, md,
+						    &b->kern[r], &b->wall[r]))
+						goto out;
+					a->n = b->n = r + 1;
+					if (o.verbose)
+						fprintf(stderr, "  run %d, %s, %d rules, %s: fwctl %.0f "
+							"(%.2f wall) trivial %.0f (%.2f wall)\n", r,
+							mode_names[md], o.counts[c], pkt_names[k],
+							a->kern[r], a->wall[r], b->kern[r], b->wall[r]);
+				}
 			}
 		}
 	}
 
-	if (!o.csv) {
-		printf("ns/packet, BPF_PROG_TEST_RUN repeat %u, median [min-max] of %d runs, "
-		       "all figures interleaved; %d-byte IPv4 TCP frame, policy drop\n",
-		       o.repeat, o.runs, FRAME_LEN);
-		printf("%-6s %-8s %-22s %-22s %-7s %-7s %s\n", "rules", "packet", "fwctl",
-		       "trivial", "ratio", "(mins)", "(wall clock ns: fwctl / trivial)");
-	} else {
+	if (o.csv)
 		printf("rules,packet,fwctl_median_ns,fwctl_min_ns,fwctl_max_ns,trivial_median_ns,"
 		       "trivial_min_ns,trivial_max_ns,ratio,ratio_of_mins,fwctl_wall_ns,trivial_wall_ns,"
-		       "runs,repeat\n");
-	}
-	for (c = 0; c < o.ncounts; c++)
-		for (k = 0; k < PKT_KINDS; k++)
-			if (o.pkt[k])
-				print_figure(&o, o.counts[c], k, &fw[c][k], &tr[c][k]);
-
-	if (!o.csv && o.ncounts > 1) {
+		       "runs,repeat,mode\n");
+	for (md = 0; md < MODES; md++) {
+		if (!o.mode[md])
+			continue;
+		if (!o.csv) {
+			printf("%sns/packet, %s mode: %s\n", md && o.mode[0] ? "\n" : "", mode_names[md],
+			       md == MODE_LIVE ? "every XDP_REDIRECT carried out (BPF_F_TEST_XDP_LIVE_FRAMES), "
+						 "frames through the devmap, the veth and up its peer's stack"
+					       : "the program alone, its verdict returned but not acted on");
+			printf("BPF_PROG_TEST_RUN repeat %u, median [min-max] of %d runs, all figures "
+			       "interleaved; %d-byte IPv4 TCP frame, policy drop\n", o.repeat, o.runs,
+			       FRAME_LEN);
+			printf("%-6s %-8s %-22s %-22s %-7s %-7s %s\n", "rules", "packet", "fwctl",
+			       "trivial", "ratio", "(mins)", "(wall clock ns: fwctl / trivial)");
+		}
+		for (c = 0; c < o.ncounts; c++)
+			for (k = 0; k < PKT_KINDS; k++)
+				if (o.pkt[k])
+					print_figure(&o, o.counts[c], k, md, &fw[c][k][md], &tr[c][k][md]);
+		if (o.csv || o.ncounts < 2)
+			continue;
 		for (k = 0; k < PKT_KINDS; k++) {
 			double m0, min0, mn, minn, y;
 
 			if (!o.pkt[k])
 				continue;
-			stats(fw[0][k].kern, o.runs, &m0, &min0, &y);
-			stats(fw[o.ncounts - 1][k].kern, o.runs, &mn, &minn, &y);
+			stats(fw[0][k][md].kern, o.runs, &m0, &min0, &y);
+			stats(fw[o.ncounts - 1][k][md].kern, o.runs, &mn, &minn, &y);
 			if (m0 <= 0 || min0 <= 0)
 				continue;
 			printf("rules scaling, %s: %d rules / %d rule%s = %.2f (mins: %.2f)\n",
