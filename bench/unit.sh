@@ -1,8 +1,8 @@
 #!/bin/bash
 # bench/unit.sh - `make bench-unit`: in-kernel ns/packet of fwctl next to a
 # trivial bpf_redirect_map program (BPF_PROG_TEST_RUN, repeat >= 10^7), at 1
-# and 10,000 rules by default. Runs build/bench/unit in a private network
-# namespace holding a veth pair (gone when it exits). Options go to the
+# and 10,000 rules by default. Runs build/bench/unit in a throwaway network
+# namespace holding a veth pair (scripts/veth-netns.sh). Options go to the
 # program: --rules 1,100,1000,10000 --packet allowed|dropped|both
 # --mode program|live|both --runs N --repeat N --csv (see build/bench/unit
 # --help). Root.
@@ -22,17 +22,9 @@ for a in "$@"; do
 	case $a in -h|--help) exec "$bin" --help ;; esac
 done
 
-# /sys/class/net still shows the outer namespace: ask ip for the ifindexes.
-exec unshare --net -- bash -c '
-	bin=$1; shift
-	ifindex() { ip -o link show dev "$1" | cut -d: -f1; }
-	# GRO on fwb-in: live mode redirects into fwb-out, and a veth drops
-	# XDP frames unless its peer has GRO or an XDP program.
-	if ! ip link add fwb-in type veth peer name fwb-out ||
-	   ! ip link set fwb-in up || ! ip link set fwb-out up ||
-	   ! ethtool -K fwb-in gro on >/dev/null; then
-		echo "bench/unit.sh: cannot create a veth pair in a private netns" >&2
-		exit 1
-	fi
-	exec "$bin" "$@" "$(ifindex fwb-in)" "$(ifindex fwb-out)"
-' bench-unit-netns "$bin" "$@"
+# GRO on fwb-in: live mode redirects into fwb-out, whose frames come out of
+# fwb-in.
+scripts/veth-netns.sh --gro fwb-in fwb-out -- "$bin" "$@" {ia} {ib}
+rc=$?
+[ $rc -eq 125 ] && echo "bench/unit.sh: cannot create a veth pair in a private netns" >&2
+exit $rc

@@ -27,20 +27,9 @@ fi
 mkdir -p "$save" || exit 1
 save=$(cd "$save" && pwd)
 
-sfx=$$$RANDOM
-ns=fwfz$sfx a=fza$sfx b=fzb$sfx
-ns=${ns:0:15} a=${a:0:15} b=${b:0:15}
-cleanup() { ip netns del "$ns" 2>/dev/null; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! ip netns add "$ns" ||
-   ! ip -n "$ns" link add "$a" type veth peer name "$b" ||
-   ! ip -n "$ns" link set "$a" up || ! ip -n "$ns" link set "$b" up; then
-	echo "fuzz: cannot create netns $ns with veth $a/$b" >&2
-	exit 1
-fi
-
 echo "fuzz: seed $seed (replay the stream with FUZZ_SEED=$seed)"
-ip netns exec "$ns" "$bin" stream --ifaces "$a" "$b" --seed "$seed" --seconds "$seconds" \
-	--save "$save"
+scripts/veth-netns.sh fza fzb -- "$bin" stream --ifaces {a} {b} --seed "$seed" \
+	--seconds "$seconds" --save "$save"
+rc=$?
+[ $rc -eq 125 ] && echo "fuzz: cannot create a veth pair in a private netns" >&2
+exit $rc
