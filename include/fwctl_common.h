@@ -133,8 +133,8 @@ struct fwctl_rule_stats {
 
 /*
  * Value of fwctl_dir_stats[dir] (per CPU). Each frame is counted once, under
- * its verdict; received is their sum, computed in userspace: one counter
- * update less per frame, and a snapshot that always adds up.
+ * its verdict; received is their sum, computed in userspace: two counter
+ * updates fewer per frame, and a snapshot that always adds up.
  */
 struct fwctl_dir_stats {
 	__u64 fwd_packets;
