@@ -88,7 +88,7 @@ static int rules_add(int argc, char **argv)
 		return usage_error("rules add", "%s", e.msg);
 	}
 
-	err = state_open(&s, &e);
+	err = state_open_for_rule_change(&s, &e);
 	if (!err) {
 		err = ruleset_add(&s.maps, rules, n, n == 1 ? &id : NULL, &e);
 		state_close(&s);
@@ -124,7 +124,7 @@ static int rules_del(int argc, char **argv)
 		return usage_error("rules del", "unknown option '%s'", argv[1]);
 	if (rule_parse(argc - 1, argv + 1, &rule, &e))
 		return usage_error("rules del", "%s", e.msg);
-	err = state_open(&s, &e);
+	err = state_open_for_rule_change(&s, &e);
 	if (!err) {
 		err = ruleset_del(&s.maps, &rule, &id, &e);
 		state_close(&s);
@@ -148,7 +148,7 @@ static int rules_flush(int argc, char **argv)
 	}
 	if (argc > 1)
 		return usage_error("rules flush", "unexpected argument '%s'", argv[1]);
-	n = state_open(&s, &e);
+	n = state_open_for_rule_change(&s, &e);
 	if (!n) {
 		n = ruleset_flush(&s.maps, &e);
 		state_close(&s);

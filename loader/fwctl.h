@@ -136,6 +136,9 @@ void state_unlock(int lock_fd);
 bool state_attached(void);
 /* Root, bpffs, lock, pins, config, then crash repair; -ENOENT if not attached. */
 int state_open(struct fwctl_state *s, struct fwctl_err *e);
+/* The same without the repair, for ruleset_add/del/flush(), which repair the
+ * rule table themselves: the 128 KiB table is read once per change, not twice. */
+int state_open_for_rule_change(struct fwctl_state *s, struct fwctl_err *e);
 void state_close(struct fwctl_state *s);
 
 /* --- attach.c: libxdp attach/detach, pins, transmit watcher ------------- */

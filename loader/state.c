@@ -172,7 +172,7 @@ bool state_attached(void)
 	return !stat(pin_dir(), &st) && S_ISDIR(st.st_mode);
 }
 
-int state_open(struct fwctl_state *s, struct fwctl_err *e)
+static int open_state(struct fwctl_state *s, bool repair, struct fwctl_err *e)
 {
 	int err;
 
@@ -203,13 +203,25 @@ int state_open(struct fwctl_state *s, struct fwctl_err *e)
 		goto fail;
 	}
 	/* Whatever a killed fwctl left half done is repaired before anything else. */
-	err = ruleset_recover(&s->maps, e);
-	if (err < 0)
-		goto fail;
+	if (repair) {
+		err = ruleset_recover(&s->maps, e);
+		if (err < 0)
+			goto fail;
+	}
 	return 0;
 fail:
 	state_close(s);
 	return err;
+}
+
+int state_open(struct fwctl_state *s, struct fwctl_err *e)
+{
+	return open_state(s, true, e);
+}
+
+int state_open_for_rule_change(struct fwctl_state *s, struct fwctl_err *e)
+{
+	return open_state(s, false, e);
 }
 
 void state_close(struct fwctl_state *s)
