@@ -79,11 +79,15 @@ static __always_inline int count_drop(struct fwctl_dir_stats *st, __u32 reason, 
 	return XDP_DROP;
 }
 
-/* The low bits of flags are the action when the devmap entry is missing. */
-static __always_inline bool redirect_to_peer(struct xdp_md *ctx)
+/* Redirect to the peer interface; counted as forwarded, or as a redirect error. */
+static __always_inline int forward(struct xdp_md *ctx, struct fwctl_dir_stats *st, __u32 len)
 {
-	return bpf_redirect_map(&FWCTL_MAP_DEVMAP, ctx->ingress_ifindex, XDP_ABORTED) ==
-	       XDP_REDIRECT;
+	/* The low bits of flags are the action when the devmap entry is missing. */
+	if (bpf_redirect_map(&FWCTL_MAP_DEVMAP, ctx->ingress_ifindex, XDP_ABORTED) != XDP_REDIRECT)
+		return count_drop(st, FWCTL_DROP_REDIRECT_ERROR, len);
+	st->fwd_packets++;
+	st->fwd_bytes += len;
+	return XDP_REDIRECT;
 }
 
 /* The hot path: a packet a rule allows counts on it and goes to the peer. */
@@ -100,11 +104,7 @@ static __always_inline int forward_matched(struct xdp_md *ctx, __u32 rule_id, __
 	st = dir_stats(ctx);
 	if (!st)
 		return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
-	if (!redirect_to_peer(ctx))
-		return count_drop(st, FWCTL_DROP_REDIRECT_ERROR, len);
-	st->fwd_packets++;
-	st->fwd_bytes += len;
-	return XDP_REDIRECT;
+	return forward(ctx, st, len);
 }
 
 /*
@@ -116,6 +116,7 @@ static __noinline int verdict_unmatched(struct xdp_md *ctx, __u8 kind, __u32 len
 	struct fwctl_dir_stats *st = dir_stats(ctx);
 	struct fwctl_config *cfg;
 	__u32 key = 0;
+	int verdict;
 
 	if (!st)
 		return XDP_DROP;	/* cannot happen */
@@ -132,13 +133,10 @@ static __noinline int verdict_unmatched(struct xdp_md *ctx, __u8 kind, __u32 len
 				      kind == PKT_OTHER_ETHERTYPE ? FWCTL_DROP_UNKNOWN_ETHERTYPE :
 				      FWCTL_DROP_POLICY, len);
 	}
-	if (!redirect_to_peer(ctx))
-		return count_drop(st, FWCTL_DROP_REDIRECT_ERROR, len);
-	st->fwd_packets++;
-	st->fwd_bytes += len;
-	if (kind == PKT_ARP_ND)
+	verdict = forward(ctx, st, len);
+	if (verdict == XDP_REDIRECT && kind == PKT_ARP_ND)
 		st->arp_nd_packets++;
-	return XDP_REDIRECT;
+	return verdict;
 }
 
 SEC("xdp")
