@@ -11,9 +11,6 @@
 /* Everything stats shows, read at one instant. */
 struct snapshot {
 	struct fwctl_dir_stats dir[FWCTL_DIR_COUNT];
-	struct {
-		__u64 rx_packets, rx_bytes, dropped;
-	} total[FWCTL_DIR_COUNT];		/* derived from dir */
 	struct fwctl_tx_stats tx[FWCTL_DIR_COUNT];
 	struct fwctl_rule_stats rules[FWCTL_RULE_SLOTS];
 	struct ruleset rs;
@@ -45,9 +42,6 @@ static int snapshot_read(const struct fwctl_maps *m, struct snapshot *s, struct 
 		err = dir_stats_read(m, d, &s->dir[d]);
 		if (!err)
 			err = tx_stats_read(m, d, &s->tx[d]);
-		s->total[d].rx_packets = dir_received_packets(&s->dir[d]);
-		s->total[d].rx_bytes = dir_received_bytes(&s->dir[d]);
-		s->total[d].dropped = dir_dropped_packets(&s->dir[d]);
 	}
 	if (!err)
 		err = ruleset_read(m, &s->rs);
@@ -61,6 +55,13 @@ static int snapshot_read(const struct fwctl_maps *m, struct snapshot *s, struct 
 /* Per-second rate of a counter between two snapshots. */
 #define RATE(cur, prev, field) \
 	((prev) ? ((double)((cur)->field - (prev)->field) / ((cur)->t - (prev)->t)) : 0.0)
+
+/* The same for a total derived from direction d's counters (dir_received_*). */
+static double dir_rate(const struct snapshot *s, const struct snapshot *prev, int d,
+		       __u64 (*total)(const struct fwctl_dir_stats *))
+{
+	return prev ? (double)(total(&s->dir[d]) - total(&prev->dir[d])) / (s->t - prev->t) : 0.0;
+}
 
 static void print_json(const struct fwctl_config *cfg, const struct snapshot *s,
 		       const struct snapshot *prev)
@@ -94,11 +95,11 @@ static void print_json(const struct fwctl_config *cfg, const struct snapshot *s,
 		printf(", \"received\": {\"packets\": %llu, \"bytes\": %llu}, "
 		       "\"forwarded\": {\"packets\": %llu, \"bytes\": %llu}, \"arp_nd\": %llu, "
 		       "\"dropped\": {\"total\": %llu",
-		       (unsigned long long)s->total[d].rx_packets,
-		       (unsigned long long)s->total[d].rx_bytes,
+		       (unsigned long long)dir_received_packets(st),
+		       (unsigned long long)dir_received_bytes(st),
 		       (unsigned long long)st->fwd_packets, (unsigned long long)st->fwd_bytes,
 		       (unsigned long long)st->arp_nd_packets,
-		       (unsigned long long)s->total[d].dropped);
+		       (unsigned long long)dir_dropped_packets(st));
 		for (r = 0; r < FWCTL_DROP_REASON_COUNT; r++)
 			printf(", \"%s\": %llu", drop_reason_key(r), (unsigned long long)st->drop_packets[r]);
 		printf("}, \"tx\": {\"sent\": %llu, \"dropped\": %llu, \"redirect_errors\": %llu}",
@@ -107,9 +108,10 @@ static void print_json(const struct fwctl_config *cfg, const struct snapshot *s,
 		if (prev)
 			printf(", \"rates\": {\"received_pps\": %.1f, \"received_bps\": %.1f, "
 			       "\"forwarded_pps\": %.1f, \"forwarded_bps\": %.1f, \"dropped_pps\": %.1f}",
-			       RATE(s, prev, total[d].rx_packets), 8 * RATE(s, prev, total[d].rx_bytes),
+			       dir_rate(s, prev, d, dir_received_packets),
+			       8 * dir_rate(s, prev, d, dir_received_bytes),
 			       RATE(s, prev, dir[d].fwd_packets), 8 * RATE(s, prev, dir[d].fwd_bytes),
-			       RATE(s, prev, total[d].dropped));
+			       dir_rate(s, prev, d, dir_dropped_packets));
 		printf("}");
 	}
 	printf("}}\n");
@@ -169,18 +171,20 @@ static void print_table(const struct fwctl_config *cfg, const struct snapshot *s
 	printf("\n  %-22s %*s %*s%s\n", "Traffic (packets)", colw, "input->output", colw,
 	       "output->input", rates ? "   rate in->out   rate out->in" : "");
 	printf("  %-22s %*s %*s\n", "", colw, head[0], colw, head[1]);
-	row("received", s->total[0].rx_packets, s->total[1].rx_packets,
-	    RATE(s, prev, total[0].rx_packets), RATE(s, prev, total[1].rx_packets), "p/s", rates);
-	row("received bytes", s->total[0].rx_bytes, s->total[1].rx_bytes,
-	    8 * RATE(s, prev, total[0].rx_bytes), 8 * RATE(s, prev, total[1].rx_bytes), "bit/s",
-	    rates);
+	row("received", dir_received_packets(a), dir_received_packets(b),
+	    dir_rate(s, prev, 0, dir_received_packets), dir_rate(s, prev, 1, dir_received_packets),
+	    "p/s", rates);
+	row("received bytes", dir_received_bytes(a), dir_received_bytes(b),
+	    8 * dir_rate(s, prev, 0, dir_received_bytes), 8 * dir_rate(s, prev, 1, dir_received_bytes),
+	    "bit/s", rates);
 	row("forwarded", a->fwd_packets, b->fwd_packets, RATE(s, prev, dir[0].fwd_packets),
 	    RATE(s, prev, dir[1].fwd_packets), "p/s", rates);
 	row("forwarded bytes", a->fwd_bytes, b->fwd_bytes, 8 * RATE(s, prev, dir[0].fwd_bytes),
 	    8 * RATE(s, prev, dir[1].fwd_bytes), "bit/s", rates);
 	row("  of which ARP/ND", a->arp_nd_packets, b->arp_nd_packets, 0, 0, NULL, rates);
-	row("dropped", s->total[0].dropped, s->total[1].dropped, RATE(s, prev, total[0].dropped),
-	    RATE(s, prev, total[1].dropped), "p/s", rates);
+	row("dropped", dir_dropped_packets(a), dir_dropped_packets(b),
+	    dir_rate(s, prev, 0, dir_dropped_packets), dir_rate(s, prev, 1, dir_dropped_packets),
+	    "p/s", rates);
 	for (r = 0; r < FWCTL_DROP_REASON_COUNT; r++) {
 		snprintf(text, sizeof(text), "  %s", drop_reason_name(r));
 		row(text, a->drop_packets[r], b->drop_packets[r], 0, 0, NULL, rates);
