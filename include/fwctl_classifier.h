@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fwctl_classifier.h - the compiled rule set as both sides see it: the
+ * packet key the datapath builds, and the cells of a rule-set generation.
+ *
+ * A generation is ONE BPF array map of 128-byte cells, created and filled by
+ * the loader, then made current by a single update of the pinned
+ * ARRAY_OF_MAPS fwctl_tables (slot 0). That one update is the commit: every
+ * packet is classified entirely by the generation it looked up first, and
+ * the syscall returns after an RCU grace period, so once it returns no
+ * packet still uses the old generation. Nothing is ever written into a
+ * generation the datapath can see, except the policy word (one u32 store).
+ *
+ * Layout of a generation (cell index -> content):
+ *   0                  struct fwctl_table_hdr
+ *   1 .. text_cell-1   classifier: trees of struct fwctl_node, leaves
+ *                      (struct fwctl_leaf) and boxes (struct fwctl_box)
+ *   text_cell ..       the rule set as text, for the loader only (never
+ *                      read by BPF): text_bytes bytes of
+ *                      "ID<TAB>CANONICAL RULE\n" lines in list order
+ *
+ * Classification: a rule is a union of boxes (one box per combination of
+ * its list elements); a box is a closed range [lo, hi] in every dimension
+ * of the key. The first rule in list order (lowest prio) with a box that
+ * contains the key decides. Up to FWCTL_MAX_ROOTS trees partition the
+ * boxes; each is walked from its root to one leaf (multiway nodes, a fixed
+ * four-step search per node), and the leaf's boxes, sorted by prio, are
+ * tested in order. A tree whose lowest prio cannot beat the best match so
+ * far is skipped.
+ */
+#ifndef FWCTL_CLASSIFIER_H
+#define FWCTL_CLASSIFIER_H
+
+/* Capacity: rules in one set, and the id space (a rule keeps its id, and
+ * its counters, across changes; a change may need a fresh id for every
+ * rule while the old set is still in use, hence twice the set size). */
+#define FWCTL_SET_MAX_RULES	131072
+#define FWCTL_MAX_RULE_ID	262143	/* ids 1 .. FWCTL_MAX_RULE_ID */
+#define FWCTL_RULE_ID_SLOTS	(FWCTL_MAX_RULE_ID + 1)
+
+/* Dimensions of the key: each is one u32 word of struct fwctl_key. */
+enum fwctl_dim {
+	FWCTL_DIM_SRC0 = 0,	/* source address, four host-order words; */
+	FWCTL_DIM_SRC1,		/* IPv4: the address in SRC0, the rest 0 */
+	FWCTL_DIM_SRC2,
+	FWCTL_DIM_SRC3,
+	FWCTL_DIM_DST0,		/* destination address, likewise */
+	FWCTL_DIM_DST1,
+	FWCTL_DIM_DST2,
+	FWCTL_DIM_DST3,
+	FWCTL_DIM_SPORT,	/* TCP/UDP source port; ICMP(v6) type; else 0 */
+	FWCTL_DIM_DPORT,	/* TCP/UDP destination port; ICMP(v6) code; else 0 */
+	FWCTL_DIM_PROTO,	/* IP protocol 0-255, or FWCTL_PROTO_UNKNOWN */
+	FWCTL_DIM_FAMILY,	/* FWCTL_FAMILY_V4 or _V6 */
+	FWCTL_DIM_IN,		/* enum fwctl_dir of the arriving interface */
+	FWCTL_DIM_FRAG,		/* 1: a non-first fragment (no ports, no type) */
+	FWCTL_DIMS,		/* 14 */
+};
+
+#define FWCTL_FAMILY_V4		0
+#define FWCTL_FAMILY_V6		1
+/* An IPv6 non-first fragment: its Next Header is not authoritative
+ * (RFC 8200), so its protocol is unknown and only 'any' rules match. */
+#define FWCTL_PROTO_UNKNOWN	256
+
+/*
+ * What the datapath classifies: filled by the parser for IPv4 and IPv6
+ * packets that passed every header check. 16 words, so a dimension index
+ * masked with 15 is always inside it.
+ */
+struct fwctl_key {
+	__u32 w[16];		/* w[enum fwctl_dim]; w[14], w[15] are 0 */
+};
+
+/* What a matching rule does. */
+enum fwctl_action {
+	FWCTL_ACTION_ALLOW = 0,
+	FWCTL_ACTION_DENY = 1,
+};
+
+#define FWCTL_CELL_SIZE		128
+#define FWCTL_MAX_ROOTS		8	/* trees per generation */
+#define FWCTL_NODE_FANOUT	16	/* children of a node; 15 thresholds */
+#define FWCTL_MAX_DEPTH		24	/* nodes on a root-to-leaf path */
+#define FWCTL_LEAF_MAX		31	/* boxes in a leaf */
+#define FWCTL_NO_PRIO		0xffffffffu
+
+enum fwctl_cell_kind {
+	FWCTL_CELL_FREE = 0,
+	FWCTL_CELL_HDR,
+	FWCTL_CELL_NODE,
+	FWCTL_CELL_LEAF,
+	FWCTL_CELL_BOX,
+	FWCTL_CELL_TEXT,
+};
+
+#define FWCTL_TABLE_MAGIC	0x66777431	/* "fwt1": layout version 1 */
+
+/* Cell 0. */
+struct fwctl_table_hdr {
+	__u32 kind;		/* FWCTL_CELL_HDR */
+	__u32 magic;		/* FWCTL_TABLE_MAGIC */
+	__u32 policy;		/* enum fwctl_policy; the one word written in place */
+	__u32 n_rules;
+	__u32 n_roots;		/* 0: no rules, the policy decides everything */
+	__u32 text_cell;	/* first text cell */
+	__u32 text_bytes;
+	__u32 n_cells;		/* cells in this generation, header included */
+	__u32 root[FWCTL_MAX_ROOTS];		/* cell of each tree's root */
+	__u32 root_min_prio[FWCTL_MAX_ROOTS];	/* lowest prio of a box in it */
+	__u32 pad[32 - 8 - 2 * FWCTL_MAX_ROOTS];
+};
+
+/*
+ * An inner node: the key word of dimension dim selects a child. thr[] is
+ * sorted ascending and padded with 0xffffffff up to FWCTL_NODE_FANOUT - 1
+ * entries; child i takes values v with thr[i-1] < v <= thr[i] (thr[-1] is
+ * -inf, thr[15] +inf), so with i = number of thresholds below v, the
+ * search is four fixed steps. Children past n_children are never reached
+ * (their thresholds are 0xffffffff), but are set to a valid cell anyway.
+ */
+struct fwctl_node {
+	__u8 kind;		/* FWCTL_CELL_NODE */
+	__u8 dim;		/* enum fwctl_dim */
+	__u8 n_children;	/* 2 .. FWCTL_NODE_FANOUT */
+	__u8 pad;
+	__u32 thr[FWCTL_NODE_FANOUT - 1];
+	__u32 child[FWCTL_NODE_FANOUT];	/* cell index of a node or a leaf */
+};
+
+/* A leaf: the boxes to test, in ascending prio; the first that matches wins. */
+struct fwctl_leaf {
+	__u8 kind;		/* FWCTL_CELL_LEAF */
+	__u8 pad;
+	__u16 n_boxes;		/* 0 .. FWCTL_LEAF_MAX */
+	__u32 box[FWCTL_LEAF_MAX];	/* cell index of each box */
+};
+
+/* One box of one rule. */
+struct fwctl_box {
+	__u32 lo[FWCTL_DIMS];
+	__u32 hi[FWCTL_DIMS];
+	__u32 kind;		/* FWCTL_CELL_BOX */
+	__u32 prio;		/* the rule's 0-based position in the list */
+	__u32 rule_id;
+	__u32 action;		/* enum fwctl_action */
+};
+
+struct fwctl_cell {
+	union {
+		__u8 kind;	/* first byte of every cell: enum fwctl_cell_kind */
+		struct fwctl_table_hdr hdr;
+		struct fwctl_node node;
+		struct fwctl_leaf leaf;
+		struct fwctl_box box;
+		char text[FWCTL_CELL_SIZE];
+	};
+};
+
+#ifndef __bpf__
+_Static_assert(sizeof(struct fwctl_table_hdr) == FWCTL_CELL_SIZE, "hdr cell size");
+_Static_assert(sizeof(struct fwctl_node) == FWCTL_CELL_SIZE, "node cell size");
+_Static_assert(sizeof(struct fwctl_leaf) == FWCTL_CELL_SIZE, "leaf cell size");
+_Static_assert(sizeof(struct fwctl_box) == FWCTL_CELL_SIZE, "box cell size");
+_Static_assert(sizeof(struct fwctl_cell) == FWCTL_CELL_SIZE, "cell size");
+#endif
+
+#endif /* FWCTL_CLASSIFIER_H */
