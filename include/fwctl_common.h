@@ -95,6 +95,9 @@ struct fwctl_config {
 	__u32 mode;			/* enum fwctl_mode (loader only) */
 	__u64 attached_at;		/* CLOCK_REALTIME seconds (loader only) */
 	char ifname[FWCTL_DIR_COUNT][16];	/* names at attach (loader only) */
+	/* Network namespace attach ran in (SO_NETNS_COOKIE; struct net's
+	 * net_cookie on the BPF side): ifindexes mean something only there. */
+	__u64 netns_cookie;
 };
 
 /* Life cycle of a rule slot; only the loader reads it (crash recovery). */
