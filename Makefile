@@ -25,7 +25,8 @@ BPF_CFLAGS := -target bpf -O2 -g -D__TARGET_ARCH_$(ARCH) $(WARN) -MMD -MP \
 CFLAGS    ?= -O2 -g
 USER_CFLAGS := $(CFLAGS) $(WARN) -MMD -MP -D_GNU_SOURCE -I$(BUILD) -Iinclude -Iloader \
 	       -DFWCTL_VERSION='"$(VERSION)"'
-LDLIBS    := -lxdp -lbpf -lelf -lz -lm
+PKG_CONFIG ?= pkg-config
+LDLIBS    := -lxdp -lbpf -lelf -lz -lm $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null || echo -lpcap)
 
 ifeq ($(V),1)
 Q :=
