@@ -8,7 +8,7 @@
  * RLIMIT_FSIZE; the reader on other link types, cut files and non-captures.
  *
  * Usage: capture   (needs tcpdump and tshark in PATH; without them those
- * checks SKIP)
+ * checks SKIP). CAPTURE_KEEP=1 keeps the files in /tmp/fwctl-capture-*.
  */
 #include <errno.h>
 #include <fcntl.h>
