@@ -33,6 +33,21 @@ static __always_inline __u32 lookup_rule(__u32 index)
 }
 
 /*
+ * Does a protocol-wide rule of proto apply to a packet of family? icmp (1)
+ * is ICMP for IPv4 only and icmpv6 (58) for IPv6 only, as users mean them;
+ * every other protocol applies to both. An unknown protocol (an IPv6
+ * non-first fragment) matches no protocol rule.
+ */
+static __always_inline bool proto_rule_applies(__u16 proto, __u8 family)
+{
+	if (proto == IPPROTO_ICMP)
+		return family == FWCTL_FAMILY_V4;
+	if (proto == IPPROTO_ICMPV6)
+		return family == FWCTL_FAMILY_V6;
+	return proto != FWCTL_PROTO_UNKNOWN;
+}
+
+/*
  * The rule a packet counts on: destination port, else source port (the
  * lookup table already holds the narrowest range per port), else the
  * protocol-wide rule. Ports are only looked at for TCP and UDP; a non-first
@@ -40,7 +55,7 @@ static __always_inline __u32 lookup_rule(__u32 index)
  */
 static __always_inline __u32 match_rule(__u64 info)
 {
-	__u8 proto = PKT_PROTO(info);
+	__u16 proto = PKT_PROTO(info);
 	__u32 base, id;
 
 	if (PKT_KIND(info) == PKT_L4 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP)) {
@@ -52,6 +67,8 @@ static __always_inline __u32 match_rule(__u64 info)
 		if (id != FWCTL_NO_RULE)
 			return id;
 	}
+	if (!proto_rule_applies(proto, PKT_FAMILY(info)))
+		return FWCTL_NO_RULE;
 	return lookup_rule(FWCTL_LOOKUP_PROTO_BASE + proto);
 }
 
@@ -90,26 +107,33 @@ static __always_inline int forward(struct xdp_md *ctx, struct fwctl_dir_stats *s
 	return XDP_REDIRECT;
 }
 
-/* The hot path: a packet a rule allows counts on it and goes to the peer. */
+/*
+ * The hot path: a packet a rule allows goes to the peer, and counts on the
+ * rule only if it went: a redirect error is not the rule's doing.
+ */
 static __always_inline int forward_matched(struct xdp_md *ctx, __u32 rule_id, __u32 len)
 {
 	struct fwctl_rule_stats *rs;
 	struct fwctl_dir_stats *st;
+	int verdict;
 
+	st = dir_stats(ctx);
+	if (!st)
+		return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
+	verdict = forward(ctx, st, len);
+	if (verdict != XDP_REDIRECT)
+		return verdict;
 	rs = bpf_map_lookup_elem(&FWCTL_MAP_RULE_STATS, &rule_id);
 	if (rs) {
 		rs->packets++;
 		rs->bytes += len;
 	}
-	st = dir_stats(ctx);
-	if (!st)
-		return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
-	return forward(ctx, st, len);
+	return verdict;
 }
 
 /*
- * Every frame no rule matched: ARP/ND passes, malformed never does, the
- * rest goes by the policy. Out of line, to keep the hot path's registers.
+ * Every frame no rule matched: valid ARP/ND passes, malformed never does,
+ * the rest goes by the policy. Out of line, to keep the hot path's registers.
  */
 static __noinline int verdict_unmatched(struct xdp_md *ctx, __u8 kind, __u32 len)
 {

@@ -27,6 +27,14 @@
 
 #define ICMPV6_ND_FIRST		133	/* Router Solicitation */
 #define ICMPV6_ND_LAST		137	/* Redirect */
+#define ND_HOP_LIMIT		255	/* ND from off-link is dropped (RFC 4861) */
+
+#define ETH_ALEN		6
+#define ARPHRD_ETHER		1
+#define ARPOP_REQUEST		1
+#define ARPOP_REPLY		2
+#define ARP_MIN_LEN		28	/* Ethernet/IPv4 ARP message */
+#define ARP_MAX_LEN		46	/* ... padded to a 60-byte frame */
 
 #define FWCTL_MAX_VLAN_TAGS	2	/* a third tag is an unknown ethertype */
 #define FWCTL_MAX_IPV6_EXT	8	/* a ninth extension header is malformed */

@@ -19,38 +19,53 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "fwctl_classifier.h"
 #include "net_consts.h"
 
 /* What a frame is, as far as the rules are concerned. */
 enum pkt_kind {
 	PKT_MALFORMED = 0,	/* failed a header check */
-	PKT_ARP_ND,		/* ARP or ICMPv6 Neighbor Discovery: always forwarded */
-	PKT_OTHER_ETHERTYPE,	/* not ARP/IPv4/IPv6 (or a third VLAN tag) */
+	PKT_ARP_ND,		/* valid ARP or Neighbor Discovery: always forwarded */
+	PKT_OTHER_ETHERTYPE,	/* not IPv4/IPv6/valid ARP (or a third VLAN tag) */
 	PKT_L4,			/* IP packet with its L4 header checked */
-	PKT_FRAGMENT,		/* non-first fragment: protocol known, no ports */
+	PKT_FRAGMENT,		/* non-first fragment: no ports; IPv6: protocol unknown */
 };
 
 /*
- * Parse result packed in a u64 (host-order ports):
- * bits 0-7 kind, 8-15 IP protocol, 16-31 source port, 32-47 destination port.
+ * Parse result packed in a u64, so that no parser state goes to the stack:
+ * bits 0-7 kind, 8-15 family (FWCTL_FAMILY_*), 16-31 IP protocol (0-255,
+ * or FWCTL_PROTO_UNKNOWN for an IPv6 non-first fragment), 32-47 source
+ * port, 48-63 destination port (host order; ICMP(v6): type and code).
  */
-#define PKT(kind, proto, sport, dport)                                           \
-	((__u64)(kind) | (__u64)(proto) << 8 | (__u64)(sport) << 16 |            \
-	 (__u64)(dport) << 32)
-#define PKT_KIND(info)	((__u8)(info))
-#define PKT_PROTO(info)	((__u8)((info) >> 8))
-#define PKT_SPORT(info)	((__u16)((info) >> 16))
-#define PKT_DPORT(info)	((__u16)((info) >> 32))
+#define PKT(kind, family, proto, sport, dport)                                   \
+	((__u64)(kind) | (__u64)(family) << 8 | (__u64)(proto) << 16 |           \
+	 (__u64)(sport) << 32 | (__u64)(dport) << 48)
+#define PKT_KIND(info)		((__u8)(info))
+#define PKT_FAMILY(info)	((__u8)((info) >> 8))
+#define PKT_PROTO(info)		((__u16)((info) >> 16))
+#define PKT_SPORT(info)		((__u16)((info) >> 32))
+#define PKT_DPORT(info)		((__u16)((info) >> 48))
 
 /* True when [p, p + len) is not entirely before end. */
 #define PAST(p, len, end) ((void *)(p) + (len) > (void *)(end))
 
 /*
+ * Neighbor Discovery as RFC 4861 lets it through: ICMPv6 types 133-137 with
+ * code 0 (the hop limit and Fragment header checks are the IPv6 parser's).
+ * Anything else with those types is ordinary ICMPv6 and meets the rules.
+ */
+static __always_inline bool icmpv6_is_nd(const __u8 *icmp)
+{
+	return icmp[0] >= ICMPV6_ND_FIRST && icmp[0] <= ICMPV6_ND_LAST && icmp[1] == 0;
+}
+
+/*
  * L4 header checks, the same for both families: the header at l4 must lie
- * inside the L3 packet (l3_end) and the frame (data_end).
+ * inside the L3 packet (l3_end) and the frame (data_end). nd_ok: the IPv6
+ * headers allow Neighbor Discovery (always false for IPv4).
  */
 static __always_inline __u64 parse_l4(void *l4, void *l3_end, void *data_end, __u8 proto,
-				      bool is_ipv6)
+				      __u8 family, bool nd_ok)
 {
 	switch (proto) {
 	case IPPROTO_TCP: {
@@ -62,14 +77,14 @@ static __always_inline __u64 parse_l4(void *l4, void *l3_end, void *data_end, __
 		doff = tcp->doff;
 		if (doff < 5 || PAST(tcp, doff * 4, l3_end))
 			return PKT_MALFORMED;
-		return PKT(PKT_L4, proto, bpf_ntohs(tcp->source), bpf_ntohs(tcp->dest));
+		return PKT(PKT_L4, family, proto, bpf_ntohs(tcp->source), bpf_ntohs(tcp->dest));
 	}
 	case IPPROTO_UDP: {
 		struct udphdr *udp = l4;
 
 		if (PAST(udp, sizeof(*udp), l3_end) || PAST(udp, sizeof(*udp), data_end))
 			return PKT_MALFORMED;
-		return PKT(PKT_L4, proto, bpf_ntohs(udp->source), bpf_ntohs(udp->dest));
+		return PKT(PKT_L4, family, proto, bpf_ntohs(udp->source), bpf_ntohs(udp->dest));
 	}
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6: {
@@ -77,13 +92,12 @@ static __always_inline __u64 parse_l4(void *l4, void *l3_end, void *data_end, __
 
 		if (PAST(icmp, ICMP_MIN_LEN, l3_end) || PAST(icmp, ICMP_MIN_LEN, data_end))
 			return PKT_MALFORMED;
-		if (is_ipv6 && proto == IPPROTO_ICMPV6 &&
-		    icmp[0] >= ICMPV6_ND_FIRST && icmp[0] <= ICMPV6_ND_LAST)
+		if (nd_ok && proto == IPPROTO_ICMPV6 && icmpv6_is_nd(icmp))
 			return PKT_ARP_ND;
-		return PKT(PKT_L4, proto, 0, 0);
+		return PKT(PKT_L4, family, proto, icmp[0], icmp[1]);
 	}
 	default:
-		return PKT(PKT_L4, proto, 0, 0);	/* no checks for other protocols */
+		return PKT(PKT_L4, family, proto, 0, 0);	/* no checks for other protocols */
 	}
 }
 
@@ -106,9 +120,11 @@ static __always_inline __u64 parse_ipv4(void *l3, void *data_end)
 	tot_len = bpf_ntohs(ip->tot_len);
 	if (PAST(ip, hdr_len, data_end) || tot_len < hdr_len || PAST(ip, tot_len, data_end))
 		return PKT_MALFORMED;
+	/* Its protocol field takes part in reassembly: it is the datagram's. */
 	if (ip->frag_off & bpf_htons(IP_OFFSET_MASK))
-		return PKT(PKT_FRAGMENT, ip->protocol, 0, 0);
-	return parse_l4(l3 + hdr_len, l3 + tot_len, data_end, ip->protocol, false);
+		return PKT(PKT_FRAGMENT, FWCTL_FAMILY_V4, ip->protocol, 0, 0);
+	return parse_l4(l3 + hdr_len, l3 + tot_len, data_end, ip->protocol, FWCTL_FAMILY_V4,
+			false);
 }
 
 /* Is @nexthdr one of the IPv6 extension headers the walk steps over? */
@@ -123,12 +139,16 @@ static __always_inline bool ipv6_is_ext(__u8 nexthdr)
  * IPv6 header and extension chain. At most FWCTL_MAX_IPV6_EXT extension
  * headers are walked; if the next one is still an extension the packet is
  * malformed. A fragment header with offset > 0 ends the walk: the packet is
- * a non-first fragment of the protocol its next-header field names.
+ * a non-first fragment, and its protocol is unknown (receivers take the
+ * protocol from the first fragment only, RFC 8200, so the Next Header of a
+ * later one is whatever the sender wrote). Neighbor Discovery needs hop
+ * limit 255 and no Fragment header in the chain (RFC 4861, RFC 6980).
  */
 static __always_inline __u64 parse_ipv6(void *l3, void *data_end)
 {
 	struct ipv6hdr *ip6 = l3;
 	void *pos, *l3_end;
+	bool fragmented = false;
 	__u8 nexthdr;
 	int i;
 
@@ -157,7 +177,9 @@ static __always_inline __u64 parse_ipv6(void *l3, void *data_end)
 			struct frag_hdr *fh = pos;
 
 			if (fh->frag_off & bpf_htons(IP6_OFFSET_MASK))
-				return PKT(PKT_FRAGMENT, fh->nexthdr, 0, 0);
+				return PKT(PKT_FRAGMENT, FWCTL_FAMILY_V6, FWCTL_PROTO_UNKNOWN,
+					   0, 0);
+			fragmented = true;
 			ext_len = 8;
 		} else if (nexthdr == IPPROTO_AH) {
 			ext_len = (ext->hdrlen + 2) * 4;
@@ -171,7 +193,8 @@ static __always_inline __u64 parse_ipv6(void *l3, void *data_end)
 	}
 	if (ipv6_is_ext(nexthdr))
 		return PKT_MALFORMED;		/* more than FWCTL_MAX_IPV6_EXT */
-	return parse_l4(pos, l3_end, data_end, nexthdr, true);
+	return parse_l4(pos, l3_end, data_end, nexthdr, FWCTL_FAMILY_V6,
+			ip6->hop_limit == ND_HOP_LIMIT && !fragmented);
 }
 
 /* parse_fast() leaves this frame to parse_frame(). */
@@ -194,19 +217,21 @@ static __always_inline __u64 parse_fast(void *data, void *data_end)
 	struct ipv6hdr *ip6 = data + sizeof(*eth);
 	struct tcphdr *l4;
 	__u32 l3_hdr, l3_len;	/* bytes of the L3 header, of the L3 packet */
-	__u8 proto;
+	__u8 proto, family;
 
 	if (PAST(ip + 1, sizeof(*l4), data_end))
 		return PKT_SLOW_PATH;
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		if (*(__u8 *)ip != 0x45 || (ip->frag_off & bpf_htons(IP_OFFSET_MASK)))
 			return PKT_SLOW_PATH;	/* options, fragment or malformed */
+		family = FWCTL_FAMILY_V4;
 		l3_hdr = sizeof(*ip);
 		l3_len = bpf_ntohs(ip->tot_len);
 		proto = ip->protocol;
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		if (PAST(ip6 + 1, sizeof(*l4), data_end) || ip6->version != 6)
 			return PKT_SLOW_PATH;
+		family = FWCTL_FAMILY_V6;
 		l3_hdr = sizeof(*ip6);
 		l3_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
 		proto = ip6->nexthdr;
@@ -222,7 +247,26 @@ static __always_inline __u64 parse_fast(void *data, void *data_end)
 	} else if (proto != IPPROTO_UDP || l3_hdr + sizeof(struct udphdr) > l3_len) {
 		return PKT_SLOW_PATH;
 	}
-	return PKT(PKT_L4, proto, bpf_ntohs(l4->source), bpf_ntohs(l4->dest));
+	return PKT(PKT_L4, family, proto, bpf_ntohs(l4->source), bpf_ntohs(l4->dest));
+}
+
+/*
+ * ARP passes unconditionally only as the protocol allows it: an Ethernet/
+ * IPv4 request or reply, 28 bytes plus at most the padding to a minimum
+ * frame. Any other frame of ARP's ethertype is left to the policy, so it
+ * cannot carry data through a drop-all filter.
+ */
+static __always_inline __u64 parse_arp(void *l3, void *data_end)
+{
+	struct arphdr *arp = l3;
+
+	if (PAST(arp, ARP_MIN_LEN, data_end) || !PAST(arp, ARP_MAX_LEN + 1, data_end))
+		return PKT_OTHER_ETHERTYPE;
+	if (arp->ar_hrd != bpf_htons(ARPHRD_ETHER) || arp->ar_pro != bpf_htons(ETH_P_IP) ||
+	    arp->ar_hln != ETH_ALEN || arp->ar_pln != 4 ||
+	    (arp->ar_op != bpf_htons(ARPOP_REQUEST) && arp->ar_op != bpf_htons(ARPOP_REPLY)))
+		return PKT_OTHER_ETHERTYPE;
+	return PKT_ARP_ND;
 }
 
 /*
@@ -258,7 +302,7 @@ static __always_inline __u64 parse_frame(void *data, void *data_end)
 	if (type == bpf_htons(ETH_P_IPV6))
 		return parse_ipv6(pos, data_end);
 	if (type == bpf_htons(ETH_P_ARP))
-		return PKT_ARP_ND;
+		return parse_arp(pos, data_end);
 	return PKT_OTHER_ETHERTYPE;
 }
 

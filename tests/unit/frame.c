@@ -64,6 +64,7 @@ static int build_l4(const struct fspec *s, uint8_t *p)
 	case 58:
 		natural = 8;
 		hdr[0] = s->icmp_type;
+		hdr[1] = s->icmp_code;
 		put16(hdr + 4, 0x4242);		/* identifier */
 		break;
 	default:
@@ -107,7 +108,7 @@ static int build_ipv6(const struct fspec *s, uint8_t *p)
 	memset(p, 0, 40);
 	p[0] = (s->ver ? s->ver : 6) << 4;
 	p[6] = s->next ? s->ext[0].type : s->proto;
-	p[7] = 64;			/* hop limit */
+	p[7] = s->hlim ? s->hlim : 64;	/* hop limit */
 	p[8] = 0xfd, p[23] = 1;		/* fd00::1 */
 	p[24] = 0xfd, p[39] = 2;	/* fd00::2 */
 	for (i = 0; i < s->next; i++) {
@@ -171,6 +172,9 @@ size_t frame_build(const struct fspec *s, uint8_t *buf)
 		break;
 	}
 	memset(buf + off + l3, 0x77, s->pad);	/* padding is not zero: must be ignored */
+	for (i = 0; i < s->npoke && i < FSPEC_MAX_POKES; i++)
+		if (off + s->poke[i].off < FRAME_MAX)
+			buf[off + s->poke[i].off] = s->poke[i].val;
 	len = off + l3 + s->pad - s->cut;
 	if (s->keep_l3 > 0)
 		len = off + s->keep_l3;

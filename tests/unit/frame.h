@@ -17,10 +17,11 @@
 #define FRAME_MAX	3000	/* below BPF_PROG_TEST_RUN's ~3.5 KiB limit */
 #define FSPEC_MAX_EXT	10
 #define FSPEC_MAX_TAGS	3
+#define FSPEC_MAX_POKES	4
 
 enum fspec_l3 {
 	L3_RAW = 0,	/* ethertype, then raw_len bytes of 0x5a */
-	L3_ARP,		/* a 28-byte ARP request */
+	L3_ARP,		/* a 28-byte Ethernet/IPv4 ARP request */
 	L3_V4,
 	L3_V6,
 };
@@ -46,6 +47,7 @@ struct fspec {
 	int l3_len;			/* >0: this IPv4 total length / IPv6 40 + payload length */
 	int len_adj;			/* added to the correct total/payload length */
 	uint16_t frag;			/* IPv4 frag_off field (host order): flags | offset */
+	uint8_t hlim;			/* IPv6 hop limit; 0: 64 */
 	struct fext ext[FSPEC_MAX_EXT];	/* IPv6 extension headers, in order */
 	int next;			/* how many of ext[] */
 
@@ -54,6 +56,7 @@ struct fspec {
 	uint16_t sport, dport;
 	uint8_t doff;			/* TCP; 0: 5 */
 	uint8_t icmp_type;
+	uint8_t icmp_code;
 	int l4_len;			/* 0: the header's natural size; >0: bytes; L4_NONE */
 	int payload;			/* bytes after the L4 header */
 
@@ -62,6 +65,10 @@ struct fspec {
 	int cut;			/* remove this many bytes from the end */
 	int keep_l3;			/* >0: keep only this many bytes after the tags */
 	int keep;			/* >0: keep only this many bytes of the frame */
+
+	/* Bytes overwritten last, at offsets from the L3 header (after the tags). */
+	struct { uint16_t off; uint8_t val; } poke[FSPEC_MAX_POKES];
+	int npoke;
 };
 
 /* Build the frame into buf (FRAME_MAX bytes); returns its length. */

@@ -15,6 +15,7 @@
  * any failure.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -62,6 +63,16 @@ struct tcase {
 #define FRAG_MF		0x2000		/* IPv4 "more fragments" */
 #define FRAG_DF		0x4000		/* IPv4 "don't fragment" */
 #define OFF6(o)		((o) << 3)	/* IPv6 fragment header offset field */
+/* Neighbor Discovery as RFC 4861 sends it: code 0, hop limit 255. */
+#define ICMP6(type)	.l3 = L3_V6, .proto = 58, .icmp_type = (type)
+#define ND6(type)	ICMP6(type), .hlim = 255
+/* ARP fields, at their offsets after the Ethernet header and tags. */
+#define ARP_HRD_LO	1
+#define ARP_PRO_HI	2
+#define ARP_HLN		4
+#define ARP_PLN		5
+#define ARP_OP_LO	7
+#define POKE(o, v)	.poke = { { (o), (v) } }, .npoke = 1
 
 static const struct tcase cases[] = {
 	/* ---- 1. Ethernet, VLAN, QinQ ---------------------------------------- */
@@ -117,10 +128,47 @@ static const struct tcase cases[] = {
 	  { .l3 = L3_ARP }, {}, P_BOTH, D_BOTH, ARPND },
 	{ "2 arp: forwarded under policy drop even with rules that do not name it",
 	  { .l3 = L3_ARP }, { "tcp 7070", "udp" }, P_DROP, D_BOTH, ARPND },
-	{ "2 arp: 14-byte ARP frame (no ARP body; ARP is not checked) forwarded",
-	  { .l3 = L3_ARP, .keep = 14 }, {}, P_BOTH, D_BOTH, ARPND },
 	{ "2 arp: forwarded inside an 802.1Q tag",
 	  { .tags = { TPID_Q }, .l3 = L3_ARP }, {}, P_DROP, D_BOTH, ARPND },
+	{ "2 arp: reply (opcode 2) forwarded",
+	  { .l3 = L3_ARP, POKE(ARP_OP_LO, 2) }, {}, P_DROP, D_BOTH, ARPND },
+	{ "2 arp: 28 bytes plus 18 of padding (46 after Ethernet, a 60-byte frame) forwarded",
+	  { .l3 = L3_ARP, .pad = 18 }, {}, P_DROP, D_BOTH, ARPND },
+	{ "2 arp: 46 bytes after two VLAN tags forwarded",
+	  { .tags = { TPID_AD, TPID_Q }, .l3 = L3_ARP, .pad = 18 }, {}, P_DROP, D_BOTH, ARPND },
+	{ "2 arp: 47 bytes after Ethernet is not ARP, policy drop counts unknown ethertype",
+	  { .l3 = L3_ARP, .pad = 19 }, {}, P_DROP, D_BOTH, DROP(UNKNOWN_ETHERTYPE) },
+	{ "2 arp: 47 bytes after a VLAN tag is not ARP, policy drop counts unknown ethertype",
+	  { .tags = { TPID_Q }, .l3 = L3_ARP, .pad = 19 }, {}, P_DROP, D_BOTH,
+	  DROP(UNKNOWN_ETHERTYPE) },
+	{ "2 arp: 1400-byte ARP body is not ARP, policy drop counts unknown ethertype",
+	  { .l3 = L3_ARP, .pad = 1372 }, { "tcp", "udp", "icmp" }, P_DROP, D_BOTH,
+	  DROP(UNKNOWN_ETHERTYPE) },
+	{ "2 arp: 1400-byte ARP body, policy accept forwards it by the policy (not ARP/ND)",
+	  { .l3 = L3_ARP, .pad = 1372 }, {}, P_ACCEPT, D_BOTH, FWD },
+	{ "2 arp: 27 bytes after Ethernet is not ARP, policy drop counts unknown ethertype",
+	  { .l3 = L3_ARP, .cut = 1 }, {}, P_DROP, D_BOTH, DROP(UNKNOWN_ETHERTYPE) },
+	{ "2 arp: 14-byte frame with ARP's ethertype (no body) is not ARP, policy drop",
+	  { .l3 = L3_ARP, .keep = 14 }, {}, P_DROP, D_BOTH, DROP(UNKNOWN_ETHERTYPE) },
+	{ "2 arp: 14-byte frame with ARP's ethertype, policy accept forwards (not ARP/ND)",
+	  { .l3 = L3_ARP, .keep = 14 }, {}, P_ACCEPT, D_BOTH, FWD },
+	{ "2 arp: hardware type 6 is not ARP, policy drop counts unknown ethertype",
+	  { .l3 = L3_ARP, POKE(ARP_HRD_LO, 6) }, {}, P_DROP, D_BOTH, DROP(UNKNOWN_ETHERTYPE) },
+	{ "2 arp: protocol type 0x86dd is not ARP, policy drop counts unknown ethertype",
+	  { .l3 = L3_ARP, .poke = { { ARP_PRO_HI, 0x86 }, { ARP_PRO_HI + 1, 0xdd } }, .npoke = 2 },
+	  {}, P_DROP, D_BOTH, DROP(UNKNOWN_ETHERTYPE) },
+	{ "2 arp: hardware size 8 is not ARP, policy drop counts unknown ethertype",
+	  { .l3 = L3_ARP, POKE(ARP_HLN, 8) }, {}, P_DROP, D_BOTH, DROP(UNKNOWN_ETHERTYPE) },
+	{ "2 arp: protocol size 16 is not ARP, policy drop counts unknown ethertype",
+	  { .l3 = L3_ARP, POKE(ARP_PLN, 16) }, {}, P_DROP, D_BOTH, DROP(UNKNOWN_ETHERTYPE) },
+	{ "2 arp: opcode 0 is not ARP, policy drop counts unknown ethertype",
+	  { .l3 = L3_ARP, POKE(ARP_OP_LO, 0) }, {}, P_DROP, D_BOTH, DROP(UNKNOWN_ETHERTYPE) },
+	{ "2 arp: opcode 3 (RARP request) is not ARP, policy drop counts unknown ethertype",
+	  { .l3 = L3_ARP, POKE(ARP_OP_LO, 3) }, {}, P_DROP, D_BOTH, DROP(UNKNOWN_ETHERTYPE) },
+	{ "2 arp: opcode 0x0101 is not ARP, policy drop counts unknown ethertype",
+	  { .l3 = L3_ARP, POKE(ARP_OP_LO - 1, 1) }, {}, P_DROP, D_BOTH, DROP(UNKNOWN_ETHERTYPE) },
+	{ "2 arp: opcode 8 (InARP), policy accept forwards by the policy (not ARP/ND)",
+	  { .l3 = L3_ARP, POKE(ARP_OP_LO, 8) }, {}, P_ACCEPT, D_BOTH, FWD },
 
 	/* ---- 3. IPv4: header checks ------------------------------------------ */
 	{ "3 ipv4: 19 bytes after Ethernet is malformed",
@@ -189,6 +237,12 @@ static const struct tcase cases[] = {
 	{ "3 ipv4 frag: non-first ICMP fragment matched by icmp",
 	  { .l3 = L3_V4, .proto = 1, .icmp_type = 8, .frag = 3 }, { "icmp" }, P_BOTH, D_BOTH,
 	  FWD_RULE(1) },
+	{ "3 ipv4 frag: non-first ICMP fragment matched by the number 1",
+	  { .l3 = L3_V4, .proto = 1, .icmp_type = 8, .frag = 3 | FRAG_MF }, { "1" }, P_BOTH, D_BOTH,
+	  FWD_RULE(1) },
+	{ "3 ipv4 frag: non-first protocol-58 fragment not matched by icmpv6 (IPv6 only), counts fragment",
+	  { .l3 = L3_V4, .proto = 58, .icmp_type = 128, .frag = 3 }, { "icmpv6" }, P_DROP, D_BOTH,
+	  DROP(FRAGMENT) },
 	{ "3 ipv4 frag: non-first protocol-47 fragment matched by 47",
 	  { .l3 = L3_V4, .proto = 47, .payload = 30, .frag = 3 }, { "47" }, P_BOTH, D_BOTH,
 	  FWD_RULE(1) },
@@ -249,8 +303,18 @@ static const struct tcase cases[] = {
 	{ "3 icmpv6: protocol 58 inside IPv4 with 7 bytes is malformed (checks go by number)",
 	  { .l3 = L3_V4, .proto = 58, .icmp_type = 128, .l4_len = 7 }, { "icmpv6" }, P_BOTH, D_BOTH,
 	  DROP(MALFORMED) },
-	{ "3 icmpv6: protocol 58 inside IPv4 with 8 bytes matched by icmpv6",
-	  { .l3 = L3_V4, .proto = 58, .icmp_type = 128 }, { "icmpv6" }, P_BOTH, D_BOTH, FWD_RULE(1) },
+	{ "3 icmpv6: protocol 58 inside IPv4 is not matched by icmpv6 (IPv6 only), policy drop",
+	  { .l3 = L3_V4, .proto = 58, .icmp_type = 128 }, { "icmpv6" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "3 icmpv6: protocol 58 inside IPv4 is not matched by 58, policy drop",
+	  { .l3 = L3_V4, .proto = 58, .icmp_type = 128 }, { "58", "icmp", "tcp" }, P_DROP, D_BOTH,
+	  DROP(POLICY) },
+	{ "3 icmpv6: protocol 58 inside IPv4, no rule, policy accept forwards",
+	  { .l3 = L3_V4, .proto = 58, .icmp_type = 128 }, { "icmpv6" }, P_ACCEPT, D_BOTH, FWD },
+	{ "3 icmp: protocol 1 matched by the number 1",
+	  { .l3 = L3_V4, .proto = 1, .icmp_type = 8 }, { "1" }, P_BOTH, D_BOTH, FWD_RULE(1) },
+	{ "3 icmp: protocol 1 under icmp and icmpv6 counts on icmp",
+	  { .l3 = L3_V4, .proto = 1, .icmp_type = 0 }, { "icmpv6", "icmp" }, P_BOTH, D_BOTH,
+	  FWD_RULE(2) },
 	{ "3 icmp: unmatched, policy drop",
 	  { .l3 = L3_V4, .proto = 1, .icmp_type = 8, .payload = 56 }, { "icmpv6" }, P_DROP, D_BOTH,
 	  DROP(POLICY) },
@@ -311,7 +375,7 @@ static const struct tcase cases[] = {
 	    .ext = { { 0, 0, 0 }, { 43, 1, 0 }, { 60, 0, 0 }, { 51, 2, 0 }, { 44, 0, 0 }, { 60, 0, 0 },
 		     { 43, 0, 0 }, { 60, 3, 0 } } }, { "udp 5353" }, P_BOTH, D_BOTH, FWD_RULE(1) },
 	{ "4 ipv6 ext: chain of 8 then ICMPv6 ND 135 still ND",
-	  { .l3 = L3_V6, .proto = 58, .icmp_type = 135, .next = 8,
+	  { ND6(135), .next = 8,
 	    .ext = { { 0, 0, 0 }, { 60, 0, 0 }, { 60, 0, 0 }, { 60, 0, 0 }, { 60, 0, 0 }, { 60, 0, 0 },
 		     { 60, 0, 0 }, { 60, 0, 0 } } }, {}, P_BOTH, D_BOTH, ARPND },
 	{ "4 ipv6 ext: chain of 9 is malformed",
@@ -353,35 +417,50 @@ static const struct tcase cases[] = {
 	  { "tcp 7070" }, P_BOTH, D_BOTH, DROP(MALFORMED) },
 
 	/* ---- 4. IPv6: fragments ------------------------------------------------ */
-	{ "4 ipv6 frag: offset > 0, next header UDP, matched by protocol-wide udp",
-	  { UDP6(40000, 5353), .next = 1, .ext = { { 44, 0, OFF6(100) } } }, { "udp" }, P_BOTH, D_BOTH,
-	  FWD_RULE(1) },
-	{ "4 ipv6 frag: offset > 0 counts on protocol-wide rule, not the port rule its bytes look like",
+	/* A non-first fragment's Next Header is not the datagram's protocol. */
+	{ "4 ipv6 frag: offset > 0 claiming UDP is not matched by protocol-wide udp, policy drop counts fragment",
+	  { UDP6(40000, 5353), .next = 1, .ext = { { 44, 0, OFF6(100) } } }, { "udp" }, P_DROP, D_BOTH,
+	  DROP(FRAGMENT) },
+	{ "4 ipv6 frag: offset > 0 claiming UDP matches neither port nor protocol rule, policy drop counts fragment",
 	  { UDP6(40000, 5353), .next = 1, .ext = { { 44, 0, OFF6(100) | 1 } } }, { "udp 5353", "udp" },
-	  P_BOTH, D_BOTH, FWD_RULE(2) },
-	{ "4 ipv6 frag: offset > 0 with only a port rule, policy drop counts fragment",
-	  { UDP6(5353, 5353), .next = 1, .ext = { { 44, 0, OFF6(1) } } }, { "udp 5353" }, P_DROP,
-	  D_BOTH, DROP(FRAGMENT) },
-	{ "4 ipv6 frag: offset > 0 unmatched, policy accept forwards",
-	  { UDP6(5353, 5353), .next = 1, .ext = { { 44, 0, OFF6(1) } } }, { "udp 5353" }, P_ACCEPT,
-	  D_BOTH, FWD },
-	{ "4 ipv6 frag: offset > 0, TCP with no L4 bytes (no L4 checks) matched by tcp",
+	  P_DROP, D_BOTH, DROP(FRAGMENT) },
+	{ "4 ipv6 frag: offset > 0 claiming ICMPv6 is not matched by icmpv6 (relabelled fragment), policy drop counts fragment",
+	  { .l3 = L3_V6, .proto = 58, .icmp_type = 128, .payload = 64, .next = 1,
+	    .ext = { { 44, 0, OFF6(3) | 1 } } }, { "icmpv6", "udp 5353" }, P_DROP, D_BOTH,
+	  DROP(FRAGMENT) },
+	{ "4 ipv6 frag: offset > 0 claiming protocol 1 is not matched by icmp, policy drop counts fragment",
+	  { .l3 = L3_V6, .proto = 1, .icmp_type = 8, .next = 1, .ext = { { 44, 0, OFF6(3) } } },
+	  { "icmp", "icmpv6" }, P_DROP, D_BOTH, DROP(FRAGMENT) },
+	{ "4 ipv6 frag: offset > 0 claiming 47 is not matched by 47, policy drop counts fragment",
+	  { .l3 = L3_V6, .proto = 47, .payload = 16, .next = 1, .ext = { { 44, 0, OFF6(2) } } },
+	  { "47", "tcp", "udp", "icmpv6" }, P_DROP, D_BOTH, DROP(FRAGMENT) },
+	{ "4 ipv6 frag: offset > 0 claiming UDP, policy accept forwards by the policy (no rule counts)",
+	  { UDP6(5353, 5353), .next = 1, .ext = { { 44, 0, OFF6(1) } } }, { "udp 5353", "udp" },
+	  P_ACCEPT, D_BOTH, FWD },
+	{ "4 ipv6 frag: offset > 0, TCP with no L4 bytes (no L4 checks), policy drop counts fragment",
 	  { .l3 = L3_V6, .proto = 6, .l4_len = L4_NONE, .next = 1, .ext = { { 44, 0, OFF6(8191) } } },
-	  { "tcp" }, P_BOTH, D_BOTH, FWD_RULE(1) },
-	{ "4 ipv6 frag: offset > 0 after hop-by-hop and routing, matched by its protocol",
+	  { "tcp" }, P_DROP, D_BOTH, DROP(FRAGMENT) },
+	{ "4 ipv6 frag: offset > 0 after hop-by-hop and routing, not matched by its claimed protocol",
 	  { TCP6(40000, 7070), .next = 3, .ext = { { 0, 0, 0 }, { 43, 0, 0 }, { 44, 0, OFF6(7) } } },
-	  { "tcp 7070", "tcp" }, P_BOTH, D_BOTH, FWD_RULE(2) },
+	  { "tcp 7070", "tcp" }, P_DROP, D_BOTH, DROP(FRAGMENT) },
 	{ "4 ipv6 frag: offset > 0 as the 8th extension header is a fragment, not malformed",
 	  { UDP6(40000, 5353), .next = 8,
 	    .ext = { { 0, 0, 0 }, { 60, 0, 0 }, { 60, 0, 0 }, { 60, 0, 0 }, { 60, 0, 0 }, { 60, 0, 0 },
-		     { 60, 0, 0 }, { 44, 0, OFF6(9) } } }, { "udp 5353", "udp" }, P_BOTH, D_BOTH,
-	  FWD_RULE(2) },
+		     { 60, 0, 0 }, { 44, 0, OFF6(9) } } }, { "udp 5353", "udp" }, P_DROP, D_BOTH,
+	  DROP(FRAGMENT) },
+	{ "4 ipv6 frag: offset > 0 as the 8th extension header, policy accept forwards",
+	  { UDP6(40000, 5353), .next = 8,
+	    .ext = { { 0, 0, 0 }, { 60, 0, 0 }, { 60, 0, 0 }, { 60, 0, 0 }, { 60, 0, 0 }, { 60, 0, 0 },
+		     { 60, 0, 0 }, { 44, 0, OFF6(9) } } }, { "udp 5353", "udp" }, P_ACCEPT, D_BOTH, FWD },
 	{ "4 ipv6 frag: offset > 0 of TCP with only a udp rule, policy drop counts fragment",
 	  { TCP6(40000, 7070), .next = 1, .ext = { { 44, 0, OFF6(7) } } }, { "udp", "tcp 7070" }, P_DROP,
 	  D_BOTH, DROP(FRAGMENT) },
 	{ "4 ipv6 frag: offset > 0 of ICMPv6 type 135 bytes is a fragment, not ND",
-	  { .l3 = L3_V6, .proto = 58, .icmp_type = 135, .next = 1, .ext = { { 44, 0, OFF6(2) } } },
-	  {}, P_DROP, D_BOTH, DROP(FRAGMENT) },
+	  { ND6(135), .payload = 16, .next = 1, .ext = { { 44, 0, OFF6(2) } } },
+	  { "icmpv6" }, P_DROP, D_BOTH, DROP(FRAGMENT) },
+	{ "4 ipv6 frag: first fragment (offset 0) is still matched by its protocol's rule",
+	  { UDP6(40000, 9), .next = 1, .ext = { { 44, 0, 1 } } }, { "udp" }, P_DROP, D_BOTH,
+	  FWD_RULE(1) },
 	{ "4 ipv6 frag: tiny first fragment (offset 0, 8 TCP bytes) is malformed",
 	  { TCP6(40000, 7070), .l4_len = 8, .next = 1, .ext = { { 44, 0, 1 } } }, { "tcp" }, P_BOTH,
 	  D_BOTH, DROP(MALFORMED) },
@@ -402,33 +481,70 @@ static const struct tcase cases[] = {
 	{ "4 ipv6 icmp: protocol 1 inside IPv6 with 7 bytes is malformed (checks go by number)",
 	  { .l3 = L3_V6, .proto = 1, .icmp_type = 8, .l4_len = 7 }, { "icmp" }, P_BOTH, D_BOTH,
 	  DROP(MALFORMED) },
-	{ "4 ipv6 icmp: protocol 1 inside IPv6 with 8 bytes matched by icmp",
-	  { .l3 = L3_V6, .proto = 1, .icmp_type = 8 }, { "icmp" }, P_BOTH, D_BOTH, FWD_RULE(1) },
+	{ "4 ipv6 icmp: protocol 1 inside IPv6 is not matched by icmp (IPv4 only), policy drop",
+	  { .l3 = L3_V6, .proto = 1, .icmp_type = 8 }, { "icmp" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "4 ipv6 icmp: protocol 1 inside IPv6 is not matched by 1 nor icmpv6, policy drop",
+	  { .l3 = L3_V6, .proto = 1, .icmp_type = 8 }, { "1", "icmpv6", "udp" }, P_DROP, D_BOTH,
+	  DROP(POLICY) },
+	{ "4 ipv6 icmp: protocol 1 inside IPv6, no rule, policy accept forwards",
+	  { .l3 = L3_V6, .proto = 1, .icmp_type = 8 }, { "icmp" }, P_ACCEPT, D_BOTH, FWD },
+	{ "4 ipv6 icmpv6: echo request matched by the number 58",
+	  { .l3 = L3_V6, .proto = 58, .icmp_type = 128 }, { "58" }, P_BOTH, D_BOTH, FWD_RULE(1) },
+	{ "4 ipv6 icmpv6: echo request under icmp and icmpv6 counts on icmpv6",
+	  { .l3 = L3_V6, .proto = 58, .icmp_type = 128 }, { "icmp", "icmpv6" }, P_BOTH, D_BOTH,
+	  FWD_RULE(2) },
 	{ "4 ipv6 icmpv6: echo request (8 bytes) matched by icmpv6",
 	  { .l3 = L3_V6, .proto = 58, .icmp_type = 128 }, { "icmpv6" }, P_BOTH, D_BOTH, FWD_RULE(1) },
 	{ "4 ipv6 icmpv6: echo request not matched by icmp (protocol 1), policy drop",
 	  { .l3 = L3_V6, .proto = 58, .icmp_type = 128 }, { "icmp" }, P_DROP, D_BOTH, DROP(POLICY) },
 	{ "4 ipv6 nd: type 133 (router solicitation) forwarded, counted ARP/ND",
-	  { .l3 = L3_V6, .proto = 58, .icmp_type = 133 }, {}, P_BOTH, D_BOTH, ARPND },
+	  { ND6(133) }, {}, P_BOTH, D_BOTH, ARPND },
 	{ "4 ipv6 nd: type 134 (router advertisement) forwarded, counted ARP/ND",
-	  { .l3 = L3_V6, .proto = 58, .icmp_type = 134, .payload = 8 }, {}, P_BOTH, D_BOTH, ARPND },
+	  { ND6(134), .payload = 8 }, {}, P_BOTH, D_BOTH, ARPND },
 	{ "4 ipv6 nd: type 135 (neighbor solicitation) forwarded, counted ARP/ND",
-	  { .l3 = L3_V6, .proto = 58, .icmp_type = 135, .payload = 16 }, {}, P_BOTH, D_BOTH, ARPND },
+	  { ND6(135), .payload = 16 }, {}, P_BOTH, D_BOTH, ARPND },
 	{ "4 ipv6 nd: type 136 (neighbor advertisement) forwarded, counted ARP/ND",
-	  { .l3 = L3_V6, .proto = 58, .icmp_type = 136, .payload = 16 }, {}, P_BOTH, D_BOTH, ARPND },
+	  { ND6(136), .payload = 16 }, {}, P_BOTH, D_BOTH, ARPND },
 	{ "4 ipv6 nd: type 137 (redirect) forwarded, counted ARP/ND",
-	  { .l3 = L3_V6, .proto = 58, .icmp_type = 137, .payload = 32 }, {}, P_BOTH, D_BOTH, ARPND },
+	  { ND6(137), .payload = 32 }, {}, P_BOTH, D_BOTH, ARPND },
+	{ "4 ipv6 nd: type 135 forwarded as ND even with an icmpv6 rule (not counted on it)",
+	  { ND6(135), .payload = 16 }, { "icmpv6" }, P_DROP, D_BOTH, ARPND },
 	{ "4 ipv6 nd: type 135 after a hop-by-hop header forwarded as ND",
-	  { .l3 = L3_V6, .proto = 58, .icmp_type = 135, .next = 1, .ext = { { 0, 0, 0 } } }, {},
-	  P_DROP, D_BOTH, ARPND },
+	  { ND6(135), .next = 1, .ext = { { 0, 0, 0 } } }, {}, P_DROP, D_BOTH, ARPND },
+	{ "4 ipv6 nd: type 135 after routing and destination options forwarded as ND",
+	  { ND6(135), .payload = 16, .next = 2, .ext = { { 43, 0, 0 }, { 60, 1, 0 } } }, {}, P_DROP,
+	  D_BOTH, ARPND },
+	{ "4 ipv6 nd: type 135 with hop limit 64 is ordinary ICMPv6, policy drop",
+	  { ICMP6(135), .hlim = 64, .payload = 16 }, {}, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "4 ipv6 nd: type 135 with hop limit 254 is ordinary ICMPv6, matched by icmpv6",
+	  { ICMP6(135), .hlim = 254, .payload = 16 }, { "icmpv6" }, P_BOTH, D_BOTH, FWD_RULE(1) },
+	{ "4 ipv6 nd: 1200-byte type 136 with hop limit 64, policy drop (no covert channel)",
+	  { ICMP6(136), .hlim = 64, .payload = 1200 }, { "tcp", "udp" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "4 ipv6 nd: type 133 with hop limit 1, policy accept forwards by the policy (not ARP/ND)",
+	  { ICMP6(133), .hlim = 1 }, {}, P_ACCEPT, D_BOTH, FWD },
+	{ "4 ipv6 nd: type 135 with code 1 is ordinary ICMPv6, policy drop",
+	  { ND6(135), .payload = 16, .icmp_code = 1 }, {}, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "4 ipv6 nd: type 137 with code 255 is ordinary ICMPv6, matched by icmpv6",
+	  { ND6(137), .payload = 32, .icmp_code = 255 }, { "icmpv6" }, P_BOTH, D_BOTH, FWD_RULE(1) },
+	{ "4 ipv6 nd: type 134 with code 1, policy accept forwards by the policy (not ARP/ND)",
+	  { ND6(134), .payload = 8, .icmp_code = 1 }, {}, P_ACCEPT, D_BOTH, FWD },
+	{ "4 ipv6 nd: type 135 in a first fragment (offset 0) is ordinary ICMPv6, policy drop",
+	  { ND6(135), .payload = 16, .next = 1, .ext = { { 44, 0, 1 } } }, {}, P_DROP, D_BOTH,
+	  DROP(POLICY) },
+	{ "4 ipv6 nd: type 136 in an atomic fragment (offset 0, M clear) is ordinary ICMPv6, matched by icmpv6",
+	  { ND6(136), .payload = 16, .next = 1, .ext = { { 44, 0, 0 } } }, { "icmpv6" }, P_BOTH,
+	  D_BOTH, FWD_RULE(1) },
+	{ "4 ipv6 nd: type 135 with a fragment header mid-chain is ordinary ICMPv6, policy drop",
+	  { ND6(135), .payload = 16, .next = 3, .ext = { { 0, 0, 0 }, { 44, 0, 0 }, { 60, 0, 0 } } },
+	  {}, P_DROP, D_BOTH, DROP(POLICY) },
 	{ "4 ipv6 nd: type 132 is not ND, policy drop",
-	  { .l3 = L3_V6, .proto = 58, .icmp_type = 132 }, {}, P_DROP, D_BOTH, DROP(POLICY) },
+	  { ND6(132) }, {}, P_DROP, D_BOTH, DROP(POLICY) },
 	{ "4 ipv6 nd: type 138 is not ND, policy drop",
-	  { .l3 = L3_V6, .proto = 58, .icmp_type = 138 }, {}, P_DROP, D_BOTH, DROP(POLICY) },
+	  { ND6(138) }, {}, P_DROP, D_BOTH, DROP(POLICY) },
 	{ "4 ipv6 nd: type 138 is not ND, policy accept forwards (not counted ARP/ND)",
-	  { .l3 = L3_V6, .proto = 58, .icmp_type = 138 }, {}, P_ACCEPT, D_BOTH, FWD },
+	  { ND6(138) }, {}, P_ACCEPT, D_BOTH, FWD },
 	{ "4 ipv6 nd: type 135 with 4 ICMPv6 bytes is malformed",
-	  { .l3 = L3_V6, .proto = 58, .icmp_type = 135, .l4_len = 4 }, {}, P_BOTH, D_BOTH,
+	  { ND6(135), .l4_len = 4 }, {}, P_BOTH, D_BOTH,
 	  DROP(MALFORMED) },
 
 	/* ---- 5. Other ethertypes ---------------------------------------------- */
@@ -497,6 +613,14 @@ static const struct tcase cases[] = {
 	  { UDP6(1, 2) }, { "tcp", "47" }, P_DROP, D_BOTH, DROP(POLICY) },
 	{ "rules: protocol-wide 47 matches IPv6 protocol 47",
 	  { .l3 = L3_V6, .proto = 47, .payload = 4 }, { "tcp", "47" }, P_DROP, D_BOTH, FWD_RULE(2) },
+	{ "rules: protocol-wide 132 matches IPv4 protocol 132",
+	  { .l3 = L3_V4, .proto = 132, .payload = 12 }, { "132" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "rules: protocol-wide 132 matches IPv6 protocol 132",
+	  { .l3 = L3_V6, .proto = 132, .payload = 12 }, { "132" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "rules: the number 6 is tcp, for IPv6 too",
+	  { TCP6(40000, 80) }, { "6" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "rules: the number 17 is udp, for IPv4 too",
+	  { UDP4(40000, 80) }, { "17" }, P_DROP, D_BOTH, FWD_RULE(1) },
 	{ "rules: matched packet forwarded under policy accept too, counted on its rule",
 	  { TCP6(40000, 7070) }, { "tcp 7070" }, P_ACCEPT, D_BOTH, FWD_RULE(1) },
 	{ "rules: port 0 and 65535 ranges",
@@ -921,26 +1045,38 @@ static bool test_runtime_changes(char *why)
 	return true;
 }
 
-/* A missing devmap entry is a DROP counted as a redirect error. */
-static bool test_missing_devmap(char *why)
+/*
+ * A missing devmap entry is a DROP counted as a redirect error, and only
+ * there: the rule that allowed the frame does not count it (it was not
+ * forwarded), on the fast path (plain TCP) and the full one (ICMP, tagged).
+ */
+static bool missing_devmap(char *why)
 {
 	static const struct fspec arp = { .l3 = L3_ARP };
 	static const struct fspec other = { UDP4(1, 2) };
-	uint8_t f[FRAME_MAX], a[FRAME_MAX], o[FRAME_MAX];
+	static const struct fspec ping = { .l3 = L3_V4, .proto = 1, .icmp_type = 8, .payload = 56 };
+	static const struct fspec tagged = { .tags = { TPID_Q }, TCP6(7070, 40000) };
+	uint8_t f[FRAME_MAX], a[FRAME_MAX], o[FRAME_MAX], p[FRAME_MAX], t[FRAME_MAX];
 	size_t len = frame_build(&tcp7070, f), alen = frame_build(&arp, a), olen = frame_build(&other, o);
-	__u32 id, key = ifx[0];
+	size_t plen = frame_build(&ping, p), tlen = frame_build(&tagged, t);
+	__u32 id, id_icmp, key = ifx[0];
 	int err;
 
 	DO("flush", flush_rules(why));
 	DO("add", add_rule("tcp 7070", &id, why));
+	DO("add", add_rule("icmp", &id_icmp, why));
 	DO("policy drop", set_policy(FWCTL_POLICY_DROP, why));
 	err = bpf_map_delete_elem(maps.devmap, &key);
 	if (err) {
 		WHY("devmap delete: %s", strerror(-err));
 		return false;
 	}
-	CHECK("allowed TCP, no devmap entry for the ingress", f, len, 0, V_DROP,
-	      FWCTL_DROP_REDIRECT_ERROR, id, false);
+	CHECK("allowed TCP, no devmap entry for the ingress: not counted on its rule", f, len, 0,
+	      V_DROP, FWCTL_DROP_REDIRECT_ERROR, 0, false);
+	CHECK("allowed ICMP, no devmap entry: not counted on its rule", p, plen, 0, V_DROP,
+	      FWCTL_DROP_REDIRECT_ERROR, 0, false);
+	CHECK("allowed tagged IPv6 TCP, no devmap entry: not counted on its rule", t, tlen, 0,
+	      V_DROP, FWCTL_DROP_REDIRECT_ERROR, 0, false);
 	CHECK("ARP, no devmap entry for the ingress", a, alen, 0, V_DROP, FWCTL_DROP_REDIRECT_ERROR, 0,
 	      false);
 	CHECK("other direction still has its entry", f, len, 1, V_FWD, 0, id, false);
@@ -955,7 +1091,83 @@ static bool test_missing_devmap(char *why)
 		return false;
 	}
 	CHECK("after restoring the entry", f, len, 0, V_FWD, 0, id, false);
+	CHECK("ICMP after restoring the entry", p, plen, 0, V_FWD, 0, id_icmp, false);
 	return true;
+}
+
+/* Run a shell command quietly; true when it exits 0. */
+static bool sh(const char *cmd)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "%s >/dev/null 2>&1", cmd);
+	return system(line) == 0;
+}
+
+/*
+ * The output interface deleted while attached (the kernel drops its devmap
+ * entry): allowed frames are redirect errors, not forwarded on their rule.
+ * Runs in the suite's private netns, so the names cannot collide.
+ */
+static bool output_deleted(char *why)
+{
+	uint8_t f[FRAME_MAX];
+	size_t len = frame_build(&tcp7070, f);
+	__u32 id, gone, key = ifx[0], val;
+	int err;
+
+	DO("flush", flush_rules(why));
+	DO("add", add_rule("tcp 7070", &id, why));
+	DO("policy drop", set_policy(FWCTL_POLICY_DROP, why));
+	if (!sh("ip link add fwu-gone type veth peer name fwu-gone-p")) {
+		WHY("cannot create the veth pair fwu-gone/fwu-gone-p");
+		return false;
+	}
+	gone = if_nametoindex("fwu-gone");
+	err = gone ? bpf_map_update_elem(maps.devmap, &key, &gone, 0) : -ENODEV;
+	if (err) {
+		sh("ip link del fwu-gone");
+		WHY("devmap %u -> fwu-gone: %s", key, strerror(-err));
+		return false;
+	}
+	if (!sh("ip link del fwu-gone")) {
+		WHY("cannot delete fwu-gone");
+		return false;
+	}
+	if (!bpf_map_lookup_elem(maps.devmap, &key, &val)) {
+		WHY("the kernel kept the devmap entry of a deleted interface (-> %u)", val);
+		return false;
+	}
+	CHECK("allowed TCP towards a deleted interface: redirect error, not on its rule", f, len, 0,
+	      V_DROP, FWCTL_DROP_REDIRECT_ERROR, 0, false);
+	CHECK("the other direction still forwards on the rule", f, len, 1, V_FWD, 0, id, false);
+	err = devmap_link(&maps, ifx[0], ifx[1]);
+	if (err) {
+		WHY("devmap restore: %s", strerror(-err));
+		return false;
+	}
+	CHECK("after restoring the entry", f, len, 0, V_FWD, 0, id, false);
+	return true;
+}
+
+/* The devmap as setup() made it, whatever a failed test left behind. */
+static bool devmap_restored(bool ok, char *why)
+{
+	int err = devmap_link(&maps, ifx[0], ifx[1]);
+
+	if (err && ok)
+		WHY("devmap restore: %s", strerror(-err));
+	return ok && !err;
+}
+
+static bool test_missing_devmap(char *why)
+{
+	return devmap_restored(missing_devmap(why), why);
+}
+
+static bool test_output_deleted(char *why)
+{
+	return devmap_restored(output_deleted(why), why);
 }
 
 /* 10,000 rules: all in, lookups still exact, flush removes them all. */
@@ -1197,8 +1409,10 @@ int main(int argc, char **argv)
 		test_short_frame();
 		run_named("runtime: rule add/del and policy switch change the verdict without reload",
 			  test_runtime_changes);
-		run_named("devmap: missing entry is a DROP counted as redirect error",
+		run_named("devmap: missing entry is a DROP counted as redirect error, not on the rule",
 			  test_missing_devmap);
+		run_named("devmap: output interface deleted, allowed frames are redirect errors, not on the rule",
+			  test_output_deleted);
 		run_named("rules: 10,000 rules load, match exactly, flush", test_10000_rules);
 		test_totals();
 	}
