@@ -144,9 +144,16 @@ static size_t build_l4(struct gen *g, struct gen_frame *f, size_t pos, unsigned 
 		put8(f, pos, type);
 		put_random(g, f, pos + 1, 7);
 		field(f, pos, 1, 0xff, "icmp.type");
+		field(f, pos + 1, 1, 0xff, "icmp.code");
 		kind_add(f, "/icmp%s-type%u", proto == 58 ? "v6" : "", type);
-		if (type >= 133 && type <= 137 && chance(g, 70))
-			payload = 16 + 8 * rn(g, 3);	/* ND body: target + options */
+		if (type >= 133 && type <= 137) {
+			/* Mostly ND as sent (code 0), or with any code. */
+			if (chance(g, 80))
+				put8(f, pos + 1, 0);
+			kind_add(f, "-code%u", f->b[pos + 1]);
+			if (chance(g, 70))
+				payload = 16 + 8 * rn(g, 3);	/* target + options */
+		}
 	} else {
 		hdr = 0;
 		kind_add(f, "/proto%u", proto);
@@ -241,11 +248,13 @@ static size_t build_ipv6(struct gen *g, struct gen_frame *f, size_t l3)
 
 	put8(f, l3, 0x60 | rn(g, 16));
 	put_random(g, f, l3 + 1, 3);			/* class, flow */
-	put8(f, l3 + 7, 1 + rn(g, 255));		/* hop limit */
+	/* Hop limit: 255 as Neighbor Discovery needs it, or any other. */
+	put8(f, l3 + 7, chance(g, 50) ? 255 : 1 + rn(g, 255));
 	put_random(g, f, l3 + 8, 32);			/* addresses */
 	field(f, l3, 1, 0xf0, "ip6.version");
 	field(f, l3 + 4, 2, 0xffff, "ip6.plen");
 	field(f, l3 + 6, 1, 0xff, "ip6.nexthdr");
+	field(f, l3 + 7, 1, 0xff, "ip6.hoplimit");
 
 	for (i = 0; i < n_ext; i++) {
 		unsigned int type = PICK(g, ext_types), len;
@@ -295,16 +304,39 @@ static size_t build_ipv6(struct gen *g, struct gen_frame *f, size_t l3)
 
 /* --- Ethernet, VLAN, ARP, the rest --------------------------------------- */
 
+/*
+ * ARP: mostly an Ethernet/IPv4 request or reply, sometimes another opcode;
+ * padded to 46 bytes now and then, or carrying a long body (a covert
+ * channel must not pass). Field mutations break the rest.
+ */
 static size_t build_arp(struct gen *g, struct gen_frame *f, size_t l3)
 {
+	static const uint16_t ops[] = { 1, 2, 1, 2, 1, 2, 0, 3, 4, 8, 9, 0x0101, 0xffff };
+	unsigned int op = PICK(g, ops), r = rn(g, 100);
+	size_t extra;
+
 	put16(f, l3, 1);
 	put16(f, l3 + 2, 0x0800);
 	put8(f, l3 + 4, 6);
 	put8(f, l3 + 5, 4);
-	put16(f, l3 + 6, 1 + rn(g, 2));
+	put16(f, l3 + 6, op);
 	put_random(g, f, l3 + 8, 20);
-	kind_add(f, "arp");
-	return l3 + 28;
+	field(f, l3, 2, 0xffff, "arp.htype");
+	field(f, l3 + 2, 2, 0xffff, "arp.ptype");
+	field(f, l3 + 4, 1, 0xff, "arp.hlen");
+	field(f, l3 + 5, 1, 0xff, "arp.plen");
+	field(f, l3 + 6, 2, 0xffff, "arp.op");
+	if (r < 50)
+		extra = 0;
+	else if (r < 75)
+		extra = 18 - rn(g, 3);			/* at or near 46 bytes */
+	else if (r < 90)
+		extra = 19 + rn(g, 3);			/* just over */
+	else
+		extra = rn(g, 1400);			/* a long body */
+	put_random(g, f, l3 + 28, extra);
+	kind_add(f, "arp-op%u+%zu", op, extra);
+	return l3 + 28 + extra;
 }
 
 static const uint16_t other_ethertypes[] = {
@@ -363,6 +395,7 @@ static void build_valid(struct gen *g, struct gen_frame *f)
 /* --- variations ---------------------------------------------------------- */
 
 static const uint16_t hot_ethertypes[] = { 0x0800, 0x86dd, 0x0806, 0x8100, 0x88a8, 0x9100, 0x0000 };
+static const uint8_t hot_icmp_types[] = { 132, 133, 134, 135, 136, 137, 138, 128, 8, 0 };
 static const uint8_t hot_nexthdrs[] = { 0, 43, 60, 51, 44, 6, 17, 58, 1, 59, 47 };
 
 /* Set one recorded field to an edge value, a neighbour or a random one. */
@@ -390,6 +423,12 @@ static void mutate_field(struct gen *g, struct gen_frame *f, const struct gen_fi
 			val = PICK(g, hot_nexthdrs);
 		else if (!strcmp(fl->name, "ip.version") || !strcmp(fl->name, "ip6.version"))
 			val = 4 + rn(g, 3);
+		else if (!strcmp(fl->name, "icmp.type"))
+			val = PICK(g, hot_icmp_types);
+		else if (!strcmp(fl->name, "ip6.hoplimit"))
+			val = 254 + rn(g, 2);
+		else if (!strcmp(fl->name, "arp.ptype"))
+			val = chance(g, 50) ? 0x0800 : 0x86dd;
 		else
 			val = rn(g, max + 1);
 		break;

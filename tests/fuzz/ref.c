@@ -48,7 +48,10 @@ static void out_forward(const struct ref_ruleset *rs, struct ref_verdict *v,
 {
 	if (!rs->have_peer) {
 		COV(no_peer);
-		/* Allowed, but the devmap has no peer for this interface. */
+		if (rule)
+			COV(no_peer_rule_not_counted);
+		/* Allowed, but the devmap has no peer for this interface: a
+		 * redirect error, and the rule did not forward it. */
 		out_drop(v, FWCTL_DROP_REDIRECT_ERROR);
 		return;
 	}
@@ -69,8 +72,8 @@ static void out_policy(const struct ref_ruleset *rs, struct ref_verdict *v, int 
 
 /* --- rule matching, by a plain scan -------------------------------------- */
 
-/* Protocol-wide rule of proto, 0 if none. */
-static uint32_t scan_proto_wide(const struct ref_ruleset *rs, unsigned int proto)
+/* Protocol-wide rule of proto whatever the family, 0 if none. */
+static uint32_t scan_proto_any_family(const struct ref_ruleset *rs, unsigned int proto)
 {
 	int i;
 
@@ -78,6 +81,25 @@ static uint32_t scan_proto_wide(const struct ref_ruleset *rs, unsigned int proto
 		if (!rs->r[i].has_ports && rs->r[i].proto == proto)
 			return rs->r[i].id;
 	return 0;
+}
+
+/*
+ * Protocol-wide rule of proto for a packet of this family, 0 if none:
+ * icmp (1) is for IPv4 only, icmpv6 (58) for IPv6 only, any other
+ * protocol for both.
+ */
+static uint32_t scan_proto_wide(const struct ref_ruleset *rs, unsigned int proto, int is_v6)
+{
+	if ((proto == 1 && is_v6) || (proto == 58 && !is_v6)) {
+		if (scan_proto_any_family(rs, proto)) {
+			if (is_v6)
+				COV(v6_icmp_rule_not_applied);
+			else
+				COV(v4_icmpv6_rule_not_applied);
+		}
+		return 0;
+	}
+	return scan_proto_any_family(rs, proto);
 }
 
 /* Narrowest port rule of proto covering port (ties: lower id), 0 if none. */
@@ -114,32 +136,42 @@ static int narrower_won(const struct ref_ruleset *rs, unsigned int proto, uint32
 	return 0;
 }
 
-/* A non-first fragment of proto: only a protocol-wide rule matches it. */
+/* No rule for it: the policy, counted as fragment when it drops. */
+static void fragment_policy(const struct ref_ruleset *rs, struct ref_verdict *v)
+{
+	if (rs->accept)
+		COV(fragment_policy_accept);
+	else
+		COV(fragment_policy_drop);
+	out_policy(rs, v, FWCTL_DROP_FRAGMENT);
+}
+
+/* An IPv4 non-first fragment of proto: only a protocol-wide rule matches it. */
 static void decide_fragment(const struct ref_ruleset *rs, struct ref_verdict *v,
 			    unsigned int proto)
 {
-	uint32_t id = scan_proto_wide(rs, proto);
+	uint32_t id = scan_proto_wide(rs, proto, 0);
 
 	if (id) {
 		COV(fragment_rule);
 		out_forward(rs, v, id, 0);
 	} else {
-		if (rs->accept)
-			COV(fragment_policy_accept);
-		else
-			COV(fragment_policy_drop);
-		out_policy(rs, v, FWCTL_DROP_FRAGMENT);
+		fragment_policy(rs, v);
 	}
 }
 
 /*
  * The L4 checks and the rule match, for both families. l4 is the offset of
  * the L4 header in the frame, l4_end the end of what the IP header says the
- * packet holds (already known to lie inside the frame).
+ * packet holds (already known to lie inside the frame). hop_limit and
+ * frag_header (a Fragment header was in the chain) are IPv6's.
  */
 static void decide_l4(const uint8_t *f, size_t len, size_t l4, size_t l4_end, unsigned int proto,
-		      int is_v6, const struct ref_ruleset *rs, struct ref_verdict *v)
+		      int is_v6, unsigned int hop_limit, int frag_header,
+		      const struct ref_ruleset *rs, struct ref_verdict *v)
 {
+	int nd_typed = 0;
+
 	size_t avail = l4_end >= l4 ? l4_end - l4 : 0;
 	uint32_t id = 0;
 
@@ -189,13 +221,26 @@ static void decide_l4(const uint8_t *f, size_t len, size_t l4, size_t l4_end, un
 	if (l4 > 512)
 		COV4(l4_past_byte_512, is_v6);
 
-	/* Neighbor Discovery (ICMPv6 133..137) passes like ARP. */
+	/*
+	 * Neighbor Discovery (ICMPv6 133..137) passes like ARP, but only with
+	 * code 0, hop limit 255 and no Fragment header in the chain; else it
+	 * is an ordinary ICMPv6 packet.
+	 */
 	if (is_v6 && proto == 58 && (f[l4] == 132 || f[l4] == 138))
 		COV(nd_132_138_not_nd);
 	if (is_v6 && proto == 58 && f[l4] >= 133 && f[l4] <= 137) {
-		COV(nd);
-		out_forward(rs, v, 0, 1);
-		return;
+		if (f[l4 + 1] == 0 && hop_limit == 255 && !frag_header) {
+			COV(nd);
+			out_forward(rs, v, 0, 1);
+			return;
+		}
+		nd_typed = 1;
+		if (f[l4 + 1] != 0)
+			COV(nd_bad_code);
+		if (hop_limit != 255)
+			COV(nd_bad_hop_limit);
+		if (frag_header)
+			COV(nd_after_fragment_header);
 	}
 
 	if (proto == 6 || proto == 17) {
@@ -213,9 +258,15 @@ static void decide_l4(const uint8_t *f, size_t len, size_t l4, size_t l4_end, un
 			COV4(port_rule_narrower_won, is_v6);
 	}
 	if (!id) {
-		id = scan_proto_wide(rs, proto);
+		id = scan_proto_wide(rs, proto, is_v6);
 		if (id)
 			COV4(rule_proto_wide, is_v6);
+	}
+	if (nd_typed) {
+		if (id)
+			COV(nd_not_nd_rule);
+		else
+			COV(nd_not_nd_policy);
 	}
 	if (id) {
 		out_forward(rs, v, id, 0);
@@ -272,7 +323,7 @@ static void classify_ipv4(const uint8_t *f, size_t len, size_t l3,
 		decide_fragment(rs, v, proto);
 		return;
 	}
-	decide_l4(f, len, l3 + ihl_bytes, l3 + total, proto, 0, rs, v);
+	decide_l4(f, len, l3 + ihl_bytes, l3 + total, proto, 0, 0, 0, rs, v);
 }
 
 /* --- item 4: IPv6 at frame offset l3 ------------------------------------ */
@@ -282,6 +333,7 @@ static void classify_ipv6(const uint8_t *f, size_t len, size_t l3,
 {
 	size_t room = len - l3, end, pos;
 	unsigned int nexthdr, walked = 0;
+	int frag_header = 0;
 
 	if (room < 40 || (f[l3] >> 4) != 6 || 40u + be16_at(f, l3 + 4) > room) {
 		if (room < 40)
@@ -331,11 +383,17 @@ static void classify_ipv6(const uint8_t *f, size_t len, size_t l3,
 			out_drop(v, FWCTL_DROP_MALFORMED);
 			return;
 		}
+		/* A non-first fragment: its own Next Header does not tell the
+		 * datagram's protocol, so no rule matches it. */
 		if (nexthdr == 44 && (be16_at(f, pos + 2) >> 3) > 0) {
 			COV(v6_nonfirst_fragment);
-			decide_fragment(rs, v, f[pos]);
+			if (scan_proto_any_family(rs, f[pos]))
+				COV(v6_fragment_claims_ruled_proto);
+			fragment_policy(rs, v);
 			return;
 		}
+		if (nexthdr == 44)
+			frag_header = 1;
 		switch (nexthdr) {
 		case 0: COV(v6_ext_0); break;
 		case 43: COV(v6_ext_43); break;
@@ -350,7 +408,48 @@ static void classify_ipv6(const uint8_t *f, size_t len, size_t l3,
 		if (++walked == 8)
 			COV(v6_ext_8_walked);
 	}
-	decide_l4(f, len, pos, end, nexthdr, 1, rs, v);
+	decide_l4(f, len, pos, end, nexthdr, 1, f[l3 + 7], frag_header, rs, v);
+}
+
+/* --- item 2: ARP at frame offset l3 ------------------------------------- */
+
+/*
+ * An Ethernet/IPv4 request or reply, 28 to 46 bytes after the Ethernet
+ * header and tags (the message and padding to a minimum frame).
+ */
+static int arp_valid(const uint8_t *f, size_t len, size_t l3)
+{
+	size_t room = len - l3;
+	unsigned int op;
+
+	if (room < 28) {
+		COV(arp_short);
+		return 0;
+	}
+	if (room > 46) {
+		COV(arp_long);
+		return 0;
+	}
+	if (be16_at(f, l3) != 1) {
+		COV(arp_bad_hw_type);
+		return 0;
+	}
+	if (be16_at(f, l3 + 2) != 0x0800) {
+		COV(arp_bad_proto_type);
+		return 0;
+	}
+	if (f[l3 + 4] != 6 || f[l3 + 5] != 4) {
+		COV(arp_bad_sizes);
+		return 0;
+	}
+	op = be16_at(f, l3 + 6);
+	if (op != 1 && op != 2) {
+		COV(arp_bad_opcode);
+		return 0;
+	}
+	if (room == 46)
+		COV(arp_46_bytes);
+	return 1;
 }
 
 /* --- items 1, 2, 5: Ethernet and VLAN ------------------------------------ */
@@ -387,8 +486,12 @@ void ref_classify(const uint8_t *f, size_t len, const struct ref_ruleset *rs,
 
 	switch (ethertype) {
 	case 0x0806:
-		COV(arp);
-		out_forward(rs, v, 0, 1);
+		if (arp_valid(f, len, l3)) {
+			COV(arp);
+			out_forward(rs, v, 0, 1);
+		} else {
+			out_policy(rs, v, FWCTL_DROP_UNKNOWN_ETHERTYPE);
+		}
 		break;
 	case 0x0800:
 		classify_ipv4(f, len, l3, rs, v);

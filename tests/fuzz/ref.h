@@ -3,9 +3,10 @@
  * ref.h - an independent reference classifier for differential fuzzing.
  *
  * Written from the text of issue 2 ("Datapath semantics", "Rules",
- * "Counters") only, without looking at bpf/: it must be a second reading of
- * the spec, so it shares no parsing code with the datapath and works on
- * explicit byte offsets into a flat buffer.
+ * "Counters") and issue 10 (items 2, 10, 12, 13) only, without looking at
+ * bpf/: it must be a second reading of the spec, so it shares no parsing
+ * code with the datapath and works on explicit byte offsets into a flat
+ * buffer.
  */
 #ifndef FUZZ_REF_H
 #define FUZZ_REF_H
@@ -42,7 +43,9 @@ struct ref_verdict {
  */
 #define REF_COV_POINTS(X)						\
 	X(eth_short) X(vlan_truncated) X(vlan_1) X(vlan_2) X(vlan_3_unknown)	\
-	X(arp) X(unknown_ethertype)					\
+	X(arp) X(arp_46_bytes) X(arp_short) X(arp_long) X(arp_bad_hw_type)	\
+	X(arp_bad_proto_type) X(arp_bad_sizes) X(arp_bad_opcode)	\
+	X(unknown_ethertype)						\
 	X(v4_short) X(v4_version) X(v4_ihl_lt_5) X(v4_ihl_beyond_frame)	\
 	X(v4_total_lt_ihl) X(v4_total_beyond_frame) X(v4_padding)		\
 	X(v4_options) X(v4_nonfirst_fragment) X(v4_first_fragment)	\
@@ -50,9 +53,12 @@ struct ref_verdict {
 	X(v6_ext_0) X(v6_ext_43) X(v6_ext_60) X(v6_ext_51) X(v6_ext_44_first)	\
 	X(v6_ext_8_walked) X(v6_ext_9th_malformed) X(v6_ext_beyond)	\
 	X(v6_ext_beyond_payload_only) X(v6_ext_256_bytes_or_more)	\
-	X(v6_nonfirst_fragment) X(nd) X(nd_132_138_not_nd)		\
+	X(v6_nonfirst_fragment) X(v6_fragment_claims_ruled_proto)	\
+	X(nd) X(nd_132_138_not_nd) X(nd_bad_code) X(nd_bad_hop_limit)	\
+	X(nd_after_fragment_header) X(nd_not_nd_rule) X(nd_not_nd_policy)	\
+	X(v4_icmpv6_rule_not_applied) X(v6_icmp_rule_not_applied)	\
 	X(fragment_rule) X(fragment_policy_accept) X(fragment_policy_drop)	\
-	X(no_peer)
+	X(no_peer) X(no_peer_rule_not_counted)
 #define REF_L4_POINTS(X)						\
 	X(l4_beyond) X(tcp_short) X(tcp_doff_lt_5) X(tcp_doff_beyond)	\
 	X(udp_short) X(icmp_short) X(icmpv6_short) X(other_proto)	\

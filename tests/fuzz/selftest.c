@@ -57,14 +57,31 @@ static void ip4(struct kbuf *k, unsigned int proto, unsigned int l4len, unsigned
 	zeros(k, 10);
 }
 
-static void ip6(struct kbuf *k, unsigned int nexthdr, unsigned int plen)
+static void ip6h(struct kbuf *k, unsigned int nexthdr, unsigned int plen, unsigned int hop_limit)
 {
 	u8(k, 0x60);
 	zeros(k, 3);
 	u16(k, plen);
 	u8(k, nexthdr);
-	u8(k, 64);
+	u8(k, hop_limit);
 	zeros(k, 32);
+}
+
+static void ip6(struct kbuf *k, unsigned int nexthdr, unsigned int plen)
+{
+	ip6h(k, nexthdr, plen, 64);
+}
+
+/* An ARP message: hardware type, protocol type, sizes, opcode. */
+static void arp(struct kbuf *k, unsigned int hrd, unsigned int pro, unsigned int hln,
+		unsigned int pln, unsigned int op)
+{
+	u16(k, hrd);
+	u16(k, pro);
+	u8(k, hln);
+	u8(k, pln);
+	u16(k, op);
+	zeros(k, 20);
 }
 
 static void tcp(struct kbuf *k, unsigned int sport, unsigned int dport)
@@ -118,6 +135,7 @@ static struct ref_rule kr[] = {
 	{ 7, 47, 0, 0, 0 },
 	{ 8, 6, 1, 3000, 3010 },	/* two rules of the same width: lower id wins */
 	{ 9, 6, 1, 3005, 3015 },
+	{ 10, 58, 0, 0, 0 },		/* icmpv6 */
 };
 
 #define FWD(rule) 1, -1, rule, 0
@@ -143,11 +161,12 @@ static void one_case(const char *name, const struct kbuf *k, const struct ref_ru
 int ref_selftest(char *why, size_t whylen)
 {
 	struct ref_ruleset drop = { (int)(sizeof(kr) / sizeof(kr[0])), kr, 0, 1 };
-	struct ref_ruleset accept = drop;
+	struct ref_ruleset accept = drop, nopeer = drop;
 	struct kbuf k;
 	int failed = 0, n = 0, i;
 
 	accept.accept = 1;
+	nopeer.have_peer = 0;
 	why[0] = 0;
 
 #define CASE(name, rs, ...) one_case(name, &k, &(rs), &n, &failed, why, whylen, __VA_ARGS__)
@@ -156,7 +175,38 @@ int ref_selftest(char *why, size_t whylen)
 	k.n = 13;
 	CASE("13-byte frame", drop, DROP(MALFORMED));
 	eth(&k, 0, 0x0806);
-	CASE("bare ARP header", drop, ARPND);
+	CASE("bare ARP header", drop, DROP(UNKNOWN_ETHERTYPE));
+	CASE("bare ARP header, accept", accept, FWD(0));
+	eth(&k, 0, 0x0806);
+	arp(&k, 1, 0x0800, 6, 4, 1);
+	CASE("ARP request", drop, ARPND);
+	k.b[21] = 2;
+	CASE("ARP reply", drop, ARPND);
+	zeros(&k, 18);
+	CASE("ARP padded to 46 bytes", drop, ARPND);
+	zeros(&k, 1);
+	CASE("ARP of 47 bytes", drop, DROP(UNKNOWN_ETHERTYPE));
+	k.n = 14 + 27;
+	CASE("ARP of 27 bytes", drop, DROP(UNKNOWN_ETHERTYPE));
+	k.n = 14 + 28;
+	k.b[21] = 3;
+	CASE("ARP opcode 3", drop, DROP(UNKNOWN_ETHERTYPE));
+	k.b[21] = 1;
+	k.b[15] = 6;
+	CASE("ARP hardware type 6", drop, DROP(UNKNOWN_ETHERTYPE));
+	k.b[15] = 1;
+	k.b[16] = 0x86;
+	CASE("ARP protocol type 0x86dd", accept, FWD(0));
+	k.b[16] = 0x08;
+	k.b[18] = 8;
+	CASE("ARP hardware size 8", drop, DROP(UNKNOWN_ETHERTYPE));
+	k.b[18] = 6;
+	k.b[19] = 16;
+	CASE("ARP protocol size 16", drop, DROP(UNKNOWN_ETHERTYPE));
+	eth(&k, 2, 0x0806);
+	arp(&k, 1, 0x0800, 6, 4, 2);
+	zeros(&k, 18);
+	CASE("ARP reply of 46 bytes after two tags", drop, ARPND);
 	eth(&k, 0, 0x8100);
 	u8(&k, 0);
 	CASE("truncated VLAN tag", accept, DROP(MALFORMED));
@@ -173,6 +223,8 @@ int ref_selftest(char *why, size_t whylen)
 	ip4(&k, 6, 20, 0);
 	tcp(&k, 7070, 80);
 	CASE("TCP from 7070 (reply)", drop, FWD(2));
+	CASE("TCP from 7070, no peer: redirect error, not on the rule", nopeer,
+	     DROP(REDIRECT_ERROR));
 	eth(&k, 0, 0x0800);
 	ip4(&k, 6, 20, 0);
 	tcp(&k, 1555, 1550);
@@ -207,6 +259,30 @@ int ref_selftest(char *why, size_t whylen)
 	ip4(&k, 47, 8, 0x2003);
 	zeros(&k, 8);
 	CASE("GRE non-first fragment, 47 rule", drop, FWD(7));
+	eth(&k, 0, 0x0800);
+	ip4(&k, 1, 8, 0x0003);
+	zeros(&k, 8);
+	CASE("IPv4 ICMP non-first fragment, icmp rule", drop, FWD(1));
+	eth(&k, 0, 0x0800);
+	ip4(&k, 58, 8, 0x0003);
+	zeros(&k, 8);
+	CASE("IPv4 protocol-58 non-first fragment, icmpv6 rule is IPv6's", drop, DROP(FRAGMENT));
+	eth(&k, 0, 0x0800);
+	ip4(&k, 58, 8, 0);
+	icmp6(&k, 128);
+	CASE("IPv4 protocol 58, icmpv6 rule is IPv6's", drop, DROP(POLICY));
+	eth(&k, 0, 0x86dd);
+	ip6(&k, 1, 8);
+	icmp6(&k, 8);
+	CASE("IPv6 protocol 1, icmp rule is IPv4's", drop, DROP(POLICY));
+	eth(&k, 0, 0x86dd);
+	ip6(&k, 58, 8);
+	icmp6(&k, 128);
+	CASE("IPv6 echo request, icmpv6 rule", drop, FWD(10));
+	eth(&k, 0, 0x86dd);
+	ip6(&k, 47, 4);
+	zeros(&k, 4);
+	CASE("IPv6 protocol 47, 47 rule", drop, FWD(7));
 	eth(&k, 0, 0x0800);
 	ip4(&k, 17, 8, 0);
 	udp(&k, 1, 2);
@@ -246,8 +322,19 @@ int ref_selftest(char *why, size_t whylen)
 	frag6(&k, 6, 5);
 	zeros(&k, 8);
 	CASE("IPv6 non-first TCP fragment", drop, DROP(FRAGMENT));
+	CASE("IPv6 non-first TCP fragment, accept", accept, FWD(0));
 	eth(&k, 0, 0x86dd);
-	ip6(&k, 58, 24);
+	ip6(&k, 44, 8 + 8);
+	frag6(&k, 17, 5);
+	udp(&k, 5, 6);
+	CASE("IPv6 non-first fragment claiming UDP, udp rule", drop, DROP(FRAGMENT));
+	eth(&k, 0, 0x86dd);
+	ip6(&k, 44, 8 + 8);
+	frag6(&k, 58, 5);
+	icmp6(&k, 128);
+	CASE("IPv6 non-first fragment claiming ICMPv6, icmpv6 rule", drop, DROP(FRAGMENT));
+	eth(&k, 0, 0x86dd);
+	ip6h(&k, 58, 24, 255);
 	icmp6(&k, 135);
 	zeros(&k, 16);
 	CASE("neighbor solicitation", drop, ARPND);
@@ -256,11 +343,30 @@ int ref_selftest(char *why, size_t whylen)
 	k.b[54] = 137;
 	CASE("redirect", drop, ARPND);
 	k.b[54] = 138;
-	CASE("ICMPv6 138 is not ND", drop, DROP(POLICY));
+	CASE("ICMPv6 138 is not ND", drop, FWD(10));
 	k.b[54] = 132;
-	CASE("ICMPv6 132 is not ND", drop, DROP(POLICY));
+	CASE("ICMPv6 132 is not ND", accept, FWD(10));
+	k.b[54] = 136;
+	k.b[55] = 1;
+	CASE("ND with code 1 is ICMPv6", drop, FWD(10));
+	k.b[55] = 0;
+	k.b[21] = 254;
+	CASE("ND with hop limit 254 is ICMPv6", drop, FWD(10));
 	eth(&k, 0, 0x86dd);
-	ip6(&k, 58, 4);
+	ip6h(&k, 0, 8 + 8 + 24, 255);
+	ext8(&k, 44);
+	frag6(&k, 58, 0);
+	icmp6(&k, 135);
+	zeros(&k, 16);
+	CASE("ND after a first-fragment header is ICMPv6", drop, FWD(10));
+	eth(&k, 0, 0x86dd);
+	ip6h(&k, 60, 8 + 24, 255);
+	ext8(&k, 58);
+	icmp6(&k, 136);
+	zeros(&k, 16);
+	CASE("ND after destination options", drop, ARPND);
+	eth(&k, 0, 0x86dd);
+	ip6h(&k, 58, 4, 255);
 	u8(&k, 135);
 	zeros(&k, 3);
 	CASE("ND of 4 bytes", accept, DROP(MALFORMED));
