@@ -23,10 +23,14 @@ WARN      := -Wall -Wextra -Werror
 BPF_CFLAGS := -target bpf -O2 -g -D__TARGET_ARCH_$(ARCH) $(WARN) -MMD -MP \
 	      -Ivmlinux -Iinclude -Ibpf
 CFLAGS    ?= -O2 -g
-USER_CFLAGS := $(CFLAGS) $(WARN) -MMD -MP -D_GNU_SOURCE -I$(BUILD) -Iinclude -Iloader \
-	       -DFWCTL_VERSION='"$(VERSION)"'
 PKG_CONFIG ?= pkg-config
-LDLIBS    := -lxdp -lbpf -lelf -lz -lm $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null || echo -lpcap)
+# json-c: every --json output is built with it (Debian: libjson-c-dev).
+JSONC_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSONC_LIBS   := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+USER_CFLAGS := $(CFLAGS) $(WARN) -MMD -MP -D_GNU_SOURCE -I$(BUILD) -Iinclude -Iloader \
+	       -DFWCTL_VERSION='"$(VERSION)"' $(JSONC_CFLAGS)
+LDLIBS    := -lxdp -lbpf -lelf -lz -lm $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null || echo -lpcap) \
+	     $(JSONC_LIBS)
 
 ifeq ($(V),1)
 Q :=

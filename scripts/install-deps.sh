@@ -8,7 +8,7 @@ set -eu
 
 PACKAGES="
 clang llvm make gcc pkg-config
-libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev libpcap-dev
+libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev libpcap-dev libjson-c-dev
 iproute2 ethtool iputils-ping netcat-openbsd iperf3 tcpdump tshark procps jq strace time
 util-linux kmod sudo nftables bridge-utils gnuplot-nox python3 linux-perf
 "
