@@ -98,7 +98,7 @@ static int watcher_attach(struct fwctl_err *e)
 		err = xmit_watch__load(skel);
 	if (err) {
 		fwctl_err_set(e, "cannot load the transmit watcher (kernel without BPF, BTF or "
-				 "raw tracepoints?): %s (run with -v for the verifier log)",
+				 "raw tracepoints?): %s (run with -vv for the verifier log)",
 			      strerror(-err));
 		goto out;
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <json-c/json.h>
 #include "cli.h"
 
 static const char attach_help[] =
@@ -13,35 +14,39 @@ static const char attach_help[] =
 	"frames allowed on one are forwarded unchanged to the other. Starts with no\n"
 	"rules and policy drop: only ARP and IPv6 Neighbor Discovery pass.\n\n"
 	"Options:\n"
-	"  -m, --mode native|skb  XDP mode (default native; skb works on any driver)\n";
+	"  -m, --mode native|skb  XDP mode (default native; skb works on any driver)\n"
+	"  -h, --help             this help\n";
 
 int cmd_attach(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	enum fwctl_mode mode = FWCTL_MODE_NATIVE;
-	const char *ifs[2], *mode_arg = NULL;
+	const char *ifs[2] = {}, *mode_arg = NULL;
 	struct fwctl_config cfg;
 	struct fwctl_maps maps;
 	struct fwctl_err e = {};
-	int i, n = 0, lock_fd, err;
+	int opt, n, lock_fd, err;
 	char since[32];
 
-	for (i = 1; i < argc; i++) {
-		if (is_help(argv[i]))
-			return command_help("attach", "[--mode native|skb] IF_IN IF_OUT", attach_help);
-		if (!strcmp(argv[i], "--mode") || !strcmp(argv[i], "-m")) {
-			if (++i == argc)
-				return usage_error("attach", "missing value after '%s'", argv[i - 1]);
-			mode_arg = argv[i];
-		} else if (!strncmp(argv[i], "--mode=", 7)) {
-			mode_arg = argv[i] + 7;
-		} else if (argv[i][0] == '-') {
-			return usage_error("attach", "unknown option '%s'", argv[i]);
-		} else if (n == 2) {
-			return usage_error("attach", "unexpected argument '%s': give two interfaces",
-					   argv[i]);
-		} else {
-			ifs[n++] = argv[i];
-		}
+	for (optind = 0; (opt = cli_opt("attach", argc, argv, ":m:h", opts)) != -1;) {
+		if (opt == 'h')
+			return command_help("attach", "[-m|--mode native|skb] IF_IN IF_OUT",
+					    attach_help);
+		if (opt != 'm')
+			return EXIT_USAGE;
+		mode_arg = optarg;
+	}
+	n = argc - optind;
+	if (n > 2)
+		return usage_error("attach", "unexpected argument '%s': give two interfaces",
+				   argv[optind + 2]);
+	if (n == 2) {
+		ifs[0] = argv[optind];
+		ifs[1] = argv[optind + 1];
 	}
 	if (mode_arg && !strcmp(mode_arg, "skb"))
 		mode = FWCTL_MODE_SKB;
@@ -79,20 +84,32 @@ int cmd_attach(int argc, char **argv)
 		return runtime_error("attach", &e);
 	printf("attached to %s (input) and %s (output) in %s mode; policy drop, no rules "
 	       "(ARP and ND pass)\n", ifs[0], ifs[1], mode_name(mode));
+	for (n = 0; n < FWCTL_DIR_COUNT; n++)
+		fwctl_info("%s %s: program id %u", n ? "output" : "input", ifs[n],
+			   xdp_prog_id_on(if_nametoindex(ifs[n])));
+	fwctl_info("pins in %s", pin_dir());
 	return 0;
 }
 
 int cmd_detach(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct fwctl_state s;
 	struct fwctl_err e = {};
-	int err;
+	int opt, err;
 
-	if (argc > 1 && is_help(argv[1]))
+	for (optind = 0; (opt = cli_opt("detach", argc, argv, ":h", opts)) != -1;) {
+		if (opt != 'h')
+			return EXIT_USAGE;
 		return command_help("detach", "", "Detach the filter from both interfaces and "
-				    "remove every pin (under " FWCTL_PIN_DIR " by default).\n");
-	if (argc > 1)
-		return usage_error("detach", "unexpected argument '%s'", argv[1]);
+				    "remove every pin (under " FWCTL_PIN_DIR " by default).\n\n"
+				    "Options:\n  -h, --help  this help\n");
+	}
+	if (optind < argc)
+		return usage_error("detach", "unexpected argument '%s'", argv[optind]);
 	err = state_open(&s, &e);
 	if (err && err != -ENOENT && err != -EPERM && err != -ENOTSUP && state_attached()) {
 		/* Pins there but unusable (an attach killed half way): clean up. */
@@ -143,76 +160,126 @@ static const char *iface_state(const struct iface_status *st)
 	return st->prog_id ? "filtering" : "program missing";
 }
 
+/* Fields of an interface; all null when not attached. */
+static json_object *iface_json(const struct iface_status *st)
+{
+	json_object *o = json_object_new_object();
+
+	json_add(o, "name", st ? json_str(st->name) : NULL);
+	json_add(o, "ifindex", st ? json_u64(st->ifindex) : NULL);
+	json_add(o, "present", st ? json_object_new_boolean(st->present) : NULL);
+	json_add(o, "prog_id", st && st->prog_id ? json_u64(st->prog_id) : NULL);
+	json_add(o, "state", st ? json_object_new_string(iface_state(st)) : NULL);
+	return o;
+}
+
+/*
+ * status --json: the same keys whatever happens; null where not known
+ * (cfg NULL: not attached, or unreadable; attached says which).
+ */
+static void status_json(const struct fwctl_config *cfg, int attached, unsigned int n_rules,
+			const struct iface_status *ifs, const char *error)
+{
+	json_object *o = json_object_new_object(), *io = json_object_new_object();
+	char since[32];
+	int i;
+
+	json_add(o, "attached", attached < 0 ? NULL : json_object_new_boolean(attached));
+	json_add(o, "mode", cfg ? json_object_new_string(mode_name(cfg->mode)) : NULL);
+	json_add(o, "policy", cfg ? json_object_new_string(policy_name(cfg->policy)) : NULL);
+	json_add(o, "rule_count", cfg ? json_u64(n_rules) : NULL);
+	json_add(o, "max_rules", json_u64(FWCTL_MAX_RULES));
+	if (cfg)
+		fmt_time_utc(cfg->attached_at, since, sizeof(since));
+	json_add(o, "attached_at", cfg ? json_object_new_string(since) : NULL);
+	json_add(o, "attached_at_unix", cfg ? json_u64(cfg->attached_at) : NULL);
+	json_add(o, "uptime_seconds", cfg ? json_u64(time(NULL) - cfg->attached_at) : NULL);
+	for (i = 0; i < FWCTL_DIR_COUNT; i++)
+		json_add(io, i ? "output" : "input", iface_json(cfg ? &ifs[i] : NULL));
+	json_add(o, "interfaces", io);
+	if (error)
+		json_add(o, "error", json_str(error));
+	json_print(o);
+}
+
+static void status_table(const struct fwctl_config *cfg, unsigned int n_rules,
+			 const struct iface_status *ifs)
+{
+	long age = (long)(time(NULL) - cfg->attached_at);
+	char since[32];
+	int i;
+
+	fmt_time_utc(cfg->attached_at, since, sizeof(since));
+	printf("attached   %s mode, since %s (%ldd %02ld:%02ld:%02ld ago)\n", mode_name(cfg->mode),
+	       since, age / 86400, age / 3600 % 24, age / 60 % 60, age % 60);
+	for (i = 0; i < FWCTL_DIR_COUNT; i++)
+		printf("%-10s %s (ifindex %u), program id %u, %s\n", ifs[i].role, ifs[i].name,
+		       ifs[i].ifindex, ifs[i].prog_id, iface_state(&ifs[i]));
+	printf("policy     %s\nrules      %u of %d\n", policy_name(cfg->policy), n_rules,
+	       FWCTL_MAX_RULES);
+}
+
+static const char status_help[] =
+	"Show where the filter is attached, in which mode, its programs,\n"
+	"policy, rule count and since when. Exit status 1 when not attached, or\n"
+	"when an interface is gone or has lost its program.\n\n"
+	"Options:\n"
+	"  -j, --json  one JSON object (fields in fwctl(8), JSON)\n"
+	"  -h, --help  this help\n";
+
 int cmd_status(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct iface_status ifs[FWCTL_DIR_COUNT];
 	struct fwctl_state s;
 	struct fwctl_err e = {};
 	struct ruleset *rs;
+	unsigned int n_rules;
 	bool json = false;
-	char since[32];
-	long age;
-	int i, err;
+	int i, opt, err;
 
-	for (i = 1; i < argc; i++) {
-		if (is_help(argv[i]))
-			return command_help("status", "[--json]",
-					    "Show where the filter is attached, in which mode, its programs,\n"
-					    "policy, rule count and since when. Exit status 1 when not attached.\n");
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			return usage_error("status", "unexpected argument '%s'", argv[i]);
+	for (optind = 0; (opt = cli_opt("status", argc, argv, ":jh", opts)) != -1;) {
+		if (opt == 'h')
+			return command_help("status", "[-j|--json]", status_help);
+		if (opt != 'j')
+			return EXIT_USAGE;
+		json = true;
 	}
+	if (optind < argc)
+		return usage_error("status", "unexpected argument '%s'", argv[optind]);
 	err = state_open(&s, &e);
 	if (err) {
-		if (err == -ENOENT && json)
-			printf("{\"attached\": false}\n");
+		if (json)	/* the object, then the one-line error on stderr */
+			status_json(NULL, err == -ENOENT ? 0 : -1, 0, NULL, e.msg);
+		cli_json = false;
 		return runtime_error("status", &e);
 	}
 	rs = malloc(sizeof(*rs));
 	err = rs ? ruleset_read(&s.maps, rs) : -ENOMEM;
 	state_close(&s);
+	n_rules = err ? 0 : rs->active;
+	free(rs);
 	if (err) {
-		free(rs);
 		fwctl_err_set(&e, "cannot read the rule table: %s", strerror(-err));
 		return runtime_error("status", &e);
 	}
 	for (i = 0; i < FWCTL_DIR_COUNT; i++)
 		iface_probe(&s.cfg, i, &ifs[i]);
-	fmt_time_utc(s.cfg.attached_at, since, sizeof(since));
-	age = (long)(time(NULL) - s.cfg.attached_at);
 
-	if (json) {
-		printf("{\"attached\": true, \"mode\": \"%s\", \"policy\": \"%s\", \"rules\": %u, "
-		       "\"attached_at\": \"%s\", \"attached_at_unix\": %llu, \"uptime_seconds\": %ld, "
-		       "\"interfaces\": {", mode_name(s.cfg.mode), policy_name(s.cfg.policy),
-		       rs->active, since, (unsigned long long)s.cfg.attached_at, age);
-		for (i = 0; i < FWCTL_DIR_COUNT; i++) {
-			printf("%s\"%s\": {\"name\": ", i ? ", " : "", ifs[i].role);
-			json_str(stdout, ifs[i].name);
-			printf(", \"ifindex\": %u, \"present\": %s, \"prog_id\": %u, \"state\": \"%s\"}",
-			       ifs[i].ifindex, ifs[i].present ? "true" : "false", ifs[i].prog_id,
-			       iface_state(&ifs[i]));
-		}
-		printf("}}\n");
-	} else {
-		printf("attached   %s mode, since %s (%ldd %02ld:%02ld:%02ld ago)\n",
-		       mode_name(s.cfg.mode), since, age / 86400, age / 3600 % 24, age / 60 % 60,
-		       age % 60);
-		for (i = 0; i < FWCTL_DIR_COUNT; i++)
-			printf("%-10s %s (ifindex %u), program id %u, %s\n", ifs[i].role, ifs[i].name,
-			       ifs[i].ifindex, ifs[i].prog_id, iface_state(&ifs[i]));
-		printf("policy     %s\nrules      %u of %d\n", policy_name(s.cfg.policy), rs->active,
-		       FWCTL_MAX_RULES);
-	}
-	free(rs);
 	/* An interface that lost the filter is a problem worth an exit status. */
 	for (i = 0; i < FWCTL_DIR_COUNT; i++)
-		if (!ifs[i].present || !ifs[i].prog_id) {
-			fprintf(stderr, "fwctl status: %s %s: %s\n", ifs[i].role, ifs[i].name,
-				iface_state(&ifs[i]));
-			return EXIT_RUNTIME;
-		}
-	return 0;
+		if (!ifs[i].present || !ifs[i].prog_id)
+			break;
+	if (i < FWCTL_DIR_COUNT)
+		fwctl_err_set(&e, "%s %s: %s", ifs[i].role, ifs[i].name, iface_state(&ifs[i]));
+	if (json)
+		status_json(&s.cfg, 1, n_rules, ifs, e.msg[0] ? e.msg : NULL);
+	else
+		status_table(&s.cfg, n_rules, ifs);
+	cli_json = false;	/* the error is in the object already */
+	return e.msg[0] ? runtime_error("status", &e) : 0;
 }

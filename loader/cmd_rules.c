@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <json-c/json.h>
 #include "cli.h"
 
 static const char rule_syntax[] =
@@ -56,35 +57,46 @@ static int read_rules_file(const char *path, struct fwctl_rule **out, int *n_out
 	return 0;
 }
 
+static const char add_help[] =
+	"Add a rule; it takes effect at once, without reload. A file is added\n"
+	"all or nothing.\n\n"
+	"Options:\n"
+	"  -f, --file FILE  one rule per line ('#' comments; '-' for stdin)\n"
+	"  -h, --help       this help\n\n";
+
 static int rules_add(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct fwctl_rule one, *rules = &one;
 	const char *file = NULL;
 	struct fwctl_state s;
 	struct fwctl_err e = {};
 	char text[64];
 	__u32 id;
-	int n = 1, err;
+	int n = 1, opt, err;
 
-	if (argc > 1 && is_help(argv[1])) {
-		printf("Usage: fwctl rules add PROTO [PORT|LO-HI]\n"
-		       "       fwctl rules add --file FILE   (one rule per line, '-' for stdin)\n\n"
-		       "Add a rule; it takes effect at once, without reload. A file is added\n"
-		       "all or nothing.\n\n%s", rule_syntax);
-		return 0;
+	for (optind = 0; (opt = cli_opt("rules add", argc, argv, ":f:h", opts)) != -1;) {
+		if (opt == 'h') {
+			printf("Usage: fwctl rules add PROTO [PORT|LO-HI]\n"
+			       "       fwctl rules add -f|--file FILE\n\n%s%s", add_help, rule_syntax);
+			return 0;
+		}
+		if (opt != 'f')
+			return EXIT_USAGE;
+		file = optarg;
 	}
-	if (argc > 1 && (!strcmp(argv[1], "--file") || !strcmp(argv[1], "-f"))) {
-		if (argc != 3)
-			return usage_error("rules add", argc < 3 ? "missing FILE after '%s'"
-							       : "unexpected argument '%s'",
-					   argv[argc < 3 ? 1 : 3]);
-		file = argv[2];
+	if (file) {
+		if (optind < argc)
+			return usage_error("rules add", "unexpected argument '%s' (a rule and --file "
+					   "do not go together)", argv[optind]);
 		err = read_rules_file(file, &rules, &n);
 		if (err)
 			return err;
-	} else if (argc > 1 && argv[1][0] == '-' && argv[1][1]) {
-		return usage_error("rules add", "unknown option '%s'", argv[1]);
-	} else if (rule_parse(argc - 1, argv + 1, &one, &e)) {
+	} else if (rule_parse(argc - optind, argv + optind, &one, &e)) {
 		return usage_error("rules add", "%s", e.msg);
 	}
 
@@ -108,21 +120,26 @@ static int rules_add(int argc, char **argv)
 
 static int rules_del(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct fwctl_rule rule;
 	struct fwctl_state s;
 	struct fwctl_err e = {};
 	char text[64];
 	__u32 id;
-	int err;
+	int opt, err;
 
-	if (argc > 1 && is_help(argv[1])) {
+	for (optind = 0; (opt = cli_opt("rules del", argc, argv, ":h", opts)) != -1;) {
+		if (opt != 'h')
+			return EXIT_USAGE;
 		printf("Usage: fwctl rules del PROTO [PORT|LO-HI]\n\n"
-		       "Delete the rule written exactly so (as 'fwctl rules list' shows it).\n");
+		       "Delete the rule written exactly so (as 'fwctl rules list' shows it).\n\n"
+		       "Options:\n  -h, --help  this help\n");
 		return 0;
 	}
-	if (argc > 1 && argv[1][0] == '-')
-		return usage_error("rules del", "unknown option '%s'", argv[1]);
-	if (rule_parse(argc - 1, argv + 1, &rule, &e))
+	if (rule_parse(argc - optind, argv + optind, &rule, &e))
 		return usage_error("rules del", "%s", e.msg);
 	err = state_open_for_rule_change(&s, &e);
 	if (!err) {
@@ -138,16 +155,23 @@ static int rules_del(int argc, char **argv)
 
 static int rules_flush(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct fwctl_state s;
 	struct fwctl_err e = {};
-	int n;
+	int n, opt;
 
-	if (argc > 1 && is_help(argv[1])) {
-		printf("Usage: fwctl rules flush\n\nDelete every rule (the policy stays).\n");
+	for (optind = 0; (opt = cli_opt("rules flush", argc, argv, ":h", opts)) != -1;) {
+		if (opt != 'h')
+			return EXIT_USAGE;
+		printf("Usage: fwctl rules flush\n\nDelete every rule (the policy stays).\n\n"
+		       "Options:\n  -h, --help  this help\n");
 		return 0;
 	}
-	if (argc > 1)
-		return usage_error("rules flush", "unexpected argument '%s'", argv[1]);
+	if (optind < argc)
+		return usage_error("rules flush", "unexpected argument '%s'", argv[optind]);
 	n = state_open_for_rule_change(&s, &e);
 	if (!n) {
 		n = ruleset_flush(&s.maps, &e);
@@ -159,151 +183,181 @@ static int rules_flush(int argc, char **argv)
 	return 0;
 }
 
-static void print_rule_json(__u32 id, const struct fwctl_rule *r, const struct fwctl_rule_stats *st)
-{
-	const char *name = proto_name(r->proto);
-	char text[64];
-
-	rule_format(r, text, sizeof(text));
-	printf("{\"id\": %u, \"rule\": \"%s\", \"proto\": %u, \"proto_name\": %s%s%s, "
-	       "\"port_lo\": %u, \"port_hi\": %u, \"packets\": %llu, \"bytes\": %llu}",
-	       id, text, r->proto, name ? "\"" : "", name ? name : "null", name ? "\"" : "",
-	       r->has_ports ? r->port_lo : 0, r->has_ports ? r->port_hi : 0,
-	       (unsigned long long)st->packets, (unsigned long long)st->bytes);
-}
-
-static int rules_print(const struct fwctl_maps *m, bool json, struct fwctl_err *e)
+/* The rules with their counters: rule_rows_build() on the maps' contents. */
+static int rules_read(const struct fwctl_maps *m, struct rule_row **rows, struct fwctl_err *e)
 {
 	struct fwctl_rule_stats *st;
 	struct ruleset *rs;
-	char text[64];
-	int err, first = 1;
-	__u32 id;
+	int n;
 
 	rs = malloc(sizeof(*rs));
 	st = malloc(sizeof(*st) * FWCTL_RULE_SLOTS);
-	err = rs && st ? 0 : -ENOMEM;
-	if (!err)
-		err = ruleset_read(m, rs);
-	if (!err)
-		err = rule_stats_read_all(m, st);
-	if (err) {
-		fwctl_err_set(e, "cannot read the rules: %s", strerror(-err));
-		goto out;
-	}
-	if (json)
-		printf("[");
-	else if (rs->active)
-		printf("%6s  %-18s %14s %16s\n", "ID", "RULE", "PACKETS", "BYTES");
-	else
-		printf("no rules\n");
-	for (id = 1; id < FWCTL_RULE_SLOTS; id++) {
-		if (rs->rules[id].state != FWCTL_RULE_ACTIVE)
-			continue;
-		if (json) {
-			printf("%s", first ? "" : ", ");
-			print_rule_json(id, &rs->rules[id], &st[id]);
-		} else {
-			rule_format(&rs->rules[id], text, sizeof(text));
-			printf("%6u  %-18s %14llu %16llu\n", id, text,
-			       (unsigned long long)st[id].packets, (unsigned long long)st[id].bytes);
-		}
-		first = 0;
-	}
-	if (json)
-		printf("]");
-out:
+	n = rs && st ? 0 : -ENOMEM;
+	if (!n)
+		n = ruleset_read(m, rs);
+	if (!n)
+		n = rule_stats_read_all(m, st);
+	if (!n)
+		n = rule_rows_build(rs, st, rows);
+	if (n < 0)
+		fwctl_err_set(e, "cannot read the rules: %s", strerror(-n));
 	free(rs);
 	free(st);
-	return err;
+	return n;
 }
 
 static int rules_list(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rule_row *rows = NULL;
 	struct fwctl_state s;
 	struct fwctl_err e = {};
 	bool json = false;
-	int i, err;
+	json_object *o;
+	int opt, n;
 
-	for (i = 1; i < argc; i++) {
-		if (is_help(argv[i])) {
-			printf("Usage: fwctl rules list [--json]\n\n"
-			       "Each rule with its id and the packets and bytes it matched.\n");
+	for (optind = 0; (opt = cli_opt("rules list", argc, argv, ":jh", opts)) != -1;) {
+		if (opt == 'h') {
+			printf("Usage: fwctl rules list [-j|--json]\n\n"
+			       "Each rule with its id and the packets and bytes it matched.\n\n"
+			       "Options:\n"
+			       "  -j, --json  one JSON object (fields in fwctl(8), JSON)\n"
+			       "  -h, --help  this help\n");
 			return 0;
 		}
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			return usage_error("rules list", "unexpected argument '%s'", argv[i]);
+		if (opt != 'j')
+			return EXIT_USAGE;
+		json = true;
 	}
+	if (optind < argc)
+		return usage_error("rules list", "unexpected argument '%s'", argv[optind]);
 	if (state_open(&s, &e))
 		return runtime_error("rules list", &e);
-	if (json)
-		printf("{\"policy\": \"%s\", \"rules\": ", policy_name(s.cfg.policy));
-	err = rules_print(&s.maps, json, &e);
-	if (json)
-		printf("}\n");
-	else if (!err)
-		printf("policy: %s\n", policy_name(s.cfg.policy));
+	n = rules_read(&s.maps, &rows, &e);
 	state_close(&s);
-	return err ? runtime_error("rules list", &e) : 0;
+	if (n < 0)
+		return runtime_error("rules list", &e);
+	if (json) {
+		o = json_object_new_object();
+		json_add(o, "policy", json_object_new_string(policy_name(s.cfg.policy)));
+		json_add(o, "rules", json_rules(rows, n));
+		json_print(o);
+	} else {
+		print_rules_table(rows, n, "");
+		printf("policy: %s\n", policy_name(s.cfg.policy));
+	}
+	rule_rows_free(rows, n);
+	return 0;
 }
 
 static const struct command rules_commands[] = {
-	{ "add", rules_add, "PROTO [PORT|LO-HI] | --file FILE", "add a rule (or a file of rules)" },
+	{ "add", rules_add, "PROTO [PORT|LO-HI] | -f FILE", "add a rule (or a file of rules)" },
 	{ "del", rules_del, "PROTO [PORT|LO-HI]", "delete a rule" },
 	{ "flush", rules_flush, "", "delete every rule" },
-	{ "list", rules_list, "[--json]", "list rules with their counters" },
+	{ "list", rules_list, "[-j]", "list rules with their counters" },
 	{ NULL, NULL, NULL, NULL },
 };
 
-int cmd_rules(int argc, char **argv)
+static int rules_help(void)
 {
 	const struct command *c;
 
-	if (argc < 2)
+	printf("Usage: fwctl rules COMMAND [OPTIONS] [ARGS]\n\n");
+	for (c = rules_commands; c->name; c++)
+		printf("  rules %-6s %-30s %s\n", c->name, c->args, c->summary);
+	printf("\nOptions: -h, --help (here or after COMMAND: its own help).\n\n%s", rule_syntax);
+	return 0;
+}
+
+int cmd_rules(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *c;
+	char name[32];
+	int opt;
+
+	/* '+': options before the subcommand are the dispatcher's. */
+	for (optind = 0; (opt = cli_opt("rules", argc, argv, "+:h", opts)) != -1;) {
+		if (opt != 'h')
+			return EXIT_USAGE;
+		return rules_help();
+	}
+	if (optind == argc)
 		return usage_error("rules", "missing command: add, del, flush or list "
 				   "(see 'fwctl rules --help')");
-	if (is_help(argv[1])) {
-		printf("Usage: fwctl rules COMMAND\n\n");
-		for (c = rules_commands; c->name; c++)
-			printf("  rules %-6s %-34s %s\n", c->name, c->args, c->summary);
-		printf("\n%s", rule_syntax);
-		return 0;
-	}
-	c = command_find(rules_commands, argv[1], "rules command");
+	c = command_find(rules_commands, argv[optind], "rules command");
 	if (!c)
 		return EXIT_USAGE;
-	return c->run(argc - 1, argv + 1);
+	snprintf(name, sizeof(name), "rules %s", c->name);
+	argv[optind] = name;	/* messages say "fwctl rules add: ..." */
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	return c->run(argc, argv);
 }
+
+static const char policy_help[] =
+	"Without argument, show the default policy; with one, set it at once.\n"
+	"It decides well-formed packets that match no rule (drop is the\n"
+	"default). Malformed frames are dropped under both; ARP and Neighbor\n"
+	"Discovery pass under both.\n\n"
+	"Options:\n"
+	"  -j, --json  print {\"policy\": \"drop\"} (the policy in force afterwards)\n"
+	"  -h, --help  this help\n";
 
 int cmd_policy(int argc, char **argv)
 {
-	enum fwctl_policy policy;
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum fwctl_policy policy = FWCTL_POLICY_DROP;
+	const char *arg = NULL;
 	struct fwctl_state s;
 	struct fwctl_err e = {};
-	int err;
+	bool json = false;
+	json_object *o;
+	int opt, err;
 
-	if (argc > 1 && is_help(argv[1]))
-		return command_help("policy", "[drop|accept]",
-				    "Without argument, show the default policy; with one, set it at once.\n"
-				    "It decides well-formed packets that match no rule (drop is the\n"
-				    "default). Malformed frames are dropped under both; ARP and Neighbor\n"
-				    "Discovery pass under both.\n");
-	if (argc > 2)
-		return usage_error("policy", "unexpected argument '%s'", argv[2]);
-	if (argc == 2 && !strcmp(argv[1], "drop"))
+	for (optind = 0; (opt = cli_opt("policy", argc, argv, ":jh", opts)) != -1;) {
+		if (opt == 'h')
+			return command_help("policy", "[-j|--json] [drop|accept]", policy_help);
+		if (opt != 'j')
+			return EXIT_USAGE;
+		json = true;
+	}
+	if (argc - optind > 1)
+		return usage_error("policy", "unexpected argument '%s'", argv[optind + 1]);
+	arg = optind < argc ? argv[optind] : NULL;
+	if (arg && !strcmp(arg, "drop"))
 		policy = FWCTL_POLICY_DROP;
-	else if (argc == 2 && !strcmp(argv[1], "accept"))
+	else if (arg && !strcmp(arg, "accept"))
 		policy = FWCTL_POLICY_ACCEPT;
-	else if (argc == 2)
-		return usage_error("policy", "unknown policy '%s' (drop or accept)", argv[1]);
+	else if (arg)
+		return usage_error("policy", "unknown policy '%s' (drop or accept)", arg);
 
 	if (state_open(&s, &e))
 		return runtime_error("policy", &e);
-	err = argc == 2 ? policy_set(&s.maps, policy, &e) : 0;
-	if (!err)
-		printf("policy %s\n", policy_name(argc == 2 ? policy : s.cfg.policy));
+	err = arg ? policy_set(&s.maps, policy, &e) : 0;
 	state_close(&s);
-	return err ? runtime_error("policy", &e) : 0;
+	if (err)
+		return runtime_error("policy", &e);
+	if (!arg)
+		policy = s.cfg.policy;
+	if (json) {
+		o = json_object_new_object();
+		json_add(o, "policy", json_object_new_string(policy_name(policy)));
+		json_print(o);
+	} else {
+		printf("policy %s\n", policy_name(policy));
+	}
+	return 0;
 }

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-/* cmd_stats.c - fwctl stats [--json] [--watch SECONDS]. */
+/* cmd_stats.c - fwctl stats [-j|--json] [-w|--watch SECONDS]. */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
+#include <json-c/json.h>
 #include "cli.h"
 
 /* Everything stats shows, read at one instant. */
@@ -14,7 +17,16 @@ struct snapshot {
 	struct fwctl_tx_stats tx[FWCTL_DIR_COUNT];
 	struct fwctl_rule_stats rules[FWCTL_RULE_SLOTS];
 	struct ruleset rs;
-	double t;	/* CLOCK_MONOTONIC seconds */
+	double t;		/* CLOCK_MONOTONIC seconds: for rates */
+	struct timespec real;	/* CLOCK_REALTIME: the timestamp shown */
+};
+
+/* What one report shows: now, and the snapshot before it (NULL: no rates). */
+struct report {
+	const struct fwctl_config *cfg;
+	const struct snapshot *s, *prev;
+	struct rule_row *rows;
+	int n_rows;
 };
 
 static volatile sig_atomic_t stop;
@@ -25,19 +37,14 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int snapshot_read(const struct fwctl_maps *m, struct snapshot *s, struct fwctl_err *e)
 {
+	struct timespec ts;
 	int d, err = 0;
 
-	s->t = now();
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_REALTIME, &s->real);
+	s->t = ts.tv_sec + ts.tv_nsec / 1e9;
 	for (d = 0; d < FWCTL_DIR_COUNT && !err; d++) {
 		err = dir_stats_read(m, d, &s->dir[d]);
 		if (!err)
@@ -52,75 +59,161 @@ static int snapshot_read(const struct fwctl_maps *m, struct snapshot *s, struct 
 	return err;
 }
 
-/* Per-second rate of a counter between two snapshots. */
-#define RATE(cur, prev, field) \
-	((prev) ? ((double)((cur)->field - (prev)->field) / ((cur)->t - (prev)->t)) : 0.0)
-
-/* The same for a total derived from direction d's counters (dir_received_*). */
-static double dir_rate(const struct snapshot *s, const struct snapshot *prev, int d,
-		       __u64 (*total)(const struct fwctl_dir_stats *))
+/*
+ * Is the filter whose maps we hold still the one attached? After detach
+ * its pins are gone; after detach and attach they are other maps. Either
+ * way our counters are frozen: say so rather than print them.
+ */
+static int still_attached(const struct fwctl_state *st, struct fwctl_err *e)
 {
-	return prev ? (double)(total(&s->dir[d]) - total(&prev->dir[d])) / (s->t - prev->t) : 0.0;
+	struct bpf_map_info ours = {}, pinned = {};
+	__u32 len = sizeof(ours);
+	struct fwctl_maps m;
+	struct fwctl_config cfg;
+	char path[512], since[32];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir(), FWCTL_STR(FWCTL_MAP_CONFIG));
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		fwctl_err_set(e, "the filter was detached (%s is gone): stopping", path);
+		return -ENOENT;
+	}
+	err = bpf_obj_get_info_by_fd(st->maps.config, &ours, &len);
+	len = sizeof(pinned);
+	if (!err)
+		err = bpf_obj_get_info_by_fd(fd, &pinned, &len);
+	if (err || ours.id == pinned.id) {
+		close(fd);
+		return 0;	/* same maps (or no way to tell): carry on */
+	}
+	memset(&m, -1, sizeof(m));
+	m.config = fd;
+	err = config_read(&m, &cfg);
+	close(fd);
+	if (err) {
+		fwctl_err_set(e, "the filter was detached and attached again: these counters are "
+				 "gone: stopping");
+		return -ESTALE;
+	}
+	fmt_time_utc(cfg.attached_at, since, sizeof(since));
+	fwctl_err_set(e, "the filter was detached and attached again (to %s and %s, since %s): "
+			 "these counters are gone: stopping", cfg.ifname[0], cfg.ifname[1], since);
+	return -ESTALE;
 }
 
-static void print_json(const struct fwctl_config *cfg, const struct snapshot *s,
-		       const struct snapshot *prev)
+/* Per-second rate of a counter; 0 when it went down (it restarted). */
+static double rate(__u64 cur, __u64 prev, double dt)
 {
-	int d, r, first = 1;
-	__u32 id;
-	char text[64];
-
-	printf("{\"policy\": \"%s\", \"rules\": [", policy_name(cfg->policy));
-	for (id = 1; id < FWCTL_RULE_SLOTS; id++) {
-		if (s->rs.rules[id].state != FWCTL_RULE_ACTIVE)
-			continue;
-		rule_format(&s->rs.rules[id], text, sizeof(text));
-		printf("%s{\"id\": %u, \"rule\": \"%s\", \"packets\": %llu, \"bytes\": %llu", first ? "" : ", ",
-		       id, text, (unsigned long long)s->rules[id].packets,
-		       (unsigned long long)s->rules[id].bytes);
-		if (prev)
-			printf(", \"packets_per_sec\": %.1f, \"bits_per_sec\": %.1f",
-			       RATE(s, prev, rules[id].packets), 8 * RATE(s, prev, rules[id].bytes));
-		printf("}");
-		first = 0;
-	}
-	printf("], \"directions\": {");
-	for (d = 0; d < FWCTL_DIR_COUNT; d++) {
-		const struct fwctl_dir_stats *st = &s->dir[d];
-
-		printf("%s\"%s\": {\"from\": ", d ? ", " : "", dir_key(d));
-		json_str(stdout, cfg->ifname[d]);
-		printf(", \"to\": ");
-		json_str(stdout, cfg->ifname[!d]);
-		printf(", \"received\": {\"packets\": %llu, \"bytes\": %llu}, "
-		       "\"forwarded\": {\"packets\": %llu, \"bytes\": %llu}, \"arp_nd\": %llu, "
-		       "\"dropped\": {\"total\": %llu",
-		       (unsigned long long)dir_received_packets(st),
-		       (unsigned long long)dir_received_bytes(st),
-		       (unsigned long long)st->fwd_packets, (unsigned long long)st->fwd_bytes,
-		       (unsigned long long)st->arp_nd_packets,
-		       (unsigned long long)dir_dropped_packets(st));
-		for (r = 0; r < FWCTL_DROP_REASON_COUNT; r++)
-			printf(", \"%s\": %llu", drop_reason_key(r), (unsigned long long)st->drop_packets[r]);
-		printf("}, \"tx\": {\"sent\": %llu, \"dropped\": %llu, \"redirect_errors\": %llu}",
-		       (unsigned long long)s->tx[d].xmit_sent, (unsigned long long)s->tx[d].xmit_drops,
-		       (unsigned long long)s->tx[d].redirect_errors);
-		if (prev)
-			printf(", \"rates\": {\"received_pps\": %.1f, \"received_bps\": %.1f, "
-			       "\"forwarded_pps\": %.1f, \"forwarded_bps\": %.1f, \"dropped_pps\": %.1f}",
-			       dir_rate(s, prev, d, dir_received_packets),
-			       8 * dir_rate(s, prev, d, dir_received_bytes),
-			       RATE(s, prev, dir[d].fwd_packets), 8 * RATE(s, prev, dir[d].fwd_bytes),
-			       dir_rate(s, prev, d, dir_dropped_packets));
-		printf("}");
-	}
-	printf("}}\n");
+	return cur >= prev ? (double)(cur - prev) / dt : 0.0;
 }
+
+/* Rate of total() over direction d; NAN without a previous snapshot. */
+static double dir_rate(const struct report *r, int d, __u64 (*total)(const struct fwctl_dir_stats *))
+{
+	if (!r->prev)
+		return NAN;
+	return rate(total(&r->s->dir[d]), total(&r->prev->dir[d]), r->s->t - r->prev->t);
+}
+
+static __u64 fwd_packets(const struct fwctl_dir_stats *st)
+{
+	return st->fwd_packets;
+}
+
+static __u64 fwd_bytes(const struct fwctl_dir_stats *st)
+{
+	return st->fwd_bytes;
+}
+
+/* Rules' rates: a rule whose id now holds another rule starts again at 0. */
+static void rule_rates(struct report *r)
+{
+	const struct snapshot *s = r->s, *p = r->prev;
+	double dt;
+	int i;
+
+	if (!p)
+		return;
+	dt = s->t - p->t;
+	for (i = 0; i < r->n_rows; i++) {
+		struct rule_row *row = &r->rows[i];
+		const struct fwctl_rule *was = &p->rs.rules[row->id];
+		bool same = was->state == FWCTL_RULE_ACTIVE &&
+			    rule_same(was, &s->rs.rules[row->id]);
+
+		row->fig.pps = same ? rate(row->fig.packets, p->rules[row->id].packets, dt) : 0;
+		row->fig.bps = same ? 8 * rate(row->fig.bytes, p->rules[row->id].bytes, dt) : 0;
+	}
+}
+
+/* --- JSON --------------------------------------------------------------- */
+
+static json_object *pkts_bytes(__u64 packets, __u64 bytes)
+{
+	json_object *o = json_object_new_object();
+
+	json_add(o, "packets", json_u64(packets));
+	json_add(o, "bytes", json_u64(bytes));
+	return o;
+}
+
+static json_object *dir_json(const struct report *r, int d)
+{
+	const struct fwctl_dir_stats *st = &r->s->dir[d];
+	const struct fwctl_tx_stats *tx = &r->s->tx[d];
+	/* Generic XDP transmits through the stack: only redirect errors are traced. */
+	bool skb = r->cfg->mode == FWCTL_MODE_SKB;
+	json_object *o = json_object_new_object(), *dr, *t, *rt;
+	int i;
+
+	json_add(o, "from", json_str(r->cfg->ifname[d]));
+	json_add(o, "to", json_str(r->cfg->ifname[!d]));
+	json_add(o, "received", pkts_bytes(dir_received_packets(st), dir_received_bytes(st)));
+	json_add(o, "forwarded", pkts_bytes(st->fwd_packets, st->fwd_bytes));
+	json_add(o, "arp_nd", json_u64(st->arp_nd_packets));
+	dr = json_object_new_object();
+	json_add(dr, "total", json_u64(dir_dropped_packets(st)));
+	for (i = 0; i < FWCTL_DROP_REASON_COUNT; i++)
+		json_add(dr, drop_reason_key(i), json_u64(st->drop_packets[i]));
+	json_add(o, "dropped", dr);
+	t = json_object_new_object();
+	json_add(t, "sent", skb ? NULL : json_u64(tx->xmit_sent));
+	json_add(t, "drops", skb ? NULL : json_u64(tx->xmit_drops));
+	json_add(t, "redirect_errors", json_u64(tx->redirect_errors));
+	json_add(o, "tx", t);
+	rt = json_object_new_object();
+	json_add(rt, "received_pps", json_num(dir_rate(r, d, dir_received_packets), 1));
+	json_add(rt, "received_bps", json_num(8 * dir_rate(r, d, dir_received_bytes), 1));
+	json_add(rt, "forwarded_pps", json_num(dir_rate(r, d, fwd_packets), 1));
+	json_add(rt, "forwarded_bps", json_num(8 * dir_rate(r, d, fwd_bytes), 1));
+	json_add(rt, "dropped_pps", json_num(dir_rate(r, d, dir_dropped_packets), 1));
+	json_add(o, "rates", rt);
+	return o;
+}
+
+static void print_json(const struct report *r)
+{
+	json_object *o = json_object_new_object(), *dirs = json_object_new_object();
+	int d;
+
+	json_timestamp(o, &r->s->real);
+	json_add(o, "interval_seconds", r->prev ? json_num(r->s->t - r->prev->t, 3) : NULL);
+	json_add(o, "mode", json_object_new_string(mode_name(r->cfg->mode)));
+	json_add(o, "policy", json_object_new_string(policy_name(r->cfg->policy)));
+	json_add(o, "rules", json_rules(r->rows, r->n_rows));
+	for (d = 0; d < FWCTL_DIR_COUNT; d++)
+		json_add(dirs, dir_key(d), dir_json(r, d));
+	json_add(o, "directions", dirs);
+	json_print(o);
+}
+
+/* --- table -------------------------------------------------------------- */
 
 /* Width of the two direction columns: fits the interface names. */
 static int colw = 16;
 
-/* One table row: a label and a value per direction, with rates if watching. */
+/* One table row: a label and a value per direction, with rates if given. */
 static void row(const char *label, __u64 v0, __u64 v1, double r0, double r1, const char *unit,
 		bool rates)
 {
@@ -136,72 +229,78 @@ static void row(const char *label, __u64 v0, __u64 v1, double r0, double r1, con
 	printf("\n");
 }
 
-static void print_table(const struct fwctl_config *cfg, const struct snapshot *s,
-			const struct snapshot *prev)
+/* "  LABEL  A  B": text cells right-aligned by display width. */
+static void text_row(const char *label, const char *a, const char *b, const char *tail)
 {
-	const struct fwctl_dir_stats *a = &s->dir[0], *b = &s->dir[1];
-	bool rates = prev != NULL;
-	char head[2][40], text[64], pr[32], br[32];
-	int r, any = 0;
-	__u32 id;
+	printf("  %-22s ", label);
+	print_cell(stdout, a, colw, true);
+	printf(" ");
+	print_cell(stdout, b, colw, true);
+	printf("%s\n", tail);
+}
 
-	printf("Rules (policy %s)\n", policy_name(cfg->policy));
-	for (id = 1; id < FWCTL_RULE_SLOTS; id++) {
-		if (s->rs.rules[id].state != FWCTL_RULE_ACTIVE)
-			continue;
-		if (!any++)
-			printf("  %6s  %-18s %14s %16s%s\n", "ID", "RULE", "PACKETS", "BYTES",
-			       rates ? "          PKT/S          BIT/S" : "");
-		rule_format(&s->rs.rules[id], text, sizeof(text));
-		printf("  %6u  %-18s %14llu %16llu", id, text, (unsigned long long)s->rules[id].packets,
-		       (unsigned long long)s->rules[id].bytes);
-		if (rates) {
-			fmt_si(RATE(s, prev, rules[id].packets), "p/s", pr, sizeof(pr));
-			fmt_si(8 * RATE(s, prev, rules[id].bytes), "bit/s", br, sizeof(br));
-			printf("   %12s %14s", pr, br);
-		}
-		printf("\n");
+static void print_traffic(const struct report *r)
+{
+	const struct fwctl_dir_stats *a = &r->s->dir[0], *b = &r->s->dir[1];
+	const struct fwctl_config *cfg = r->cfg;
+	bool rates = r->prev != NULL;
+	char head[FWCTL_DIR_COUNT][40], text[64];
+	int d, i;
+
+	colw = 16;
+	for (d = 0; d < FWCTL_DIR_COUNT; d++) {
+		snprintf(head[d], sizeof(head[d]), "%s->%s", cfg->ifname[d], cfg->ifname[!d]);
+		if (str_width(head[d]) + 1 > colw)
+			colw = str_width(head[d]) + 1;
 	}
-	if (!any)
-		printf("  no rules\n");
-
-	snprintf(head[0], sizeof(head[0]), "%s->%s", cfg->ifname[0], cfg->ifname[1]);
-	snprintf(head[1], sizeof(head[1]), "%s->%s", cfg->ifname[1], cfg->ifname[0]);
-	colw = strlen(head[0]) + 1 > 16 ? (int)strlen(head[0]) + 1 : 16;
-	printf("\n  %-22s %*s %*s%s\n", "Traffic (packets)", colw, "input->output", colw,
-	       "output->input", rates ? "   rate in->out   rate out->in" : "");
-	printf("  %-22s %*s %*s\n", "", colw, head[0], colw, head[1]);
+	printf("\n");
+	text_row("Traffic (packets)", "input->output", "output->input",
+		 rates ? "   rate in->out   rate out->in" : "");
+	text_row("", head[0], head[1], "");
 	row("received", dir_received_packets(a), dir_received_packets(b),
-	    dir_rate(s, prev, 0, dir_received_packets), dir_rate(s, prev, 1, dir_received_packets),
-	    "p/s", rates);
+	    dir_rate(r, 0, dir_received_packets), dir_rate(r, 1, dir_received_packets), "p/s", rates);
 	row("received bytes", dir_received_bytes(a), dir_received_bytes(b),
-	    8 * dir_rate(s, prev, 0, dir_received_bytes), 8 * dir_rate(s, prev, 1, dir_received_bytes),
+	    8 * dir_rate(r, 0, dir_received_bytes), 8 * dir_rate(r, 1, dir_received_bytes),
 	    "bit/s", rates);
-	row("forwarded", a->fwd_packets, b->fwd_packets, RATE(s, prev, dir[0].fwd_packets),
-	    RATE(s, prev, dir[1].fwd_packets), "p/s", rates);
-	row("forwarded bytes", a->fwd_bytes, b->fwd_bytes, 8 * RATE(s, prev, dir[0].fwd_bytes),
-	    8 * RATE(s, prev, dir[1].fwd_bytes), "bit/s", rates);
+	row("forwarded", a->fwd_packets, b->fwd_packets, dir_rate(r, 0, fwd_packets),
+	    dir_rate(r, 1, fwd_packets), "p/s", rates);
+	row("forwarded bytes", a->fwd_bytes, b->fwd_bytes, 8 * dir_rate(r, 0, fwd_bytes),
+	    8 * dir_rate(r, 1, fwd_bytes), "bit/s", rates);
 	row("  of which ARP/ND", a->arp_nd_packets, b->arp_nd_packets, 0, 0, NULL, rates);
 	row("dropped", dir_dropped_packets(a), dir_dropped_packets(b),
-	    dir_rate(s, prev, 0, dir_dropped_packets), dir_rate(s, prev, 1, dir_dropped_packets),
-	    "p/s", rates);
-	for (r = 0; r < FWCTL_DROP_REASON_COUNT; r++) {
-		snprintf(text, sizeof(text), "  %s", drop_reason_name(r));
-		row(text, a->drop_packets[r], b->drop_packets[r], 0, 0, NULL, rates);
+	    dir_rate(r, 0, dir_dropped_packets), dir_rate(r, 1, dir_dropped_packets), "p/s", rates);
+	for (i = 0; i < FWCTL_DROP_REASON_COUNT; i++) {
+		snprintf(text, sizeof(text), "  %s", drop_reason_name(i));
+		row(text, a->drop_packets[i], b->drop_packets[i], 0, 0, NULL, rates);
 	}
+}
+
+static void print_transmit(const struct report *r)
+{
+	const struct fwctl_tx_stats *tx = r->s->tx;
+
 	printf("\n  After forwarding (kernel transmit)\n");
-	if (cfg->mode == FWCTL_MODE_SKB) {
+	if (r->cfg->mode == FWCTL_MODE_SKB) {
 		/* Generic XDP transmits through the stack: only errors are traced. */
-		printf("  %-22s %*s %*s\n", "tx sent", colw, "n/a (skb)", colw, "n/a (skb)");
+		text_row("tx sent", "n/a (skb)", "n/a (skb)", "");
 	} else {
-		row("tx sent", s->tx[0].xmit_sent, s->tx[1].xmit_sent, 0, 0, NULL, rates);
-		row("tx dropped", s->tx[0].xmit_drops, s->tx[1].xmit_drops, 0, 0, NULL, rates);
+		row("tx sent", tx[0].xmit_sent, tx[1].xmit_sent, 0, 0, NULL, false);
+		row("tx dropped", tx[0].xmit_drops, tx[1].xmit_drops, 0, 0, NULL, false);
 	}
-	row("tx redirect errors", s->tx[0].redirect_errors, s->tx[1].redirect_errors, 0, 0, NULL, rates);
-	if (s->tx[0].xmit_drops || s->tx[1].xmit_drops || s->tx[0].redirect_errors ||
-	    s->tx[1].redirect_errors)
+	row("tx redirect errors", tx[0].redirect_errors, tx[1].redirect_errors, 0, 0, NULL, false);
+	if (tx[0].xmit_drops || tx[1].xmit_drops || tx[0].redirect_errors || tx[1].redirect_errors)
 		printf("  (frames lost after forwarding: a veth peer without GRO or XDP? see README)\n");
 }
+
+static void print_table(const struct report *r)
+{
+	printf("Rules (policy %s)\n", policy_name(r->cfg->policy));
+	print_rules_table(r->rows, r->n_rows, "  ");
+	print_traffic(r);
+	print_transmit(r);
+}
+
+/* --- the command ---------------------------------------------------------- */
 
 static const char stats_help[] =
 	"Per rule: packets and bytes matched. Per direction: received, forwarded\n"
@@ -210,74 +309,115 @@ static const char stats_help[] =
 	"(tx sent, tx dropped: e.g. a veth peer without GRO or XDP).\n"
 	"received = forwarded + dropped.\n\n"
 	"Options:\n"
-	"  --json             one JSON object (keys documented in fwctl(8))\n"
-	"  --watch SECONDS    redraw every SECONDS with rates until interrupted\n"
-	"                     (with --json: one object per line)\n";
+	"  -j, --json             one JSON object (fields in fwctl(8), JSON)\n"
+	"  -w, --watch SECONDS    redraw every SECONDS (0.1 to 3600) with rates until\n"
+	"                         interrupted (with --json: one object per line); stops\n"
+	"                         with exit status 1 if the filter is detached\n"
+	"  -h, --help             this help\n";
+
+static int parse_interval(const char *arg, double *interval)
+{
+	char *end;
+
+	*interval = strtod(arg, &end);
+	if (*end || end == arg || !(*interval >= 0.1 && *interval <= 3600))
+		return usage_error("stats", "invalid interval '%s' (0.1 to 3600 seconds)", arg);
+	return 0;
+}
+
+static int report(const struct fwctl_state *st, const struct snapshot *cur,
+		  const struct snapshot *prev, bool json, struct fwctl_err *e)
+{
+	struct report r = { .cfg = &st->cfg, .s = cur, .prev = prev };
+
+	r.n_rows = rule_rows_build(&cur->rs, cur->rules, &r.rows);
+	if (r.n_rows < 0) {
+		fwctl_err_set(e, "out of memory");
+		return r.n_rows;
+	}
+	rule_rates(&r);
+	if (json)
+		print_json(&r);
+	else
+		print_table(&r);
+	fflush(stdout);
+	rule_rows_free(r.rows, r.n_rows);
+	return 0;
+}
+
+/* Report every interval (once if 0) until interrupted or detached. */
+static int stats_loop(const struct fwctl_state *st, double interval, bool json,
+		      struct fwctl_err *e)
+{
+	struct snapshot *cur = malloc(sizeof(*cur)), *prev = malloc(sizeof(*prev)), *tmp;
+	bool tty = isatty(STDOUT_FILENO), have_prev = false;
+	int err = cur && prev ? 0 : -ENOMEM;
+
+	if (err)
+		fwctl_err_set(e, "out of memory");
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while (!err && !stop) {
+		err = still_attached(st, e);
+		if (!err)
+			err = snapshot_read(&st->maps, cur, e);
+		if (err)
+			break;
+		if (interval && tty && !json)
+			printf("\033[H\033[2J");	/* redraw in place */
+		else if (interval && have_prev && !json)
+			printf("\n");
+		err = report(st, cur, have_prev ? prev : NULL, json, e);
+		if (!interval)
+			break;
+		tmp = prev;
+		prev = cur;
+		cur = tmp;
+		have_prev = true;
+		usleep((useconds_t)(interval * 1e6));
+	}
+	free(cur);
+	free(prev);
+	return err;
+}
 
 int cmd_stats(int argc, char **argv)
 {
-	struct snapshot *cur = NULL, *prev = NULL, *tmp;
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "watch", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct fwctl_state s;
 	struct fwctl_err e = {};
 	double interval = 0;
-	bool json = false, tty = isatty(STDOUT_FILENO);
-	char *end;
-	int i, err;
+	bool json = false;
+	int opt, err;
 
-	for (i = 1; i < argc; i++) {
-		if (is_help(argv[i]))
-			return command_help("stats", "[--json] [--watch SECONDS]", stats_help);
-		if (!strcmp(argv[i], "--json")) {
+	for (optind = 0; (opt = cli_opt("stats", argc, argv, ":jw:h", opts)) != -1;) {
+		switch (opt) {
+		case 'h':
+			return command_help("stats", "[-j|--json] [-w|--watch SECONDS]", stats_help);
+		case 'j':
 			json = true;
-		} else if (!strcmp(argv[i], "--watch") || !strcmp(argv[i], "-w")) {
-			if (++i == argc)
-				return usage_error("stats", "missing SECONDS after '%s'", argv[i - 1]);
-			interval = strtod(argv[i], &end);
-			if (*end || end == argv[i] || !(interval >= 0.1 && interval <= 3600))
-				return usage_error("stats", "invalid interval '%s' (0.1 to 3600 seconds)",
-						   argv[i]);
-		} else {
-			return usage_error("stats", "unexpected argument '%s'", argv[i]);
+			break;
+		case 'w':
+			if (parse_interval(optarg, &interval))
+				return EXIT_USAGE;
+			break;
+		default:
+			return EXIT_USAGE;
 		}
 	}
+	if (optind < argc)
+		return usage_error("stats", "unexpected argument '%s'", argv[optind]);
 	if (state_open(&s, &e))
 		return runtime_error("stats", &e);
 	/* Counters need no lock: readers must not stall a rule change. */
 	state_unlock(s.lock_fd);
 	s.lock_fd = -1;
-
-	cur = malloc(sizeof(*cur));
-	prev = interval ? malloc(sizeof(*prev)) : NULL;
-	err = cur && (prev || !interval) ? 0 : -ENOMEM;
-	if (err) {
-		fwctl_err_set(&e, "out of memory");
-		goto out;
-	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	for (i = 0; !stop; i++) {
-		err = snapshot_read(&s.maps, cur, &e);
-		if (err)
-			break;
-		if (interval && tty && !json)
-			printf("\033[H\033[2J");	/* redraw in place */
-		if (json)
-			print_json(&s.cfg, cur, i ? prev : NULL);
-		else
-			print_table(&s.cfg, cur, i ? prev : NULL);
-		fflush(stdout);
-		if (!interval)
-			break;
-		if (!tty && !json)
-			printf("\n");
-		tmp = prev;
-		prev = cur;
-		cur = tmp;
-		usleep((useconds_t)(interval * 1e6));
-	}
-out:
-	free(cur);
-	free(prev);
+	err = stats_loop(&s, interval, json, &e);
 	state_close(&s);
 	return err ? runtime_error("stats", &e) : 0;
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "fwctl_common.h"
+#include "rule.h"
 
 /* Exit codes. */
 #define EXIT_USAGE	2	/* bad command line: nothing was changed */
@@ -156,17 +157,74 @@ int fwctl_detach_partial(struct fwctl_err *e);
 /* Id of the fwctl program attached to ifindex, 0 if none. */
 __u32 xdp_prog_id_on(int ifindex);
 
-/* --- output.c: names, numbers, JSON ----------------------------------- */
+/* --- output.c: names, numbers, messages, table cells, JSON ------------- */
+
+/* 0 quiet; 1 (-v) info messages; 2 (-vv) libbpf's and libxdp's debug output too. */
+extern int fwctl_verbose;
+/* "fwctl: ..." on stderr with -v: what happened that a user may want to know. */
+void fwctl_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 const char *drop_reason_name(enum fwctl_drop_reason r);	/* "unknown ethertype" */
 const char *drop_reason_key(enum fwctl_drop_reason r);	/* "unknown_ethertype" */
 const char *dir_key(enum fwctl_dir d);			/* "input_to_output" */
 const char *policy_name(__u32 policy);
-/* A JSON string literal, escaped. */
-void json_str(FILE *f, const char *s);
 /* "1.25 M", "812", ... into buf; with unit for rates ("bit/s"). */
 void fmt_si(double v, const char *unit, char *buf, size_t len);
 /* "2026-11-22T21:30:00Z" */
 void fmt_time_utc(__u64 unix_seconds, char *buf, size_t len);
+/* Terminal cells s takes (UTF-8: "é" is 1, "日" is 2), for aligned tables. */
+int str_width(const char *s);
+/* s padded with spaces to width cells, on the left if right-aligned. */
+void print_cell(FILE *f, const char *s, int width, bool right);
+
+/*
+ * JSON through json-c. Every --json command builds one object from these
+ * and prints it on one line; NULL values are JSON null ("not available").
+ */
+struct json_object;
+struct timespec;
+/* A string; bytes that are not UTF-8 become U+FFFD. NULL for NULL. */
+struct json_object *json_str(const char *s);
+struct json_object *json_u64(__u64 v);
+/* A number printed with that many decimals; NULL (null) for NAN. */
+struct json_object *json_num(double v, int decimals);
+/* obj[key] = val (val NULL: null); takes the reference to val. */
+void json_add(struct json_object *obj, const char *key, struct json_object *val);
+/* obj.timestamp ("2026-11-22T21:30:00.250Z") and obj.timestamp_unix. */
+void json_timestamp(struct json_object *obj, const struct timespec *realtime);
+/* Print obj on one line of stdout and free it. */
+void json_print(struct json_object *obj);
+
+/* What a rule's object shows besides the rule: counters, rates (NAN: null). */
+struct rule_figures {
+	__u64 packets, bytes;
+	double pps, bps;
+};
+/*
+ * The rule object of every command (fields in fwctl(8), JSON): id, its
+ * 1-based position in the list, the canonical text and each field of r.
+ */
+struct json_object *json_rule(const struct rule *r, __u32 id, unsigned int position,
+			      const char *text, const struct rule_figures *fig);
+/* The struct rule that a rule table entry stands for. */
+void rule_from_entry(const struct fwctl_rule *entry, struct rule *r);
+
+/* One rule as listed: by 'rules list' and 'stats', in a table or JSON. */
+struct rule_row {
+	__u32 id;
+	unsigned int position;	/* 1-based, in list order */
+	struct rule rule;
+	char *text;		/* canonical text */
+	struct rule_figures fig;
+};
+/* The active rules of rs in list order with their counters st[id] (rates
+ * NAN); returns how many, or -ENOMEM. Free with rule_rows_free(). */
+int rule_rows_build(const struct ruleset *rs, const struct fwctl_rule_stats *st,
+		    struct rule_row **rows);
+void rule_rows_free(struct rule_row *rows, unsigned int n);
+/* [rule object, ...] */
+struct json_object *json_rules(const struct rule_row *rows, unsigned int n);
+/* ID, RULE, PACKETS, BYTES (and rates when measured), each line after indent. */
+void print_rules_table(const struct rule_row *rows, unsigned int n, const char *indent);
 
 #endif /* FWCTL_LOADER_H */

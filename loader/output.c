@@ -1,11 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
-/* output.c - names of counters, number formatting and JSON strings. */
+/*
+ * output.c - what fwctl prints: names of counters, numbers, info messages,
+ * table cells padded to their display width, and the JSON values every
+ * --json command shares (one schema: see JSON in docs/fwctl.8).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <wchar.h>
+#include <json-c/json.h>
 #include "fwctl.h"
+#include "rule.h"
+
+int fwctl_verbose;
 
 static const char *const drop_names[FWCTL_DROP_REASON_COUNT][2] = {
-	[FWCTL_DROP_POLICY] = { "policy", "policy" },
+	/* JSON key "by_policy": "policy" is the policy's name (a string) everywhere. */
+	[FWCTL_DROP_POLICY] = { "policy", "by_policy" },
 	[FWCTL_DROP_MALFORMED] = { "malformed", "malformed" },
 	[FWCTL_DROP_FRAGMENT] = { "fragment", "fragment" },
 	[FWCTL_DROP_UNKNOWN_ETHERTYPE] = { "unknown ethertype", "unknown_ethertype" },
@@ -32,20 +48,17 @@ const char *policy_name(__u32 policy)
 	return policy == FWCTL_POLICY_ACCEPT ? "accept" : "drop";
 }
 
-void json_str(FILE *f, const char *s)
+void fwctl_info(const char *fmt, ...)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
+	va_list ap;
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	if (fwctl_verbose < 1)
+		return;
+	fputs("fwctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }
 
 void fmt_si(double v, const char *unit, char *buf, size_t len)
@@ -70,4 +83,330 @@ void fmt_time_utc(__u64 unix_seconds, char *buf, size_t len)
 
 	gmtime_r(&t, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* --- display width ------------------------------------------------------ */
+
+/*
+ * Length of the UTF-8 sequence at s, 0 if it is not one (stray byte,
+ * overlong form, surrogate, beyond U+10FFFF); its code point in *cp.
+ */
+static int utf8_seq(const unsigned char *s, unsigned int *cp)
+{
+	static const unsigned int min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	int n, i;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
+	if (!n || s[0] > 0xf4)
+		return 0;
+	*cp = s[0] & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3f);
+	}
+	if (*cp < min[n] || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+int str_width(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned int cp;
+	int n, w, width = 0;
+
+	while (*s) {
+		n = utf8_seq(s, &cp);
+		if (!n) {
+			width++;	/* a stray byte takes one cell where it shows at all */
+			s++;
+			continue;
+		}
+		/* wcwidth() knows wide and combining characters in a UTF-8 locale. */
+		w = cp < 0x80 ? 1 : wcwidth((wchar_t)cp);
+		width += w < 0 ? 1 : w;
+		s += n;
+	}
+	return width;
+}
+
+void print_cell(FILE *f, const char *s, int width, bool right)
+{
+	int pad = width - str_width(s);
+
+	if (right)
+		fprintf(f, "%*s%s", pad > 0 ? pad : 0, "", s);
+	else
+		fprintf(f, "%s%*s", s, pad > 0 ? pad : 0, "");
+}
+
+/* --- JSON ------------------------------------------------------------- */
+
+json_object *json_str(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned int cp;
+	json_object *o;
+	char *clean, *q;
+	int n;
+
+	if (!s)
+		return NULL;
+	/* JSON is UTF-8: a byte that is not (interface names may hold any) is U+FFFD. */
+	clean = malloc(strlen(s) * 3 + 1);
+	if (!clean)
+		return NULL;
+	for (q = clean; *p; p += n ? n : 1) {
+		n = utf8_seq(p, &cp);
+		if (n) {
+			memcpy(q, p, n);
+			q += n;
+		} else {
+			memcpy(q, "\xef\xbf\xbd", 3);
+			q += 3;
+		}
+	}
+	*q = '\0';
+	o = json_object_new_string(clean);
+	free(clean);
+	return o;
+}
+
+json_object *json_u64(__u64 v)
+{
+	return json_object_new_uint64(v);
+}
+
+json_object *json_num(double v, int decimals)
+{
+	char buf[64];
+
+	if (isnan(v))
+		return NULL;
+	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	return json_object_new_double_s(v, buf);
+}
+
+void json_add(json_object *obj, const char *key, json_object *val)
+{
+	json_object_object_add(obj, key, val);
+}
+
+void json_timestamp(json_object *obj, const struct timespec *ts)
+{
+	char buf[48], date[32];
+	struct tm tm;
+	time_t t = ts->tv_sec;
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, sizeof(buf), "%s.%03ldZ", date, ts->tv_nsec / 1000000);
+	json_add(obj, "timestamp", json_object_new_string(buf));
+	json_add(obj, "timestamp_unix", json_num(ts->tv_sec + ts->tv_nsec / 1e9, 3));
+}
+
+void json_print(json_object *obj)
+{
+	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_SPACED |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(obj);
+}
+
+/* --- rule objects --------------------------------------------------------- */
+
+void rule_from_entry(const struct fwctl_rule *entry, struct rule *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->action = FWCTL_ACTION_ALLOW;
+	r->proto = entry->proto;
+	r->in = -1;
+	r->has_ports = entry->has_ports;
+	r->ports.lo = entry->port_lo;
+	r->ports.hi = entry->port_hi;
+}
+
+static json_object *json_range(const struct rule_ports *p)
+{
+	json_object *o = json_object_new_object();
+
+	json_add(o, "lo", json_u64(p->lo));
+	json_add(o, "hi", json_u64(p->hi));
+	return o;
+}
+
+static json_object *json_ranges(const struct rule_ports *p, unsigned int n)
+{
+	json_object *a;
+	unsigned int i;
+
+	if (!p || !n)
+		return NULL;
+	a = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, json_range(&p[i]));
+	return a;
+}
+
+/* "10.0.0.0/8", "fd00::/8", "192.0.2.1" (full length: no suffix). */
+static json_object *json_prefixes(const struct rule_prefix *p, unsigned int n)
+{
+	char addr[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 8];
+	__u32 words[4];
+	json_object *a;
+	unsigned int i, j, full;
+
+	if (!p || !n)
+		return NULL;
+	a = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < 4; j++)
+			words[j] = htonl(p[i].addr[j]);
+		full = p[i].family == FWCTL_FAMILY_V4 ? 32 : 128;
+		inet_ntop(p[i].family == FWCTL_FAMILY_V4 ? AF_INET : AF_INET6, words, addr,
+			  sizeof(addr));
+		if (p[i].len == full)
+			snprintf(buf, sizeof(buf), "%s", addr);
+		else
+			snprintf(buf, sizeof(buf), "%s/%u", addr, p[i].len);
+		json_object_array_add(a, json_object_new_string(buf));
+	}
+	return a;
+}
+
+static json_object *json_proto(int proto)
+{
+	const char *name;
+	char num[8];
+
+	if (proto == RULE_PROTO_ANY)
+		return json_object_new_string("any");
+	name = proto_name(proto);
+	if (name)
+		return json_object_new_string(name);
+	snprintf(num, sizeof(num), "%d", proto);
+	return json_object_new_string(num);
+}
+
+/*
+ * The one rule object: every field always there, null where the rule has
+ * no such match (it matches anything) or a figure is not measured.
+ */
+json_object *json_rule(const struct rule *r, __u32 id, unsigned int position, const char *text,
+		       const struct rule_figures *fig)
+{
+	json_object *o = json_object_new_object();
+
+	json_add(o, "id", json_u64(id));
+	json_add(o, "position", json_u64(position));
+	json_add(o, "rule", json_str(text));
+	json_add(o, "action", json_object_new_string(r->action == FWCTL_ACTION_DENY ? "deny"
+										    : "allow"));
+	json_add(o, "proto", json_proto(r->proto));
+	json_add(o, "proto_number", r->proto == RULE_PROTO_ANY ? NULL : json_u64(r->proto));
+	json_add(o, "ports", r->has_ports ? json_range(&r->ports) : NULL);
+	json_add(o, "in", r->in < 0 ? NULL : json_str(r->in_name));
+	json_add(o, "src", json_prefixes(r->src, r->n_src));
+	json_add(o, "dst", json_prefixes(r->dst, r->n_dst));
+	json_add(o, "sport", json_ranges(r->sport, r->n_sport));
+	json_add(o, "dport", json_ranges(r->dport, r->n_dport));
+	json_add(o, "type", r->has_type ? json_u64(r->type) : NULL);
+	json_add(o, "code", r->has_code ? json_u64(r->code) : NULL);
+	json_add(o, "stateful", json_object_new_boolean(r->stateful));
+	json_add(o, "comment", json_str(r->comment));
+	json_add(o, "packets", json_u64(fig->packets));
+	json_add(o, "bytes", json_u64(fig->bytes));
+	json_add(o, "packets_per_sec", json_num(fig->pps, 1));
+	json_add(o, "bits_per_sec", json_num(fig->bps, 1));
+	return o;
+}
+
+/* --- the rule list, as every command shows it ----------------------------- */
+
+int rule_rows_build(const struct ruleset *rs, const struct fwctl_rule_stats *st,
+		    struct rule_row **out)
+{
+	struct rule_row *rows = calloc(rs->active ? rs->active : 1, sizeof(*rows));
+	unsigned int n = 0;
+	char text[64];
+	__u32 id;
+
+	if (!rows)
+		return -ENOMEM;
+	for (id = 1; id < FWCTL_RULE_SLOTS && n < rs->active; id++) {
+		if (rs->rules[id].state != FWCTL_RULE_ACTIVE)
+			continue;
+		rule_format(&rs->rules[id], text, sizeof(text));
+		rows[n].text = strdup(text);
+		if (!rows[n].text) {
+			rule_rows_free(rows, n);
+			return -ENOMEM;
+		}
+		rows[n].id = id;
+		rows[n].position = n + 1;
+		rule_from_entry(&rs->rules[id], &rows[n].rule);
+		rows[n].fig.packets = st[id].packets;
+		rows[n].fig.bytes = st[id].bytes;
+		rows[n].fig.pps = NAN;
+		rows[n].fig.bps = NAN;
+		n++;
+	}
+	*out = rows;
+	return n;
+}
+
+void rule_rows_free(struct rule_row *rows, unsigned int n)
+{
+	unsigned int i;
+
+	/* rule_from_entry() allocates nothing: rule_free() once rules hold lists. */
+	for (i = 0; rows && i < n; i++)
+		free(rows[i].text);
+	free(rows);
+}
+
+json_object *json_rules(const struct rule_row *rows, unsigned int n)
+{
+	json_object *a = json_object_new_array_ext(n);
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, json_rule(&rows[i].rule, rows[i].id, rows[i].position,
+						   rows[i].text, &rows[i].fig));
+	return a;
+}
+
+void print_rules_table(const struct rule_row *rows, unsigned int n, const char *indent)
+{
+	bool rates = n && !isnan(rows[0].fig.pps);
+	char pr[32], br[32];
+	unsigned int i;
+	int w = 18;
+
+	if (!n) {
+		printf("%sno rules\n", indent);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (str_width(rows[i].text) > w)
+			w = str_width(rows[i].text);
+	printf("%s%6s  ", indent, "ID");
+	print_cell(stdout, "RULE", w, false);
+	printf(" %14s %16s%s\n", "PACKETS", "BYTES", rates ? "          PKT/S          BIT/S" : "");
+	for (i = 0; i < n; i++) {
+		printf("%s%6u  ", indent, rows[i].id);
+		print_cell(stdout, rows[i].text, w, false);
+		printf(" %14llu %16llu", (unsigned long long)rows[i].fig.packets,
+		       (unsigned long long)rows[i].fig.bytes);
+		if (rates) {
+			fmt_si(rows[i].fig.pps, "p/s", pr, sizeof(pr));
+			fmt_si(rows[i].fig.bps, "bit/s", br, sizeof(br));
+			printf("   %12s %14s", pr, br);
+		}
+		printf("\n");
+	}
 }
