@@ -122,7 +122,7 @@ while kill -0 "$SEND" 2>/dev/null; do
 	t=$((t + 1))
 	if [ $((t % 10)) -eq 0 ]; then
 		fwd=$("$FWCTL" stats --json 2>/dev/null | jq '.directions.input_to_output.forwarded.packets')
-		echo "  ${t}s: forwarded $fwd, rules now $("$FWCTL" status --json 2>/dev/null | jq .rules)"
+		echo "  ${t}s: forwarded $fwd, rules now $("$FWCTL" status --json 2>/dev/null | jq .rule_count)"
 	fi
 done
 wait "$SEND"
@@ -142,11 +142,11 @@ d() { echo $(($(jq "$1" "$TMP/s1.json") - $(jq "$1" "$TMP/s0.json"))); }
 in_rx=$(d .directions.input_to_output.received.packets)
 in_fwd=$(d .directions.input_to_output.forwarded.packets)
 in_drop=$(d .directions.input_to_output.dropped.total)
-in_pol=$(d .directions.input_to_output.dropped.policy)
+in_pol=$(d .directions.input_to_output.dropped.by_policy)
 in_mal=$(d .directions.input_to_output.dropped.malformed)
 in_rerr=$(d .directions.input_to_output.dropped.redirect_error)
 tx_sent=$(d .directions.input_to_output.tx.sent)
-tx_drop=$(d .directions.input_to_output.tx.dropped)
+tx_drop=$(d .directions.input_to_output.tx.drops)
 tx_err=$(d .directions.input_to_output.tx.redirect_errors)
 rule_pk=$(d ".rules[] | select(.rule == \"udp $PORT\") | .packets")
 changes=$(awk '{print $2}' "$TMP/churn")
