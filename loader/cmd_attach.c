@@ -247,7 +247,7 @@ int cmd_status(int argc, char **argv)
 			return command_help("status", "[-j|--json]", status_help);
 		if (opt != 'j')
 			return EXIT_USAGE;
-		json = true;
+		json = cli_json = true;
 	}
 	if (optind < argc)
 		return usage_error("status", "unexpected argument '%s'", argv[optind]);

@@ -231,7 +231,7 @@ static int rules_list(int argc, char **argv)
 		}
 		if (opt != 'j')
 			return EXIT_USAGE;
-		json = true;
+		json = cli_json = true;
 	}
 	if (optind < argc)
 		return usage_error("rules list", "unexpected argument '%s'", argv[optind]);
@@ -332,7 +332,7 @@ int cmd_policy(int argc, char **argv)
 			return command_help("policy", "[-j|--json] [drop|accept]", policy_help);
 		if (opt != 'j')
 			return EXIT_USAGE;
-		json = true;
+		json = cli_json = true;
 	}
 	if (argc - optind > 1)
 		return usage_error("policy", "unexpected argument '%s'", argv[optind + 1]);

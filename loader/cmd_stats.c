@@ -400,7 +400,7 @@ int cmd_stats(int argc, char **argv)
 		case 'h':
 			return command_help("stats", "[-j|--json] [-w|--watch SECONDS]", stats_help);
 		case 'j':
-			json = true;
+			json = cli_json = true;
 			break;
 		case 'w':
 			if (parse_interval(optarg, &interval))
