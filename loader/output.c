@@ -224,7 +224,7 @@ void rule_from_entry(const struct fwctl_rule *entry, struct rule *r)
 	memset(r, 0, sizeof(*r));
 	r->action = FWCTL_ACTION_ALLOW;
 	r->proto = entry->proto;
-	r->in = -1;
+	r->in = RULE_IN_ANY;
 	r->has_ports = entry->has_ports;
 	r->ports.lo = entry->port_lo;
 	r->ports.hi = entry->port_hi;
@@ -280,12 +280,9 @@ static json_object *json_prefixes(const struct rule_prefix *p, unsigned int n)
 
 static json_object *json_proto(int proto)
 {
-	const char *name;
+	const char *name = rule_proto_name(proto);
 	char num[8];
 
-	if (proto == RULE_PROTO_ANY)
-		return json_object_new_string("any");
-	name = proto_name(proto);
 	if (name)
 		return json_object_new_string(name);
 	snprintf(num, sizeof(num), "%d", proto);
@@ -309,7 +306,7 @@ json_object *json_rule(const struct rule *r, __u32 id, unsigned int position, co
 	json_add(o, "proto", json_proto(r->proto));
 	json_add(o, "proto_number", r->proto == RULE_PROTO_ANY ? NULL : json_u64(r->proto));
 	json_add(o, "ports", r->has_ports ? json_range(&r->ports) : NULL);
-	json_add(o, "in", r->in < 0 ? NULL : json_str(r->in_name));
+	json_add(o, "in", r->in == RULE_IN_ANY ? NULL : json_str(r->in_name));
 	json_add(o, "src", json_prefixes(r->src, r->n_src));
 	json_add(o, "dst", json_prefixes(r->dst, r->n_dst));
 	json_add(o, "sport", json_ranges(r->sport, r->n_sport));
@@ -363,9 +360,10 @@ void rule_rows_free(struct rule_row *rows, unsigned int n)
 {
 	unsigned int i;
 
-	/* rule_from_entry() allocates nothing: rule_free() once rules hold lists. */
-	for (i = 0; rows && i < n; i++)
+	for (i = 0; rows && i < n; i++) {
 		free(rows[i].text);
+		rule_free(&rows[i].rule);
+	}
 	free(rows);
 }
 
