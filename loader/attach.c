@@ -11,19 +11,13 @@
  * lacking freplace, where libxdp attaches the program directly) both paths
  * behave the same.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <net/if.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/ethtool.h>
-#include <linux/sockios.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -65,6 +59,24 @@ static int devmap_share(struct bpf_map *map)
 	if (fd < 0)
 		return bpf_map__set_pin_path(map, path);
 	err = bpf_map__reuse_fd(map, fd);
+	close(fd);
+	return err;
+}
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE	71
+#endif
+
+int netns_cookie_self(__u64 *cookie)
+{
+	socklen_t len = sizeof(*cookie);
+	int fd, err = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len))
+		err = -errno;
 	close(fd);
 	return err;
 }
@@ -134,7 +146,7 @@ static int xdp_attach_one(const char *ifname, int ifindex, enum fwctl_dir dir,
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir());
 	struct xdp_program *prog = NULL;
 	struct fwctl *skel;
-	char msg[160];
+	char msg[160], qif[IF_NAMESIZE * 4 + 3];
 	int err;
 
 	skel = fwctl__open_opts(&opts);
@@ -160,15 +172,16 @@ static int xdp_attach_one(const char *ifname, int ifindex, enum fwctl_dir dir,
 	err = xdp_program__attach(prog, ifindex, xdp_mode(mode), 0);
 	if (err) {
 		libxdp_msg(err, msg, sizeof(msg));
+		shell_quote(ifname, true, qif, sizeof(qif));
 		if (err == -EEXIST || err == -EBUSY)
 			fwctl_err_set(e, "cannot attach to %s: it already has an XDP program that "
-					 "cannot share the interface (see 'xdp-loader status %s')",
-				      ifname, ifname);
+					 "cannot share the interface (see: xdp-loader status %s)",
+				      qif, qif);
 		else if (err == -EOPNOTSUPP && mode == FWCTL_MODE_NATIVE)
 			fwctl_err_set(e, "cannot attach to %s in native mode: %s (try --mode skb)",
-				      ifname, msg);
+				      qif, msg);
 		else
-			fwctl_err_set(e, "cannot attach to %s in %s mode: %s", ifname,
+			fwctl_err_set(e, "cannot attach to %s in %s mode: %s", qif,
 				      mode_name(mode), msg);
 	}
 out:
@@ -226,160 +239,6 @@ static int xdp_detach_one(int ifindex, enum fwctl_mode mode)
 	return err;
 }
 
-/* --- warnings about losses the program cannot see ---------------------- */
-
-static int ethtool_ioctl(const char *ifname, void *cmd)
-{
-	struct ifreq ifr = {};
-	int fd, err;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = cmd;
-	err = ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
-	close(fd);
-	return err;
-}
-
-static bool is_veth(const char *ifname)
-{
-	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
-
-	return !ethtool_ioctl(ifname, &info) && !strcmp(info.driver, "veth");
-}
-
-/* The veth's "peer_ifindex" statistic (in the peer's namespace), or 0. */
-static int veth_peer_ifindex(const char *ifname)
-{
-	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
-	struct ethtool_gstrings *names = NULL;
-	struct ethtool_stats *stats = NULL;
-	int peer = 0;
-	__u32 i, n;
-
-	if (ethtool_ioctl(ifname, &info) || !info.n_stats)
-		return 0;
-	n = info.n_stats;
-	names = calloc(1, sizeof(*names) + (size_t)n * ETH_GSTRING_LEN);
-	stats = calloc(1, sizeof(*stats) + (size_t)n * sizeof(__u64));
-	if (!names || !stats)
-		goto out;
-	names->cmd = ETHTOOL_GSTRINGS;
-	names->string_set = ETH_SS_STATS;
-	names->len = n;
-	stats->cmd = ETHTOOL_GSTATS;
-	stats->n_stats = n;
-	if (ethtool_ioctl(ifname, names) || ethtool_ioctl(ifname, stats))
-		goto out;
-	for (i = 0; i < n; i++)
-		if (!strncmp((char *)names->data + i * ETH_GSTRING_LEN, "peer_ifindex", ETH_GSTRING_LEN))
-			peer = stats->data[i];
-out:
-	free(names);
-	free(stats);
-	return peer;
-}
-
-static int ethtool_get_flag(const char *ifname, __u32 cmd)
-{
-	struct ethtool_value v = { .cmd = cmd };
-
-	return ethtool_ioctl(ifname, &v) ? -1 : (int)v.data;
-}
-
-/* Is the veth numbered @peer in the current namespace the peer of ours? */
-static bool is_our_peer_here(int peer, int ifindex, char *name)
-{
-	return peer > 0 && if_indextoname(peer, name) && is_veth(name) &&
-	       veth_peer_ifindex(name) == ifindex;
-}
-
-/* Warn about the peer's settings; it must be visible in the current netns. */
-static void check_peer(const char *ifname, int peer, const char *peer_name, const char *netns)
-{
-	char where[IF_NAMESIZE + 80] = "";
-	__u32 xdp_id = 0;
-
-	if (netns)
-		snprintf(where, sizeof(where), " in netns %s", netns);
-	bpf_xdp_query_id(peer, 0, &xdp_id);
-	if (!xdp_id && ethtool_get_flag(peer_name, ETHTOOL_GGRO) == 0)
-		fprintf(stderr, "fwctl: warning: %s%s (peer of %s) has neither GRO nor an XDP program: "
-				"frames forwarded to it will be dropped (fix: ethtool -K %s gro on)\n",
-			peer_name, where, ifname, peer_name);
-	if (ethtool_get_flag(peer_name, ETHTOOL_GTXCSUM) == 1)
-		fprintf(stderr, "fwctl: warning: %s%s (peer of %s) has TX checksum offload on: TCP it "
-				"sends through the filter arrives with bad checksums (fix: ethtool -K %s tx off)\n",
-			peer_name, where, ifname, peer_name);
-}
-
-/*
- * Look for the peer in the named network namespaces (ip netns) and check
- * it there. Returns whether it was found; the caller's namespace is always
- * restored (the process is single-threaded, so setns() is safe here).
- */
-static bool check_peer_in_named_netns(const char *ifname, int ifindex, int peer)
-{
-	char path[300], peer_name[IF_NAMESIZE];
-	struct dirent *de;
-	bool found = false;
-	int self, fd;
-	DIR *dir;
-
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	dir = opendir("/run/netns");
-	while (self >= 0 && dir && !found && (de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (!setns(fd, CLONE_NEWNET)) {
-			found = is_our_peer_here(peer, ifindex, peer_name);
-			if (found)
-				check_peer(ifname, peer, peer_name, de->d_name);
-			if (setns(self, CLONE_NEWNET))
-				fprintf(stderr, "fwctl: cannot return to the original network namespace: %s\n",
-					strerror(errno));
-		}
-		close(fd);
-	}
-	if (dir)
-		closedir(dir);
-	if (self >= 0)
-		close(self);
-	return found;
-}
-
-/*
- * A frame redirected into a veth is dropped unless the veth's peer has an
- * XDP program or GRO on, and TCP breaks when the peer (the sending host)
- * offloads TX checksums. Say what can be seen from here: the peer in this
- * namespace or in a named one; else a note.
- */
-static void warn_veth_peer(const char *ifname, int ifindex)
-{
-	char peer_name[IF_NAMESIZE];
-	int peer;
-
-	if (!is_veth(ifname))
-		return;
-	peer = veth_peer_ifindex(ifname);
-	if (is_our_peer_here(peer, ifindex, peer_name)) {
-		check_peer(ifname, peer, peer_name, NULL);
-		return;
-	}
-	if (check_peer_in_named_netns(ifname, ifindex, peer))
-		return;
-	fprintf(stderr, "fwctl: note: the peer of veth %s is in a namespace fwctl cannot see: it needs "
-			"GRO on or an XDP program, or frames sent to it are dropped (counted as tx "
-			"dropped in 'fwctl stats'), and TX checksum offload off for TCP "
-			"(ethtool -K PEER gro on tx off)\n", ifname);
-}
-
 /* --- the commands' work ------------------------------------------------ */
 
 /* Remove every pin and the pin directory; tolerant of what is already gone. */
@@ -418,6 +277,12 @@ int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, st
 		return -EINVAL;
 	}
 	cfg.attached_at = time(NULL);
+	err = netns_cookie_self(&cfg.netns_cookie);
+	if (err) {
+		fwctl_err_set(e, "cannot identify this network namespace (SO_NETNS_COOKIE): %s",
+			      strerror(-err));
+		return err;
+	}
 
 	if (mkdir(pin_dir(), 0700) && errno != EEXIST) {
 		err = -errno;
@@ -444,9 +309,8 @@ int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, st
 			goto fail;
 		attached++;
 	}
-	if (mode == FWCTL_MODE_NATIVE)
-		for (i = 0; i < FWCTL_DIR_COUNT; i++)
-			warn_veth_peer(names[i], cfg.ifindex[i]);
+	for (i = 0; i < FWCTL_DIR_COUNT; i++)
+		peer_warn(names[i], cfg.ifindex[i], mode);
 	return 0;
 
 fail:

@@ -123,6 +123,8 @@ struct iface_status {
 	__u32 ifindex;
 	bool present;		/* ifindex still names an interface */
 	__u32 prog_id;		/* our program on it, 0 if none */
+	struct fwctl_peer peer;	/* its veth peer, if it is a veth */
+	unsigned int peer_problems;
 };
 
 static void iface_probe(const struct fwctl_config *cfg, int i, struct iface_status *st)
@@ -134,6 +136,75 @@ static void iface_probe(const struct fwctl_config *cfg, int i, struct iface_stat
 	st->ifindex = cfg->ifindex[i];
 	st->present = if_indextoname(st->ifindex, name) != NULL;
 	st->prog_id = st->present ? xdp_prog_id_on(st->ifindex) : 0;
+	if (!st->present || peer_probe(st->ifindex, &st->peer))
+		memset(&st->peer, 0, sizeof(st->peer));	/* not a veth, as far as we know */
+	st->peer_problems = peer_problems(&st->peer, cfg->mode);
+}
+
+/* The peer's line of the table: where it is, what is wrong, the fix. */
+static void peer_line(const struct iface_status *st)
+{
+	char where[512], what[256], fix[512] = "";
+
+	if (!st->peer.veth)
+		return;
+	peer_where(&st->peer, where, sizeof(where));
+	peer_summary(&st->peer, st->peer_problems, what, sizeof(what));
+	if (st->peer_problems)
+		peer_fix(&st->peer, st->peer_problems, fix, sizeof(fix));
+	printf("  peer     %s: %s%s%s%s\n", where, what, fix[0] ? " (fix: " : "", fix,
+	       fix[0] ? ")" : "");
+}
+
+static void json_setting(const char *key, int v)
+{
+	printf(", \"%s\": %s", key, v < 0 ? "null" : v ? "true" : "false");
+}
+
+/* "peer": null, or where the peer is, its settings and their problems. */
+static void peer_json(const struct iface_status *st)
+{
+	const struct fwctl_peer *p = &st->peer;
+	char fix[512];
+	unsigned int bit;
+	bool first = true;
+
+	if (!p->veth) {
+		printf(", \"peer\": null");
+		return;
+	}
+	printf(", \"peer\": {\"found\": %s, \"ifindex\": %d, \"name\": ",
+	       p->found ? "true" : "false", p->ifindex);
+	if (p->found)
+		json_str(stdout, p->name);
+	else
+		printf("null");
+	printf(", \"netns\": ");
+	if (p->netns[0])
+		json_str(stdout, p->netns);
+	else
+		printf("null");
+	printf(", \"netns_pid\": ");
+	printf(p->pid ? "%d" : "null", p->pid);
+	json_setting("gro", p->gro);
+	json_setting("xdp", p->xdp);
+	json_setting("tx_checksum", p->tx_csum);
+	json_setting("tx_vlan_offload", p->tx_vlan);
+	printf(", \"problems\": [");
+	for (bit = 1; bit <= PEER_TX_VLAN; bit <<= 1) {
+		if (!(st->peer_problems & bit))
+			continue;
+		printf("%s\"%s\"", first ? "" : ", ", peer_problem_key(bit));
+		first = false;
+	}
+	printf("], \"fix\": ");
+	if (st->peer_problems) {
+		peer_fix(p, st->peer_problems, fix, sizeof(fix));
+		json_str(stdout, fix);
+	} else {
+		printf("null");
+	}
+	printf("}");
 }
 
 static const char *iface_state(const struct iface_status *st)
@@ -158,7 +229,10 @@ int cmd_status(int argc, char **argv)
 		if (is_help(argv[i]))
 			return command_help("status", "[--json]",
 					    "Show where the filter is attached, in which mode, its programs,\n"
-					    "policy, rule count and since when. Exit status 1 when not attached.\n");
+					    "policy, rule count and since when, and for a veth the peer (the\n"
+					    "sender's end) with any setting that loses or damages frames in\n"
+					    "native mode and the command that fixes it. Exit status 1 when not\n"
+					    "attached.\n");
 		if (!strcmp(argv[i], "--json"))
 			json = true;
 		else
@@ -191,18 +265,22 @@ int cmd_status(int argc, char **argv)
 		for (i = 0; i < FWCTL_DIR_COUNT; i++) {
 			printf("%s\"%s\": {\"name\": ", i ? ", " : "", ifs[i].role);
 			json_str(stdout, ifs[i].name);
-			printf(", \"ifindex\": %u, \"present\": %s, \"prog_id\": %u, \"state\": \"%s\"}",
+			printf(", \"ifindex\": %u, \"present\": %s, \"prog_id\": %u, \"state\": \"%s\"",
 			       ifs[i].ifindex, ifs[i].present ? "true" : "false", ifs[i].prog_id,
 			       iface_state(&ifs[i]));
+			peer_json(&ifs[i]);
+			printf("}");
 		}
 		printf("}}\n");
 	} else {
 		printf("attached   %s mode, since %s (%ldd %02ld:%02ld:%02ld ago)\n",
 		       mode_name(s.cfg.mode), since, age / 86400, age / 3600 % 24, age / 60 % 60,
 		       age % 60);
-		for (i = 0; i < FWCTL_DIR_COUNT; i++)
+		for (i = 0; i < FWCTL_DIR_COUNT; i++) {
 			printf("%-10s %s (ifindex %u), program id %u, %s\n", ifs[i].role, ifs[i].name,
 			       ifs[i].ifindex, ifs[i].prog_id, iface_state(&ifs[i]));
+			peer_line(&ifs[i]);
+		}
 		printf("policy     %s\nrules      %u of %d\n", policy_name(s.cfg.policy), rs->active,
 		       FWCTL_MAX_RULES);
 	}
