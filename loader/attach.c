@@ -88,53 +88,77 @@ static void libxdp_msg(int err, char *buf, size_t len)
 }
 
 /*
- * Create (or reuse) every pinned map and attach the transmit watcher's
- * tracepoints, pinning the links so they outlive this process.
+ * Load the watcher, as BTF-typed tracing programs (btf) or as raw
+ * tracepoint ones, creating (or reusing) every pinned map, and attach it.
+ * The links in l[2]; NULL on failure, with *err.
  */
-static int watcher_attach(struct fwctl_err *e)
+static struct xmit_watch *watcher_try(bool btf, struct bpf_link *l[2], int *err)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir());
+	struct bpf_program *p[2];
 	struct xmit_watch *skel;
-	struct bpf_link *l1 = NULL, *l2 = NULL;
-	char path[256];
-	int err;
+	int i;
 
 	skel = xmit_watch__open_opts(&opts);
 	if (!skel) {
-		err = -errno;
-		fwctl_err_set(e, "cannot open the BPF object: %s", strerror(errno));
-		return err;
+		*err = -errno;
+		return NULL;
 	}
-	err = devmap_share(skel->maps.FWCTL_MAP_DEVMAP);
-	if (!err)
-		err = xmit_watch__load(skel);
-	if (err) {
+	bpf_program__set_autoload(skel->progs.fwctl_devmap_xmit, btf);
+	bpf_program__set_autoload(skel->progs.fwctl_redirect_err, btf);
+	bpf_program__set_autoload(skel->progs.fwctl_devmap_xmit_raw, !btf);
+	bpf_program__set_autoload(skel->progs.fwctl_redirect_err_raw, !btf);
+	p[0] = btf ? skel->progs.fwctl_devmap_xmit : skel->progs.fwctl_devmap_xmit_raw;
+	p[1] = btf ? skel->progs.fwctl_redirect_err : skel->progs.fwctl_redirect_err_raw;
+	*err = devmap_share(skel->maps.FWCTL_MAP_DEVMAP);
+	if (!*err)
+		*err = xmit_watch__load(skel);
+	for (i = 0; i < 2 && !*err; i++) {
+		l[i] = bpf_program__attach(p[i]);
+		*err = libbpf_get_error(l[i]);
+		if (*err)
+			l[i] = NULL;
+	}
+	if (*err) {
+		bpf_link__destroy(l[0]);
+		bpf_link__destroy(l[1]);
+		l[0] = l[1] = NULL;
+		xmit_watch__destroy(skel);	/* unpins the maps it pinned */
+		return NULL;
+	}
+	return skel;
+}
+
+/*
+ * Create (or reuse) every pinned map and attach the transmit watcher's
+ * tracepoints, pinning the links so they outlive this process. BTF-typed
+ * programs read the kernel's structs cheaply; raw tracepoints are the
+ * fallback for kernels without them.
+ */
+static int watcher_attach(struct fwctl_err *e)
+{
+	struct bpf_link *l[2] = {};
+	struct xmit_watch *skel;
+	char path[256];
+	int err;
+
+	skel = watcher_try(true, l, &err);
+	if (!skel)
+		skel = watcher_try(false, l, &err);
+	if (!skel) {
 		fwctl_err_set(e, "cannot load the transmit watcher (kernel without BPF, BTF or "
 				 "raw tracepoints?): %s (run with -v for the verifier log)",
 			      strerror(-err));
-		goto out;
+		return err;
 	}
-	l1 = bpf_program__attach(skel->progs.fwctl_devmap_xmit);
-	err = libbpf_get_error(l1);
-	if (!err) {
-		l2 = bpf_program__attach(skel->progs.fwctl_redirect_err);
-		err = libbpf_get_error(l2);
-	}
-	if (err) {
-		l1 = libbpf_get_error(l1) ? NULL : l1;
-		l2 = NULL;
-		fwctl_err_set(e, "cannot attach to the xdp tracepoints: %s", strerror(-err));
-		goto out;
-	}
-	err = bpf_link__pin(l1, pin_path(PIN_LINK_DEVMAP_XMIT, path, sizeof(path)));
+	err = bpf_link__pin(l[0], pin_path(PIN_LINK_DEVMAP_XMIT, path, sizeof(path)));
 	if (!err)
-		err = bpf_link__pin(l2, pin_path(PIN_LINK_REDIRECT_ERR, path, sizeof(path)));
+		err = bpf_link__pin(l[1], pin_path(PIN_LINK_REDIRECT_ERR, path, sizeof(path)));
 	if (err)
 		fwctl_err_set(e, "cannot pin the tracepoint links in %s: %s", pin_dir(),
 			      strerror(-err));
-out:
-	bpf_link__destroy(l1);	/* the pins keep the links alive */
-	bpf_link__destroy(l2);
+	bpf_link__destroy(l[0]);	/* the pins keep the links alive */
+	bpf_link__destroy(l[1]);
 	xmit_watch__destroy(skel);
 	return err;
 }
