@@ -16,6 +16,11 @@
  *       receiver untagged it, in the packet's metadata), without a tag, or
  *       with another one. Prints "sent N pushed P tagged T untagged U
  *       other O".
+ *   raw-watcher PIN_DIR
+ *       Replace the transmit watcher of the fwctl attached with pins in
+ *       PIN_DIR by its raw tracepoint variant (the fallback of kernels
+ *       without BTF-typed tracing), on the same maps and link pins, so that
+ *       tests can check that variant too. Prints "raw watcher attached".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,8 +36,11 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "vlan_push.skel.h"
+#include "xmit_watch.skel.h"
+#include "fwctl_common.h"
 
 #define FRAME_LEN	64
 #define MAGIC		"FWCTLPEER"
@@ -246,14 +254,60 @@ static int cmd_vlan(char **argv)
 	return sent == count ? 0 : 1;
 }
 
+/* Pin link at dir/name in place of what is pinned there. */
+static int repin(struct bpf_link *link, const char *dir, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (unlink(path) && errno != ENOENT)
+		return -errno;
+	return bpf_link__pin(link, path);
+}
+
+static int cmd_raw_watcher(const char *dir)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dir);
+	struct bpf_link *l1 = NULL, *l2 = NULL;
+	struct xmit_watch *skel;
+	char path[512];
+	int fd, err;
+
+	skel = xmit_watch__open_opts(&opts);
+	if (!skel)
+		return die("open the watcher");
+	bpf_program__set_autoload(skel->progs.fwctl_devmap_xmit, false);
+	bpf_program__set_autoload(skel->progs.fwctl_redirect_err, false);
+	snprintf(path, sizeof(path), "%s/%s", dir, FWCTL_STR(FWCTL_MAP_DEVMAP));
+	fd = bpf_obj_get(path);	/* the devmap is pinned by fwctl, not by name */
+	err = fd < 0 ? fd : bpf_map__reuse_fd(skel->maps.FWCTL_MAP_DEVMAP, fd);
+	if (!err)
+		err = xmit_watch__load(skel);
+	if (!err) {
+		l1 = bpf_program__attach(skel->progs.fwctl_devmap_xmit_raw);
+		l2 = bpf_program__attach(skel->progs.fwctl_redirect_err_raw);
+		err = libbpf_get_error(l1) ?: libbpf_get_error(l2);
+	}
+	if (!err)
+		err = repin(l1, dir, "link_devmap_xmit") ?: repin(l2, dir, "link_redirect_err");
+	if (err) {
+		errno = -err;
+		return die("raw watcher");
+	}
+	printf("raw watcher attached\n");
+	return 0;	/* the pins keep the links */
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 6 && !strcmp(argv[1], "send"))
 		return cmd_send(argv + 2);
 	if (argc == 9 && !strcmp(argv[1], "vlan"))
 		return cmd_vlan(argv + 2);
+	if (argc == 3 && !strcmp(argv[1], "raw-watcher"))
+		return cmd_raw_watcher(argv[2]);
 	fprintf(stderr, "usage: %s send NETNS IF COUNT DPORT\n"
-			"       %s vlan TX_NETNS TX_IF RX_NETNS RX_IF VID COUNT DPORT\n",
-		argv[0], argv[0]);
+			"       %s vlan TX_NETNS TX_IF RX_NETNS RX_IF VID COUNT DPORT\n"
+			"       %s raw-watcher PIN_DIR\n", argv[0], argv[0], argv[0]);
 	return 2;
 }
