@@ -4,8 +4,8 @@
 # and 10,000 rules by default. Runs build/bench/unit in a throwaway network
 # namespace holding a veth pair (scripts/veth-netns.sh). Options go to the
 # program: --rules 1,100,1000,10000 --packet allowed|dropped|both
-# --mode program|live|both --runs N --repeat N --csv (see build/bench/unit
-# --help). Root.
+# --mode program|live|both --runs N --repeat N --watcher --csv (see
+# build/bench/unit --help). Root.
 set -u
 cd "$(dirname "$0")/.."
 bin=build/bench/unit

@@ -11,19 +11,13 @@
  * lacking freplace, where libxdp attaches the program directly) both paths
  * behave the same.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <net/if.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/ethtool.h>
-#include <linux/sockios.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -69,6 +63,24 @@ static int devmap_share(struct bpf_map *map)
 	return err;
 }
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE	71
+#endif
+
+int netns_cookie_self(__u64 *cookie)
+{
+	socklen_t len = sizeof(*cookie);
+	int fd, err = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 static void libxdp_msg(int err, char *buf, size_t len)
 {
 	if (libxdp_strerror(err, buf, len))
@@ -76,53 +88,77 @@ static void libxdp_msg(int err, char *buf, size_t len)
 }
 
 /*
- * Create (or reuse) every pinned map and attach the transmit watcher's
- * tracepoints, pinning the links so they outlive this process.
+ * Load the watcher, as BTF-typed tracing programs (btf) or as raw
+ * tracepoint ones, creating (or reusing) every pinned map, and attach it.
+ * The links in l[2]; NULL on failure, with *err.
  */
-static int watcher_attach(struct fwctl_err *e)
+static struct xmit_watch *watcher_try(bool btf, struct bpf_link *l[2], int *err)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir());
+	struct bpf_program *p[2];
 	struct xmit_watch *skel;
-	struct bpf_link *l1 = NULL, *l2 = NULL;
-	char path[256];
-	int err;
+	int i;
 
 	skel = xmit_watch__open_opts(&opts);
 	if (!skel) {
-		err = -errno;
-		fwctl_err_set(e, "cannot open the BPF object: %s", strerror(errno));
-		return err;
+		*err = -errno;
+		return NULL;
 	}
-	err = devmap_share(skel->maps.FWCTL_MAP_DEVMAP);
-	if (!err)
-		err = xmit_watch__load(skel);
-	if (err) {
+	bpf_program__set_autoload(skel->progs.fwctl_devmap_xmit, btf);
+	bpf_program__set_autoload(skel->progs.fwctl_redirect_err, btf);
+	bpf_program__set_autoload(skel->progs.fwctl_devmap_xmit_raw, !btf);
+	bpf_program__set_autoload(skel->progs.fwctl_redirect_err_raw, !btf);
+	p[0] = btf ? skel->progs.fwctl_devmap_xmit : skel->progs.fwctl_devmap_xmit_raw;
+	p[1] = btf ? skel->progs.fwctl_redirect_err : skel->progs.fwctl_redirect_err_raw;
+	*err = devmap_share(skel->maps.FWCTL_MAP_DEVMAP);
+	if (!*err)
+		*err = xmit_watch__load(skel);
+	for (i = 0; i < 2 && !*err; i++) {
+		l[i] = bpf_program__attach(p[i]);
+		*err = libbpf_get_error(l[i]);
+		if (*err)
+			l[i] = NULL;
+	}
+	if (*err) {
+		bpf_link__destroy(l[0]);
+		bpf_link__destroy(l[1]);
+		l[0] = l[1] = NULL;
+		xmit_watch__destroy(skel);	/* unpins the maps it pinned */
+		return NULL;
+	}
+	return skel;
+}
+
+/*
+ * Create (or reuse) every pinned map and attach the transmit watcher's
+ * tracepoints, pinning the links so they outlive this process. BTF-typed
+ * programs read the kernel's structs cheaply; raw tracepoints are the
+ * fallback for kernels without them.
+ */
+static int watcher_attach(struct fwctl_err *e)
+{
+	struct bpf_link *l[2] = {};
+	struct xmit_watch *skel;
+	char path[256];
+	int err;
+
+	skel = watcher_try(true, l, &err);
+	if (!skel)
+		skel = watcher_try(false, l, &err);
+	if (!skel) {
 		fwctl_err_set(e, "cannot load the transmit watcher (kernel without BPF, BTF or "
 				 "raw tracepoints?): %s (run with -vv for the verifier log)",
 			      strerror(-err));
-		goto out;
+		return err;
 	}
-	l1 = bpf_program__attach(skel->progs.fwctl_devmap_xmit);
-	err = libbpf_get_error(l1);
-	if (!err) {
-		l2 = bpf_program__attach(skel->progs.fwctl_redirect_err);
-		err = libbpf_get_error(l2);
-	}
-	if (err) {
-		l1 = libbpf_get_error(l1) ? NULL : l1;
-		l2 = NULL;
-		fwctl_err_set(e, "cannot attach to the xdp tracepoints: %s", strerror(-err));
-		goto out;
-	}
-	err = bpf_link__pin(l1, pin_path(PIN_LINK_DEVMAP_XMIT, path, sizeof(path)));
+	err = bpf_link__pin(l[0], pin_path(PIN_LINK_DEVMAP_XMIT, path, sizeof(path)));
 	if (!err)
-		err = bpf_link__pin(l2, pin_path(PIN_LINK_REDIRECT_ERR, path, sizeof(path)));
+		err = bpf_link__pin(l[1], pin_path(PIN_LINK_REDIRECT_ERR, path, sizeof(path)));
 	if (err)
 		fwctl_err_set(e, "cannot pin the tracepoint links in %s: %s", pin_dir(),
 			      strerror(-err));
-out:
-	bpf_link__destroy(l1);	/* the pins keep the links alive */
-	bpf_link__destroy(l2);
+	bpf_link__destroy(l[0]);	/* the pins keep the links alive */
+	bpf_link__destroy(l[1]);
 	xmit_watch__destroy(skel);
 	return err;
 }
@@ -134,7 +170,7 @@ static int xdp_attach_one(const char *ifname, int ifindex, enum fwctl_dir dir,
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir());
 	struct xdp_program *prog = NULL;
 	struct fwctl *skel;
-	char msg[160];
+	char msg[160], qif[IF_NAMESIZE * 4 + 3];
 	int err;
 
 	skel = fwctl__open_opts(&opts);
@@ -160,15 +196,16 @@ static int xdp_attach_one(const char *ifname, int ifindex, enum fwctl_dir dir,
 	err = xdp_program__attach(prog, ifindex, xdp_mode(mode), 0);
 	if (err) {
 		libxdp_msg(err, msg, sizeof(msg));
+		shell_quote(ifname, true, qif, sizeof(qif));
 		if (err == -EEXIST || err == -EBUSY)
 			fwctl_err_set(e, "cannot attach to %s: it already has an XDP program that "
-					 "cannot share the interface (see 'xdp-loader status %s')",
-				      ifname, ifname);
+					 "cannot share the interface (see: xdp-loader status %s)",
+				      qif, qif);
 		else if (err == -EOPNOTSUPP && mode == FWCTL_MODE_NATIVE)
 			fwctl_err_set(e, "cannot attach to %s in native mode: %s (try --mode skb)",
-				      ifname, msg);
+				      qif, msg);
 		else
-			fwctl_err_set(e, "cannot attach to %s in %s mode: %s", ifname,
+			fwctl_err_set(e, "cannot attach to %s in %s mode: %s", qif,
 				      mode_name(mode), msg);
 	}
 out:
@@ -226,160 +263,6 @@ static int xdp_detach_one(int ifindex, enum fwctl_mode mode)
 	return err;
 }
 
-/* --- warnings about losses the program cannot see ---------------------- */
-
-static int ethtool_ioctl(const char *ifname, void *cmd)
-{
-	struct ifreq ifr = {};
-	int fd, err;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = cmd;
-	err = ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
-	close(fd);
-	return err;
-}
-
-static bool is_veth(const char *ifname)
-{
-	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
-
-	return !ethtool_ioctl(ifname, &info) && !strcmp(info.driver, "veth");
-}
-
-/* The veth's "peer_ifindex" statistic (in the peer's namespace), or 0. */
-static int veth_peer_ifindex(const char *ifname)
-{
-	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
-	struct ethtool_gstrings *names = NULL;
-	struct ethtool_stats *stats = NULL;
-	int peer = 0;
-	__u32 i, n;
-
-	if (ethtool_ioctl(ifname, &info) || !info.n_stats)
-		return 0;
-	n = info.n_stats;
-	names = calloc(1, sizeof(*names) + (size_t)n * ETH_GSTRING_LEN);
-	stats = calloc(1, sizeof(*stats) + (size_t)n * sizeof(__u64));
-	if (!names || !stats)
-		goto out;
-	names->cmd = ETHTOOL_GSTRINGS;
-	names->string_set = ETH_SS_STATS;
-	names->len = n;
-	stats->cmd = ETHTOOL_GSTATS;
-	stats->n_stats = n;
-	if (ethtool_ioctl(ifname, names) || ethtool_ioctl(ifname, stats))
-		goto out;
-	for (i = 0; i < n; i++)
-		if (!strncmp((char *)names->data + i * ETH_GSTRING_LEN, "peer_ifindex", ETH_GSTRING_LEN))
-			peer = stats->data[i];
-out:
-	free(names);
-	free(stats);
-	return peer;
-}
-
-static int ethtool_get_flag(const char *ifname, __u32 cmd)
-{
-	struct ethtool_value v = { .cmd = cmd };
-
-	return ethtool_ioctl(ifname, &v) ? -1 : (int)v.data;
-}
-
-/* Is the veth numbered @peer in the current namespace the peer of ours? */
-static bool is_our_peer_here(int peer, int ifindex, char *name)
-{
-	return peer > 0 && if_indextoname(peer, name) && is_veth(name) &&
-	       veth_peer_ifindex(name) == ifindex;
-}
-
-/* Warn about the peer's settings; it must be visible in the current netns. */
-static void check_peer(const char *ifname, int peer, const char *peer_name, const char *netns)
-{
-	char where[IF_NAMESIZE + 80] = "";
-	__u32 xdp_id = 0;
-
-	if (netns)
-		snprintf(where, sizeof(where), " in netns %s", netns);
-	bpf_xdp_query_id(peer, 0, &xdp_id);
-	if (!xdp_id && ethtool_get_flag(peer_name, ETHTOOL_GGRO) == 0)
-		fprintf(stderr, "fwctl: warning: %s%s (peer of %s) has neither GRO nor an XDP program: "
-				"frames forwarded to it will be dropped (fix: ethtool -K %s gro on)\n",
-			peer_name, where, ifname, peer_name);
-	if (ethtool_get_flag(peer_name, ETHTOOL_GTXCSUM) == 1)
-		fprintf(stderr, "fwctl: warning: %s%s (peer of %s) has TX checksum offload on: TCP it "
-				"sends through the filter arrives with bad checksums (fix: ethtool -K %s tx off)\n",
-			peer_name, where, ifname, peer_name);
-}
-
-/*
- * Look for the peer in the named network namespaces (ip netns) and check
- * it there. Returns whether it was found; the caller's namespace is always
- * restored (the process is single-threaded, so setns() is safe here).
- */
-static bool check_peer_in_named_netns(const char *ifname, int ifindex, int peer)
-{
-	char path[300], peer_name[IF_NAMESIZE];
-	struct dirent *de;
-	bool found = false;
-	int self, fd;
-	DIR *dir;
-
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	dir = opendir("/run/netns");
-	while (self >= 0 && dir && !found && (de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (!setns(fd, CLONE_NEWNET)) {
-			found = is_our_peer_here(peer, ifindex, peer_name);
-			if (found)
-				check_peer(ifname, peer, peer_name, de->d_name);
-			if (setns(self, CLONE_NEWNET))
-				fprintf(stderr, "fwctl: cannot return to the original network namespace: %s\n",
-					strerror(errno));
-		}
-		close(fd);
-	}
-	if (dir)
-		closedir(dir);
-	if (self >= 0)
-		close(self);
-	return found;
-}
-
-/*
- * A frame redirected into a veth is dropped unless the veth's peer has an
- * XDP program or GRO on, and TCP breaks when the peer (the sending host)
- * offloads TX checksums. Say what can be seen from here: the peer in this
- * namespace or in a named one; else a note.
- */
-static void warn_veth_peer(const char *ifname, int ifindex)
-{
-	char peer_name[IF_NAMESIZE];
-	int peer;
-
-	if (!is_veth(ifname))
-		return;
-	peer = veth_peer_ifindex(ifname);
-	if (is_our_peer_here(peer, ifindex, peer_name)) {
-		check_peer(ifname, peer, peer_name, NULL);
-		return;
-	}
-	if (check_peer_in_named_netns(ifname, ifindex, peer))
-		return;
-	fprintf(stderr, "fwctl: note: the peer of veth %s is in a namespace fwctl cannot see: it needs "
-			"GRO on or an XDP program, or frames sent to it are dropped (counted as tx "
-			"dropped in 'fwctl stats'), and TX checksum offload off for TCP "
-			"(ethtool -K PEER gro on tx off)\n", ifname);
-}
-
 /* --- the commands' work ------------------------------------------------ */
 
 /* Remove every pin and the pin directory; tolerant of what is already gone. */
@@ -418,6 +301,12 @@ int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, st
 		return -EINVAL;
 	}
 	cfg.attached_at = time(NULL);
+	err = netns_cookie_self(&cfg.netns_cookie);
+	if (err) {
+		fwctl_err_set(e, "cannot identify this network namespace (SO_NETNS_COOKIE): %s",
+			      strerror(-err));
+		return err;
+	}
 
 	if (mkdir(pin_dir(), 0700) && errno != EEXIST) {
 		err = -errno;
@@ -444,9 +333,8 @@ int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, st
 			goto fail;
 		attached++;
 	}
-	if (mode == FWCTL_MODE_NATIVE)
-		for (i = 0; i < FWCTL_DIR_COUNT; i++)
-			warn_veth_peer(names[i], cfg.ifindex[i]);
+	for (i = 0; i < FWCTL_DIR_COUNT; i++)
+		peer_warn(names[i], cfg.ifindex[i], mode);
 	return 0;
 
 fail:

@@ -140,6 +140,8 @@ struct iface_status {
 	__u32 ifindex;
 	bool present;		/* ifindex still names an interface */
 	__u32 prog_id;		/* our program on it, 0 if none */
+	struct fwctl_peer peer;	/* its veth peer, if it is a veth */
+	unsigned int peer_problems;
 };
 
 static void iface_probe(const struct fwctl_config *cfg, int i, struct iface_status *st)
@@ -151,6 +153,62 @@ static void iface_probe(const struct fwctl_config *cfg, int i, struct iface_stat
 	st->ifindex = cfg->ifindex[i];
 	st->present = if_indextoname(st->ifindex, name) != NULL;
 	st->prog_id = st->present ? xdp_prog_id_on(st->ifindex) : 0;
+	if (!st->present || peer_probe(st->ifindex, &st->peer))
+		memset(&st->peer, 0, sizeof(st->peer));	/* not a veth, as far as we know */
+	st->peer_problems = peer_problems(&st->peer, cfg->mode);
+}
+
+/* The peer's line of the table: where it is, what is wrong, the fix. */
+static void peer_line(const struct iface_status *st)
+{
+	char where[512], what[256], fix[512] = "";
+
+	if (!st->peer.veth)
+		return;
+	peer_where(&st->peer, where, sizeof(where));
+	peer_summary(&st->peer, st->peer_problems, what, sizeof(what));
+	if (st->peer_problems)
+		peer_fix(&st->peer, st->peer_problems, fix, sizeof(fix));
+	printf("  peer     %s: %s%s%s%s\n", where, what, fix[0] ? " (fix: " : "", fix,
+	       fix[0] ? ")" : "");
+}
+
+/* A peer setting: true, false, or null when it could not be read. */
+static json_object *json_setting(int v)
+{
+	return v < 0 ? NULL : json_object_new_boolean(v);
+}
+
+/* "peer": null, or where the peer is, its settings and their problems. */
+static json_object *peer_json(const struct iface_status *st)
+{
+	const struct fwctl_peer *p = &st->peer;
+	json_object *o, *problems;
+	char fix[512];
+	unsigned int bit;
+
+	if (!p->veth)
+		return NULL;
+	o = json_object_new_object();
+	json_add(o, "found", json_object_new_boolean(p->found));
+	json_add(o, "ifindex", json_object_new_int(p->ifindex));
+	json_add(o, "name", p->found ? json_str(p->name) : NULL);
+	json_add(o, "netns", p->netns[0] ? json_str(p->netns) : NULL);
+	json_add(o, "netns_pid", p->pid ? json_object_new_int(p->pid) : NULL);
+	json_add(o, "gro", json_setting(p->gro));
+	json_add(o, "xdp", json_setting(p->xdp));
+	json_add(o, "tx_checksum", json_setting(p->tx_csum));
+	json_add(o, "tx_vlan_offload", json_setting(p->tx_vlan));
+	problems = json_object_new_array();
+	for (bit = 1; bit <= PEER_TX_VLAN; bit <<= 1)
+		if (st->peer_problems & bit)
+			json_object_array_add(problems,
+					      json_object_new_string(peer_problem_key(bit)));
+	json_add(o, "problems", problems);
+	if (st->peer_problems)
+		peer_fix(p, st->peer_problems, fix, sizeof(fix));
+	json_add(o, "fix", st->peer_problems ? json_str(fix) : NULL);
+	return o;
 }
 
 static const char *iface_state(const struct iface_status *st)
@@ -170,6 +228,7 @@ static json_object *iface_json(const struct iface_status *st)
 	json_add(o, "present", st ? json_object_new_boolean(st->present) : NULL);
 	json_add(o, "prog_id", st && st->prog_id ? json_u64(st->prog_id) : NULL);
 	json_add(o, "state", st ? json_object_new_string(iface_state(st)) : NULL);
+	json_add(o, "peer", st ? peer_json(st) : NULL);
 	return o;
 }
 
@@ -212,17 +271,21 @@ static void status_table(const struct fwctl_config *cfg, unsigned int n_rules,
 	fmt_time_utc(cfg->attached_at, since, sizeof(since));
 	printf("attached   %s mode, since %s (%ldd %02ld:%02ld:%02ld ago)\n", mode_name(cfg->mode),
 	       since, age / 86400, age / 3600 % 24, age / 60 % 60, age % 60);
-	for (i = 0; i < FWCTL_DIR_COUNT; i++)
+	for (i = 0; i < FWCTL_DIR_COUNT; i++) {
 		printf("%-10s %s (ifindex %u), program id %u, %s\n", ifs[i].role, ifs[i].name,
 		       ifs[i].ifindex, ifs[i].prog_id, iface_state(&ifs[i]));
+		peer_line(&ifs[i]);
+	}
 	printf("policy     %s\nrules      %u of %d\n", policy_name(cfg->policy), n_rules,
 	       FWCTL_MAX_RULES);
 }
 
 static const char status_help[] =
 	"Show where the filter is attached, in which mode, its programs,\n"
-	"policy, rule count and since when. Exit status 1 when not attached, or\n"
-	"when an interface is gone or has lost its program.\n\n"
+	"policy, rule count and since when, and for a veth the peer (the\n"
+	"sender's end) with any setting that loses or damages frames in\n"
+	"native mode and the command that fixes it. Exit status 1 when not\n"
+	"attached, or when an interface is gone or has lost its program.\n\n"
 	"Options:\n"
 	"  -j, --json  one JSON object (fields in fwctl(8), JSON)\n"
 	"  -h, --help  this help\n";

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <net/if.h>
 #include <linux/types.h>
 #include "fwctl_common.h"
 #include "rule.h"
@@ -154,8 +155,48 @@ int fwctl_detach(const struct fwctl_config *cfg, struct fwctl_err *e);
  * the config map if it is there, and every pin. Called with the lock held.
  */
 int fwctl_detach_partial(struct fwctl_err *e);
+/* Cookie of the caller's network namespace (as struct net's net_cookie). */
+int netns_cookie_self(__u64 *cookie);
 /* Id of the fwctl program attached to ifindex, 0 if none. */
 __u32 xdp_prog_id_on(int ifindex);
+
+/* --- peer.c: the other end of a veth, wherever it lives ---------------- */
+
+/* What can be known of the peer of a veth; settings are 1, 0 or -1 (unknown). */
+struct fwctl_peer {
+	bool veth;		/* false: not a veth, nothing below is set */
+	bool found;		/* its namespace could be opened and the peer read */
+	int ifindex;		/* in the peer's namespace */
+	int nsid;		/* id of that namespace in ours; -1: ours */
+	char name[IF_NAMESIZE];
+	char netns[256];	/* its ip netns name, if it has one */
+	int pid;		/* else a process in that namespace, if another one */
+	int xdp;		/* a native XDP program is attached */
+	int gro;
+	int tx_csum;		/* TX checksum offload */
+	int tx_vlan;		/* tx-vlan-offload: 802.1Q tags in skb metadata */
+};
+
+/* Peer settings that hurt what fwctl forwards (bits of peer_problems()). */
+#define PEER_NO_NAPI	0x1	/* neither GRO nor XDP: forwarded frames dropped */
+#define PEER_TX_CSUM	0x2	/* TCP it sends arrives with bad checksums */
+#define PEER_TX_VLAN	0x4	/* VLAN tags of what it sends are lost */
+
+/* Find and read the peer of our interface ifindex (p->veth false if none). */
+int peer_probe(int ifindex, struct fwctl_peer *p);
+/* The problems that matter in mode (all are native mode's). */
+unsigned int peer_problems(const struct fwctl_peer *p, enum fwctl_mode mode);
+const char *peer_problem_key(unsigned int bit);		/* "tx_vlan_offload" */
+/* "'eth0' in netns blue", "'eth0'" (in ours), ... */
+void peer_where(const struct fwctl_peer *p, char *buf, size_t len);
+/* The command that fixes problems pb: "ip netns exec blue ethtool -K 'eth0' txvlan off". */
+void peer_fix(const struct fwctl_peer *p, unsigned int pb, char *buf, size_t len);
+/* "tx-vlan-offload on, ..." or "ok". */
+void peer_summary(const struct fwctl_peer *p, unsigned int pb, char *buf, size_t len);
+/* Print attach's warnings about the peer of ifname, one line per problem. */
+void peer_warn(const char *ifname, int ifindex, enum fwctl_mode mode);
+/* s as one shell word, in single quotes when always or when needed. */
+void shell_quote(const char *s, bool always, char *buf, size_t len);
 
 /* --- output.c: names, numbers, messages, table cells, JSON ------------- */
 

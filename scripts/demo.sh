@@ -130,8 +130,9 @@ topo_up "$SUF" veth || die "could not create the topology"
 echo "  private host  $TOPO_PRIV_IP4  (netns $PRIV)  ---  $TOPO_IN  [fwctl]  $TOPO_OUT  ---  public host  $TOPO_PUB_IP4  (netns $PUB)"
 echo
 
-# attach notes that it cannot see the peers' GRO/checksum settings in the
-# hosts' namespaces: topology.sh has set them, so keep its stderr for failures.
+# attach warns about the hosts' ends (GRO, checksum and VLAN offloads) only
+# when they are wrong, and topology.sh sets them right: keep its stderr for
+# failures.
 if ! run_fwctl attach --mode "$MODE" "$TOPO_IN" "$TOPO_OUT" 2>"$TMP/attach"; then
 	cat "$TMP/attach" >&2
 	die "fwctl attach failed"

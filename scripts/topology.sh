@@ -79,7 +79,10 @@ topo_host_up() {
 	# stack; an XDP-redirected frame loses that metadata and arrives with a
 	# wrong checksum, so TCP would never connect. ICMP and UDP are not hurt
 	# the same way, which makes this easy to miss.
-	ip netns exec "$ns" ethtool -K "$h" gro on tx off >/dev/null || return 1
+	# tx-vlan-offload off: with it on, a VLAN device on the host keeps its
+	# 802.1Q tag in skb metadata, which native XDP never sees: the frame
+	# would be forwarded untagged.
+	ip netns exec "$ns" ethtool -K "$h" gro on tx off txvlan off >/dev/null || return 1
 
 	ip -n "$ns" link set "$h" up || return 1
 	ip link set "$fw_if" up || return 1

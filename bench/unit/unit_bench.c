@@ -18,6 +18,11 @@
  * port 7070, the dropped one TCP to port 1234 under policy drop. Each rule
  * count has its own fwctl instance, so all figures share the same rounds.
  *
+ * --watcher (live mode) measures fwctl a second time in each round with the
+ * transmit watcher (bpf/xmit_watch.bpf.c) attached to the xdp tracepoints,
+ * sharing the first instance's maps as under fwctl attach: its cost is the
+ * per-round ratio of the two figures, neighbours in time.
+ *
  * Usage: unit [options] IFINDEX_IN IFINDEX_OUT   (bench/unit.sh makes them)
  */
 #include <errno.h>
@@ -37,6 +42,7 @@
 #include "fwctl.h"
 #include "fwctl.skel.h"
 #include "trivial_redirect.skel.h"
+#include "xmit_watch.skel.h"
 
 #define MAX_COUNTS	16
 #define MAX_RUNS	101
@@ -45,6 +51,8 @@
 #define DROPPED_PORT	1234
 
 enum { PKT_ALLOWED = 0, PKT_DROPPED, PKT_KINDS };
+#define WATCHERS	2	/* BTF-typed, raw tracepoints */
+static const char *watcher_names[WATCHERS] = { "tp_btf", "raw_tp" };
 enum { MODE_PROGRAM = 0, MODE_LIVE, MODES };
 static const char *mode_names[MODES] = { "program", "live" };
 static const char *pkt_names[PKT_KINDS] = { "allowed", "dropped" };
@@ -58,6 +66,7 @@ struct opts {
 	__u32 repeat;
 	bool csv;
 	bool verbose;
+	bool watcher;
 	int cpu;
 	__u32 ifx[2];
 };
@@ -88,6 +97,7 @@ static void usage(FILE *f, const char *prog)
 		"  -n, --runs N         runs per figure, median reported (default 9)\n"
 		"  -R, --repeat N       BPF_PROG_TEST_RUN repeat (default 10000000)\n"
 		"  -c, --cpu N          pin to CPU N (default: the last online CPU; -1: no pinning)\n"
+		"  -w, --watcher        live mode: fwctl also with the transmit watcher attached\n"
 		"      --csv            machine-readable output, one line per figure\n"
 		"  -v, --verbose        libbpf messages, every run's figures\n",
 		prog, FWCTL_MAX_RULES);
@@ -125,6 +135,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "repeat", required_argument, NULL, 'R' },
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "csv", no_argument, NULL, 'C' },
+		{ "watcher", no_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -141,7 +152,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->repeat = 10000000;
 	o->cpu = -2;	/* last online CPU */
 
-	while ((c = getopt_long(argc, argv, "r:p:m:n:R:c:vh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:p:m:n:R:c:wvh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (parse_counts(optarg, o))
@@ -182,6 +193,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'C':
 			o->csv = true;
+			break;
+		case 'w':
+			o->watcher = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -403,8 +417,10 @@ static struct fwctl *load_fwctl(const struct opts *o, struct fwctl_maps *m)
 	if (!err) {
 		cfg.ifindex[FWCTL_DIR_IN_TO_OUT] = o->ifx[0];
 		cfg.ifindex[FWCTL_DIR_OUT_TO_IN] = o->ifx[1];
-		err = config_write(m, &cfg);
+		err = netns_cookie_self(&cfg.netns_cookie);	/* as attach does */
 	}
+	if (!err)
+		err = config_write(m, &cfg);
 	if (!err)
 		err = devmap_link(m, o->ifx[0], o->ifx[1]);
 	if (!err)
@@ -435,6 +451,53 @@ static struct trivial_redirect *load_trivial(const struct opts *o)
 	return skel;
 }
 
+/*
+ * The transmit watcher, loaded on the maps of skel (config, devmap, tx
+ * counters) as fwctl attach loads it on the pinned ones; not attached yet.
+ */
+static struct xmit_watch *load_watcher(struct fwctl *fw, bool btf)
+{
+	struct xmit_watch *skel = xmit_watch__open();
+	struct bpf_map *map;
+	int err = 0;
+
+	if (!skel) {
+		fprintf(stderr, "unit bench: cannot open the watcher: %s\n", strerror(errno));
+		return NULL;
+	}
+	bpf_program__set_autoload(skel->progs.fwctl_devmap_xmit, btf);
+	bpf_program__set_autoload(skel->progs.fwctl_redirect_err, btf);
+	bpf_program__set_autoload(skel->progs.fwctl_devmap_xmit_raw, !btf);
+	bpf_program__set_autoload(skel->progs.fwctl_redirect_err_raw, !btf);
+	bpf_object__for_each_map(map, skel->obj)
+		bpf_map__set_pin_path(map, NULL);
+	err = bpf_map__reuse_fd(skel->maps.FWCTL_MAP_CONFIG, bpf_map__fd(fw->maps.FWCTL_MAP_CONFIG));
+	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.FWCTL_MAP_DEVMAP,
+					bpf_map__fd(fw->maps.FWCTL_MAP_DEVMAP));
+	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.FWCTL_MAP_TX_STATS,
+					bpf_map__fd(fw->maps.FWCTL_MAP_TX_STATS));
+	if (!err)
+		err = xmit_watch__load(skel);
+	if (err) {
+		fprintf(stderr, "unit bench: cannot load the %s watcher: %s\n",
+			btf ? "BTF-typed" : "raw tracepoint", strerror(-err));
+		xmit_watch__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+static int watcher_set(struct xmit_watch *w, bool on)
+{
+	if (!on) {
+		xmit_watch__detach(w);
+		return 0;
+	}
+	return xmit_watch__attach(w);
+}
+
 /* Median/min/max line (or CSV row) of one figure. */
 static void print_figure(const struct opts *o, int count, int k, int mode,
 			 const struct series *a, const struct series *b)
@@ -459,15 +522,119 @@ static void print_figure(const struct opts *o, int count, int k, int mode,
 	}
 }
 
+/* Run r of fwctl in live mode with the watcher attached, into *w. */
+static int measure_watched(struct xmit_watch *watch, int fw_fd, const __u8 *frame,
+			   const struct opts *o, int k, int r, struct series *w)
+{
+	int err = watcher_set(watch, true);
+
+	if (err) {
+		fprintf(stderr, "unit bench: cannot attach the watcher: %s\n", strerror(-err));
+		return err;
+	}
+	err = measure(fw_fd, frame, o->ifx, o->repeat, k == PKT_ALLOWED ? XDP_REDIRECT : XDP_DROP,
+		      MODE_LIVE, &w->kern[r], &w->wall[r]);
+	watcher_set(watch, false);
+	w->n = r + 1;
+	return err;
+}
+
+static void prog_runs(struct bpf_program *p, __u64 *cnt, __u64 *ns)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (!bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len)) {
+		*cnt += info.run_cnt;
+		*ns += info.run_time_ns;
+	}
+}
+
+/*
+ * The watcher's own time, from the kernel's BPF run-time statistics, in a
+ * run of its own: the statistics slow every BPF program down, so they are
+ * off while the figures above are taken. The tracepoints' dispatch is not
+ * included.
+ */
+static void watcher_runtime(struct xmit_watch *w, const char *name, int fw_fd,
+			    const __u8 *frame, const struct opts *o)
+{
+	int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	__u64 cnt0 = 0, ns0 = 0, cnt = 0, ns = 0;
+	double kern, wall;
+
+	if (fd < 0 || watcher_set(w, true)) {
+		printf("(no BPF run-time statistics: %s)\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	prog_runs(w->progs.fwctl_devmap_xmit, &cnt0, &ns0);
+	prog_runs(w->progs.fwctl_redirect_err, &cnt0, &ns0);
+	prog_runs(w->progs.fwctl_devmap_xmit_raw, &cnt0, &ns0);
+	prog_runs(w->progs.fwctl_redirect_err_raw, &cnt0, &ns0);
+	measure(fw_fd, frame, o->ifx, o->repeat, XDP_REDIRECT, MODE_LIVE, &kern, &wall);
+	prog_runs(w->progs.fwctl_devmap_xmit, &cnt, &ns);
+	prog_runs(w->progs.fwctl_redirect_err, &cnt, &ns);
+	prog_runs(w->progs.fwctl_devmap_xmit_raw, &cnt, &ns);
+	prog_runs(w->progs.fwctl_redirect_err_raw, &cnt, &ns);
+	watcher_set(w, false);
+	close(fd);
+	cnt -= cnt0;
+	ns -= ns0;
+	if (cnt)
+		printf("%-9s watcher's own time: %llu runs for %u frames (one per %.1f frames), %.1f ns "
+		       "per run, %.2f ns per frame\n", name, (unsigned long long)cnt, o->repeat,
+		       (double)o->repeat / cnt, (double)ns / cnt, (double)ns / o->repeat);
+}
+
+/*
+ * The watcher's cost: fwctl live with it against fwctl live without it,
+ * the ratio taken per round (the two runs are neighbours in time).
+ */
+static void print_watcher(const struct opts *o, struct series fw[][PKT_KINDS][MODES],
+			  struct series fww[][MAX_COUNTS][PKT_KINDS], const struct fwctl_maps *m)
+{
+	double ratio[MAX_RUNS], without, with, rm, rmin, rmax, y;
+	struct fwctl_tx_stats tx = {};
+	int c, k, r, w;
+
+	tx_stats_read(m, FWCTL_DIR_IN_TO_OUT, &tx);
+	printf("\ntransmit watcher, live mode (the watchers counted %llu frames sent, %llu "
+	       "dropped):\n", (unsigned long long)tx.xmit_sent, (unsigned long long)tx.xmit_drops);
+	printf("%-6s %-8s %-9s %-12s %-12s %s\n", "rules", "packet", "watcher", "without", "with",
+	       "with/without per round: median [min-max]");
+	for (c = 0; c < o->ncounts; c++) {
+		for (k = 0; k < PKT_KINDS; k++) {
+			for (w = 0; w < WATCHERS; w++) {
+				const struct series *a = &fw[c][k][MODE_LIVE], *b = &fww[w][c][k];
+
+				if (!o->pkt[k] || !b->n)
+					continue;
+				for (r = 0; r < b->n; r++)
+					ratio[r] = a->kern[r] > 0 ? b->kern[r] / a->kern[r] : 0;
+				stats(a->kern, a->n, &without, &y, &y);
+				stats(b->kern, b->n, &with, &y, &y);
+				stats(ratio, b->n, &rm, &rmin, &rmax);
+				printf("%-6d %-8s %-9s %-12.1f %-12.1f %.3f [%.3f-%.3f]\n", o->counts[c],
+				       pkt_names[k], watcher_names[w], without, with, rm, rmin, rmax);
+			}
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static struct series fw[MAX_COUNTS][PKT_KINDS][MODES], tr[MAX_COUNTS][PKT_KINDS][MODES];
+	/* live, with the watcher: [0] BTF-typed, [1] raw tracepoints */
+	static struct series fww[WATCHERS][MAX_COUNTS][PKT_KINDS];
+	struct xmit_watch *watch[WATCHERS] = {};
 	struct fwctl *skels[MAX_COUNTS] = {};
 	struct fwctl_maps maps[MAX_COUNTS];
 	struct trivial_redirect *triv = NULL;
 	__u8 frames[PKT_KINDS][FRAME_LEN];
 	struct opts o;
-	int c, k, r, md, err = 1, tr_fd;
+	int c, k, r, md, w, err = 1, tr_fd;
 
 	if (parse_opts(argc, argv, &o))
 		return 2;
@@ -491,6 +658,11 @@ int main(int argc, char **argv)
 	triv = load_trivial(&o);
 	if (!triv)
 		goto out;
+	for (w = 0; o.watcher && o.mode[MODE_LIVE] && w < WATCHERS; w++) {
+		watch[w] = load_watcher(skels[0], w == 0);
+		if (!watch[w])
+			goto out;
+	}
 	tr_fd = bpf_program__fd(triv->progs.trivial_redirect);
 
 	for (r = 0; r < o.runs; r++) {
@@ -512,6 +684,10 @@ int main(int argc, char **argv)
 						    &b->kern[r], &b->wall[r]))
 						goto out;
 					a->n = b->n = r + 1;
+					for (w = 0; md == MODE_LIVE && w < WATCHERS && watch[w]; w++)
+						if (measure_watched(watch[w], fw_fd, frames[k], &o, k,
+								    r, &fww[w][c][k]))
+							goto out;
 					if (o.verbose)
 						fprintf(stderr, "  run %d, %s, %d rules, %s: fwctl %.0f "
 							"(%.2f wall) trivial %.0f (%.2f wall)\n", r,
@@ -560,8 +736,17 @@ int main(int argc, char **argv)
 			       o.counts[0] > 1 ? "s" : "", mn / m0, minn / min0);
 		}
 	}
+	if (watch[0]) {
+		print_watcher(&o, fw, fww, &maps[0]);
+		for (w = 0; w < WATCHERS; w++)
+			watcher_runtime(watch[w], watcher_names[w],
+					bpf_program__fd(skels[0]->progs.fwctl_xdp), frames[PKT_ALLOWED],
+					&o);
+	}
 	err = 0;
 out:
+	for (w = 0; w < WATCHERS; w++)
+		xmit_watch__destroy(watch[w]);
 	for (c = 0; c < o.ncounts; c++)
 		fwctl__destroy(skels[c]);
 	trivial_redirect__destroy(triv);
