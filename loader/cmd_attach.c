@@ -179,35 +179,40 @@ static json_object *json_setting(int v)
 	return v < 0 ? NULL : json_object_new_boolean(v);
 }
 
-/* "peer": null, or where the peer is, its settings and their problems. */
+/*
+ * "peer": where the peer of a veth is, its settings and their problems;
+ * the same keys for every interface, null where not known (st NULL: not
+ * attached; not a veth: veth false and the rest null).
+ */
 static json_object *peer_json(const struct iface_status *st)
 {
-	const struct fwctl_peer *p = &st->peer;
-	json_object *o, *problems;
+	const struct fwctl_peer *p = st ? &st->peer : NULL;
+	json_object *o = json_object_new_object(), *problems = NULL;
+	bool known = p && p->veth;
 	char fix[512];
 	unsigned int bit;
 
-	if (!p->veth)
-		return NULL;
-	o = json_object_new_object();
-	json_add(o, "found", json_object_new_boolean(p->found));
-	json_add(o, "ifindex", json_object_new_int(p->ifindex));
-	json_add(o, "name", p->found ? json_str(p->name) : NULL);
-	json_add(o, "netns", p->netns[0] ? json_str(p->netns) : NULL);
-	json_add(o, "netns_pid", p->pid ? json_object_new_int(p->pid) : NULL);
-	json_add(o, "gro", json_setting(p->gro));
-	json_add(o, "xdp", json_setting(p->xdp));
-	json_add(o, "tx_checksum", json_setting(p->tx_csum));
-	json_add(o, "tx_vlan_offload", json_setting(p->tx_vlan));
-	problems = json_object_new_array();
-	for (bit = 1; bit <= PEER_TX_VLAN; bit <<= 1)
-		if (st->peer_problems & bit)
-			json_object_array_add(problems,
-					      json_object_new_string(peer_problem_key(bit)));
+	json_add(o, "veth", p ? json_object_new_boolean(p->veth) : NULL);
+	json_add(o, "found", known ? json_object_new_boolean(p->found) : NULL);
+	json_add(o, "ifindex", known && p->found ? json_object_new_int(p->ifindex) : NULL);
+	json_add(o, "name", known && p->found ? json_str(p->name) : NULL);
+	json_add(o, "netns", known && p->netns[0] ? json_str(p->netns) : NULL);
+	json_add(o, "netns_pid", known && p->pid ? json_object_new_int(p->pid) : NULL);
+	json_add(o, "gro", known ? json_setting(p->gro) : NULL);
+	json_add(o, "xdp", known ? json_setting(p->xdp) : NULL);
+	json_add(o, "tx_checksum", known ? json_setting(p->tx_csum) : NULL);
+	json_add(o, "tx_vlan_offload", known ? json_setting(p->tx_vlan) : NULL);
+	if (known) {
+		problems = json_object_new_array();
+		for (bit = 1; bit <= PEER_TX_VLAN; bit <<= 1)
+			if (st->peer_problems & bit)
+				json_object_array_add(problems,
+						      json_object_new_string(peer_problem_key(bit)));
+	}
 	json_add(o, "problems", problems);
-	if (st->peer_problems)
+	if (known && st->peer_problems)
 		peer_fix(p, st->peer_problems, fix, sizeof(fix));
-	json_add(o, "fix", st->peer_problems ? json_str(fix) : NULL);
+	json_add(o, "fix", known && st->peer_problems ? json_str(fix) : NULL);
 	return o;
 }
 
@@ -228,7 +233,7 @@ static json_object *iface_json(const struct iface_status *st)
 	json_add(o, "present", st ? json_object_new_boolean(st->present) : NULL);
 	json_add(o, "prog_id", st && st->prog_id ? json_u64(st->prog_id) : NULL);
 	json_add(o, "state", st ? json_object_new_string(iface_state(st)) : NULL);
-	json_add(o, "peer", st ? peer_json(st) : NULL);
+	json_add(o, "peer", peer_json(st));
 	return o;
 }
 

@@ -207,7 +207,8 @@ void json_timestamp(json_object *obj, const struct timespec *ts)
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, sizeof(buf), "%s.%03ldZ", date, ts->tv_nsec / 1000000);
 	json_add(obj, "timestamp", json_object_new_string(buf));
-	json_add(obj, "timestamp_unix", json_num(ts->tv_sec + ts->tv_nsec / 1e9, 3));
+	/* The same millisecond as the string: rounding could pass a second. */
+	json_add(obj, "timestamp_unix", json_num(ts->tv_sec + ts->tv_nsec / 1000000 / 1e3, 3));
 }
 
 void json_print(json_object *obj)
