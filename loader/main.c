@@ -4,7 +4,9 @@
  * Commands may be abbreviated to any unique prefix ("fwctl st" is
  * ambiguous, "fwctl sta" is status).
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -28,17 +30,19 @@ static void print_usage(FILE *f)
 {
 	const struct command *c;
 
-	fprintf(f, "Usage: fwctl [-v] COMMAND [ARGS]\n"
+	fprintf(f, "Usage: fwctl [-v] [-w SECONDS] COMMAND [ARGS]\n"
 		   "       fwctl --help | --version | COMMAND --help\n\n"
 		   "An XDP packet filter between two interfaces.\n\nCommands:\n");
 	for (c = commands; c->name; c++)
 		fprintf(f, "  %-8s %-34s %s\n", c->name, c->args, c->summary);
 	fprintf(f, "\nOptions:\n"
-		   "  -v, --verbose  show libbpf and libxdp messages (verifier log on failure)\n"
-		   "  -h, --help     this help\n"
-		   "  -V, --version  print the version\n\n"
+		   "  -v, --verbose       show libbpf and libxdp messages (verifier log on failure)\n"
+		   "  -w, --wait SECONDS  wait up to SECONDS (default %d) while another fwctl holds\n"
+		   "                      the lock, saying so after 1 s; 0: fail at once\n"
+		   "  -h, --help          this help\n"
+		   "  -V, --version       print the version\n\n"
 		   "Exit status: 0 success, 1 runtime failure, 2 usage error.\n"
-		   "See fwctl(8) for details.\n");
+		   "See fwctl(8) for details.\n", FWCTL_LOCK_WAIT_DEFAULT);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -109,6 +113,25 @@ const struct command *command_find(const struct command *table, const char *name
 	return found;
 }
 
+/* -w SECONDS, --wait SECONDS, --wait=SECONDS: how long to wait for the lock. */
+static int parse_wait(int argc, char **argv, int *i)
+{
+	const char *v = !strncmp(argv[*i], "--wait=", 7) ? argv[*i] + 7 : NULL;
+	char *end;
+	long n;
+
+	if (!v && ++*i == argc)
+		return usage_error(NULL, "missing SECONDS after '%s'", argv[*i - 1]);
+	if (!v)
+		v = argv[*i];
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < 0 || n > 86400)
+		return usage_error(NULL, "invalid --wait '%s' (whole seconds, 0 to 86400)", v);
+	fwctl_lock_wait = (int)n;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *c;
@@ -120,6 +143,10 @@ int main(int argc, char **argv)
 		} else if (is_help(argv[i])) {
 			print_usage(stdout);
 			return 0;
+		} else if (!strcmp(argv[i], "-w") || !strcmp(argv[i], "--wait") ||
+			   !strncmp(argv[i], "--wait=", 7)) {
+			if (parse_wait(argc, argv, &i))
+				return EXIT_USAGE;
 		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
 			printf("fwctl %s (libbpf %s, libxdp)\n", FWCTL_VERSION, libbpf_version_string());
 			return 0;
