@@ -11,7 +11,11 @@
  * lacking freplace, where libxdp attaches the program directly) both paths
  * behave the same.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
 #include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -59,24 +63,6 @@ static int devmap_share(struct bpf_map *map)
 	if (fd < 0)
 		return bpf_map__set_pin_path(map, path);
 	err = bpf_map__reuse_fd(map, fd);
-	close(fd);
-	return err;
-}
-
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE	71
-#endif
-
-int netns_cookie_self(__u64 *cookie)
-{
-	socklen_t len = sizeof(*cookie);
-	int fd, err = 0;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len))
-		err = -errno;
 	close(fd);
 	return err;
 }
@@ -265,66 +251,127 @@ static int xdp_detach_one(int ifindex, enum fwctl_mode mode)
 
 /* --- the commands' work ------------------------------------------------ */
 
-/* Remove every pin and the pin directory; tolerant of what is already gone. */
+/*
+ * Remove every pin and the pin directory; tolerant of what is already gone.
+ * Every entry goes, not just the names this version makes: the directory
+ * is root's (state_inspect checked it) and holds nothing but fwctl's pins.
+ * The config goes first: a detach killed from then on leaves partial state,
+ * which the next attach or detach cleans up (the programs are gone by now).
+ */
 static int unpin_all(void)
 {
-	int err = maps_unpin(pin_dir());
-	char path[256];
+	struct dirent *de;
+	char path[PATH_MAX];
+	int err = 0;
+	DIR *d;
 
-	if (unlink(pin_path(PIN_LINK_DEVMAP_XMIT, path, sizeof(path))) && errno != ENOENT)
+	if (unlink(pin_path(FWCTL_STR(FWCTL_MAP_CONFIG), path, sizeof(path))) && errno != ENOENT)
 		err = -errno;
-	if (unlink(pin_path(PIN_LINK_REDIRECT_ERR, path, sizeof(path))) && errno != ENOENT)
-		err = -errno;
+	d = opendir(pin_dir());
+	if (!d)
+		return errno == ENOENT ? err : -errno;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    unlinkat(dirfd(d), de->d_name, 0) && errno != ENOENT)
+			err = -errno;
+	closedir(d);
 	if (rmdir(pin_dir()) && errno != ENOENT)
 		err = -errno;
+	return err;
+}
+
+/* Interface names to indexes, in the current network namespace. */
+static int resolve_ifaces(struct fwctl_config *cfg, const char *const names[FWCTL_DIR_COUNT],
+			  struct fwctl_err *e)
+{
+	int i;
+
+	for (i = 0; i < FWCTL_DIR_COUNT; i++) {
+		cfg->ifindex[i] = if_nametoindex(names[i]);
+		if (!cfg->ifindex[i]) {
+			fwctl_err_set(e, "no such interface '%s'", names[i]);
+			return -ENODEV;
+		}
+		snprintf(cfg->ifname[i], sizeof(cfg->ifname[i]), "%s", names[i]);
+	}
+	if (cfg->ifindex[0] == cfg->ifindex[1]) {
+		fwctl_err_set(e, "the same interface twice: '%s' and '%s' (ifindex %u)", names[0],
+			      names[1], cfg->ifindex[0]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A fresh pin directory, made here and now: one that appeared since
+ * state_inspect() (/sys/fs/bpf may be world-writable) is not ours.
+ */
+static int make_pin_dir(struct fwctl_err *e)
+{
+	struct stat st;
+
+	if (mkdir(pin_dir(), 0700)) {
+		fwctl_err_set(e, "cannot create %s: %s", pin_dir(), strerror(errno));
+		return -errno;
+	}
+	if (lstat(pin_dir(), &st) || !S_ISDIR(st.st_mode) || st.st_uid || (st.st_mode & 077)) {
+		fwctl_err_set(e, "%s changed under fwctl while it was being made", pin_dir());
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int config_commit(const struct fwctl_config *cfg, struct fwctl_err *e)
+{
+	struct fwctl_maps maps;
+	int err;
+
+	err = maps_open_pinned(pin_dir(), &maps, e);
+	if (err)
+		return err;
+	err = config_write(&maps, cfg);
+	maps_close(&maps);
+	if (err)
+		fwctl_err_set(e, "cannot write the config map: %s", strerror(-err));
 	return err;
 }
 
 int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, struct fwctl_err *e)
 {
 	struct fwctl_config cfg = { .policy = FWCTL_POLICY_DROP, .mode = mode };
-	const char *names[FWCTL_DIR_COUNT] = { if_in, if_out };
+	const char *const names[FWCTL_DIR_COUNT] = { if_in, if_out };
 	struct fwctl_maps maps;
 	int i, err, attached = 0;
 
-	for (i = 0; i < FWCTL_DIR_COUNT; i++) {
-		cfg.ifindex[i] = if_nametoindex(names[i]);
-		if (!cfg.ifindex[i]) {
-			fwctl_err_set(e, "no such interface '%s'", names[i]);
-			return -ENODEV;
-		}
-		snprintf(cfg.ifname[i], sizeof(cfg.ifname[i]), "%s", names[i]);
-	}
-	if (cfg.ifindex[0] == cfg.ifindex[1]) {
-		fwctl_err_set(e, "the same interface twice: '%s' and '%s' (ifindex %u)", if_in,
-			      if_out, cfg.ifindex[0]);
-		return -EINVAL;
-	}
-	cfg.attached_at = time(NULL);
-	err = netns_cookie_self(&cfg.netns_cookie);
+	err = resolve_ifaces(&cfg, names, e);
+	if (err)
+		return err;
+	/* Ifindexes name interfaces only in this namespace: remember which. */
+	err = netns_cookie(&cfg.netns_cookie);
 	if (err) {
 		fwctl_err_set(e, "cannot identify this network namespace (SO_NETNS_COOKIE): %s",
 			      strerror(-err));
 		return err;
 	}
 
-	if (mkdir(pin_dir(), 0700) && errno != EEXIST) {
-		err = -errno;
-		fwctl_err_set(e, "cannot create %s: %s", pin_dir(), strerror(errno));
+	err = make_pin_dir(e);
+	if (err)
 		return err;
-	}
 	err = watcher_attach(e);
+	if (err)
+		goto fail;
+	/* The interfaces first (so that a killed attach can be undone), and
+	 * attached_at 0: not complete until both programs are in place. */
+	err = config_commit(&cfg, e);
 	if (err)
 		goto fail;
 	err = maps_open_pinned(pin_dir(), &maps, e);
 	if (err)
 		goto fail;
-	err = config_write(&maps, &cfg);
-	if (!err)
-		err = devmap_link(&maps, cfg.ifindex[0], cfg.ifindex[1]);
+	err = devmap_link(&maps, cfg.ifindex[0], cfg.ifindex[1]);
 	maps_close(&maps);
 	if (err) {
-		fwctl_err_set(e, "cannot fill the config and devmap: %s", strerror(-err));
+		fwctl_err_set(e, "cannot fill the devmap: %s", strerror(-err));
 		goto fail;
 	}
 	for (i = 0; i < FWCTL_DIR_COUNT; i++) {
@@ -333,6 +380,10 @@ int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, st
 			goto fail;
 		attached++;
 	}
+	cfg.attached_at = time(NULL);
+	err = config_commit(&cfg, e);
+	if (err)
+		goto fail;
 	for (i = 0; i < FWCTL_DIR_COUNT; i++)
 		peer_warn(names[i], cfg.ifindex[i], mode);
 	return 0;
@@ -351,7 +402,7 @@ int fwctl_detach(const struct fwctl_config *cfg, struct fwctl_err *e)
 
 	for (i = 0; i < FWCTL_DIR_COUNT; i++) {
 		if (!cfg->ifindex[i] || !if_indextoname(cfg->ifindex[i], name))
-			continue;	/* interface gone: so is its program */
+			continue;	/* not attached yet, or interface gone with its program */
 		err = xdp_detach_one(cfg->ifindex[i], cfg->mode);
 		if (err && err != -ENOENT) {
 			fwctl_err_set(e, "cannot detach from %s: %s", name, strerror(-err));
@@ -362,20 +413,4 @@ int fwctl_detach(const struct fwctl_config *cfg, struct fwctl_err *e)
 	if (err)
 		fwctl_err_set(e, "cannot remove the pins in %s: %s", pin_dir(), strerror(-err));
 	return err;
-}
-
-int fwctl_detach_partial(struct fwctl_err *e)
-{
-	struct fwctl_config cfg = {};
-	char path[256];
-	__u32 key = 0;
-	int fd;
-
-	/* The config map is created first: with it, the programs go too. */
-	fd = bpf_obj_get(pin_path(FWCTL_STR(FWCTL_MAP_CONFIG), path, sizeof(path)));
-	if (fd >= 0) {
-		bpf_map_lookup_elem(fd, &key, &cfg);
-		close(fd);
-	}
-	return fwctl_detach(&cfg, e);
 }

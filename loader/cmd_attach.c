@@ -17,6 +17,42 @@ static const char attach_help[] =
 	"  -m, --mode native|skb  XDP mode (default native; skb works on any driver)\n"
 	"  -h, --help             this help\n";
 
+/*
+ * With the lock held: attach unless already attached. What an interrupted
+ * attach left is cleaned up first, but only in the namespace it was made
+ * in: its interface indexes mean other interfaces anywhere else.
+ */
+static int attach_locked(const char *ifs[2], enum fwctl_mode mode, struct fwctl_err *e)
+{
+	struct fwctl_config cfg;
+	char since[32], why[sizeof(e->msg)];
+	int pins, err;
+
+	pins = state_inspect(&cfg, e);
+	if (pins < 0)
+		return pins;
+	if (pins != PINS_NONE && state_check_netns(&cfg, "detach", e)) {
+		snprintf(why, sizeof(why), "%s", e->msg);
+		fwctl_err_set(e, "already %s", why);
+		return -EEXIST;
+	}
+	if (pins == PINS_COMPLETE) {
+		fmt_time_utc(cfg.attached_at, since, sizeof(since));
+		fwctl_err_set(e, "already attached to %s and %s (%s mode, since %s): run 'fwctl "
+				 "detach' first", cfg.ifname[0], cfg.ifname[1], mode_name(cfg.mode),
+			      since);
+		return -EEXIST;
+	}
+	if (pins == PINS_PARTIAL) {
+		err = fwctl_detach(&cfg, e);
+		if (err)
+			return err;
+		fprintf(stderr, "fwctl attach: note: cleaned up an interrupted attach in %s\n",
+			pin_dir());
+	}
+	return fwctl_attach(ifs[0], ifs[1], mode, e);
+}
+
 int cmd_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -26,11 +62,8 @@ int cmd_attach(int argc, char **argv)
 	};
 	enum fwctl_mode mode = FWCTL_MODE_NATIVE;
 	const char *ifs[2] = {}, *mode_arg = NULL;
-	struct fwctl_config cfg;
-	struct fwctl_maps maps;
 	struct fwctl_err e = {};
-	int opt, n, lock_fd, err;
-	char since[32];
+	int i, opt, n, lock_fd, err;
 
 	for (optind = 0; (opt = cli_opt("attach", argc, argv, ":m:h", opts)) != -1;) {
 		if (opt == 'h')
@@ -58,27 +91,16 @@ int cmd_attach(int argc, char **argv)
 	if (!strcmp(ifs[0], ifs[1]))
 		return usage_error("attach", "the same interface twice: '%s'", ifs[1]);
 
-	if (state_check_root(&e) || state_check_bpffs(true, &e))
-		return runtime_error("attach", &e);
-	lock_fd = state_lock(&e);
+	/* Before anything changes: a bad name must not cost a cleanup. */
+	for (i = 0; i < 2; i++)
+		if (!if_nametoindex(ifs[i])) {
+			fwctl_err_set(&e, "no such interface '%s'", ifs[i]);
+			return runtime_error("attach", &e);
+		}
+	lock_fd = state_prepare(true, &e);
 	if (lock_fd < 0)
 		return runtime_error("attach", &e);
-
-	if (state_attached()) {
-		if (!maps_open_pinned(pin_dir(), &maps, NULL) && !config_read(&maps, &cfg)) {
-			fmt_time_utc(cfg.attached_at, since, sizeof(since));
-			fwctl_err_set(&e, "already attached to %s and %s (%s mode, since %s): "
-					  "run 'fwctl detach' first", cfg.ifname[0], cfg.ifname[1],
-				      mode_name(cfg.mode), since);
-		} else {
-			fwctl_err_set(&e, "already attached (pins in %s): run 'fwctl detach' first",
-				      pin_dir());
-		}
-		maps_close(&maps);
-		err = -EEXIST;
-	} else {
-		err = fwctl_attach(ifs[0], ifs[1], mode, &e);
-	}
+	err = attach_locked(ifs, mode, &e);
 	state_unlock(lock_fd);
 	if (err)
 		return runtime_error("attach", &e);
@@ -97,39 +119,43 @@ int cmd_detach(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct fwctl_state s;
+	struct fwctl_config cfg;
 	struct fwctl_err e = {};
-	int opt, err;
+	int opt, lock_fd, pins, err;
 
 	for (optind = 0; (opt = cli_opt("detach", argc, argv, ":h", opts)) != -1;) {
 		if (opt != 'h')
 			return EXIT_USAGE;
 		return command_help("detach", "", "Detach the filter from both interfaces and "
-				    "remove every pin (under " FWCTL_PIN_DIR " by default).\n\n"
+				    "remove every pin (under " FWCTL_PIN_DIR " by default).\n"
+				    "Also cleans up what an interrupted attach left. Refuses when run\n"
+				    "from another network namespace than attach was.\n\n"
 				    "Options:\n  -h, --help  this help\n");
 	}
 	if (optind < argc)
 		return usage_error("detach", "unexpected argument '%s'", argv[optind]);
-	err = state_open(&s, &e);
-	if (err && err != -ENOENT && err != -EPERM && err != -ENOTSUP && state_attached()) {
-		/* Pins there but unusable (an attach killed half way): clean up. */
-		s.lock_fd = state_lock(&e);
-		if (s.lock_fd < 0)
-			return runtime_error("detach", &e);
-		err = fwctl_detach_partial(&e);
-		state_unlock(s.lock_fd);
-		if (err)
-			return runtime_error("detach", &e);
-		printf("detached (cleaned up an incomplete attach)\n");
-		return 0;
+	lock_fd = state_prepare(false, &e);
+	if (lock_fd < 0)
+		return runtime_error("detach", &e);
+	pins = state_inspect(&cfg, &e);
+	if (pins == PINS_NONE) {
+		fwctl_err_set(&e, "not attached: run 'fwctl attach IF_IN IF_OUT' first");
+		err = -ENOENT;
+	} else if (pins < 0) {
+		err = pins;
+	} else {
+		/* A partial config names interfaces too: the same check applies. */
+		err = state_check_netns(&cfg, "detach", &e);
+		if (!err)
+			err = fwctl_detach(&cfg, &e);
 	}
+	state_unlock(lock_fd);
 	if (err)
 		return runtime_error("detach", &e);
-	err = fwctl_detach(&s.cfg, &e);
-	state_close(&s);
-	if (err)
-		return runtime_error("detach", &e);
-	printf("detached from %s and %s\n", s.cfg.ifname[0], s.cfg.ifname[1]);
+	if (pins == PINS_PARTIAL)
+		printf("detached (cleaned up an interrupted attach in %s)\n", pin_dir());
+	else
+		printf("detached from %s and %s\n", cfg.ifname[0], cfg.ifname[1]);
 	return 0;
 }
 
@@ -324,6 +350,11 @@ int cmd_status(int argc, char **argv)
 		if (json)	/* the object, then the one-line error on stderr */
 			status_json(NULL, err == -ENOENT ? 0 : -1, 0, NULL, e.msg);
 		cli_json = false;
+		return runtime_error("status", &e);
+	}
+	/* Its ifindexes would describe unrelated interfaces here. */
+	if (state_check_netns(&s.cfg, "status", &e)) {
+		state_close(&s);
 		return runtime_error("status", &e);
 	}
 	rs = malloc(sizeof(*rs));

@@ -116,6 +116,10 @@ int maps_unpin(const char *dir);
 
 /* Serializes every fwctl call on the default pin directory (see state_lock). */
 #define FWCTL_LOCK_FILE	"/run/fwctl.lock"
+#define FWCTL_LOCK_WAIT_DEFAULT	10
+
+/* Seconds to wait for the lock (fwctl --wait SECONDS); 0: fail at once. */
+extern int fwctl_lock_wait;
 
 /* An open, locked, attached fwctl: what every command but attach needs. */
 struct fwctl_state {
@@ -126,17 +130,42 @@ struct fwctl_state {
 
 /*
  * Where the pins are: FWCTL_PIN_DIR, or $FWCTL_PIN_DIR (a directory on
- * bpffs) to run several independent filters side by side.
+ * bpffs) to run several independent filters side by side; resolved to an
+ * absolute path without symlinks, so every spelling shares one lock.
  */
 const char *pin_dir(void);
 int state_check_root(struct fwctl_err *e);
 /* Is /sys/fs/bpf a bpffs? Mount it if may_mount and this is the init mount ns. */
 int state_check_bpffs(bool may_mount, struct fwctl_err *e);
-/* Take the lock (blocking); returns its fd. */
+/*
+ * Root, /sys/fs/bpf, the pin directory resolved and on a bpffs, then the
+ * lock (waiting up to fwctl_lock_wait seconds): returns its fd.
+ */
+int state_prepare(bool may_mount, struct fwctl_err *e);
+/* Take the lock alone; returns its fd. */
 int state_lock(struct fwctl_err *e);
 void state_unlock(int lock_fd);
-bool state_attached(void);
-/* Root, bpffs, lock, pins, config, then crash repair; -ENOENT if not attached. */
+
+/* What the pin directory holds (state_inspect). */
+enum pin_state {
+	PINS_NONE,	/* no pin directory: not attached */
+	PINS_PARTIAL,	/* an attach that never finished (killed): clean it up */
+	PINS_COMPLETE,	/* attached */
+};
+/*
+ * With the lock held: refuse a pin directory (or pins) that root did not
+ * make for itself, then say what it holds. cfg gets the config map (zeroes
+ * if there is none yet). Returns an enum pin_state or a negative errno.
+ */
+int state_inspect(struct fwctl_config *cfg, struct fwctl_err *e);
+/* Cookie of the current network namespace (SO_NETNS_COOKIE). */
+int netns_cookie(__u64 *cookie);
+/*
+ * -EXDEV, with a message naming it and how to get there ("nsenter ...
+ * fwctl cmd"), when cfg was attached in another network namespace.
+ */
+int state_check_netns(const struct fwctl_config *cfg, const char *cmd, struct fwctl_err *e);
+/* Prepare, inspect, pins, config, then crash repair; -ENOENT if not attached. */
 int state_open(struct fwctl_state *s, struct fwctl_err *e);
 /* The same without the repair, for ruleset_add/del/flush(), which repair the
  * rule table themselves: the 128 KiB table is read once per change, not twice. */
@@ -146,17 +175,18 @@ void state_close(struct fwctl_state *s);
 /* --- attach.c: libxdp attach/detach, pins, transmit watcher ------------- */
 
 const char *mode_name(enum fwctl_mode mode);
-/* Create the pins, fill config and devmap, attach to both interfaces. */
-int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, struct fwctl_err *e);
-/* Detach from both interfaces (those still there) and remove every pin. */
-int fwctl_detach(const struct fwctl_config *cfg, struct fwctl_err *e);
 /*
- * Detach whatever an attach killed half way left: the interfaces named in
- * the config map if it is there, and every pin. Called with the lock held.
+ * Create the pin directory (which must not exist) and the pins, fill config
+ * and devmap, attach to both interfaces, and only then mark the config
+ * complete (attached_at): anything less is partial state (state_inspect).
  */
-int fwctl_detach_partial(struct fwctl_err *e);
-/* Cookie of the caller's network namespace (as struct net's net_cookie). */
-int netns_cookie_self(__u64 *cookie);
+int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, struct fwctl_err *e);
+/*
+ * Detach from both interfaces named in cfg (those still there; none if
+ * cfg is zeroes, as after an attach killed early) and remove every pin and
+ * the pin directory. Called with the lock held, after state_inspect().
+ */
+int fwctl_detach(const struct fwctl_config *cfg, struct fwctl_err *e);
 /* Id of the fwctl program attached to ifindex, 0 if none. */
 __u32 xdp_prog_id_on(int ifindex);
 

@@ -7,7 +7,9 @@
  */
 #include <langinfo.h>
 #include <locale.h>
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
@@ -35,20 +37,23 @@ static void print_usage(FILE *f)
 {
 	const struct command *c;
 
-	fprintf(f, "Usage: fwctl [-v|-vv] COMMAND [ARGS]\n"
+	fprintf(f, "Usage: fwctl [-v|-vv] [-w SECONDS] COMMAND [ARGS]\n"
 		   "       fwctl -h | -V | help [COMMAND] | COMMAND -h\n\n"
 		   "An XDP packet filter between two interfaces.\n\nCommands (or a unique prefix):\n");
 	for (c = commands; c->name; c++)
 		fprintf(f, "  %-7s %-30s %s\n", c->name, c->args, c->summary);
 	fprintf(f, "\nOptions (before COMMAND):\n"
-		   "  -v, --verbose  info messages: what fwctl did (program ids, libxdp without\n"
-		   "                 its dispatcher); -vv also libbpf's and libxdp's own\n"
-		   "                 output, debug included (the verifier log on failure)\n"
-		   "  -h, --help     this help\n"
-		   "  -V, --version  print the version\n\n"
+		   "  -v, --verbose       info messages: what fwctl did (program ids, libxdp\n"
+		   "                      without its dispatcher); -vv also libbpf's and\n"
+		   "                      libxdp's own output, debug included (the verifier\n"
+		   "                      log on failure)\n"
+		   "  -w, --wait SECONDS  wait up to SECONDS (default %d) while another fwctl\n"
+		   "                      holds the lock, saying so after 1 s; 0: fail at once\n"
+		   "  -h, --help          this help\n"
+		   "  -V, --version       print the version\n\n"
 		   "Each command's options: 'fwctl help COMMAND'. '--' ends the options.\n"
 		   "Exit status: 0 success, 1 runtime failure, 2 usage error.\n"
-		   "See fwctl(8) for details.\n");
+		   "See fwctl(8) for details.\n", FWCTL_LOCK_WAIT_DEFAULT);
 }
 
 /*
@@ -253,12 +258,27 @@ static void set_locale(void)
 		setlocale(LC_CTYPE, "C.UTF-8");
 }
 
+/* -w SECONDS, --wait SECONDS, --wait=SECONDS: how long to wait for the lock. */
+static int parse_wait(const char *v)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < 0 || n > 86400)
+		return usage_error(NULL, "invalid --wait '%s' (whole seconds, 0 to 86400)", v);
+	fwctl_lock_wait = (int)n;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "wait", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct command *c;
@@ -266,7 +286,7 @@ int main(int argc, char **argv)
 
 	set_locale();
 	/* '+': the first operand is the command; its options are its own. */
-	while ((opt = cli_opt(NULL, argc, argv, "+:hvV", opts)) != -1) {
+	while ((opt = cli_opt(NULL, argc, argv, "+:hvVw:", opts)) != -1) {
 		switch (opt) {
 		case 'v':
 			fwctl_verbose++;
@@ -274,6 +294,10 @@ int main(int argc, char **argv)
 		case 'h':
 			print_usage(stdout);
 			return 0;
+		case 'w':
+			if (parse_wait(optarg))
+				return EXIT_USAGE;
+			break;
 		case 'V':
 			printf("fwctl %s (libbpf %s, libxdp)\n", FWCTL_VERSION,
 			       libbpf_version_string());

@@ -417,7 +417,7 @@ static struct fwctl *load_fwctl(const struct opts *o, struct fwctl_maps *m)
 	if (!err) {
 		cfg.ifindex[FWCTL_DIR_IN_TO_OUT] = o->ifx[0];
 		cfg.ifindex[FWCTL_DIR_OUT_TO_IN] = o->ifx[1];
-		err = netns_cookie_self(&cfg.netns_cookie);	/* as attach does */
+		err = netns_cookie(&cfg.netns_cookie);	/* as attach does */
 	}
 	if (!err)
 		err = config_write(m, &cfg);
