@@ -10,8 +10,11 @@
  * (table_build.c) and, for random generations built so that the answer
  * needs no walk at all, with a scan of every box.
  *
- * Usage: classify [-v] [-s SEED] [-k KEYS]   (root). Prints PASS:/FAIL:
- * lines and "#" lines with measurements; exits 1 on any failure.
+ * Usage: classify [-v] [-m] [-s SEED] [-k KEYS] [-p PIN_DIR]   (root)
+ *   -m  measurements only; -s, -k  seed and number of random keys;
+ *   -p  the pin directory to create (default /sys/fs/bpf/fwctl-classify-PID)
+ * Prints PASS:/FAIL: lines and "#" lines with measurements; exits 1 on any
+ * failure.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -35,7 +38,7 @@
 static struct classify_test *skel;
 static struct fwctl_maps maps;
 static int prog_cur, prog_fixed, prog_none;
-static char pin_root[64];
+static char pin_root[128];
 static int failures;
 static bool verbose;
 static __u64 seed0;
@@ -834,7 +837,7 @@ static void test_pins(void)
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	struct classify_test *again;
-	char path[128];
+	char path[192];
 	int fd, err;
 
 	snprintf(path, sizeof(path), "%s/%s", pin_root, FWCTL_STR(FWCTL_MAP_TABLES));
@@ -921,13 +924,15 @@ static __u32 helper_calls(int prog, __u32 *verified, __u32 *xlated)
 
 static void print_programs(void)
 {
-	__u32 v1, x1, v2, x2, c1, c2;
+	__u32 v1, x1, v2, x2, v3, x3, c1, c2;
 
 	c1 = helper_calls(prog_cur, &v1, &x1);
 	c2 = helper_calls(prog_fixed, &v2, &x2);
+	helper_calls(prog_none, &v3, &x3);
 	printf("# verifier: classify_current %u insns processed, %u xlated, %u helper calls left; "
-	       "classify_fixed (fixed-size inner map) %u processed, %u xlated, %u helper calls\n",
-	       v1, x1, c1, v2, x2, c2);
+	       "classify_fixed (fixed-size inner map) %u processed, %u xlated, %u helper calls; "
+	       "classify_none (no walk) %u processed, %u xlated\n",
+	       v1, x1, c1, v2, x2, c2, v3, x3);
 }
 
 /* Best of a few mean run times of prog on key (other tests share the CPUs). */
@@ -1053,7 +1058,8 @@ static int setup(void)
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
 	int err;
 
-	snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/fwctl-classify-%d", getpid());
+	if (!pin_root[0])
+		snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/fwctl-classify-%d", getpid());
 	if (mkdir(pin_root, 0700)) {
 		fprintf(stderr, "classify: cannot create %s: %s\n", pin_root, strerror(errno));
 		return -errno;
@@ -1098,8 +1104,11 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	seed0 = (__u64)time(NULL);
-	while ((opt = getopt(argc, argv, "vms:k:")) != -1) {
+	while ((opt = getopt(argc, argv, "vms:k:p:")) != -1) {
 		switch (opt) {
+		case 'p':
+			snprintf(pin_root, sizeof(pin_root), "%s", optarg);
+			break;
 		case 'm':
 			only_measure = true;
 			break;
@@ -1113,7 +1122,8 @@ int main(int argc, char **argv)
 			n_keys = strtoul(optarg, NULL, 0);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-v] [-m] [-s SEED] [-k KEYS]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-v] [-m] [-s SEED] [-k KEYS] [-p PIN_DIR]\n",
+				argv[0]);
 			return 2;
 		}
 	}
