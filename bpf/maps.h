@@ -11,6 +11,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "fwctl_common.h"
+#include "fwctl_classifier.h"
 
 /* Policy and the two interfaces; key 0 only. */
 struct {
@@ -39,13 +40,41 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } FWCTL_MAP_LOOKUP SEC(".maps");
 
+/* Packets and bytes by rule id: every id a generation may use. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FWCTL_RULE_SLOTS);
+	__uint(max_entries, FWCTL_RULE_ID_SLOTS);
 	__type(key, __u32);
 	__type(value, struct fwctl_rule_stats);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } FWCTL_MAP_RULE_STATS SEC(".maps");
+
+/*
+ * A rule-set generation (include/fwctl_classifier.h): an array of cells
+ * sized to fit by the loader. BPF_F_INNER_MAP lets every generation have
+ * its own max_entries; the cost is that the verifier no longer inlines
+ * lookups into it (each one is a call of array_map_lookup_elem).
+ * BPF_F_MMAPABLE lets the loader write and read the cells with memcpy,
+ * ten times faster than batch updates. Every generation has these flags.
+ */
+struct fwctl_generation {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP | BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	/* Sizes, not types: BTF would hold only a forward declaration of
+	 * struct fwctl_cell in objects that never read a cell. */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct fwctl_cell));
+};
+
+/* Slot 0: the current generation. One update of it is the commit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct fwctl_generation);	/* last: a flexible array */
+} FWCTL_MAP_TABLES SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -157,6 +157,13 @@ struct fwctl_cell {
 	};
 };
 
+/* What the datapath's walk (bpf/classify.h, fwctl_classify()) returns. */
+enum fwctl_classify_status {
+	FWCTL_CLASSIFY_MATCH = 0,	/* a rule matched */
+	FWCTL_CLASSIFY_NO_MATCH,	/* no rule matched: the policy decides */
+	FWCTL_CLASSIFY_NO_TABLE,	/* no generation committed, or not this layout */
+};
+
 #ifndef __bpf__
 _Static_assert(sizeof(struct fwctl_table_hdr) == FWCTL_CELL_SIZE, "hdr cell size");
 _Static_assert(sizeof(struct fwctl_node) == FWCTL_CELL_SIZE, "node cell size");

@@ -22,6 +22,7 @@
 #define FWCTL_MAP_DIR_STATS	fwctl_dir_stats
 #define FWCTL_MAP_TX_STATS	fwctl_tx_stats
 #define FWCTL_MAP_DEVMAP	fwctl_devmap
+#define FWCTL_MAP_TABLES	fwctl_tables
 #define FWCTL_STR_(x)		#x
 #define FWCTL_STR(x)		FWCTL_STR_(x)
 

@@ -55,6 +55,7 @@ struct fwctl_maps {
 	int dir_stats;
 	int tx_stats;
 	int devmap;
+	int tables;	/* fwctl_tables: the current rule-set generation */
 };
 
 /* A snapshot of the rule table: rules[id] for id 1..FWCTL_MAX_RULES. */
@@ -93,7 +94,9 @@ int policy_set(const struct fwctl_maps *m, enum fwctl_policy policy, struct fwct
 /* Per-CPU values summed over the possible CPUs. */
 int rule_stats_read(const struct fwctl_maps *m, __u32 id, struct fwctl_rule_stats *out);
 int rule_stats_read_all(const struct fwctl_maps *m, struct fwctl_rule_stats *out /* [FWCTL_RULE_SLOTS] */);
-/* Zero the counters of rules ids[0..n). */
+/* The counters of ids 0 .. n-1 (n <= FWCTL_RULE_ID_SLOTS) in one batch. */
+int rule_stats_read_first(const struct fwctl_maps *m, __u32 n, struct fwctl_rule_stats *out);
+/* Zero the counters of rules ids[0..n), in one batch. */
 int rule_stats_reset(const struct fwctl_maps *m, const __u32 *ids, __u32 n);
 int dir_stats_read(const struct fwctl_maps *m, __u32 dir, struct fwctl_dir_stats *out);
 /* A direction's totals: each frame is counted once, under its verdict. */
@@ -111,6 +114,33 @@ int maps_open_pinned(const char *dir, struct fwctl_maps *m, struct fwctl_err *e)
 void maps_close(struct fwctl_maps *m);
 /* Remove the map pins from dir. */
 int maps_unpin(const char *dir);
+
+/* --- table.c: rule-set generations (include/fwctl_classifier.h) -------- */
+
+struct fwctl_cell;
+/*
+ * A new generation: an array map of exactly n cells (BPF_F_INNER_MAP |
+ * BPF_F_MMAPABLE), filled with cells[], which must start with the header
+ * of n cells. No packet sees it before table_commit(). Returns its fd.
+ */
+int table_create(const struct fwctl_cell *cells, __u32 n, struct fwctl_err *e);
+/* Write cells[0..n) at keys 0..n-1 of an array of cells (memcpy through
+ * mmap, or one batch update if the array is not mmapable). */
+int table_fill(int fd, const struct fwctl_cell *cells, __u32 n);
+/*
+ * Make gen_fd the current generation: one update of fwctl_tables[0], the
+ * instant every packet switches from the old rule set to the new. The
+ * kernel returns from it after an RCU grace period (maybe_wait_bpf_programs
+ * in kernel/bpf/syscall.c; measured here by tests/classify), so no packet
+ * is still being classified by the old generation when this returns.
+ */
+int table_commit(const struct fwctl_maps *m, int gen_fd, struct fwctl_err *e);
+/* An fd of the current generation; -ENOENT before the first commit. */
+int table_open_current(const struct fwctl_maps *m, struct fwctl_err *e);
+/* Every cell of a generation: *cells is malloc'ed, *n their number. */
+int table_read(int gen_fd, struct fwctl_cell **cells, __u32 *n, struct fwctl_err *e);
+/* Set the policy word of a generation in place, live or not. */
+int table_set_policy(int gen_fd, enum fwctl_policy policy, struct fwctl_err *e);
 
 /* --- state.c: pins, lock, permission and bpffs checks --------------------- */
 

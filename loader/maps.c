@@ -92,17 +92,19 @@ int rule_stats_read(const struct fwctl_maps *m, __u32 id, struct fwctl_rule_stat
 	return PERCPU_SUM(m->rule_stats, id, out);
 }
 
-int rule_stats_read_all(const struct fwctl_maps *m, struct fwctl_rule_stats *out)
+int rule_stats_read_first(const struct fwctl_maps *m, __u32 n, struct fwctl_rule_stats *out)
 {
 	int ncpus = libbpf_num_possible_cpus(), err = 0;
 	struct fwctl_rule_stats *vals;
-	__u32 *keys, count = FWCTL_RULE_SLOTS, batch = 0, i;
+	__u32 *keys, count = n, batch = 0, i;
 	int cpu;
 
 	if (ncpus < 0)
 		return ncpus;
-	vals = calloc((size_t)FWCTL_RULE_SLOTS * ncpus, sizeof(*vals));
-	keys = calloc(FWCTL_RULE_SLOTS, sizeof(*keys));
+	if (n == 0)
+		return 0;
+	vals = calloc((size_t)n * ncpus, sizeof(*vals));
+	keys = calloc(n, sizeof(*keys));
 	if (!vals || !keys) {
 		err = -ENOMEM;
 		goto out;
@@ -110,15 +112,15 @@ int rule_stats_read_all(const struct fwctl_maps *m, struct fwctl_rule_stats *out
 	err = bpf_map_lookup_batch(m->rule_stats, NULL, &batch, keys, vals, &count, NULL);
 	if (err == -ENOENT)
 		err = 0;
-	if (err || count != FWCTL_RULE_SLOTS) {	/* no batch ops: one by one */
-		for (i = 0; i < FWCTL_RULE_SLOTS; i++) {
+	if (err || count != n) {	/* no batch ops: one by one */
+		for (i = 0; i < n; i++) {
 			err = rule_stats_read(m, i, &out[i]);
 			if (err)
 				goto out;
 		}
 		goto out;
 	}
-	memset(out, 0, sizeof(*out) * FWCTL_RULE_SLOTS);
+	memset(out, 0, sizeof(*out) * n);
 	for (i = 0; i < count; i++) {
 		for (cpu = 0; cpu < ncpus; cpu++) {
 			out[keys[i]].packets += vals[(size_t)i * ncpus + cpu].packets;
@@ -129,6 +131,11 @@ out:
 	free(vals);
 	free(keys);
 	return err;
+}
+
+int rule_stats_read_all(const struct fwctl_maps *m, struct fwctl_rule_stats *out)
+{
+	return rule_stats_read_first(m, FWCTL_RULE_SLOTS, out);
 }
 
 int rule_stats_reset(const struct fwctl_maps *m, const __u32 *ids, __u32 n)
@@ -210,6 +217,7 @@ static const struct {
 	{ FWCTL_STR(FWCTL_MAP_DIR_STATS), offsetof(struct fwctl_maps, dir_stats) },
 	{ FWCTL_STR(FWCTL_MAP_TX_STATS), offsetof(struct fwctl_maps, tx_stats) },
 	{ FWCTL_STR(FWCTL_MAP_DEVMAP), offsetof(struct fwctl_maps, devmap) },
+	{ FWCTL_STR(FWCTL_MAP_TABLES), offsetof(struct fwctl_maps, tables) },
 };
 #define MAP_COUNT (sizeof(map_names) / sizeof(map_names[0]))
 

@@ -1,0 +1,1171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * classify.c - the BPF classifier walk (bpf/classify.h) and the generation
+ * plumbing (loader/table.c, fwctl_tables in bpf/maps.h), in the kernel.
+ *
+ * Loads classify_test.bpf.c with its maps pinned in a private directory,
+ * commits generations through loader/table.c and runs keys through the
+ * walk with BPF_PROG_TEST_RUN, comparing every answer with hand-computed
+ * values, with a reference walk written from the header alone
+ * (table_build.c) and, for random generations built so that the answer
+ * needs no walk at all, with a scan of every box.
+ *
+ * Usage: classify [-v] [-m] [-s SEED] [-k KEYS] [-p PIN_DIR]   (root)
+ *   -m  measurements only; -s, -k  seed and number of random keys;
+ *   -p  the pin directory to create (default /sys/fs/bpf/fwctl-classify-PID)
+ * Prints PASS:/FAIL: lines and "#" lines with measurements; exits 1 on any
+ * failure.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "fwctl.h"
+#include "fwctl_classifier.h"
+#include "classify_test.skel.h"
+#include "table_build.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static struct classify_test *skel;
+static struct fwctl_maps maps;
+static int prog_cur, prog_fixed, prog_none;
+static char pin_root[128];
+static int failures;
+static bool verbose;
+static __u64 seed0;
+static unsigned int n_keys = 4000;
+static bool only_measure;
+
+static void report(bool ok, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void report(bool ok, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		printf("PASS: %s\n", what);
+		return;
+	}
+	failures++;
+	printf("FAIL: %s: ", what);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* --- running keys --------------------------------------------------------- */
+
+/* One key through prog (repeat times); *ns: mean run time when not NULL. */
+static int run_key(int prog, const struct fwctl_key *k, struct ct_out *o, __u32 repeat,
+		   __u32 *ns)
+{
+	__u8 in[CT_FRAME_LEN] = { [12] = 0x88, [13] = 0xb5 }, out[CT_FRAME_LEN];
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = sizeof(in),
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = repeat);
+	int err;
+
+	memcpy(in + CT_KEY_OFF, k, sizeof(*k));
+	err = bpf_prog_test_run_opts(prog, &opts);
+	if (err)
+		return err;
+	if (opts.retval != XDP_PASS || opts.data_size_out != CT_FRAME_LEN)
+		return -EPROTO;
+	memcpy(o, out + CT_OUT_OFF, sizeof(*o));
+	if (ns)
+		*ns = opts.duration;
+	return 0;
+}
+
+static bool same(const struct ct_out *a, const struct ct_out *b)
+{
+	if (a->status != b->status || a->policy != b->policy)
+		return false;
+	if (a->status != FWCTL_CLASSIFY_MATCH)
+		return true;
+	return a->rule_id == b->rule_id && a->action == b->action && a->prio == b->prio;
+}
+
+static const char *fmt_out(const struct ct_out *o, char *buf, size_t len)
+{
+	static const char *st[] = { "match", "no match", "no table" };
+
+	snprintf(buf, len, "%s rule %u action %u prio %u policy %u",
+		 o->status < 3 ? st[o->status] : "?", o->rule_id, o->action, o->prio, o->policy);
+	return buf;
+}
+
+static const char *fmt_key(const struct fwctl_key *k, char *buf, size_t len)
+{
+	int d, n = 0;
+
+	for (d = 0; d < FWCTL_DIMS && n < (int)len; d++)
+		n += snprintf(buf + n, len - n, "%s%x", d ? "," : "", k->w[d]);
+	return buf;
+}
+
+static struct ct_out expect_match(__u32 rule_id, __u32 action, __u32 prio, __u32 policy)
+{
+	return (struct ct_out){ FWCTL_CLASSIFY_MATCH, rule_id, action, prio, policy };
+}
+
+static struct ct_out expect_none(__u32 policy)
+{
+	return (struct ct_out){ FWCTL_CLASSIFY_NO_MATCH, 0, 0, FWCTL_NO_PRIO, policy };
+}
+
+/* A key with the given words set, the rest 0. */
+#define KEY(...) ((struct fwctl_key){ .w = { __VA_ARGS__ } })
+#define W(dim, v) [FWCTL_DIM_##dim] = (v)
+
+/* --- committing generations -------------------------------------------- */
+
+/* Create and commit t; returns the generation's fd (the caller closes it). */
+static int commit_tb(const struct tb *t)
+{
+	struct fwctl_err e = {};
+	int fd, err;
+
+	fd = table_create(t->c, t->n, &e);
+	if (fd < 0) {
+		fprintf(stderr, "classify: %s\n", e.msg);
+		return fd;
+	}
+	err = table_commit(&maps, fd, &e);
+	if (err) {
+		fprintf(stderr, "classify: %s\n", e.msg);
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/*
+ * Commit t, then check every key against want[] (when given) and against
+ * the reference walk; one PASS/FAIL line for the lot.
+ */
+static void check_keys(const char *what, const struct tb *t, const struct fwctl_key *keys,
+		       const struct ct_out *want, size_t n)
+{
+	char b1[96], b2[96], b3[160];
+	struct ct_out got, ref;
+	int fd, err = 0;
+	size_t i;
+
+	fd = commit_tb(t);
+	if (fd < 0) {
+		report(false, what, "cannot commit the table: %s", strerror(-fd));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		err = run_key(prog_cur, &keys[i], &got, 1, NULL);
+		if (err)
+			break;
+		ref_classify(t->c, t->n, &keys[i], &ref);
+		if (!same(&got, &ref) || (want && !same(&got, &want[i])))
+			break;
+	}
+	close(fd);
+	if (err)
+		report(false, what, "test run of key %zu failed: %s", i, strerror(-err));
+	else if (i < n)
+		report(false, what, "key %zu (%s): BPF says %s, reference %s%s%s", i,
+		       fmt_key(&keys[i], b3, sizeof(b3)), fmt_out(&got, b1, sizeof(b1)),
+		       fmt_out(&ref, b2, sizeof(b2)), want ? ", expected " : "",
+		       want ? fmt_out(&want[i], b3, sizeof(b3)) : "");
+	else
+		report(true, what, "%s", "");
+}
+
+/* --- hand-built generations ----------------------------------------------- */
+
+/* icmp, tcp 7070 (source OR destination port: two boxes), deny udp: one leaf. */
+static void build_reference(struct tb *t, __u32 policy)
+{
+	__u32 b[4];
+
+	tb_init(t);
+	b[0] = tb_box(t, 0, 1, FWCTL_ACTION_ALLOW);
+	tb_dim(t, b[0], FWCTL_DIM_PROTO, 1, 1);
+	tb_dim(t, b[0], FWCTL_DIM_FAMILY, FWCTL_FAMILY_V4, FWCTL_FAMILY_V4);
+	b[1] = tb_box(t, 1, 2, FWCTL_ACTION_ALLOW);
+	tb_dim(t, b[1], FWCTL_DIM_PROTO, 6, 6);
+	tb_dim(t, b[1], FWCTL_DIM_SPORT, 7070, 7070);
+	tb_dim(t, b[1], FWCTL_DIM_FRAG, 0, 0);
+	b[2] = tb_box(t, 1, 2, FWCTL_ACTION_ALLOW);
+	tb_dim(t, b[2], FWCTL_DIM_PROTO, 6, 6);
+	tb_dim(t, b[2], FWCTL_DIM_DPORT, 7070, 7070);
+	tb_dim(t, b[2], FWCTL_DIM_FRAG, 0, 0);
+	b[3] = tb_box(t, 2, 3, FWCTL_ACTION_DENY);
+	tb_dim(t, b[3], FWCTL_DIM_PROTO, 17, 17);
+	tb_root(t, tb_leaf(t, 4, b), FWCTL_NO_PRIO);
+	tb_done(t, 3, policy);
+}
+
+static void test_single_leaf(void)
+{
+	const struct fwctl_key keys[] = {
+		KEY(W(PROTO, 1), W(FAMILY, FWCTL_FAMILY_V4)),
+		KEY(W(PROTO, 1), W(FAMILY, FWCTL_FAMILY_V6)),
+		KEY(W(PROTO, 6), W(SPORT, 7070), W(DPORT, 80)),
+		KEY(W(PROTO, 6), W(SPORT, 80), W(DPORT, 7070), W(FAMILY, 1)),
+		KEY(W(PROTO, 6), W(SPORT, 80), W(DPORT, 80)),
+		KEY(W(PROTO, 6), W(SPORT, 7070), W(FRAG, 1)),
+		KEY(W(PROTO, 17), W(SPORT, 7070), W(DPORT, 53)),
+		KEY(W(PROTO, 47)),
+		KEY(W(PROTO, FWCTL_PROTO_UNKNOWN), W(FAMILY, 1), W(FRAG, 1)),
+	};
+	const struct ct_out want[] = {
+		expect_match(1, FWCTL_ACTION_ALLOW, 0, FWCTL_POLICY_ACCEPT),
+		expect_none(FWCTL_POLICY_ACCEPT),
+		expect_match(2, FWCTL_ACTION_ALLOW, 1, FWCTL_POLICY_ACCEPT),
+		expect_match(2, FWCTL_ACTION_ALLOW, 1, FWCTL_POLICY_ACCEPT),
+		expect_none(FWCTL_POLICY_ACCEPT),
+		expect_none(FWCTL_POLICY_ACCEPT),
+		expect_match(3, FWCTL_ACTION_DENY, 2, FWCTL_POLICY_ACCEPT),
+		expect_none(FWCTL_POLICY_ACCEPT),
+		expect_none(FWCTL_POLICY_ACCEPT),
+	};
+	struct tb t;
+
+	build_reference(&t, FWCTL_POLICY_ACCEPT);
+	check_keys("single leaf: icmp, tcp 7070 (two boxes), deny udp: first box of the key wins",
+		   &t, keys, want, ARRAY_SIZE(keys));
+	tb_free(&t);
+}
+
+/* A catch-all box of rule id in a leaf of its own. */
+static __u32 leaf_of_rule(struct tb *t, __u32 prio, __u32 id)
+{
+	__u32 b = tb_box(t, prio, id, FWCTL_ACTION_ALLOW);
+
+	return tb_leaf(t, 1, &b);
+}
+
+static void test_two_levels(void)
+{
+	const struct fwctl_key keys[] = {
+		KEY(W(DPORT, 1023), W(PROTO, 6)), KEY(W(DPORT, 0), W(PROTO, 0)),
+		KEY(W(DPORT, 1023), W(PROTO, 7)), KEY(W(DPORT, 0), W(PROTO, 16)),
+		KEY(W(DPORT, 5), W(PROTO, 17)), KEY(W(DPORT, 5), W(PROTO, 256)),
+		KEY(W(DPORT, 1024), W(PROTO, 6)), KEY(W(DPORT, 0xffffffff)),
+	};
+	const struct ct_out want[] = {
+		expect_match(10, 0, 0, 0), expect_match(10, 0, 0, 0),
+		expect_match(11, 0, 1, 0), expect_match(11, 0, 1, 0),
+		expect_match(12, 0, 2, 0), expect_match(12, 0, 2, 0),
+		expect_match(13, 0, 3, 0), expect_match(13, 0, 3, 0),
+	};
+	__u32 thr_proto[] = { 6, 16 }, thr_dport[] = { 1023 }, ch[3], top[2];
+	struct tb t;
+
+	tb_init(&t);
+	ch[0] = leaf_of_rule(&t, 0, 10);
+	ch[1] = leaf_of_rule(&t, 1, 11);
+	ch[2] = leaf_of_rule(&t, 2, 12);
+	top[0] = tb_node(&t, FWCTL_DIM_PROTO, 3, thr_proto, ch);
+	top[1] = leaf_of_rule(&t, 3, 13);
+	tb_root(&t, tb_node(&t, FWCTL_DIM_DPORT, 2, thr_dport, top), FWCTL_NO_PRIO);
+	tb_done(&t, 4, FWCTL_POLICY_DROP);
+	check_keys("2-level tree: v == threshold goes to the lower child, v == threshold + 1 to the next",
+		   &t, keys, want, ARRAY_SIZE(keys));
+	tb_free(&t);
+}
+
+/* A full node (16 children) on dim with thresholds thr[15]: every boundary. */
+static void check_full_node(const char *what, int dim, const __u32 *thr)
+{
+	struct fwctl_key keys[64];
+	struct ct_out want[64];
+	__u32 ch[FWCTL_NODE_FANOUT], i, n = 0;
+	struct tb t;
+
+	tb_init(&t);
+	for (i = 0; i < FWCTL_NODE_FANOUT; i++)
+		ch[i] = leaf_of_rule(&t, i, 100 + i);
+	tb_root(&t, tb_node(&t, dim, FWCTL_NODE_FANOUT, thr, ch), FWCTL_NO_PRIO);
+	tb_done(&t, FWCTL_NODE_FANOUT, FWCTL_POLICY_DROP);
+	for (i = 0; i < FWCTL_NODE_FANOUT - 1; i++) {
+		/* thr[i] is the top of child i, thr[i] + 1 the bottom of child i + 1 */
+		memset(&keys[n], 0, sizeof(keys[n]));
+		keys[n].w[dim] = thr[i];
+		want[n++] = expect_match(100 + i, 0, i, 0);
+		memset(&keys[n], 0, sizeof(keys[n]));
+		keys[n].w[dim] = thr[i] + 1;
+		want[n++] = expect_match(101 + i, 0, i + 1, 0);
+		if (i == 0 || thr[i] - 1 > thr[i - 1]) {
+			memset(&keys[n], 0, sizeof(keys[n]));
+			keys[n].w[dim] = thr[i] - 1;
+			want[n++] = expect_match(100 + i, 0, i, 0);
+		}
+	}
+	memset(&keys[n], 0, sizeof(keys[n]));
+	keys[n].w[dim] = 0xffffffff;
+	want[n++] = expect_match(115, 0, 15, 0);
+	check_keys(what, &t, keys, want, n);
+	tb_free(&t);
+}
+
+static void test_full_nodes(void)
+{
+	__u32 small[15], i;
+	const __u32 extreme[15] = { 1, 2, 3, 0x7ffffffe, 0x7fffffff, 0x80000000, 0x80000001,
+				    0xfffffff6, 0xfffffff7, 0xfffffff8, 0xfffffff9, 0xfffffffa,
+				    0xfffffffb, 0xfffffffc, 0xfffffffd };
+
+	for (i = 0; i < 15; i++)
+		small[i] = 100 * (i + 1);
+	check_full_node("16-way node on sport: the four-step search finds every child", FWCTL_DIM_SPORT,
+			small);
+	check_full_node("16-way node on src0, thresholds at 0, 2^31 and 2^32 - 1: no overflow",
+			FWCTL_DIM_SRC0, extreme);
+}
+
+static void test_padding(void)
+{
+	const struct fwctl_key keys[] = {
+		KEY(W(DPORT, 0)), KEY(W(DPORT, 10)), KEY(W(DPORT, 11)), KEY(W(DPORT, 20)),
+		KEY(W(DPORT, 21)), KEY(W(DPORT, 0xfffffffe)), KEY(W(DPORT, 0xffffffff)),
+	};
+	const struct ct_out want[] = {
+		expect_match(20, 0, 1, 0), expect_match(20, 0, 1, 0), expect_match(21, 0, 2, 0),
+		expect_match(21, 0, 2, 0), expect_match(22, 0, 3, 0), expect_match(22, 0, 3, 0),
+		expect_match(22, 0, 3, 0),
+	};
+	__u32 thr[] = { 10, 20 }, ch[3], trap, node, i;
+	struct tb t;
+
+	tb_init(&t);
+	trap = leaf_of_rule(&t, 0, 999);
+	ch[0] = leaf_of_rule(&t, 1, 20);
+	ch[1] = leaf_of_rule(&t, 2, 21);
+	ch[2] = leaf_of_rule(&t, 3, 22);
+	node = tb_node(&t, FWCTL_DIM_DPORT, 3, thr, ch);
+	/* Children never reached: a catch-all of the best prio, to be seen if reached. */
+	for (i = 3; i < FWCTL_NODE_FANOUT; i++)
+		t.c[node].node.child[i] = trap;
+	tb_root(&t, node, 1);
+	tb_done(&t, 4, FWCTL_POLICY_DROP);
+	check_keys("padded thresholds (0xffffffff): key 0xffffffff takes the last real child",
+		   &t, keys, want, ARRAY_SIZE(keys));
+	tb_free(&t);
+}
+
+/* Two roots: A's leaf matches everything at prio 5 (rule 6), B's at b_prio
+ * (rule b_id), with B's root_min_prio set to b_min (true or not). */
+static void check_roots(const char *what, bool b_first, __u32 b_prio, __u32 b_id, __u32 b_min,
+			__u32 want_id, __u32 want_prio)
+{
+	const struct fwctl_key key = KEY(W(PROTO, 6));
+	const struct ct_out want = expect_match(want_id, 0, want_prio, 0);
+	__u32 a, b;
+	struct tb t;
+
+	tb_init(&t);
+	a = leaf_of_rule(&t, 5, 6);
+	b = leaf_of_rule(&t, b_prio, b_id);
+	if (b_first) {
+		tb_root(&t, b, b_min);
+		tb_root(&t, a, 5);
+	} else {
+		tb_root(&t, a, 5);
+		tb_root(&t, b, b_min);
+	}
+	tb_done(&t, 2, FWCTL_POLICY_DROP);
+	check_keys(what, &t, &key, &want, 1);
+	tb_free(&t);
+}
+
+static void test_roots(void)
+{
+	const struct fwctl_key keys[] = { KEY(W(SPORT, 7)), KEY(W(SPORT, 8)), KEY(W(SPORT, 0)) };
+	const struct ct_out want[] = { expect_match(8, 0, 7, 0), expect_none(0),
+				       expect_match(1, 0, 0, 0) };
+	__u32 r, b, leaf;
+	struct tb t;
+
+	check_roots("roots: a later root with a lower prio wins", false, 3, 4, 3, 4, 3);
+	check_roots("roots: root_min_prio == best prio so far: the root is skipped", false, 3, 4, 5,
+		    6, 5);
+	check_roots("roots: root_min_prio just below the best prio: the root is walked", false, 3, 4,
+		    4, 4, 3);
+	check_roots("roots: a box of the same prio in a later root does not replace the match",
+		    false, 5, 60, 4, 6, 5);
+	check_roots("roots: after a match at prio 3, a root of min prio 5 is skipped", true, 3, 4, 3,
+		    4, 3);
+
+	/* Eight roots, each matching one sport value; n_roots 9 is read as 8. */
+	tb_init(&t);
+	for (r = 0; r < FWCTL_MAX_ROOTS; r++) {
+		b = tb_box(&t, r, r + 1, FWCTL_ACTION_ALLOW);
+		tb_dim(&t, b, FWCTL_DIM_SPORT, r, r);
+		leaf = tb_leaf(&t, 1, &b);
+		tb_root(&t, leaf, FWCTL_NO_PRIO);
+	}
+	tb_done(&t, 8, FWCTL_POLICY_DROP);
+	check_keys("roots: all 8 roots are walked (sport 7 matches in the 8th only)", &t, keys, want,
+		   2);
+	t.c[0].hdr.n_roots = 9;
+	check_keys("roots: n_roots above FWCTL_MAX_ROOTS walks FWCTL_MAX_ROOTS roots", &t, keys,
+		   want, ARRAY_SIZE(keys));
+	tb_free(&t);
+
+	tb_init(&t);
+	tb_done(&t, 0, FWCTL_POLICY_ACCEPT);
+	check_keys("roots: no root (empty rule set): no match, the header's policy", &t, keys,
+		   (const struct ct_out[]){ expect_none(1) }, 1);
+	tb_free(&t);
+}
+
+/* A chain of depth nodes on dport (key dport 0 goes down it) ending in a
+ * leaf of rule 24; dport 5000 leaves it at once for rule 500. A second root
+ * matches everything at prio 9 (rule 77). */
+static void build_chain(struct tb *t, __u32 depth)
+{
+	__u32 thr[] = { 1000 }, ch[2], side, d;
+
+	tb_init(t);
+	side = leaf_of_rule(t, 1, 500);
+	ch[0] = leaf_of_rule(t, 0, 24);
+	for (d = 0; d < depth; d++) {
+		ch[1] = side;
+		ch[0] = tb_node(t, FWCTL_DIM_DPORT, 2, thr, ch);
+	}
+	tb_root(t, ch[0], 0);
+	tb_root(t, leaf_of_rule(t, 9, 77), 9);
+	tb_done(t, 3, FWCTL_POLICY_DROP);
+}
+
+static void test_depth(void)
+{
+	const struct fwctl_key keys[] = { KEY(W(DPORT, 0)), KEY(W(DPORT, 5000)) };
+	const struct ct_out at_limit[] = { expect_match(24, 0, 0, 0), expect_match(500, 0, 1, 0) };
+	const struct ct_out too_deep[] = { expect_match(77, 0, 9, 0), expect_match(500, 0, 1, 0) };
+	struct tb t;
+
+	build_chain(&t, FWCTL_MAX_DEPTH);
+	check_keys("depth: FWCTL_MAX_DEPTH (24) nodes then the leaf: found", &t, keys, at_limit, 2);
+	tb_free(&t);
+	build_chain(&t, FWCTL_MAX_DEPTH + 1);
+	check_keys("depth: 25 nodes: that tree yields nothing, the next root still decides", &t, keys,
+		   too_deep, 2);
+	tb_free(&t);
+}
+
+static void test_leaf31(void)
+{
+	struct fwctl_key keys[FWCTL_LEAF_MAX + 2];
+	struct ct_out want[FWCTL_LEAF_MAX + 2];
+	__u32 boxes[FWCTL_LEAF_MAX], i, leaf;
+	struct tb t;
+
+	tb_init(&t);
+	for (i = 0; i < FWCTL_LEAF_MAX; i++) {
+		boxes[i] = tb_box(&t, 2 * i, i + 1, i & 1);
+		tb_dim(&t, boxes[i], FWCTL_DIM_SPORT, i, i);
+		keys[i] = KEY(W(SPORT, i));
+		want[i] = expect_match(i + 1, i & 1, 2 * i, 0);
+	}
+	keys[i] = KEY(W(SPORT, i));
+	want[i] = expect_none(0);
+	leaf = tb_leaf(&t, FWCTL_LEAF_MAX, boxes);
+	tb_root(&t, leaf, FWCTL_NO_PRIO);
+	tb_done(&t, FWCTL_LEAF_MAX, FWCTL_POLICY_DROP);
+	check_keys("leaf of 31 boxes: each box found, the 31st included", &t, keys, want,
+		   FWCTL_LEAF_MAX + 1);
+	t.c[leaf].leaf.n_boxes = 200;
+	check_keys("leaf claiming 200 boxes: the first 31 are tested", &t, keys, want,
+		   FWCTL_LEAF_MAX + 1);
+	/* All boxes hold sport 3 from now on: the lowest prio must win. */
+	for (i = 0; i < FWCTL_LEAF_MAX; i++)
+		tb_dim(&t, boxes[i], FWCTL_DIM_SPORT, 0, 100);
+	t.c[leaf].leaf.n_boxes = FWCTL_LEAF_MAX;
+	keys[0] = KEY(W(SPORT, 3));
+	want[0] = expect_match(1, 0, 0, 0);
+	check_keys("leaf of 31 boxes all holding the key: the first (lowest prio) wins", &t, keys,
+		   want, 1);
+	tb_free(&t);
+}
+
+static void test_broken(void)
+{
+	const struct fwctl_key keys[] = { KEY(W(DPORT, 0)), KEY(W(DPORT, 50)) };
+	const struct ct_out want[] = { expect_match(7, 0, 9, 0), expect_match(7, 0, 9, 0) };
+	__u32 thr[] = { 10 }, ch[2], node;
+	struct ct_out got;
+	struct tb t;
+	int fd, err;
+
+	tb_init(&t);
+	ch[0] = 0;		/* the header: neither node nor leaf */
+	ch[1] = 100000;		/* past the end */
+	node = tb_node(&t, FWCTL_DIM_DPORT, 2, thr, ch);
+	tb_root(&t, node, 0);
+	tb_root(&t, 424242, 0);
+	tb_root(&t, leaf_of_rule(&t, 9, 7), 9);
+	tb_done(&t, 1, FWCTL_POLICY_DROP);
+	check_keys("broken trees (child is the header, cell past the end): skipped, no fault", &t,
+		   keys, want, 2);
+
+	/* The kernel holds every generation to the template's flags. */
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ct_badgen", 4, sizeof(struct fwctl_cell), t.n,
+			    &(struct bpf_map_create_opts){ .sz = sizeof(struct bpf_map_create_opts),
+							   .map_flags = BPF_F_INNER_MAP });
+	err = fd < 0 ? fd : table_commit(&maps, fd, &(struct fwctl_err){});
+	report(err == -EINVAL, "commit of an array without BPF_F_MMAPABLE: refused by the kernel",
+	       "returned %d", err);
+	if (fd >= 0)
+		close(fd);
+
+	/* A header table_create() would refuse: written around it. */
+	t.c[0].hdr.magic ^= 1;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ct_badgen", 4, sizeof(struct fwctl_cell), t.n,
+			    &(struct bpf_map_create_opts){ .sz = sizeof(struct bpf_map_create_opts),
+							   .map_flags = BPF_F_INNER_MAP |
+									BPF_F_MMAPABLE });
+	err = fd < 0 ? fd : table_fill(fd, t.c, t.n);
+	if (!err)
+		err = table_commit(&maps, fd, &(struct fwctl_err){});
+	if (!err)
+		err = run_key(prog_cur, &keys[0], &got, 1, NULL);
+	report(!err && got.status == FWCTL_CLASSIFY_NO_TABLE,
+	       "a generation whose header has the wrong magic: no table", "err %d status %u", err,
+	       got.status);
+	if (fd >= 0)
+		close(fd);
+	err = table_create(t.c, t.n, &(struct fwctl_err){});
+	report(err == -EINVAL, "table_create refuses cells without a valid header", "returned %d",
+	       err);
+	if (err >= 0)
+		close(err);
+	tb_free(&t);
+}
+
+/* --- random generations ---------------------------------------------------- */
+
+static __u32 max_depth(const struct tb *t, __u32 cell)
+{
+	const struct fwctl_cell *c = &t->c[cell];
+	__u32 d = 0, x, j;
+
+	if (t->kind[cell] != FWCTL_CELL_NODE)
+		return 0;
+	for (j = 0; j < c->node.n_children; j++) {
+		x = max_depth(t, c->node.child[j]);
+		d = x > d ? x : d;
+	}
+	return d + 1;
+}
+
+static void check_random(__u32 n_roots, __u32 cells, unsigned int n, __u64 seed)
+{
+	char what[160], b1[96], b2[96], b3[160], b4[96];
+	struct ct_out got, scan, ref;
+	__u64 s = seed, ks = seed ^ 0x5eed;
+	struct fwctl_key k;
+	unsigned int i, matched = 0, depth = 0, r;
+	struct tb t;
+	int fd, err = 0;
+
+	rnd_table(&t, &s, n_roots, cells);
+	for (r = 0; r < n_roots; r++) {
+		__u32 x = max_depth(&t, t.c[0].hdr.root[r]);
+
+		depth = x > depth ? x : depth;
+	}
+	snprintf(what, sizeof(what),
+		 "random generation (seed %llu, %u roots, %u cells, depth %u): %u keys, BPF == "
+		 "reference walk == scan of every box",
+		 (unsigned long long)seed, n_roots, t.n, depth, n);
+	fd = commit_tb(&t);
+	if (fd < 0) {
+		report(false, what, "cannot commit: %s", strerror(-fd));
+		tb_free(&t);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		rnd_key(&t, &ks, &k);
+		err = run_key(prog_cur, &k, &got, 1, NULL);
+		if (err)
+			break;
+		rnd_table_scan(&t, &k, &scan);
+		ref_classify(t.c, t.n, &k, &ref);
+		if (!same(&got, &scan) || !same(&ref, &scan))
+			break;
+		matched += got.status == FWCTL_CLASSIFY_MATCH;
+	}
+	if (err)
+		report(false, what, "test run failed: %s", strerror(-err));
+	else if (i < n)
+		report(false, what, "key %u (%s): BPF %s, reference %s, scan %s", i,
+		       fmt_key(&k, b3, sizeof(b3)), fmt_out(&got, b1, sizeof(b1)),
+		       fmt_out(&ref, b2, sizeof(b2)), fmt_out(&scan, b4, sizeof(b4)));
+	else if (matched < n / 4 || matched == n)
+		report(false, what, "only %u of %u keys matched a rule: the keys test little",
+		       matched, n);
+	else
+		report(true, what, "%s", "");
+	close(fd);
+	tb_free(&t);
+}
+
+static void test_random(void)
+{
+	check_random(1, 300, n_keys, seed0);
+	check_random(3, 5000, n_keys, seed0 + 1);
+	check_random(FWCTL_MAX_ROOTS, 200000, n_keys, seed0 + 2);
+}
+
+/* --- generations: commit, read back, policy, lifetime ---------------------- */
+
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+static void test_read_back_and_policy(void)
+{
+	const struct fwctl_key icmp = KEY(W(PROTO, 1)), other = KEY(W(PROTO, 99));
+	struct fwctl_cell *cells = NULL;
+	struct fwctl_err e = {};
+	struct ct_out got;
+	__u32 n = 0;
+	struct tb t;
+	int fd, cur, err;
+	bool ok;
+
+	build_reference(&t, FWCTL_POLICY_DROP);
+	fd = commit_tb(&t);
+	if (fd < 0) {
+		report(false, "read back", "cannot commit: %s", strerror(-fd));
+		tb_free(&t);
+		return;
+	}
+	cur = table_open_current(&maps, &e);
+	report(cur >= 0 && map_id(cur) == map_id(fd),
+	       "table_open_current: the generation just committed (fwctl_tables[0] -> id -> fd)",
+	       "fd %d id %u, committed id %u", cur, cur >= 0 ? map_id(cur) : 0, map_id(fd));
+	if (cur < 0)
+		cur = dup(fd);
+	err = table_read(cur, &cells, &n, &e);
+	report(!err && n == t.n && !memcmp(cells, t.c, n * sizeof(*cells)),
+	       "table_read: every cell back as written, exactly n_cells of them",
+	       "err %d, %u cells (wrote %u)", err, n, t.n);
+	free(cells);
+
+	err = table_set_policy(cur, FWCTL_POLICY_ACCEPT, &e);
+	ok = !err && !run_key(prog_cur, &other, &got, 1, NULL) &&
+	     same(&got, &(struct ct_out){ FWCTL_CLASSIFY_NO_MATCH, 0, 0, 0, FWCTL_POLICY_ACCEPT });
+	report(ok, "table_set_policy: the live generation's policy changes in place", "err %d, %s",
+	       err, fmt_out(&got, (char[96]){}, 96));
+	err = table_read(cur, &cells, &n, &e);
+	t.c[0].hdr.policy = FWCTL_POLICY_ACCEPT;
+	ok = !err && n == t.n && !memcmp(cells, t.c, n * sizeof(*cells)) &&
+	     !run_key(prog_cur, &icmp, &got, 1, NULL) &&
+	     same(&got, &(struct ct_out){ FWCTL_CLASSIFY_MATCH, 1, 0, 0, FWCTL_POLICY_ACCEPT });
+	report(ok, "table_set_policy: nothing but the policy word changed", "err %d", err);
+	free(cells);
+	err = table_set_policy(maps.config, FWCTL_POLICY_ACCEPT, &e);
+	report(err < 0 && strstr(e.msg, "policy"),
+	       "table_set_policy on a map that is not a generation: an error, named", "err %d: %s",
+	       err, e.msg);
+	close(cur);
+	close(fd);
+	tb_free(&t);
+}
+
+struct runner {
+	pthread_t th;
+	volatile bool stop;
+	struct fwctl_key key;
+	unsigned long runs, seen[2], bad;
+	struct ct_out last_bad;
+};
+
+static void *run_loop(void *arg)
+{
+	struct runner *r = arg;
+	struct ct_out o;
+
+	while (!r->stop) {
+		if (run_key(prog_cur, &r->key, &o, 64, NULL)) {
+			r->bad++;
+			continue;
+		}
+		r->runs++;
+		if (o.status == FWCTL_CLASSIFY_MATCH && (o.rule_id == 1 || o.rule_id == 2) &&
+		    o.prio == o.rule_id - 1)
+			r->seen[o.rule_id - 1]++;
+		else {
+			r->bad++;
+			r->last_bad = o;
+		}
+	}
+	return NULL;
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Two generations that give key k rule 1 (A) or rule 2 (B), committed in
+ * turn while another thread classifies k non-stop: every answer is A's or
+ * B's, and right after each commit returns the new one answers.
+ */
+static void test_commit_in_use(void)
+{
+	enum { COMMITS = 60 };
+	struct runner r = { .key = KEY(W(PROTO, 6), W(DPORT, 22)) };
+	double t_commit[COMMITS], t_update[COMMITS], t0;
+	struct fwctl_err e = {};
+	unsigned int i, stale = 0;
+	__u32 id_a;
+	struct fwctl_config cfg;
+	struct ct_out o;
+	struct tb a, b;
+	int fa, fb, fd;
+
+	tb_init(&a);
+	tb_root(&a, leaf_of_rule(&a, 0, 1), FWCTL_NO_PRIO);
+	tb_done(&a, 1, FWCTL_POLICY_DROP);
+	tb_init(&b);	/* rule 2 at prio 1, and another root */
+	tb_root(&b, leaf_of_rule(&b, 1, 2), FWCTL_NO_PRIO);
+	tb_root(&b, leaf_of_rule(&b, 2, 3), FWCTL_NO_PRIO);
+	tb_done(&b, 2, FWCTL_POLICY_DROP);
+	fa = table_create(a.c, a.n, &e);
+	fb = table_create(b.c, b.n, &e);
+	if (fa < 0 || fb < 0) {
+		report(false, "commit under load", "cannot create: %s", e.msg);
+		goto out;
+	}
+	pthread_create(&r.th, NULL, run_loop, &r);
+	for (i = 0; i < COMMITS; i++) {
+		fd = i & 1 ? fb : fa;
+		t0 = now_us();
+		table_commit(&maps, fd, &e);
+		t_commit[i] = now_us() - t0;
+		if (run_key(prog_cur, &r.key, &o, 1, NULL) || o.rule_id != (i & 1 ? 2u : 1u))
+			stale++;
+		/* What an ordinary map update costs, for comparison. */
+		config_read(&maps, &cfg);
+		t0 = now_us();
+		config_write(&maps, &cfg);
+		t_update[i] = now_us() - t0;
+	}
+	r.stop = true;
+	pthread_join(r.th, NULL);
+	report(r.bad == 0 && r.seen[0] > 0 && r.seen[1] > 0,
+	       "commit while another thread classifies: every answer is the old set's or the new one's",
+	       "%lu bad of %lu runs (last: status %u rule %u prio %u), rule 1 seen %lu, rule 2 %lu",
+	       r.bad, r.runs, r.last_bad.status, r.last_bad.rule_id, r.last_bad.prio, r.seen[0],
+	       r.seen[1]);
+	report(stale == 0, "commit: once table_commit returns, packets see the new generation",
+	       "%u of %d commits were not visible right after", stale, COMMITS);
+	qsort(t_commit, COMMITS, sizeof(double), cmp_double);
+	qsort(t_update, COMMITS, sizeof(double), cmp_double);
+	/* And a lookup of the outer map, which older kernels also made wait. */
+	t0 = now_us();
+	fd = table_open_current(&maps, &e);
+	t0 = now_us() - t0;
+	if (fd >= 0)
+		close(fd);
+	printf("# commit (update of fwctl_tables[0]): median %.0f us, min %.0f, max %.0f; "
+	       "an update of an array map: median %.1f us (the difference is the RCU grace "
+	       "period); table_open_current: %.1f us\n",
+	       t_commit[COMMITS / 2], t_commit[0], t_commit[COMMITS - 1], t_update[COMMITS / 2], t0);
+
+	/* A replaced generation nobody holds any more is freed. */
+	id_a = map_id(fa);
+	table_commit(&maps, fb, &e);
+	close(fa);
+	fa = -1;
+	for (i = 0; i < 200; i++) {
+		fd = bpf_map_get_fd_by_id(id_a);
+		if (fd < 0)
+			break;
+		close(fd);
+		usleep(10000);
+	}
+	report(fd == -ENOENT, "a replaced generation no one holds is freed by the kernel",
+	       "map id %u still there after 2 s (%d)", id_a, fd);
+out:
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	tb_free(&a);
+	tb_free(&b);
+}
+
+/* --- the other maps: pins and per-rule counters ----------------------- */
+
+static void test_pins(void)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct classify_test *again;
+	char path[192];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_root, FWCTL_STR(FWCTL_MAP_TABLES));
+	fd = bpf_obj_get(path);
+	err = fd < 0 ? fd : bpf_obj_get_info_by_fd(fd, &info, &len);
+	report(!err && info.type == BPF_MAP_TYPE_ARRAY_OF_MAPS && info.max_entries == 1,
+	       "fwctl_tables pinned by name by libbpf: an ARRAY_OF_MAPS of one slot",
+	       "err %d type %u max_entries %u", err, info.type, info.max_entries);
+	again = classify_test__open_opts(&opts);
+	err = again ? classify_test__load(again) : -errno;
+	report(!err && fd >= 0 && map_id(bpf_map__fd(again->maps.fwctl_tables)) == info.id,
+	       "a second load reuses the pinned fwctl_tables (map-in-map pin reuse in libbpf)",
+	       "err %d", err);
+	classify_test__destroy(again);
+	if (fd >= 0)
+		close(fd);
+
+	memset(&info, 0, sizeof(info));
+	err = bpf_obj_get_info_by_fd(maps.rule_stats, &info, &len);
+	report(!err && info.max_entries == FWCTL_RULE_ID_SLOTS,
+	       "fwctl_rule_stats holds every rule id (FWCTL_RULE_ID_SLOTS)", "max_entries %u",
+	       info.max_entries);
+}
+
+static void test_rule_stats(void)
+{
+	int ncpus = libbpf_num_possible_cpus(), cpu, err;
+	const __u32 ids[] = { 5, FWCTL_MAX_RULE_ID };
+	struct fwctl_rule_stats *v, *all;
+	__u32 id, i;
+	bool ok;
+
+	v = calloc(ncpus, sizeof(*v));
+	all = calloc(FWCTL_RULE_ID_SLOTS, sizeof(*all));
+	for (i = 0; i < 3; i++) {
+		id = i < 2 ? ids[i] : 6;
+		for (cpu = 0; cpu < ncpus; cpu++)
+			v[cpu] = (struct fwctl_rule_stats){ id + cpu, 100 * (id + cpu) };
+		bpf_map_update_elem(maps.rule_stats, &id, v, 0);
+	}
+	err = rule_stats_read_first(&maps, FWCTL_RULE_ID_SLOTS, all);
+	ok = !err;
+	for (i = 0; ok && i < 3; i++) {
+		id = i < 2 ? ids[i] : 6;
+		ok = all[id].packets == (__u64)ncpus * id + ncpus * (ncpus - 1) / 2 &&
+		     all[id].bytes == 100 * all[id].packets;
+	}
+	report(ok && all[7].packets == 0,
+	       "rule_stats_read_first: per-CPU counters summed, up to the last id", "err %d", err);
+	err = rule_stats_reset(&maps, ids, 2);
+	if (!err)
+		err = rule_stats_read_first(&maps, FWCTL_RULE_ID_SLOTS, all);
+	report(!err && all[5].packets == 0 && all[FWCTL_MAX_RULE_ID].bytes == 0 &&
+		       all[6].packets == (__u64)ncpus * 6 + ncpus * (ncpus - 1) / 2,
+	       "rule_stats_reset: the given ids (highest id included) zeroed, the others kept",
+	       "err %d, id 6 has %llu packets", err, (unsigned long long)all[6].packets);
+	free(v);
+	free(all);
+}
+
+/* --- measurements -------------------------------------------------------- */
+
+static __u32 helper_calls(int prog, __u32 *verified, __u32 *xlated)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), n, i, calls = 0;
+	struct bpf_insn *insns;
+
+	if (bpf_obj_get_info_by_fd(prog, &info, &len))
+		return 0;
+	*verified = info.verified_insns;
+	n = info.xlated_prog_len / sizeof(*insns);
+	*xlated = n;
+	insns = calloc(n, sizeof(*insns));
+	memset(&info, 0, sizeof(info));
+	info.xlated_prog_len = n * sizeof(*insns);
+	info.xlated_prog_insns = (__u64)(unsigned long)insns;
+	if (!bpf_obj_get_info_by_fd(prog, &info, &len))
+		for (i = 0; i < n; i++)
+			calls += insns[i].code == (BPF_JMP | BPF_CALL) && insns[i].src_reg == 0;
+	free(insns);
+	return calls;
+}
+
+static void print_programs(void)
+{
+	__u32 v1, x1, v2, x2, v3, x3, c1, c2;
+
+	c1 = helper_calls(prog_cur, &v1, &x1);
+	c2 = helper_calls(prog_fixed, &v2, &x2);
+	helper_calls(prog_none, &v3, &x3);
+	printf("# verifier: classify_current %u insns processed, %u xlated, %u helper calls left; "
+	       "classify_fixed (fixed-size inner map) %u processed, %u xlated, %u helper calls; "
+	       "classify_none (no walk) %u processed, %u xlated\n",
+	       v1, x1, c1, v2, x2, c2, v3, x3);
+}
+
+/* Best of a few mean run times of prog on key (other tests share the CPUs). */
+static double best_ns(int prog, const struct fwctl_key *k, __u32 repeat)
+{
+	__u32 ns, best = ~0u;
+	struct ct_out o;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		if (run_key(prog, k, &o, repeat, &ns))
+			return -1;
+		best = ns < best ? ns : best;
+	}
+	return best;
+}
+
+/* Mean ns of a lookup over nk keys, the test-run overhead taken away. */
+static double ns_per_lookup(int prog, const struct fwctl_key *keys, unsigned int nk,
+			    __u32 repeat)
+{
+	double sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < nk; i++)
+		sum += best_ns(prog, &keys[i], repeat) - best_ns(prog_none, &keys[i], repeat);
+	return sum / nk;
+}
+
+/* Commit t and a fixed-size copy of it; ns per lookup through both. */
+static void measure(const char *what, const struct tb *t, const struct fwctl_key *keys,
+		    unsigned int nk, __u32 repeat)
+{
+	double cur, fixed = -1;
+	struct fwctl_err e = {};
+	__u32 zero = 0;
+	int fd, ffd;
+
+	fd = commit_tb(t);
+	ffd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ct_fixed", 4, sizeof(struct fwctl_cell),
+			     CT_FIXED_CELLS, NULL);
+	if (fd < 0 || ffd < 0 || t->n > CT_FIXED_CELLS || table_fill(ffd, t->c, t->n) ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.ct_fixed_tables), &zero, &ffd, 0))
+		fprintf(stderr, "classify: cannot set up the measurement of %s: %s\n", what, e.msg);
+	cur = ns_per_lookup(prog_cur, keys, nk, repeat);
+	if (ffd >= 0)
+		fixed = ns_per_lookup(prog_fixed, keys, nk, repeat);
+	printf("# ns per lookup, %s: %.1f (generation with BPF_F_INNER_MAP, lookups are calls); "
+	       "%.1f (fixed-size inner map, lookups inlined)\n", what, cur, fixed);
+	if (fd >= 0)
+		close(fd);
+	if (ffd >= 0)
+		close(ffd);
+}
+
+/* What creating (and filling) and reading back a generation of n cells costs. */
+static void measure_create(__u32 n)
+{
+	struct fwctl_cell *back = NULL;
+	struct fwctl_err e = {};
+	double t0, t_create, t_read;
+	__u32 got = 0;
+	struct tb t;
+	int fd;
+
+	tb_init(&t);
+	while (t.n < n)
+		tb_box(&t, t.n, t.n, 0);
+	tb_done(&t, n, FWCTL_POLICY_DROP);
+	t0 = now_us();
+	fd = table_create(t.c, t.n, &e);
+	t_create = now_us() - t0;
+	t0 = now_us();
+	if (fd >= 0)
+		table_read(fd, &back, &got, &e);
+	t_read = now_us() - t0;
+	printf("# table_create of %u cells (%u MiB): %.1f ms; table_read: %.1f ms%s%s\n", n,
+	       (unsigned int)((__u64)n * sizeof(struct fwctl_cell) >> 20), t_create / 1000,
+	       t_read / 1000, fd < 0 || got != n ? ", failed: " : "", e.msg);
+	if (fd >= 0)
+		close(fd);
+	free(back);
+	tb_free(&t);
+}
+
+static void test_measure(void)
+{
+	struct fwctl_key keys[64];
+	__u64 s = seed0 ^ 0xbe4c;
+	unsigned int i;
+	struct ct_out o;
+	struct tb t;
+
+	build_reference(&t, FWCTL_POLICY_DROP);
+	keys[0] = KEY(W(PROTO, 6), W(SPORT, 40000), W(DPORT, 7070));
+	keys[1] = KEY(W(PROTO, 6), W(SPORT, 40000), W(DPORT, 80));
+	keys[2] = KEY(W(PROTO, 17), W(SPORT, 40000), W(DPORT, 53));
+	measure("reference rules (one leaf), tcp 7070 match", &t, keys, 1, 200000);
+	measure("reference rules (one leaf), tcp no match (all 4 boxes)", &t, keys + 1, 1, 200000);
+	tb_free(&t);
+
+	rnd_table(&t, &s, FWCTL_MAX_ROOTS, 200000);
+	for (i = 0; i < 64; i++) {
+		do
+			rnd_key(&t, &s, &keys[i]);
+		while (ref_classify(t.c, t.n, &keys[i], &o), o.status != FWCTL_CLASSIFY_MATCH);
+	}
+	measure("random 8-root generation of ~200k cells (64 keys, each repeated)", &t, keys, 64,
+		5000);
+	tb_free(&t);
+	build_chain(&t, FWCTL_MAX_DEPTH);
+	keys[0] = KEY(W(DPORT, 0));
+	measure("24 nodes deep then a leaf (worst path of one tree)", &t, keys, 1, 200000);
+	tb_free(&t);
+	measure_create(200000);
+	measure_create(1u << 20);
+}
+
+/* --- setup ------------------------------------------------------------------ */
+
+static int setup(void)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
+	int err;
+
+	if (!pin_root[0])
+		snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/fwctl-classify-%d", getpid());
+	if (mkdir(pin_root, 0700)) {
+		fprintf(stderr, "classify: cannot create %s: %s\n", pin_root, strerror(errno));
+		return -errno;
+	}
+	skel = classify_test__open_opts(&opts);
+	if (!skel) {
+		fprintf(stderr, "classify: cannot open the test object: %s\n", strerror(errno));
+		return -errno;
+	}
+	err = classify_test__load(skel);
+	if (err) {
+		fprintf(stderr, "classify: cannot load the test object (-v for the verifier log): "
+				"%s\n", strerror(-err));
+		return err;
+	}
+	prog_cur = bpf_program__fd(skel->progs.classify_current);
+	prog_fixed = bpf_program__fd(skel->progs.classify_fixed);
+	prog_none = bpf_program__fd(skel->progs.classify_none);
+	/* Borrowed from the object (the devmap is never pinned by name). */
+	err = maps_from_object(skel->obj, &maps);
+	if (err)
+		fprintf(stderr, "classify: maps missing from the test object: %s\n",
+			strerror(-err));
+	return err;
+}
+
+static void cleanup(void)
+{
+	classify_test__destroy(skel);
+	if (pin_root[0]) {
+		maps_unpin(pin_root);
+		rmdir(pin_root);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct fwctl_key k = KEY(W(PROTO, 6));
+	struct fwctl_err e = {};
+	struct ct_out o;
+	int opt, err;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	seed0 = (__u64)time(NULL);
+	while ((opt = getopt(argc, argv, "vms:k:p:")) != -1) {
+		switch (opt) {
+		case 'p':
+			snprintf(pin_root, sizeof(pin_root), "%s", optarg);
+			break;
+		case 'm':
+			only_measure = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 's':
+			seed0 = strtoull(optarg, NULL, 0);
+			break;
+		case 'k':
+			n_keys = strtoul(optarg, NULL, 0);
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-v] [-m] [-s SEED] [-k KEYS] [-p PIN_DIR]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	libbpf_set_print(libbpf_print);
+	memset(&maps, -1, sizeof(maps));
+	err = setup();
+	report(!err, "the walk passes the verifier (classify_test.bpf.c loads)", "%s",
+	       strerror(-err));
+	if (err) {
+		cleanup();
+		return 1;
+	}
+	printf("# seed %llu (-s to replay)\n", (unsigned long long)seed0);
+	print_programs();
+	if (only_measure) {
+		test_measure();
+		cleanup();
+		return 0;
+	}
+
+	err = run_key(prog_cur, &k, &o, 1, NULL);
+	report(!err && o.status == FWCTL_CLASSIFY_NO_TABLE,
+	       "before the first commit: no table (status NO_TABLE)", "err %d status %u", err,
+	       o.status);
+	err = table_open_current(&maps, &e);
+	report(err == -ENOENT, "before the first commit: table_open_current says -ENOENT",
+	       "returned %d", err);
+
+	test_pins();
+	test_single_leaf();
+	test_two_levels();
+	test_full_nodes();
+	test_padding();
+	test_roots();
+	test_depth();
+	test_leaf31();
+	test_broken();
+	test_random();
+	test_read_back_and_policy();
+	test_commit_in_use();
+	test_rule_stats();
+	test_measure();
+	cleanup();
+	return failures ? 1 : 0;
+}
