@@ -1,18 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fwctl.bpf.c - the XDP datapath: a transparent filter between two
- * interfaces. Each frame is parsed, checked against the rule lookup table
- * and either redirected unchanged to the peer interface or dropped, and
- * every frame is counted once, under its verdict: forwarded, or dropped by
- * reason (received is their sum).
+ * interfaces. Each frame is parsed; valid ARP/ND passes, malformed frames
+ * are dropped, every other IP packet is classified against the current
+ * rule-set generation (the first rule in list order that matches decides:
+ * allow forwards, deny drops) and the policy decides the rest. Forwarded
+ * frames are redirected unchanged to the peer interface. Every frame is
+ * counted once, under its verdict: forwarded, or dropped by reason
+ * (received is their sum); a frame a rule decided counts on that rule too.
  *
  * Read top to bottom against the numbered spec in README.md ("Datapath").
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 #include "fwctl_common.h"
+#include "fwctl_classifier.h"
 #include "maps.h"
 #include "parse.h"
+#include "classify.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -25,66 +31,16 @@ char LICENSE[] SEC("license") = "GPL";
  */
 const volatile __u32 instance_dir = FWCTL_DIR_COUNT;
 
-static __always_inline __u32 lookup_rule(__u32 index)
-{
-	__u32 *id = bpf_map_lookup_elem(&FWCTL_MAP_LOOKUP, &index);
-
-	return id ? *id : FWCTL_NO_RULE;
-}
-
-/*
- * Does a protocol-wide rule of proto apply to a packet of family? icmp (1)
- * is ICMP for IPv4 only and icmpv6 (58) for IPv6 only, as users mean them;
- * every other protocol applies to both. An unknown protocol (an IPv6
- * non-first fragment) matches no protocol rule.
- */
-static __always_inline bool proto_rule_applies(__u16 proto, __u8 family)
-{
-	if (proto == IPPROTO_ICMP)
-		return family == FWCTL_FAMILY_V4;
-	if (proto == IPPROTO_ICMPV6)
-		return family == FWCTL_FAMILY_V6;
-	return proto != FWCTL_PROTO_UNKNOWN;
-}
-
-/*
- * The rule a packet counts on: destination port, else source port (the
- * lookup table already holds the narrowest range per port), else the
- * protocol-wide rule. Ports are only looked at for TCP and UDP; a non-first
- * fragment has none and can only match a protocol-wide rule.
- */
-static __always_inline __u32 match_rule(__u64 info)
-{
-	__u16 proto = PKT_PROTO(info);
-	__u32 base, id;
-
-	if (PKT_KIND(info) == PKT_L4 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP)) {
-		base = proto == IPPROTO_TCP ? FWCTL_LOOKUP_TCP_BASE : FWCTL_LOOKUP_UDP_BASE;
-		id = lookup_rule(base + PKT_DPORT(info));
-		if (id != FWCTL_NO_RULE)
-			return id;
-		id = lookup_rule(base + PKT_SPORT(info));
-		if (id != FWCTL_NO_RULE)
-			return id;
-	}
-	if (!proto_rule_applies(proto, PKT_FAMILY(info)))
-		return FWCTL_NO_RULE;
-	return lookup_rule(FWCTL_LOOKUP_PROTO_BASE + proto);
-}
-
-/* This instance's direction counters (per CPU). */
-static __always_inline struct fwctl_dir_stats *dir_stats(struct xdp_md *ctx)
+/* The direction of a frame: fixed per instance, else from the config. */
+static __always_inline __u32 frame_dir(struct xdp_md *ctx)
 {
 	struct fwctl_config *cfg;
-	__u32 key = 0, dir = instance_dir;
+	__u32 key = 0;
 
-	if (dir >= FWCTL_DIR_COUNT) {
-		cfg = bpf_map_lookup_elem(&FWCTL_MAP_CONFIG, &key);
-		if (!cfg)
-			return NULL;	/* cannot happen: array of one */
-		dir = fwctl_dir_of(cfg, ctx->ingress_ifindex);
-	}
-	return bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
+	if (instance_dir < FWCTL_DIR_COUNT)
+		return instance_dir;
+	cfg = bpf_map_lookup_elem(&FWCTL_MAP_CONFIG, &key);
+	return cfg ? fwctl_dir_of(cfg, ctx->ingress_ifindex) : FWCTL_DIR_IN_TO_OUT;
 }
 
 static __always_inline int count_drop(struct fwctl_dir_stats *st, __u32 reason, __u32 len)
@@ -107,51 +63,70 @@ static __always_inline int forward(struct xdp_md *ctx, struct fwctl_dir_stats *s
 	return XDP_REDIRECT;
 }
 
-/*
- * The hot path: a packet a rule allows goes to the peer, and counts on the
- * rule only if it went: a redirect error is not the rule's doing.
- */
-static __always_inline int forward_matched(struct xdp_md *ctx, __u32 rule_id, __u32 len)
+static __always_inline void count_rule(__u32 rule_id, __u32 len)
 {
-	struct fwctl_rule_stats *rs;
-	struct fwctl_dir_stats *st;
-	int verdict;
+	struct fwctl_rule_stats *rs = bpf_map_lookup_elem(&FWCTL_MAP_RULE_STATS, &rule_id);
 
-	st = dir_stats(ctx);
-	if (!st)
-		return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
-	verdict = forward(ctx, st, len);
-	if (verdict != XDP_REDIRECT)
-		return verdict;
-	rs = bpf_map_lookup_elem(&FWCTL_MAP_RULE_STATS, &rule_id);
 	if (rs) {
 		rs->packets++;
 		rs->bytes += len;
 	}
-	return verdict;
 }
 
 /*
- * Every frame no rule matched: valid ARP/ND passes, malformed never does,
- * the rest goes by the policy. Out of line, to keep the hot path's registers.
+ * What the first matching rule says. Allowed, the packet counts on its
+ * rule only if it went: a redirect error is not the rule's doing. Denied,
+ * it counts on the rule and as a drop for reason "rule".
  */
-static __noinline int verdict_unmatched(struct xdp_md *ctx, __u8 kind, __u32 len)
+static __always_inline int act_on_rule(struct xdp_md *ctx, struct fwctl_dir_stats *st,
+				       const struct fwctl_match *m, __u32 len)
 {
-	struct fwctl_dir_stats *st = dir_stats(ctx);
-	struct fwctl_config *cfg;
-	__u32 key = 0;
+	int verdict;
+
+	if (m->action == FWCTL_ACTION_DENY) {
+		count_rule(m->rule_id, len);
+		return count_drop(st, FWCTL_DROP_RULE, len);
+	}
+	verdict = forward(ctx, st, len);
+	if (verdict == XDP_REDIRECT)
+		count_rule(m->rule_id, len);
+	return verdict;
+}
+
+/* The current generation's policy: drop when there is none yet. */
+static __always_inline __u32 current_policy(void)
+{
+	const struct fwctl_cell *c;
+	void *gen = fwctl_current_generation();
+
+	if (!gen)
+		return FWCTL_POLICY_DROP;
+	c = fwctl_cell_at(gen, 0);
+	return c && c->hdr.kind == FWCTL_CELL_HDR ? c->hdr.policy : FWCTL_POLICY_DROP;
+}
+
+/*
+ * Every frame no rule decided: valid ARP/ND passes, malformed never does,
+ * the rest goes by the policy (policy < 0: not known yet, read it here).
+ * Out of line, to keep the hot path's registers.
+ */
+static __noinline int verdict_unmatched(struct xdp_md *ctx, __u32 dir, __u8 kind, int policy,
+					__u32 len)
+{
+	struct fwctl_dir_stats *st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
 	int verdict;
 
 	if (!st)
-		return XDP_DROP;	/* cannot happen */
+		return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
 	switch (kind) {
 	case PKT_ARP_ND:
 		break;
 	case PKT_MALFORMED:
 		return count_drop(st, FWCTL_DROP_MALFORMED, len);
 	default:
-		cfg = bpf_map_lookup_elem(&FWCTL_MAP_CONFIG, &key);
-		if (cfg && cfg->policy == FWCTL_POLICY_ACCEPT)
+		if (policy < 0)
+			policy = current_policy();
+		if (policy == FWCTL_POLICY_ACCEPT)
 			break;
 		return count_drop(st, kind == PKT_FRAGMENT ? FWCTL_DROP_FRAGMENT :
 				      kind == PKT_OTHER_ETHERTYPE ? FWCTL_DROP_UNKNOWN_ETHERTYPE :
@@ -163,32 +138,85 @@ static __noinline int verdict_unmatched(struct xdp_md *ctx, __u8 kind, __u32 len
 	return verdict;
 }
 
+/*
+ * The classifier's key of an IP packet the parser accepted (kind PKT_L4 or
+ * PKT_FRAGMENT): addresses from the IP header after PKT_VLANS(info) tags,
+ * the rest from info. 1 if the headers are not where the parser said
+ * (cannot happen; it convinces the verifier).
+ */
+static __always_inline int build_key(void *data, void *data_end, __u64 info, __u32 dir,
+				     struct fwctl_key *k)
+{
+	void *l3 = data + sizeof(struct ethhdr) + (PKT_VLANS(info) & 3) * sizeof(struct vlan_hdr);
+	int i;
+
+	__builtin_memset(k, 0, sizeof(*k));
+	if (PKT_FAMILY(info) == FWCTL_FAMILY_V4) {
+		struct iphdr *ip = l3;
+
+		if (PAST(ip, sizeof(*ip), data_end))
+			return 1;
+		k->w[FWCTL_DIM_SRC0] = bpf_ntohl(ip->saddr);
+		k->w[FWCTL_DIM_DST0] = bpf_ntohl(ip->daddr);
+	} else {
+		struct ipv6hdr *ip6 = l3;
+
+		if (PAST(ip6, sizeof(*ip6), data_end))
+			return 1;
+#pragma unroll
+		for (i = 0; i < 4; i++) {
+			k->w[FWCTL_DIM_SRC0 + i] = bpf_ntohl(ip6->saddr.in6_u.u6_addr32[i]);
+			k->w[FWCTL_DIM_DST0 + i] = bpf_ntohl(ip6->daddr.in6_u.u6_addr32[i]);
+		}
+		k->w[FWCTL_DIM_FAMILY] = FWCTL_FAMILY_V6;
+	}
+	k->w[FWCTL_DIM_SPORT] = PKT_SPORT(info);
+	k->w[FWCTL_DIM_DPORT] = PKT_DPORT(info);
+	k->w[FWCTL_DIM_PROTO] = PKT_PROTO(info);
+	k->w[FWCTL_DIM_IN] = dir;
+	k->w[FWCTL_DIM_FRAG] = PKT_KIND(info) == PKT_FRAGMENT;
+	return 0;
+}
+
+/* An IP packet: the first rule that matches it, else the policy. */
+static __always_inline int classify_ip(struct xdp_md *ctx, void *data, void *data_end,
+				       __u64 info, __u32 dir, __u32 len)
+{
+	struct fwctl_dir_stats *st;
+	struct fwctl_match m;
+	struct fwctl_key key;
+	void *gen;
+
+	gen = fwctl_current_generation();
+	if (!gen || build_key(data, data_end, info, dir, &key))
+		return verdict_unmatched(ctx, dir, PKT_KIND(info), FWCTL_POLICY_DROP, len);
+	if (fwctl_classify(gen, &key, &m) != FWCTL_CLASSIFY_MATCH)
+		return verdict_unmatched(ctx, dir, PKT_KIND(info), m.policy, len);
+	st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
+	if (!st)
+		return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
+	return act_on_rule(ctx, st, &m, len);
+}
+
 SEC("xdp")
 int fwctl_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 len = data_end - data, rule_id;
+	__u32 len = data_end - data, dir = frame_dir(ctx);
 	__u64 info;
 	__u8 kind;
 
-	/* 1. The common case: TCP or UDP with plain headers, straight to its rule. */
+	/* 1. The common case: TCP or UDP with plain headers, straight to the rules. */
 	info = parse_fast(data, data_end);
-	if (info != PKT_SLOW_PATH) {
-		rule_id = match_rule(info);
-		if (rule_id != FWCTL_NO_RULE)
-			return forward_matched(ctx, rule_id, len);
-		return verdict_unmatched(ctx, PKT_L4, len);
-	}
+	if (info != PKT_SLOW_PATH)
+		return classify_ip(ctx, data, data_end, info, dir, len);
 
-	/* 2. Every other frame: the full header walk, then the rules for IP
-	 * packets that passed every header check. */
+	/* 2. Every other frame: the full header walk; the rules for IP packets
+	 * that passed every header check. */
 	info = parse_frame(data, data_end);
 	kind = PKT_KIND(info);
-	if (kind == PKT_L4 || kind == PKT_FRAGMENT) {
-		rule_id = match_rule(info);
-		if (rule_id != FWCTL_NO_RULE)
-			return forward_matched(ctx, rule_id, len);
-	}
-	return verdict_unmatched(ctx, kind, len);
+	if (kind == PKT_L4 || kind == PKT_FRAGMENT)
+		return classify_ip(ctx, data, data_end, info, dir, len);
+	return verdict_unmatched(ctx, dir, kind, -1, len);
 }

@@ -13,7 +13,7 @@
 #include "fwctl_common.h"
 #include "fwctl_classifier.h"
 
-/* Policy and the two interfaces; key 0 only. */
+/* The two interfaces, mode and namespace; key 0 only. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -21,24 +21,6 @@ struct {
 	__type(value, struct fwctl_config);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } FWCTL_MAP_CONFIG SEC(".maps");
-
-/* Rule definitions by id; read by the loader only, kept here to be pinned. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, FWCTL_RULE_SLOTS);
-	__type(key, __u32);
-	__type(value, struct fwctl_rule);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} FWCTL_MAP_RULES SEC(".maps");
-
-/* Port and protocol -> rule id; see FWCTL_LOOKUP_* in fwctl_common.h. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, FWCTL_LOOKUP_SIZE);
-	__type(key, __u32);
-	__type(value, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} FWCTL_MAP_LOOKUP SEC(".maps");
 
 /* Packets and bytes by rule id: every id a generation may use. */
 struct {

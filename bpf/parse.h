@@ -33,15 +33,19 @@ enum pkt_kind {
 
 /*
  * Parse result packed in a u64, so that no parser state goes to the stack:
- * bits 0-7 kind, 8-15 family (FWCTL_FAMILY_*), 16-31 IP protocol (0-255,
- * or FWCTL_PROTO_UNKNOWN for an IPv6 non-first fragment), 32-47 source
- * port, 48-63 destination port (host order; ICMP(v6): type and code).
+ * bits 0-7 kind, 8-11 family (FWCTL_FAMILY_*), 12-15 the number of VLAN
+ * tags before the IP header (parse_frame() adds it: the classifier reads
+ * the addresses there), 16-31 IP protocol (0-255, or FWCTL_PROTO_UNKNOWN
+ * for an IPv6 non-first fragment), 32-47 source port, 48-63 destination
+ * port (host order; ICMP(v6): type and code).
  */
 #define PKT(kind, family, proto, sport, dport)                                   \
 	((__u64)(kind) | (__u64)(family) << 8 | (__u64)(proto) << 16 |           \
 	 (__u64)(sport) << 32 | (__u64)(dport) << 48)
+#define PKT_VLAN_SHIFT		12
 #define PKT_KIND(info)		((__u8)(info))
-#define PKT_FAMILY(info)	((__u8)((info) >> 8))
+#define PKT_FAMILY(info)	((__u8)((info) >> 8) & 0xf)
+#define PKT_VLANS(info)		((__u8)((info) >> PKT_VLAN_SHIFT) & 0xf)
 #define PKT_PROTO(info)		((__u16)((info) >> 16))
 #define PKT_SPORT(info)		((__u16)((info) >> 32))
 #define PKT_DPORT(info)		((__u16)((info) >> 48))
@@ -298,9 +302,9 @@ static __always_inline __u64 parse_frame(void *data, void *data_end)
 	}
 
 	if (type == bpf_htons(ETH_P_IP))
-		return parse_ipv4(pos, data_end);
+		return parse_ipv4(pos, data_end) | (__u64)i << PKT_VLAN_SHIFT;
 	if (type == bpf_htons(ETH_P_IPV6))
-		return parse_ipv6(pos, data_end);
+		return parse_ipv6(pos, data_end) | (__u64)i << PKT_VLAN_SHIFT;
 	if (type == bpf_htons(ETH_P_ARP))
 		return parse_arp(pos, data_end);
 	return PKT_OTHER_ETHERTYPE;

@@ -16,8 +16,6 @@
 
 /* Map names: also the pin names under FWCTL_PIN_DIR (LIBBPF_PIN_BY_NAME). */
 #define FWCTL_MAP_CONFIG	fwctl_config
-#define FWCTL_MAP_RULES		fwctl_rules
-#define FWCTL_MAP_LOOKUP	fwctl_lookup
 #define FWCTL_MAP_RULE_STATS	fwctl_rule_stats
 #define FWCTL_MAP_DIR_STATS	fwctl_dir_stats
 #define FWCTL_MAP_TX_STATS	fwctl_tx_stats
@@ -29,27 +27,9 @@
 /* Names of the programs, as bpftool and xdp-loader show them. */
 #define FWCTL_XDP_PROG_NAME	"fwctl_xdp"
 
-/*
- * Rule ids index fwctl_rules and fwctl_rule_stats. Id 0 is reserved to mean
- * "no rule" in fwctl_lookup, so valid ids are 1 .. FWCTL_MAX_RULES.
- */
-#define FWCTL_MAX_RULES		16384
-#define FWCTL_RULE_SLOTS	(FWCTL_MAX_RULES + 1)
+/* Rule id 0 means "no rule"; rules have ids 1 .. FWCTL_MAX_RULE_ID
+ * (include/fwctl_classifier.h). */
 #define FWCTL_NO_RULE		0
-
-/*
- * fwctl_lookup is one flat array of rule ids, computed by the loader from the
- * rule set so that the datapath does at most three O(1) array lookups
- * whatever the number of rules:
- *   [LOOKUP_TCP_BASE + port]  narrowest TCP port rule covering port
- *   [LOOKUP_UDP_BASE + port]  narrowest UDP port rule covering port
- *   [LOOKUP_PROTO_BASE + proto] protocol-wide rule of IP protocol proto
- * An entry of FWCTL_NO_RULE means nothing matches.
- */
-#define FWCTL_LOOKUP_TCP_BASE	0
-#define FWCTL_LOOKUP_UDP_BASE	65536
-#define FWCTL_LOOKUP_PROTO_BASE	131072
-#define FWCTL_LOOKUP_SIZE	(131072 + 256)
 
 /* IP protocol numbers the filter knows by name. */
 #define FWCTL_IPPROTO_ICMP	1
@@ -59,7 +39,7 @@
 
 /* Default policy for well-formed packets that match no rule. */
 enum fwctl_policy {
-	FWCTL_POLICY_DROP = 0,	/* zero, so a fresh config map means DROP */
+	FWCTL_POLICY_DROP = 0,	/* zero: the default */
 	FWCTL_POLICY_ACCEPT = 1,
 };
 
@@ -86,12 +66,12 @@ enum fwctl_drop_reason {
 	FWCTL_DROP_FRAGMENT,		/* non-first fragment, no rule, policy drop */
 	FWCTL_DROP_UNKNOWN_ETHERTYPE,	/* not ARP/IPv4/IPv6, policy drop */
 	FWCTL_DROP_REDIRECT_ERROR,	/* allowed, but no devmap entry for it */
+	FWCTL_DROP_RULE,		/* the first rule it matched is a deny rule */
 	FWCTL_DROP_REASON_COUNT,
 };
 
 /* The single entry (key 0) of fwctl_config. */
 struct fwctl_config {
-	__u32 policy;			/* enum fwctl_policy */
 	__u32 ifindex[FWCTL_DIR_COUNT];	/* [0] input, [1] output; 0 = unset */
 	__u32 mode;			/* enum fwctl_mode (loader only) */
 	__u64 attached_at;		/* CLOCK_REALTIME seconds (loader only) */
@@ -99,34 +79,6 @@ struct fwctl_config {
 	/* Network namespace attach ran in (SO_NETNS_COOKIE; struct net's
 	 * net_cookie on the BPF side): ifindexes mean something only there. */
 	__u64 netns_cookie;
-};
-
-/* Life cycle of a rule slot; only the loader reads it (crash recovery). */
-enum fwctl_rule_state {
-	FWCTL_RULE_FREE = 0,
-	FWCTL_RULE_ADDING,	/* being added: active once the change commits */
-	FWCTL_RULE_ACTIVE,
-	FWCTL_RULE_DELETING,	/* being deleted: free once the change commits */
-};
-
-/*
- * fwctl_rules[0] is no rule: its state field is the loader's journal, which
- * makes a rule change all or nothing even if fwctl is killed half way.
- */
-#define FWCTL_JOURNAL_SLOT	0
-enum fwctl_journal_state {
-	FWCTL_JOURNAL_IDLE = 0,
-	FWCTL_JOURNAL_COMMITTED,	/* finish the change in progress */
-};
-
-/* Value of fwctl_rules[id]: what the rule matches. */
-struct fwctl_rule {
-	__u8 proto;		/* IP protocol number */
-	__u8 has_ports;		/* 0: protocol-wide rule */
-	__u8 state;		/* enum fwctl_rule_state */
-	__u8 pad;
-	__u16 port_lo;		/* host byte order, inclusive */
-	__u16 port_hi;
 };
 
 /* Value of fwctl_rule_stats[id] (per CPU). */

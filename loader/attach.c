@@ -338,7 +338,7 @@ static int config_commit(const struct fwctl_config *cfg, struct fwctl_err *e)
 
 int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, struct fwctl_err *e)
 {
-	struct fwctl_config cfg = { .policy = FWCTL_POLICY_DROP, .mode = mode };
+	struct fwctl_config cfg = { .mode = mode };
 	const char *const names[FWCTL_DIR_COUNT] = { if_in, if_out };
 	struct fwctl_maps maps;
 	int i, err, attached = 0;
@@ -369,11 +369,13 @@ int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, st
 	if (err)
 		goto fail;
 	err = devmap_link(&maps, cfg.ifindex[0], cfg.ifindex[1]);
-	maps_close(&maps);
-	if (err) {
+	if (err)
 		fwctl_err_set(e, "cannot fill the devmap: %s", strerror(-err));
+	else	/* no rules, policy drop: in place before the first frame */
+		err = ruleset_init(&maps, e);
+	maps_close(&maps);
+	if (err)
 		goto fail;
-	}
 	for (i = 0; i < FWCTL_DIR_COUNT; i++) {
 		err = xdp_attach_one(names[i], cfg.ifindex[i], i, mode, e);
 		if (err)

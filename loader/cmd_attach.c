@@ -268,7 +268,7 @@ static json_object *iface_json(const struct iface_status *st)
  * (cfg NULL: not attached, or unreadable; attached says which).
  */
 static void status_json(const struct fwctl_config *cfg, int attached, unsigned int n_rules,
-			const struct iface_status *ifs, const char *error)
+			__u32 policy, const struct iface_status *ifs, const char *error)
 {
 	json_object *o = json_object_new_object(), *io = json_object_new_object();
 	char since[32];
@@ -276,9 +276,9 @@ static void status_json(const struct fwctl_config *cfg, int attached, unsigned i
 
 	json_add(o, "attached", attached < 0 ? NULL : json_object_new_boolean(attached));
 	json_add(o, "mode", cfg ? json_object_new_string(mode_name(cfg->mode)) : NULL);
-	json_add(o, "policy", cfg ? json_object_new_string(policy_name(cfg->policy)) : NULL);
+	json_add(o, "policy", cfg ? json_object_new_string(policy_name(policy)) : NULL);
 	json_add(o, "rule_count", cfg ? json_u64(n_rules) : NULL);
-	json_add(o, "max_rules", json_u64(FWCTL_MAX_RULES));
+	json_add(o, "max_rules", json_u64(FWCTL_SET_MAX_RULES));
 	if (cfg)
 		fmt_time_utc(cfg->attached_at, since, sizeof(since));
 	json_add(o, "attached_at", cfg ? json_object_new_string(since) : NULL);
@@ -292,7 +292,7 @@ static void status_json(const struct fwctl_config *cfg, int attached, unsigned i
 	json_print(o);
 }
 
-static void status_table(const struct fwctl_config *cfg, unsigned int n_rules,
+static void status_table(const struct fwctl_config *cfg, unsigned int n_rules, __u32 policy,
 			 const struct iface_status *ifs)
 {
 	long age = (long)(time(NULL) - cfg->attached_at);
@@ -307,8 +307,8 @@ static void status_table(const struct fwctl_config *cfg, unsigned int n_rules,
 		       ifs[i].ifindex, ifs[i].prog_id, iface_state(&ifs[i]));
 		peer_line(&ifs[i]);
 	}
-	printf("policy     %s\nrules      %u of %d\n", policy_name(cfg->policy), n_rules,
-	       FWCTL_MAX_RULES);
+	printf("policy     %s\nrules      %u of %d\n", policy_name(policy), n_rules,
+	       FWCTL_SET_MAX_RULES);
 }
 
 static const char status_help[] =
@@ -331,8 +331,8 @@ int cmd_status(int argc, char **argv)
 	struct iface_status ifs[FWCTL_DIR_COUNT];
 	struct fwctl_state s;
 	struct fwctl_err e = {};
-	struct ruleset *rs;
 	unsigned int n_rules;
+	__u32 policy;
 	bool json = false;
 	int i, opt, err;
 
@@ -348,7 +348,7 @@ int cmd_status(int argc, char **argv)
 	err = state_open(&s, &e);
 	if (err) {
 		if (json)	/* the object, then the one-line error on stderr */
-			status_json(NULL, err == -ENOENT ? 0 : -1, 0, NULL, e.msg);
+			status_json(NULL, err == -ENOENT ? 0 : -1, 0, 0, NULL, e.msg);
 		cli_json = false;
 		return runtime_error("status", &e);
 	}
@@ -357,15 +357,10 @@ int cmd_status(int argc, char **argv)
 		state_close(&s);
 		return runtime_error("status", &e);
 	}
-	rs = malloc(sizeof(*rs));
-	err = rs ? ruleset_read(&s.maps, rs) : -ENOMEM;
+	err = ruleset_summary(&s.maps, &n_rules, &policy, &e);
 	state_close(&s);
-	n_rules = err ? 0 : rs->active;
-	free(rs);
-	if (err) {
-		fwctl_err_set(&e, "cannot read the rule table: %s", strerror(-err));
+	if (err)
 		return runtime_error("status", &e);
-	}
 	for (i = 0; i < FWCTL_DIR_COUNT; i++)
 		iface_probe(&s.cfg, i, &ifs[i]);
 
@@ -376,9 +371,9 @@ int cmd_status(int argc, char **argv)
 	if (i < FWCTL_DIR_COUNT)
 		fwctl_err_set(&e, "%s %s: %s", ifs[i].role, ifs[i].name, iface_state(&ifs[i]));
 	if (json)
-		status_json(&s.cfg, 1, n_rules, ifs, e.msg[0] ? e.msg : NULL);
+		status_json(&s.cfg, 1, n_rules, policy, ifs, e.msg[0] ? e.msg : NULL);
 	else
-		status_table(&s.cfg, n_rules, ifs);
+		status_table(&s.cfg, n_rules, policy, ifs);
 	cli_json = false;	/* the error is in the object already */
 	return e.msg[0] ? runtime_error("status", &e) : 0;
 }

@@ -15,8 +15,10 @@
 struct snapshot {
 	struct fwctl_dir_stats dir[FWCTL_DIR_COUNT];
 	struct fwctl_tx_stats tx[FWCTL_DIR_COUNT];
-	struct fwctl_rule_stats rules[FWCTL_RULE_SLOTS];
-	struct ruleset rs;
+	struct ruleset rs;		/* the rule list, policy included */
+	struct fwctl_rule_stats *rules;	/* counters by id, [0, n_ids) */
+	const char **key_by_id;		/* rule identity by id (NULL: no rule) */
+	__u32 n_ids;
 	double t;		/* CLOCK_MONOTONIC seconds: for rates */
 	struct timespec real;	/* CLOCK_REALTIME: the timestamp shown */
 };
@@ -37,26 +39,54 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int snapshot_read(const struct fwctl_maps *m, struct snapshot *s, struct fwctl_err *e)
+static void snapshot_free(struct snapshot *s)
 {
+	ruleset_free(&s->rs);
+	free(s->rules);
+	free(s->key_by_id);
+	s->rules = NULL;
+	s->key_by_id = NULL;
+	s->n_ids = 0;
+}
+
+static int snapshot_read(const struct fwctl_state *st, struct snapshot *s, struct fwctl_err *e)
+{
+	struct rule_ctx ctx;
 	struct timespec ts;
+	unsigned int i;
 	int d, err = 0;
 
+	snapshot_free(s);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	clock_gettime(CLOCK_REALTIME, &s->real);
 	s->t = ts.tv_sec + ts.tv_nsec / 1e9;
 	for (d = 0; d < FWCTL_DIR_COUNT && !err; d++) {
-		err = dir_stats_read(m, d, &s->dir[d]);
+		err = dir_stats_read(&st->maps, d, &s->dir[d]);
 		if (!err)
-			err = tx_stats_read(m, d, &s->tx[d]);
+			err = tx_stats_read(&st->maps, d, &s->tx[d]);
 	}
-	if (!err)
-		err = ruleset_read(m, &s->rs);
-	if (!err)
-		err = rule_stats_read_all(m, s->rules);
-	if (err)
+	if (err) {
 		fwctl_err_set(e, "cannot read the counters: %s", strerror(-err));
-	return err;
+		return err;
+	}
+	ruleset_ctx(&st->cfg, &ctx);
+	err = ruleset_read(&st->maps, &ctx, &s->rs, e);
+	if (err)
+		return err;
+	s->n_ids = 1;
+	for (i = 0; i < s->rs.n; i++)
+		if (s->rs.v[i].id >= s->n_ids)
+			s->n_ids = s->rs.v[i].id + 1;
+	s->rules = calloc(s->n_ids, sizeof(*s->rules));
+	s->key_by_id = calloc(s->n_ids, sizeof(*s->key_by_id));
+	err = s->rules && s->key_by_id ? rule_stats_read_first(&st->maps, s->n_ids, s->rules) : -ENOMEM;
+	if (err) {
+		fwctl_err_set(e, "cannot read the counters: %s", strerror(-err));
+		return err;
+	}
+	for (i = 0; i < s->rs.n; i++)
+		s->key_by_id[s->rs.v[i].id] = s->rs.v[i].key;
+	return 0;
 }
 
 /*
@@ -138,9 +168,8 @@ static void rule_rates(struct report *r)
 	dt = s->t - p->t;
 	for (i = 0; i < r->n_rows; i++) {
 		struct rule_row *row = &r->rows[i];
-		const struct fwctl_rule *was = &p->rs.rules[row->id];
-		bool same = was->state == FWCTL_RULE_ACTIVE &&
-			    rule_same(was, &s->rs.rules[row->id]);
+		bool same = row->id < p->n_ids && p->key_by_id[row->id] &&
+			    !strcmp(p->key_by_id[row->id], s->key_by_id[row->id]);
 
 		row->fig.pps = same ? rate(row->fig.packets, p->rules[row->id].packets, dt) : 0;
 		row->fig.bps = same ? 8 * rate(row->fig.bytes, p->rules[row->id].bytes, dt) : 0;
@@ -200,7 +229,7 @@ static void print_json(const struct report *r)
 	json_timestamp(o, &r->s->real);
 	json_add(o, "interval_seconds", r->prev ? json_num(r->s->t - r->prev->t, 3) : NULL);
 	json_add(o, "mode", json_object_new_string(mode_name(r->cfg->mode)));
-	json_add(o, "policy", json_object_new_string(policy_name(r->cfg->policy)));
+	json_add(o, "policy", json_object_new_string(policy_name(r->s->rs.policy)));
 	json_add(o, "rules", json_rules(r->rows, r->n_rows));
 	for (d = 0; d < FWCTL_DIR_COUNT; d++)
 		json_add(dirs, dir_key(d), dir_json(r, d));
@@ -294,7 +323,7 @@ static void print_transmit(const struct report *r)
 
 static void print_table(const struct report *r)
 {
-	printf("Rules (policy %s)\n", policy_name(r->cfg->policy));
+	printf("Rules (policy %s)\n", policy_name(r->s->rs.policy));
 	print_rules_table(r->rows, r->n_rows, "  ");
 	print_traffic(r);
 	print_transmit(r);
@@ -303,9 +332,9 @@ static void print_table(const struct report *r)
 /* --- the command ---------------------------------------------------------- */
 
 static const char stats_help[] =
-	"Per rule: packets and bytes matched. Per direction: received, forwarded\n"
+	"Per rule: packets and bytes it decided. Per direction: received, forwarded\n"
 	"(of which ARP/ND), dropped by reason (policy, malformed, fragment, unknown\n"
-	"ethertype, redirect error), and what the kernel reported after forwarding\n"
+	"ethertype, redirect error, rule), and what the kernel reported after forwarding\n"
 	"(tx sent, tx dropped: e.g. a veth peer without GRO or XDP).\n"
 	"received = forwarded + dropped.\n\n"
 	"Options:\n"
@@ -313,6 +342,8 @@ static const char stats_help[] =
 	"  -w, --watch SECONDS    redraw every SECONDS (0.1 to 3600) with rates until\n"
 	"                         interrupted (with --json: one object per line); stops\n"
 	"                         with exit status 1 if the filter is detached\n"
+	"  -r, --reset            then zero every counter (as iptables -Z): rules,\n"
+	"                         directions, transmit\n"
 	"  -h, --help             this help\n";
 
 static int parse_interval(const char *arg, double *interval)
@@ -349,7 +380,7 @@ static int report(const struct fwctl_state *st, const struct snapshot *cur,
 static int stats_loop(const struct fwctl_state *st, double interval, bool json,
 		      struct fwctl_err *e)
 {
-	struct snapshot *cur = malloc(sizeof(*cur)), *prev = malloc(sizeof(*prev)), *tmp;
+	struct snapshot *cur = calloc(1, sizeof(*cur)), *prev = calloc(1, sizeof(*prev)), *tmp;
 	bool tty = isatty(STDOUT_FILENO), have_prev = false;
 	int err = cur && prev ? 0 : -ENOMEM;
 
@@ -360,7 +391,7 @@ static int stats_loop(const struct fwctl_state *st, double interval, bool json,
 	while (!err && !stop) {
 		err = still_attached(st, e);
 		if (!err)
-			err = snapshot_read(&st->maps, cur, e);
+			err = snapshot_read(st, cur, e);
 		if (err)
 			break;
 		if (interval && tty && !json)
@@ -376,8 +407,30 @@ static int stats_loop(const struct fwctl_state *st, double interval, bool json,
 		have_prev = true;
 		usleep((useconds_t)(interval * 1e6));
 	}
+	if (cur)
+		snapshot_free(cur);
+	if (prev)
+		snapshot_free(prev);
 	free(cur);
 	free(prev);
+	return err;
+}
+
+/* Zero every counter: rules (every id), directions, transmit. */
+static int counters_reset(const struct fwctl_maps *m, struct fwctl_err *e)
+{
+	__u32 *ids = malloc(sizeof(*ids) * FWCTL_RULE_ID_SLOTS), i;
+	int err = ids ? 0 : -ENOMEM;
+
+	for (i = 0; ids && i < FWCTL_RULE_ID_SLOTS; i++)
+		ids[i] = i;
+	if (!err)
+		err = rule_stats_reset(m, ids, FWCTL_RULE_ID_SLOTS);
+	if (!err)
+		err = dir_stats_reset(m);
+	free(ids);
+	if (err)
+		fwctl_err_set(e, "cannot reset the counters: %s", strerror(-err));
 	return err;
 }
 
@@ -386,19 +439,21 @@ int cmd_stats(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "watch", required_argument, NULL, 'w' },
+		{ "reset", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fwctl_state s;
 	struct fwctl_err e = {};
 	double interval = 0;
-	bool json = false;
+	bool json = false, reset = false;
 	int opt, err;
 
-	for (optind = 0; (opt = cli_opt("stats", argc, argv, ":jw:h", opts)) != -1;) {
+	for (optind = 0; (opt = cli_opt("stats", argc, argv, ":jw:rh", opts)) != -1;) {
 		switch (opt) {
 		case 'h':
-			return command_help("stats", "[-j|--json] [-w|--watch SECONDS]", stats_help);
+			return command_help("stats", "[-j|--json] [-w|--watch SECONDS] [-r|--reset]",
+					    stats_help);
 		case 'j':
 			json = cli_json = true;
 			break;
@@ -406,18 +461,28 @@ int cmd_stats(int argc, char **argv)
 			if (parse_interval(optarg, &interval))
 				return EXIT_USAGE;
 			break;
+		case 'r':
+			reset = true;
+			break;
 		default:
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
 		return usage_error("stats", "unexpected argument '%s'", argv[optind]);
+	if (reset && interval)
+		return usage_error("stats", "--reset and --watch do not go together");
 	if (state_open(&s, &e))
 		return runtime_error("stats", &e);
-	/* Counters need no lock: readers must not stall a rule change. */
-	state_unlock(s.lock_fd);
-	s.lock_fd = -1;
+	/* Counters need no lock: readers must not stall a rule change. A reset
+	 * keeps it, so that no rule change runs meanwhile. */
+	if (!reset) {
+		state_unlock(s.lock_fd);
+		s.lock_fd = -1;
+	}
 	err = stats_loop(&s, interval, json, &e);
+	if (!err && reset)
+		err = counters_reset(&s.maps, &e);
 	state_close(&s);
 	return err ? runtime_error("stats", &e) : 0;
 }

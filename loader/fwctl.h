@@ -28,29 +28,9 @@ struct fwctl_err {
 void fwctl_err_set(struct fwctl_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* --- rule_parse.c: rule text <-> struct fwctl_rule --------------------- */
-
-/*
- * Parse "PROTO [PORT|LO-HI]" (argc is 1 or 2). PROTO is tcp, udp, icmp,
- * icmpv6 or a number 0-255; ports only for tcp (6) and udp (17).
- * Returns 0, or -EINVAL with e naming the token at fault.
- */
-int rule_parse(int argc, char **argv, struct fwctl_rule *rule, struct fwctl_err *e);
-/* Parse one line "PROTO [PORT|LO-HI]" (as in a rules file). */
-int rule_parse_line(const char *line, struct fwctl_rule *rule, struct fwctl_err *e);
-/* "tcp 7070", "udp 5000-5100", "icmp", "47". */
-void rule_format(const struct fwctl_rule *rule, char *buf, size_t len);
-/* Protocol name ("tcp") or NULL for protocols known by number only. */
-const char *proto_name(__u8 proto);
-bool rule_same(const struct fwctl_rule *a, const struct fwctl_rule *b);
-
-/* --- ruleset.c: the rule table in the maps ------------------------------ */
-
 /* File descriptors of the maps; from pins (state.c) or a skeleton (tests). */
 struct fwctl_maps {
 	int config;
-	int rules;
-	int lookup;
 	int rule_stats;
 	int dir_stats;
 	int tx_stats;
@@ -58,47 +38,85 @@ struct fwctl_maps {
 	int tables;	/* fwctl_tables: the current rule-set generation */
 };
 
-/* A snapshot of the rule table: rules[id] for id 1..FWCTL_MAX_RULES. */
-struct ruleset {
-	struct fwctl_rule rules[FWCTL_RULE_SLOTS];
-	unsigned int active;	/* number of FWCTL_RULE_ACTIVE slots */
+/* --- ruleset.c: the rule list, in the current generation ---------------- */
+
+/* One rule of the list: its id (its counters) and canonical texts. */
+struct ruleset_entry {
+	__u32 id;
+	struct rule rule;
+	char *text;		/* canonical text, comment included */
+	char *key;		/* canonical text without the comment: its identity */
 };
 
-int ruleset_read(const struct fwctl_maps *m, struct ruleset *rs);
+/* The rule list in order (position = index + 1), and the policy. */
+struct ruleset {
+	struct ruleset_entry *v;
+	unsigned int n, cap;
+	__u32 policy;		/* enum fwctl_policy */
+};
+
+/* What a 'rules load' changed. */
+struct ruleset_diff {
+	unsigned int kept, added, removed;
+};
+
+struct classifier_stats;
+
+/* The attached interfaces' names, which 'in IF' refers to. */
+void ruleset_ctx(const struct fwctl_config *cfg, struct rule_ctx *ctx);
+/* The current list (rules parsed with ctx); ruleset_free() it. */
+int ruleset_read(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct ruleset *rs,
+		 struct fwctl_err *e);
+void ruleset_free(struct ruleset *rs);
 /*
- * Add n rules at once, all or none: a duplicate (of an active rule or within
- * the batch) or a full table fails before anything is written. The ids given
- * are stored in ids[] when it is not NULL.
+ * Every change below builds a whole new generation and commits it with one
+ * map update: packets see the old rule set or the new one, never a mix,
+ * and a kill at any point leaves one of them, whole. Rules passed in are
+ * consumed (moved into the set, or freed): the caller must not free them.
  */
-int ruleset_add(const struct fwctl_maps *m, const struct fwctl_rule *rules, int n,
-		__u32 *ids, struct fwctl_err *e);
-/* Delete one rule, which must exist; its id in *id when not NULL. */
-int ruleset_del(const struct fwctl_maps *m, const struct fwctl_rule *rule, __u32 *id,
-		struct fwctl_err *e);
+/* Insert rules[0..n) at 1-based position pos (0: at the end), all or none:
+ * a duplicate (of a rule in the set, or in the batch) fails, naming
+ * "FILE:LINE: " when file is set (lines[i] for rules[i]). ids[i] and the
+ * position of the first out. */
+int ruleset_add(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct rule *rules,
+		unsigned int n, unsigned int pos, const char *file, const unsigned int *lines,
+		__u32 *ids, unsigned int *pos_out, struct fwctl_err *e);
+/* Delete the rule with r's canonical text (comment aside); id and text out. */
+int ruleset_del(const struct fwctl_maps *m, const struct rule_ctx *ctx, const struct rule *r,
+		__u32 *id, char **text, struct fwctl_err *e);
+int ruleset_del_id(const struct fwctl_maps *m, const struct rule_ctx *ctx, __u32 id, char **text,
+		   struct fwctl_err *e);
 /* Delete every rule; returns how many there were. */
-int ruleset_flush(const struct fwctl_maps *m, struct fwctl_err *e);
-/*
- * Finish or undo what a killed fwctl left half done: rules still being added
- * are dropped, rules being deleted are deleted, and the lookup table is made
- * to match the active rules exactly. Returns the number of slots repaired.
- */
-int ruleset_recover(const struct fwctl_maps *m, struct fwctl_err *e);
-/* Compute the lookup table the datapath needs for the active rules in rs. */
-void ruleset_compute_lookup(const struct ruleset *rs, __u32 *lookup /* FWCTL_LOOKUP_SIZE */);
+int ruleset_flush(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct fwctl_err *e);
+/* Replace the whole list (and the policy when policy >= 0); rules whose
+ * canonical text is unchanged keep their ids and counters. */
+int ruleset_replace(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct rule *rules,
+		    unsigned int n, int policy, struct ruleset_diff *diff, struct fwctl_err *e);
+/* Compile rules[0..n) as a commit would, changing nothing (rules consumed). */
+int ruleset_compile_check(struct rule *rules, unsigned int n, struct classifier_stats *st,
+			  struct fwctl_err *e);
+/* The policy of the current generation, and setting it in place. */
+int ruleset_policy_get(const struct fwctl_maps *m, __u32 *policy, struct fwctl_err *e);
+int ruleset_policy_set(const struct fwctl_maps *m, __u32 policy, struct fwctl_err *e);
+/* The number of rules and the policy, from the generation's header alone. */
+int ruleset_summary(const struct fwctl_maps *m, unsigned int *n_rules, __u32 *policy,
+		    struct fwctl_err *e);
+/* Install an empty generation with policy drop (attach). */
+int ruleset_init(const struct fwctl_maps *m, struct fwctl_err *e);
 
 /* --- maps.c: map access helpers --------------------------------------- */
 
 int config_read(const struct fwctl_maps *m, struct fwctl_config *cfg);
 int config_write(const struct fwctl_maps *m, const struct fwctl_config *cfg);
-int policy_set(const struct fwctl_maps *m, enum fwctl_policy policy, struct fwctl_err *e);
 /* Per-CPU values summed over the possible CPUs. */
 int rule_stats_read(const struct fwctl_maps *m, __u32 id, struct fwctl_rule_stats *out);
-int rule_stats_read_all(const struct fwctl_maps *m, struct fwctl_rule_stats *out /* [FWCTL_RULE_SLOTS] */);
 /* The counters of ids 0 .. n-1 (n <= FWCTL_RULE_ID_SLOTS) in one batch. */
 int rule_stats_read_first(const struct fwctl_maps *m, __u32 n, struct fwctl_rule_stats *out);
 /* Zero the counters of rules ids[0..n), in one batch. */
 int rule_stats_reset(const struct fwctl_maps *m, const __u32 *ids, __u32 n);
 int dir_stats_read(const struct fwctl_maps *m, __u32 dir, struct fwctl_dir_stats *out);
+/* Zero both directions' counters and transmit counters. */
+int dir_stats_reset(const struct fwctl_maps *m);
 /* A direction's totals: each frame is counted once, under its verdict. */
 __u64 dir_dropped_packets(const struct fwctl_dir_stats *st);
 __u64 dir_received_packets(const struct fwctl_dir_stats *st);
@@ -197,9 +215,6 @@ int netns_cookie(__u64 *cookie);
 int state_check_netns(const struct fwctl_config *cfg, const char *cmd, struct fwctl_err *e);
 /* Prepare, inspect, pins, config, then crash repair; -ENOENT if not attached. */
 int state_open(struct fwctl_state *s, struct fwctl_err *e);
-/* The same without the repair, for ruleset_add/del/flush(), which repair the
- * rule table themselves: the 128 KiB table is read once per change, not twice. */
-int state_open_for_rule_change(struct fwctl_state *s, struct fwctl_err *e);
 void state_close(struct fwctl_state *s);
 
 /* --- attach.c: libxdp attach/detach, pins, transmit watcher ------------- */
@@ -307,8 +322,6 @@ struct rule_figures {
  */
 struct json_object *json_rule(const struct rule *r, __u32 id, unsigned int position,
 			      const char *text, const struct rule_figures *fig);
-/* The struct rule that a rule table entry stands for. */
-void rule_from_entry(const struct fwctl_rule *entry, struct rule *r);
 
 /* One rule as listed: by 'rules list' and 'stats', in a table or JSON. */
 struct rule_row {

@@ -22,21 +22,6 @@ int config_write(const struct fwctl_maps *m, const struct fwctl_config *cfg)
 	return bpf_map_update_elem(m->config, &key, cfg, BPF_EXIST);
 }
 
-int policy_set(const struct fwctl_maps *m, enum fwctl_policy policy, struct fwctl_err *e)
-{
-	struct fwctl_config cfg;
-	int err;
-
-	err = config_read(m, &cfg);
-	if (!err) {
-		cfg.policy = policy;
-		err = config_write(m, &cfg);
-	}
-	if (err)
-		fwctl_err_set(e, "cannot set the policy: %s", strerror(-err));
-	return err;
-}
-
 /*
  * Read the per-CPU value at key into a buffer of one value per possible CPU
  * and return the buffer (NULL on error, *err set). The caller frees it.
@@ -133,11 +118,6 @@ out:
 	return err;
 }
 
-int rule_stats_read_all(const struct fwctl_maps *m, struct fwctl_rule_stats *out)
-{
-	return rule_stats_read_first(m, FWCTL_RULE_SLOTS, out);
-}
-
 int rule_stats_reset(const struct fwctl_maps *m, const __u32 *ids, __u32 n)
 {
 	int ncpus = libbpf_num_possible_cpus(), err;
@@ -156,6 +136,28 @@ int rule_stats_reset(const struct fwctl_maps *m, const __u32 *ids, __u32 n)
 	if (err == -EINVAL)
 		for (i = 0, err = 0; i < n && !err; i++)
 			err = bpf_map_update_elem(m->rule_stats, &ids[i], zero, 0);
+	free(zero);
+	return err;
+}
+
+int dir_stats_reset(const struct fwctl_maps *m)
+{
+	int ncpus = libbpf_num_possible_cpus(), err = 0;
+	size_t size = sizeof(struct fwctl_dir_stats) > sizeof(struct fwctl_tx_stats) ?
+		      sizeof(struct fwctl_dir_stats) : sizeof(struct fwctl_tx_stats);
+	void *zero;
+	__u32 d;
+
+	if (ncpus < 0)
+		return ncpus;
+	zero = calloc(ncpus, size);
+	if (!zero)
+		return -ENOMEM;
+	for (d = 0; d < FWCTL_DIR_COUNT && !err; d++) {
+		err = bpf_map_update_elem(m->dir_stats, &d, zero, 0);
+		if (!err)
+			err = bpf_map_update_elem(m->tx_stats, &d, zero, 0);
+	}
 	free(zero);
 	return err;
 }
@@ -211,8 +213,6 @@ static const struct {
 	size_t offset;
 } map_names[] = {
 	{ FWCTL_STR(FWCTL_MAP_CONFIG), offsetof(struct fwctl_maps, config) },
-	{ FWCTL_STR(FWCTL_MAP_RULES), offsetof(struct fwctl_maps, rules) },
-	{ FWCTL_STR(FWCTL_MAP_LOOKUP), offsetof(struct fwctl_maps, lookup) },
 	{ FWCTL_STR(FWCTL_MAP_RULE_STATS), offsetof(struct fwctl_maps, rule_stats) },
 	{ FWCTL_STR(FWCTL_MAP_DIR_STATS), offsetof(struct fwctl_maps, dir_stats) },
 	{ FWCTL_STR(FWCTL_MAP_TX_STATS), offsetof(struct fwctl_maps, tx_stats) },

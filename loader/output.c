@@ -26,6 +26,8 @@ static const char *const drop_names[FWCTL_DROP_REASON_COUNT][2] = {
 	[FWCTL_DROP_FRAGMENT] = { "fragment", "fragment" },
 	[FWCTL_DROP_UNKNOWN_ETHERTYPE] = { "unknown ethertype", "unknown_ethertype" },
 	[FWCTL_DROP_REDIRECT_ERROR] = { "redirect error", "redirect_error" },
+	/* JSON key "by_rule": "rule" is a rule's text (a string) everywhere. */
+	[FWCTL_DROP_RULE] = { "rule", "by_rule" },
 };
 
 const char *drop_reason_name(enum fwctl_drop_reason r)
@@ -218,40 +220,18 @@ void json_print(json_object *obj)
 	json_object_put(obj);
 }
 
+void fwctl_err_set(struct fwctl_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+}
+
 /* --- rule objects --------------------------------------------------------- */
-
-void rule_from_entry(const struct fwctl_rule *entry, struct rule *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->action = FWCTL_ACTION_ALLOW;
-	r->proto = entry->proto;
-	r->in = RULE_IN_ANY;
-	r->has_ports = entry->has_ports;
-	r->ports.lo = entry->port_lo;
-	r->ports.hi = entry->port_hi;
-}
-
-static json_object *json_range(const struct rule_ports *p)
-{
-	json_object *o = json_object_new_object();
-
-	json_add(o, "lo", json_u64(p->lo));
-	json_add(o, "hi", json_u64(p->hi));
-	return o;
-}
-
-static json_object *json_ranges(const struct rule_ports *p, unsigned int n)
-{
-	json_object *a;
-	unsigned int i;
-
-	if (!p || !n)
-		return NULL;
-	a = json_object_new_array();
-	for (i = 0; i < n; i++)
-		json_object_array_add(a, json_range(&p[i]));
-	return a;
-}
 
 /* "10.0.0.0/8", "fd00::/8", "192.0.2.1" (full length: no suffix). */
 static json_object *json_prefixes(const struct rule_prefix *p, unsigned int n)
@@ -328,33 +308,28 @@ json_object *json_rule(const struct rule *r, __u32 id, unsigned int position, co
 int rule_rows_build(const struct ruleset *rs, const struct fwctl_rule_stats *st,
 		    struct rule_row **out)
 {
-	struct rule_row *rows = calloc(rs->active ? rs->active : 1, sizeof(*rows));
-	unsigned int n = 0;
-	char text[64];
-	__u32 id;
+	struct rule_row *rows = calloc(rs->n ? rs->n : 1, sizeof(*rows));
+	unsigned int i;
 
 	if (!rows)
 		return -ENOMEM;
-	for (id = 1; id < FWCTL_RULE_SLOTS && n < rs->active; id++) {
-		if (rs->rules[id].state != FWCTL_RULE_ACTIVE)
-			continue;
-		rule_format(&rs->rules[id], text, sizeof(text));
-		rows[n].text = strdup(text);
-		if (!rows[n].text) {
-			rule_rows_free(rows, n);
+	for (i = 0; i < rs->n; i++) {
+		const struct ruleset_entry *en = &rs->v[i];
+
+		rows[i].text = strdup(en->text);
+		if (!rows[i].text || rule_copy(&rows[i].rule, &en->rule)) {
+			rule_rows_free(rows, i + 1);
 			return -ENOMEM;
 		}
-		rows[n].id = id;
-		rows[n].position = n + 1;
-		rule_from_entry(&rs->rules[id], &rows[n].rule);
-		rows[n].fig.packets = st[id].packets;
-		rows[n].fig.bytes = st[id].bytes;
-		rows[n].fig.pps = NAN;
-		rows[n].fig.bps = NAN;
-		n++;
+		rows[i].id = en->id;
+		rows[i].position = i + 1;
+		rows[i].fig.packets = st[en->id].packets;
+		rows[i].fig.bytes = st[en->id].bytes;
+		rows[i].fig.pps = NAN;
+		rows[i].fig.bps = NAN;
 	}
 	*out = rows;
-	return n;
+	return rs->n;
 }
 
 void rule_rows_free(struct rule_row *rows, unsigned int n)

@@ -1,565 +1,678 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ruleset.c - the rule table: rules by id in fwctl_rules, and the lookup
- * table derived from them in fwctl_lookup.
+ * ruleset.c - the rule set: an ordered list of rules, each with an id that
+ * names its counters, kept in the current generation of fwctl_tables.
  *
- * The lookup table is always a function of the rule set; every change
- * rewrites only the entries whose value changes, one atomic 32-bit store
- * each, so the datapath sees at every instant, per port, either the old or
- * the new rule: nothing allowed before and after is ever dropped meanwhile.
+ * A generation holds both the compiled classifier (what packets see) and
+ * the rule list as text (what fwctl reads back), so the two never disagree.
+ * Every change - add, del, flush, load - reads the current list, edits it
+ * in memory, compiles a whole new generation into a fresh map nobody sees
+ * yet, and makes it current with ONE map update (table_commit). Packets are
+ * classified by the old set or the new one, never by a mix; a kill -9 at
+ * any point leaves the old generation current (the fresh map dies with the
+ * process) or the new one, whole. No journal, nothing to repair.
  *
- * Crash safety, all or nothing: a change marks its slots ADDING or DELETING
- * (one batch, which a kill may cut short), updates the lookup table, then
- * commits with ONE element write, the journal in slot 0 (id 0 is never a
- * rule), and only then turns its slots ACTIVE or FREE. ruleset_recover(),
- * run first by every locked fwctl call, rolls a change forward if the
- * journal says committed, back otherwise, and resyncs the lookup table.
+ * Ids: a rule keeps its id, and so its counters, for as long as its
+ * canonical text (comment aside) stays in the set. New rules get the lowest
+ * ids that neither the old nor the new set uses, because packets still
+ * count on the old set's ids until the commit returns; their counters are
+ * zeroed before the commit.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include "fwctl.h"
+#include "classifier.h"
 
-/*
- * Read entries [0, n) of an array map. One batch syscall where the kernel
- * has it, element by element otherwise.
- */
-static int array_read(int fd, __u32 n, size_t value_size, void *values)
+void ruleset_free(struct ruleset *rs)
 {
-	__u32 *keys, count = n, out_batch = 0, i;
-	int err = 0;
+	unsigned int i;
 
-	keys = calloc(n, sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
-	err = bpf_map_lookup_batch(fd, NULL, &out_batch, keys, values, &count, NULL);
-	if (!err || (err == -ENOENT && count == n))
-		goto out;
-	for (i = 0; i < n; i++) {
-		err = bpf_map_lookup_elem(fd, &i, (char *)values + (size_t)i * value_size);
-		if (err)
-			goto out;
+	for (i = 0; i < rs->n; i++) {
+		free(rs->v[i].text);
+		free(rs->v[i].key);
+		rule_free(&rs->v[i].rule);
 	}
-out:
-	free(keys);
-	return err == -ENOENT ? 0 : err;
+	free(rs->v);
+	memset(rs, 0, sizeof(*rs));
 }
 
-/* Write vals[i] at keys[i] for i < n: one syscall, so one step for a kill. */
-static int u32_array_write(int fd, const __u32 *keys, const __u32 *vals, __u32 n)
+static int rs_reserve(struct ruleset *rs, unsigned int n)
 {
-	__u32 count = n, i;
+	struct ruleset_entry *v;
+
+	if (n <= rs->cap)
+		return 0;
+	v = realloc(rs->v, sizeof(*v) * n);
+	if (!v)
+		return -ENOMEM;
+	memset(v + rs->cap, 0, sizeof(*v) * (n - rs->cap));
+	rs->v = v;
+	rs->cap = n;
+	return 0;
+}
+
+/* Fill an entry's texts from its rule (which it now owns). */
+static int entry_set(struct ruleset_entry *en, __u32 id, struct rule *r)
+{
+	en->id = id;
+	en->rule = *r;
+	memset(r, 0, sizeof(*r));
+	en->text = rule_to_text(&en->rule);
+	en->key = rule_key_text(&en->rule);
+	return en->text && en->key ? 0 : -ENOMEM;
+}
+
+/* The attached interfaces, for 'in IF'. */
+void ruleset_ctx(const struct fwctl_config *cfg, struct rule_ctx *ctx)
+{
+	int d;
+
+	for (d = 0; d < FWCTL_DIR_COUNT; d++)
+		ctx->ifname[d] = cfg->ifname[d][0] ? cfg->ifname[d] : NULL;
+}
+
+/*
+ * Parse the text cells of a generation: "ID<TAB>RULE\n" lines in list
+ * order. Written by fwctl itself, so anything else means the pins are not
+ * ours or not of this version.
+ */
+static int parse_text(const char *text, size_t len, const struct rule_ctx *ctx,
+		      struct ruleset *rs, struct fwctl_err *e)
+{
+	const char *p = text, *end = text + len, *nl, *tab;
+	struct rule r;
+	char *line;
+	unsigned long id;
 	int err;
 
-	if (n == 0)
-		return 0;
-	err = bpf_map_update_batch(fd, keys, vals, &count, NULL);
-	if (err != -EINVAL)
-		return err;
-	for (i = 0; i < n; i++) {	/* no batch ops: one by one */
-		err = bpf_map_update_elem(fd, &keys[i], &vals[i], 0);
+	while (p < end) {
+		nl = memchr(p, '\n', end - p);
+		tab = nl ? memchr(p, '\t', nl - p) : NULL;
+		if (!tab) {
+			fwctl_err_set(e, "the rule table is damaged (rule %u): run 'fwctl rules flush'",
+				      rs->n + 1);
+			return -EUCLEAN;
+		}
+		id = strtoul(p, NULL, 10);
+		line = strndup(tab + 1, nl - tab - 1);
+		if (!line)
+			return -ENOMEM;
+		err = rule_from_text(line, ctx, &r, e);
+		free(line);
 		if (err)
 			return err;
+		err = rs_reserve(rs, rs->n + 1);
+		if (!err)
+			err = entry_set(&rs->v[rs->n++], id, &r);
+		if (err)
+			return err;
+		p = nl + 1;
 	}
 	return 0;
 }
 
-int ruleset_read(const struct fwctl_maps *m, struct ruleset *rs)
+/* The current generation's cells (malloc'd). */
+static int read_current(const struct fwctl_maps *m, struct fwctl_cell **cells, __u32 *n,
+			struct fwctl_err *e)
 {
-	__u32 id;
-	int err;
+	const struct fwctl_table_hdr *h;
+	int fd, err;
 
-	err = array_read(m->rules, FWCTL_RULE_SLOTS, sizeof(struct fwctl_rule), rs->rules);
+	fd = table_open_current(m, e);
+	if (fd < 0)
+		return fd;
+	err = table_read(fd, cells, n, e);
+	close(fd);
 	if (err)
 		return err;
-	rs->active = 0;
-	for (id = 1; id < FWCTL_RULE_SLOTS; id++)
-		if (rs->rules[id].state == FWCTL_RULE_ACTIVE)
-			rs->active++;
+	h = &(*cells)[0].hdr;
+	if (*n < 1 || h->kind != FWCTL_CELL_HDR || h->magic != FWCTL_TABLE_MAGIC ||
+	    h->text_cell > *n ||
+	    (__u64)h->text_cell * FWCTL_CELL_SIZE + h->text_bytes > (__u64)*n * FWCTL_CELL_SIZE) {
+		fwctl_err_set(e, "the rule table is not of this fwctl version (detach and attach "
+				 "again)");
+		free(*cells);
+		*cells = NULL;
+		return -EUCLEAN;
+	}
 	return 0;
 }
 
-/* Port rules sorted narrowest first, ties to the lower id. */
-struct port_rule {
-	__u32 width;
-	__u32 id;
+int ruleset_read(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct ruleset *rs,
+		 struct fwctl_err *e)
+{
+	struct fwctl_cell *cells = NULL;
+	const struct fwctl_table_hdr *h;
+	__u32 n = 0;
+	int err;
+
+	memset(rs, 0, sizeof(*rs));
+	err = read_current(m, &cells, &n, e);
+	if (err)
+		return err;
+	h = &cells[0].hdr;
+	rs->policy = h->policy;
+	err = parse_text((const char *)&cells[h->text_cell], h->text_bytes, ctx, rs, e);
+	free(cells);
+	if (err)
+		ruleset_free(rs);
+	return err;
+}
+
+/* Index of the rule whose key text is key, or -1. */
+static int find_key(const struct ruleset *rs, const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < rs->n; i++)
+		if (!strcmp(rs->v[i].key, key))
+			return i;
+	return -1;
+}
+
+/* Key texts of a set, sorted, to find a rule by its key in O(log n). */
+struct key_index {
+	struct key_ref {
+		const char *key;
+		int at;		/* index in the set */
+	} *v;
+	unsigned int n;
 };
 
-static int cmp_port_rule(const void *a, const void *b)
+static int cmp_key_ref(const void *a, const void *b)
 {
-	const struct port_rule *x = a, *y = b;
-
-	if (x->width != y->width)
-		return x->width < y->width ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	return strcmp(((const struct key_ref *)a)->key, ((const struct key_ref *)b)->key);
 }
 
-/* Next port >= p not yet given a rule (path-halving union-find). */
-static __u32 next_free(__u32 *next, __u32 p)
+static int index_build(const struct ruleset *rs, unsigned int from, unsigned int n,
+		       struct key_index *ix)
 {
-	while (next[p] != p) {
-		next[p] = next[next[p]];
-		p = next[p];
-	}
-	return p;
-}
+	unsigned int i;
 
-/*
- * Give each port of one protocol the narrowest rule covering it: rules are
- * painted narrowest first and each port is painted once, so the cost is
- * O(rules log rules + 65536) whatever the ranges.
- */
-/*
- * Which slots a lookup table is computed from: the ACTIVE ones, plus those
- * in state @also (ADDING or DELETING; FWCTL_RULE_ACTIVE adds none). Before
- * an add the ADDING slots do not count and after it they do; before a
- * delete the DELETING slots count and after it they do not.
- */
-static bool counts(const struct fwctl_rule *r, __u8 also)
-{
-	return r->state == FWCTL_RULE_ACTIVE || r->state == also;
-}
-
-static void compute_ports(const struct ruleset *rs, __u8 proto, __u8 also, __u32 *table)
-{
-	struct port_rule *pr;
-	__u32 *next, id, n = 0, i, p;
-
-	pr = malloc(sizeof(*pr) * FWCTL_RULE_SLOTS);
-	next = malloc(sizeof(*next) * 65537);
-	if (!pr || !next)
-		abort();	/* 400 KiB: nothing sensible to do without it */
-
-	for (id = 1; id < FWCTL_RULE_SLOTS; id++) {
-		const struct fwctl_rule *r = &rs->rules[id];
-
-		if (!counts(r, also) || r->proto != proto || !r->has_ports)
-			continue;
-		pr[n].width = r->port_hi - r->port_lo;
-		pr[n].id = id;
-		n++;
-	}
-	qsort(pr, n, sizeof(*pr), cmp_port_rule);
-
-	for (p = 0; p <= 65536; p++)
-		next[p] = p;
-	for (i = 0; i < n; i++) {
-		const struct fwctl_rule *r = &rs->rules[pr[i].id];
-
-		for (p = next_free(next, r->port_lo); p <= r->port_hi;
-		     p = next_free(next, p + 1)) {
-			table[p] = pr[i].id;
-			next[p] = p + 1;
-		}
-	}
-	free(pr);
-	free(next);
-}
-
-static void compute_lookup(const struct ruleset *rs, __u8 also, __u32 *lookup)
-{
-	__u32 id;
-
-	memset(lookup, 0, sizeof(*lookup) * FWCTL_LOOKUP_SIZE);
-	compute_ports(rs, FWCTL_IPPROTO_TCP, also, lookup + FWCTL_LOOKUP_TCP_BASE);
-	compute_ports(rs, FWCTL_IPPROTO_UDP, also, lookup + FWCTL_LOOKUP_UDP_BASE);
-	for (id = 1; id < FWCTL_RULE_SLOTS; id++) {
-		const struct fwctl_rule *r = &rs->rules[id];
-
-		if (counts(r, also) && !r->has_ports)
-			lookup[FWCTL_LOOKUP_PROTO_BASE + r->proto] = id;
-	}
-}
-
-void ruleset_compute_lookup(const struct ruleset *rs, __u32 *lookup)
-{
-	compute_lookup(rs, FWCTL_RULE_ACTIVE, lookup);
-}
-
-/*
- * Make fwctl_lookup the table of the slots counting with @also, writing
- * only the entries that differ from what it holds: read back from the map
- * when @also_before is FWCTL_RULE_FREE (repair: trust nothing), else
- * computed from the same rule set with @also_before (a change: the table
- * is known to match the set before it), which saves reading 512 KiB.
- */
-static int lookup_sync(const struct fwctl_maps *m, const struct ruleset *rs, __u8 also_before,
-		       __u8 also)
-{
-	__u32 *want, *have, *keys, *vals, n = 0, i;
-	int err = -ENOMEM;
-
-	want = malloc(sizeof(__u32) * FWCTL_LOOKUP_SIZE);
-	have = malloc(sizeof(__u32) * FWCTL_LOOKUP_SIZE);
-	keys = malloc(sizeof(__u32) * FWCTL_LOOKUP_SIZE);
-	vals = malloc(sizeof(__u32) * FWCTL_LOOKUP_SIZE);
-	if (!want || !have || !keys || !vals)
-		goto out;
-
-	compute_lookup(rs, also, want);
-	err = 0;
-	if (also_before == FWCTL_RULE_FREE)
-		err = array_read(m->lookup, FWCTL_LOOKUP_SIZE, sizeof(__u32), have);
-	else
-		compute_lookup(rs, also_before, have);
-	if (err)
-		goto out;
-	for (i = 0; i < FWCTL_LOOKUP_SIZE; i++) {
-		if (want[i] != have[i]) {
-			keys[n] = i;
-			vals[n] = want[i];
-			n++;
-		}
-	}
-	err = u32_array_write(m->lookup, keys, vals, n);
-out:
-	free(want);
-	free(have);
-	free(keys);
-	free(vals);
-	return err;
-}
-
-/* Write the slots listed in ids[0..n) of rs to fwctl_rules in one step. */
-static int rules_write(const struct fwctl_maps *m, const struct ruleset *rs, const __u32 *ids, __u32 n)
-{
-	struct fwctl_rule *vals;
-	__u32 i;
-	int err;
-
-	if (n == 0)
-		return 0;
-	vals = malloc(sizeof(*vals) * n);
-	if (!vals)
+	ix->n = n;
+	ix->v = malloc(sizeof(*ix->v) * (n ? n : 1));
+	if (!ix->v)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
-		vals[i] = rs->rules[ids[i]];
-	err = bpf_map_update_batch(m->rules, ids, vals, &n, NULL);
-	if (err == -EINVAL) {	/* no batch ops: one by one */
-		for (i = 0, err = 0; i < n && !err; i++)
-			err = bpf_map_update_elem(m->rules, &ids[i], &vals[i], 0);
-	}
-	free(vals);
-	return err;
-}
-
-static int set_state(const struct fwctl_maps *m, struct ruleset *rs, const __u32 *ids, __u32 n,
-		     enum fwctl_rule_state state)
-{
-	__u32 i;
-
-	for (i = 0; i < n; i++) {
-		rs->rules[ids[i]].state = state;
-		if (state == FWCTL_RULE_FREE)
-			memset(&rs->rules[ids[i]], 0, sizeof(rs->rules[0]));
-	}
-	return rules_write(m, rs, ids, n);
-}
-
-static int journal_write(const struct fwctl_maps *m, struct ruleset *rs, __u8 state)
-{
-	__u32 id = FWCTL_JOURNAL_SLOT;
-
-	rs->rules[id].state = state;
-	return bpf_map_update_elem(m->rules, &id, &rs->rules[id], 0);
-}
-
-/*
- * The one sequence every change goes through. ids[0..n) are the slots it
- * touches, already marked @pending (ADDING or DELETING) in rs.
- */
-static int apply_change(const struct fwctl_maps *m, struct ruleset *rs, const __u32 *ids, __u32 n,
-			enum fwctl_rule_state pending)
-{
-	enum fwctl_rule_state done = pending == FWCTL_RULE_ADDING ? FWCTL_RULE_ACTIVE : FWCTL_RULE_FREE;
-	int err;
-
-	err = rules_write(m, rs, ids, n);
-	if (!err && pending == FWCTL_RULE_ADDING)
-		err = lookup_sync(m, rs, FWCTL_RULE_ACTIVE, FWCTL_RULE_ADDING);
-	else if (!err)
-		err = lookup_sync(m, rs, FWCTL_RULE_DELETING, FWCTL_RULE_ACTIVE);
-	if (!err)
-		err = journal_write(m, rs, FWCTL_JOURNAL_COMMITTED);	/* the commit point */
-	if (!err)
-		err = set_state(m, rs, ids, n, done);
-	if (!err)
-		err = journal_write(m, rs, FWCTL_JOURNAL_IDLE);
-	return err;
-}
-
-static int recover(const struct fwctl_maps *m, struct ruleset *rs, struct fwctl_err *e)
-{
-	bool committed = rs->rules[FWCTL_JOURNAL_SLOT].state == FWCTL_JOURNAL_COMMITTED;
-	__u32 *ids, n = 0, id;
-	int err;
-
-	ids = malloc(sizeof(*ids) * FWCTL_RULE_SLOTS);
-	if (!ids)
-		return -ENOMEM;
-	for (id = 1; id < FWCTL_RULE_SLOTS; id++) {
-		struct fwctl_rule *r = &rs->rules[id];
-
-		if (r->state == FWCTL_RULE_FREE || r->state == FWCTL_RULE_ACTIVE)
-			continue;
-		if (r->state == FWCTL_RULE_ADDING && committed)
-			r->state = FWCTL_RULE_ACTIVE;		/* roll forward */
-		else if (r->state == FWCTL_RULE_DELETING && !committed)
-			r->state = FWCTL_RULE_ACTIVE;		/* roll back */
-		else
-			memset(r, 0, sizeof(*r));		/* FWCTL_RULE_FREE */
-		ids[n++] = id;
-	}
-	/*
-	 * Nothing pending and the journal idle: every change finished, so the
-	 * lookup table matches. Otherwise the table is rebuilt from the map
-	 * first and the slots written after, so that a kill in between leaves
-	 * them pending and the next call repairs again.
-	 */
-	err = 0;
-	if (n || committed)
-		err = lookup_sync(m, rs, FWCTL_RULE_FREE, FWCTL_RULE_ACTIVE);
-	if (!err)
-		err = rules_write(m, rs, ids, n);
-	if (!err && committed)
-		err = journal_write(m, rs, FWCTL_JOURNAL_IDLE);
-	free(ids);
-	if (err) {
-		fwctl_err_set(e, "cannot repair the rule table: %s", strerror(-err));
-		return err;
-	}
-	rs->active = 0;
-	for (id = 1; id < FWCTL_RULE_SLOTS; id++)
-		rs->active += rs->rules[id].state == FWCTL_RULE_ACTIVE;
-	return n;
-}
-
-int ruleset_recover(const struct fwctl_maps *m, struct fwctl_err *e)
-{
-	struct ruleset *rs;
-	int err;
-
-	rs = malloc(sizeof(*rs));
-	if (!rs)
-		return -ENOMEM;
-	err = ruleset_read(m, rs);
-	if (err)
-		fwctl_err_set(e, "cannot read the rule table: %s", strerror(-err));
-	else
-		err = recover(m, rs, e);
-	free(rs);
-	return err;
-}
-
-/* Identity of a rule as a sortable number. */
-static __u64 rule_key(const struct fwctl_rule *r)
-{
-	return (__u64)r->proto << 33 | (__u64)r->has_ports << 32 |
-	       (r->has_ports ? ((__u32)r->port_lo << 16 | r->port_hi) : 0);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Slot of the active rule equal to r, or 0. */
-static __u32 find_active(const struct ruleset *rs, const struct fwctl_rule *r)
-{
-	__u32 id;
-
-	for (id = 1; id < FWCTL_RULE_SLOTS; id++)
-		if (rs->rules[id].state == FWCTL_RULE_ACTIVE && rule_same(&rs->rules[id], r))
-			return id;
+		ix->v[i] = (struct key_ref){ rs->v[from + i].key, from + i };
+	qsort(ix->v, n, sizeof(*ix->v), cmp_key_ref);
 	return 0;
 }
 
-/*
- * Reject duplicates among the new rules and against the active ones before
- * anything is written. Sorting keeps it O((n + active) log) for bulk adds.
- */
-static int check_duplicates(const struct ruleset *rs, const struct fwctl_rule *rules, int n,
-			    struct fwctl_err *e)
+/* Index in the set of the rule with this key, or -1. */
+static int index_find(const struct key_index *ix, const char *key)
 {
-	__u64 *have, *mine, key;
-	__u32 id, nh = 0;
-	char text[64];
-	int i, err = 0;
+	struct key_ref want = { key, -1 }, *got;
 
-	have = malloc(sizeof(*have) * FWCTL_RULE_SLOTS);
-	mine = malloc(sizeof(*mine) * (n ? n : 1));
-	if (!have || !mine) {
+	got = bsearch(&want, ix->v, ix->n, sizeof(*ix->v), cmp_key_ref);
+	return got ? got->at : -1;
+}
+
+/*
+ * Append the rule list as "ID<TAB>TEXT\n" text cells after the classifier
+ * cells, and fill the header's text fields.
+ */
+static int add_text_cells(const struct ruleset *rs, struct fwctl_cell **cells, __u32 *n_cells)
+{
+	size_t bytes = 0, off = 0, len;
+	struct fwctl_cell *c;
+	unsigned int i;
+	__u32 first = *n_cells, n;
+	char *p;
+
+	for (i = 0; i < rs->n; i++)
+		bytes += 12 + strlen(rs->v[i].text);
+	n = first + (bytes + FWCTL_CELL_SIZE - 1) / FWCTL_CELL_SIZE;
+	c = realloc(*cells, sizeof(*c) * (n ? n : 1));
+	if (!c)
+		return -ENOMEM;
+	memset(c + first, 0, sizeof(*c) * (n - first));
+	p = (char *)&c[first];
+	for (i = 0; i < rs->n; i++) {
+		len = sprintf(p + off, "%u\t", rs->v[i].id);
+		off += len;
+		len = strlen(rs->v[i].text);
+		memcpy(p + off, rs->v[i].text, len);
+		off += len;
+		p[off++] = '\n';
+	}
+	c[0].hdr.text_cell = first;
+	c[0].hdr.text_bytes = off;
+	c[0].hdr.n_cells = n;
+	*cells = c;
+	*n_cells = n;
+	return 0;
+}
+
+/* Compile rs into a complete generation (cells malloc'd). */
+static int build(const struct ruleset *rs, struct fwctl_cell **cells, __u32 *n_cells,
+		 struct classifier_stats *st, struct fwctl_err *e)
+{
+	struct rule *rules = NULL;
+	__u32 *ids = NULL;
+	unsigned int i;
+	int err = -ENOMEM;
+
+	rules = malloc(sizeof(*rules) * (rs->n ? rs->n : 1));
+	ids = malloc(sizeof(*ids) * (rs->n ? rs->n : 1));
+	if (!rules || !ids)
+		goto out;
+	for (i = 0; i < rs->n; i++) {
+		rules[i] = rs->v[i].rule;	/* shallow: the compiler only reads */
+		ids[i] = rs->v[i].id;
+	}
+	err = classifier_compile(rules, ids, rs->n, rs->policy, cells, n_cells, st, e);
+	if (!err) {
+		(*cells)[0].hdr.n_rules = rs->n;
+		err = add_text_cells(rs, cells, n_cells);
+	}
+out:
+	if (err == -ENOMEM)
+		fwctl_err_set(e, "out of memory");
+	free(rules);
+	free(ids);
+	return err;
+}
+
+/*
+ * Give every entry of rs with id 0 the lowest id used neither by rs nor by
+ * the current set old (still counted on until the commit), and zero their
+ * counters. ids_out[i] gets entry i's id when not NULL.
+ */
+static int assign_ids(const struct fwctl_maps *m, const struct ruleset *old, struct ruleset *rs,
+		      struct fwctl_err *e)
+{
+	unsigned char *used;
+	__u32 *fresh = NULL, n_fresh = 0, next = 1;
+	unsigned int i;
+	int err = 0;
+
+	used = calloc(FWCTL_RULE_ID_SLOTS, 1);
+	fresh = malloc(sizeof(*fresh) * (rs->n ? rs->n : 1));
+	if (!used || !fresh) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (id = 1; id < FWCTL_RULE_SLOTS; id++)
-		if (rs->rules[id].state == FWCTL_RULE_ACTIVE)
-			have[nh++] = rule_key(&rs->rules[id]);
-	qsort(have, nh, sizeof(*have), cmp_u64);
-
-	for (i = 0; i < n; i++) {
-		key = rule_key(&rules[i]);
-		if (bsearch(&key, have, nh, sizeof(*have), cmp_u64)) {
-			rule_format(&rules[i], text, sizeof(text));
-			fwctl_err_set(e, "duplicate rule '%s': already exists (id %u)", text,
-				      find_active(rs, &rules[i]));
-			err = -EEXIST;
+	for (i = 0; i < old->n; i++)
+		used[old->v[i].id] = 1;
+	for (i = 0; i < rs->n; i++)
+		used[rs->v[i].id] = 1;
+	for (i = 0; i < rs->n; i++) {
+		if (rs->v[i].id)
+			continue;
+		while (next < FWCTL_RULE_ID_SLOTS && used[next])
+			next++;
+		if (next == FWCTL_RULE_ID_SLOTS) {
+			fwctl_err_set(e, "no free rule id (the set changes too much at once; "
+					 "try 'fwctl rules flush' first)");
+			err = -ENOSPC;
 			goto out;
 		}
-		mine[i] = key;
+		rs->v[i].id = fresh[n_fresh++] = next++;
 	}
-	qsort(mine, n, sizeof(*mine), cmp_u64);
-	for (i = 1; i < n; i++) {
-		if (mine[i] == mine[i - 1]) {
-			struct fwctl_rule r = { .proto = mine[i] >> 33, .has_ports = (mine[i] >> 32) & 1,
-						.port_lo = (mine[i] >> 16) & 0xffff, .port_hi = mine[i] & 0xffff };
-
-			rule_format(&r, text, sizeof(text));
-			fwctl_err_set(e, "duplicate rule '%s': given twice", text);
-			err = -EEXIST;
-			goto out;
-		}
-	}
+	err = rule_stats_reset(m, fresh, n_fresh);
+	if (err)
+		fwctl_err_set(e, "cannot reset the new rules' counters: %s", strerror(-err));
 out:
-	free(have);
-	free(mine);
+	if (err == -ENOMEM)
+		fwctl_err_set(e, "out of memory");
+	free(used);
+	free(fresh);
 	return err;
 }
 
-/* A snapshot of the rule table, repaired first; NULL with *err on failure. */
-static struct ruleset *read_clean(const struct fwctl_maps *m, struct fwctl_err *e, int *err)
+/* Build rs (ids assigned against old) and make it current. */
+static int commit(const struct fwctl_maps *m, const struct ruleset *old, struct ruleset *rs,
+		  struct fwctl_err *e)
 {
-	struct ruleset *rs = malloc(sizeof(*rs));
+	struct classifier_stats st;
+	struct fwctl_cell *cells = NULL;
+	__u32 n_cells = 0;
+	int err, fd;
 
-	*err = rs ? ruleset_read(m, rs) : -ENOMEM;
-	if (*err) {
-		fwctl_err_set(e, "cannot read the rule table: %s", strerror(-*err));
-		free(rs);
-		return NULL;
+	if (rs->n > FWCTL_SET_MAX_RULES) {
+		fwctl_err_set(e, "too many rules: %u (limit %d)", rs->n, FWCTL_SET_MAX_RULES);
+		return -ENOSPC;
 	}
-	*err = recover(m, rs, e);
-	if (*err < 0) {
-		free(rs);
-		return NULL;
-	}
-	*err = 0;
-	return rs;
-}
-
-int ruleset_add(const struct fwctl_maps *m, const struct fwctl_rule *rules, int n,
-		__u32 *ids, struct fwctl_err *e)
-{
-	struct ruleset *rs;
-	__u32 *slots = NULL, id;
-	int i, err;
-
-	rs = read_clean(m, e, &err);
-	if (!rs)
-		return err;
-	err = check_duplicates(rs, rules, n, e);
+	err = assign_ids(m, old, rs, e);
+	if (!err)
+		err = build(rs, &cells, &n_cells, &st, e);
 	if (err)
 		goto out;
-	if (rs->active + n > FWCTL_MAX_RULES) {
-		fwctl_err_set(e, "rule table full: %u rules, room for %d more (limit %d)",
-			      rs->active, FWCTL_MAX_RULES - (int)rs->active, FWCTL_MAX_RULES);
+	fd = table_create(cells, n_cells, e);
+	if (fd < 0) {
+		err = fd;
+		goto out;
+	}
+	err = table_commit(m, fd, e);	/* the commit point */
+	close(fd);
+out:
+	free(cells);
+	return err;
+}
+
+/* The new set starts as a copy of old's entries [0, n) (texts shared: no). */
+static int copy_entries(struct ruleset *dst, const struct ruleset *src)
+{
+	unsigned int i;
+	struct rule r;
+	int err;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->policy = src->policy;
+	err = rs_reserve(dst, src->n);
+	for (i = 0; !err && i < src->n; i++) {
+		err = rule_copy(&r, &src->v[i].rule);
+		if (!err)
+			err = entry_set(&dst->v[dst->n++], src->v[i].id, &r);
+	}
+	return err;
+}
+
+static void dup_error(struct fwctl_err *e, const struct ruleset *rs, int at, const char *text,
+		      const char *where)
+{
+	fwctl_err_set(e, "%sduplicate rule '%s': already exists (id %u, position %d)", where, text,
+		      rs->v[at].id, at + 1);
+}
+
+int ruleset_add(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct rule *rules,
+		unsigned int n, unsigned int pos, const char *file, const unsigned int *lines,
+		__u32 *ids, unsigned int *pos_out, struct fwctl_err *e)
+{
+	struct key_index old_ix = {}, new_ix = {};
+	struct ruleset old, rs;
+	char where[300] = "";
+	unsigned int i;
+	int err, at;
+
+	err = ruleset_read(m, ctx, &old, e);
+	if (err)
+		goto free_rules;
+	err = copy_entries(&rs, &old);
+	if (err)
+		goto out;
+	if (pos == 0)
+		pos = rs.n + 1;
+	if (pos > rs.n + 1) {
+		fwctl_err_set(e, "invalid position %u: the set has %u rule%s (1-%u)", pos, rs.n,
+			      rs.n == 1 ? "" : "s", rs.n + 1);
+		err = -EINVAL;
+		goto out;
+	}
+	if (rs.n + n > FWCTL_SET_MAX_RULES) {
+		fwctl_err_set(e, "rule table full: %u rules, room for %u more (limit %d)", rs.n,
+			      FWCTL_SET_MAX_RULES - rs.n, FWCTL_SET_MAX_RULES);
 		err = -ENOSPC;
 		goto out;
 	}
-	slots = malloc(sizeof(*slots) * (n ? n : 1));
-	if (!slots) {
-		err = -ENOMEM;
-		goto out;
-	}
-
-	/* Lowest free ids; their counters start from zero. */
-	for (i = 0, id = 1; i < n; id++) {
-		if (rs->rules[id].state != FWCTL_RULE_FREE)
-			continue;
-		rs->rules[id] = rules[i];
-		rs->rules[id].state = FWCTL_RULE_ADDING;
-		slots[i++] = id;
-	}
-	err = rule_stats_reset(m, slots, n);
-	if (!err)
-		err = apply_change(m, rs, slots, n, FWCTL_RULE_ADDING);
+	err = rs_reserve(&rs, rs.n + n);
 	if (err)
-		goto write_err;
-	if (ids)
-		memcpy(ids, slots, sizeof(*slots) * n);
-	goto out;
-
-write_err:
-	fwctl_err_set(e, "cannot write the rule table: %s", strerror(-err));
-	/* Undo or finish, as the journal says. */
-	ruleset_recover(m, NULL);
-out:
-	free(slots);
-	free(rs);
-	return err;
-}
-
-int ruleset_del(const struct fwctl_maps *m, const struct fwctl_rule *rule, __u32 *id_out,
-		struct fwctl_err *e)
-{
-	struct ruleset *rs;
-	char text[64];
-	__u32 id;
-	int err;
-
-	rs = read_clean(m, e, &err);
-	if (!rs)
-		return err;
-	id = find_active(rs, rule);
-	if (!id) {
-		rule_format(rule, text, sizeof(text));
-		fwctl_err_set(e, "no such rule '%s'", text);
-		err = -ENOENT;
 		goto out;
+	/* Make room at pos, then fill it in order. */
+	memmove(&rs.v[pos - 1 + n], &rs.v[pos - 1], sizeof(rs.v[0]) * (rs.n - (pos - 1)));
+	memset(&rs.v[pos - 1], 0, sizeof(rs.v[0]) * n);
+	rs.n += n;
+	for (i = 0; i < n; i++) {
+		err = entry_set(&rs.v[pos - 1 + i], 0, &rules[i]);
+		if (err)
+			goto out;
 	}
-	rs->rules[id].state = FWCTL_RULE_DELETING;
-	err = apply_change(m, rs, &id, 1, FWCTL_RULE_DELETING);
-	if (err) {
-		fwctl_err_set(e, "cannot write the rule table: %s", strerror(-err));
+	err = index_build(&old, 0, old.n, &old_ix);
+	if (!err)
+		err = index_build(&rs, pos - 1, n, &new_ix);
+	if (err)
 		goto out;
-	}
-	if (id_out)
-		*id_out = id;
-out:
-	free(rs);
-	return err;
-}
+	for (i = 0; i < n; i++) {
+		struct ruleset_entry *en = &rs.v[pos - 1 + i];
 
-int ruleset_flush(const struct fwctl_maps *m, struct fwctl_err *e)
-{
-	struct ruleset *rs;
-	__u32 *ids = NULL, id, n = 0;
-	int err;
-
-	rs = read_clean(m, e, &err);
-	if (!rs)
-		return err;
-	ids = malloc(sizeof(*ids) * FWCTL_RULE_SLOTS);
-	if (!ids) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (id = 1; id < FWCTL_RULE_SLOTS; id++) {
-		if (rs->rules[id].state == FWCTL_RULE_ACTIVE) {
-			rs->rules[id].state = FWCTL_RULE_DELETING;
-			ids[n++] = id;
+		if (file)
+			snprintf(where, sizeof(where), "%s:%u: ", file, lines[i]);
+		at = index_find(&old_ix, en->key);
+		if (at >= 0) {
+			dup_error(e, &old, at, en->text, where);
+			err = -EEXIST;
+			goto out;
 		}
 	}
-	err = apply_change(m, rs, ids, n, FWCTL_RULE_DELETING);
-	if (err)
-		fwctl_err_set(e, "cannot write the rule table: %s", strerror(-err));
-	else
-		err = n;
+	/* Sorted: a rule given twice in the batch sits next to its twin. */
+	for (i = 1; i < n; i++) {
+		if (!strcmp(new_ix.v[i].key, new_ix.v[i - 1].key)) {
+			at = new_ix.v[i].at > new_ix.v[i - 1].at ? new_ix.v[i].at : new_ix.v[i - 1].at;
+			if (file)
+				snprintf(where, sizeof(where), "%s:%u: ", file, lines[at - (pos - 1)]);
+			fwctl_err_set(e, "%sduplicate rule '%s': given twice", where, rs.v[at].text);
+			err = -EEXIST;
+			goto out;
+		}
+	}
+	err = commit(m, &old, &rs, e);
+	if (!err && ids)
+		for (i = 0; i < n; i++)
+			ids[i] = rs.v[pos - 1 + i].id;
+	if (!err && pos_out)
+		*pos_out = pos;
 out:
-	free(ids);
-	free(rs);
+	free(old_ix.v);
+	free(new_ix.v);
+	ruleset_free(&rs);
+	ruleset_free(&old);
+free_rules:
+	for (i = 0; i < n; i++)	/* those not moved into rs yet */
+		rule_free(&rules[i]);
 	return err;
+}
+
+/* Delete entry at (0-based) of the current set; its id and text out. */
+static int del_at(const struct fwctl_maps *m, struct ruleset *old, int at, __u32 *id,
+		  char **text, struct fwctl_err *e)
+{
+	struct ruleset rs;
+	int err;
+
+	err = copy_entries(&rs, old);
+	if (err) {
+		ruleset_free(&rs);
+		return err;
+	}
+	*id = rs.v[at].id;
+	free(rs.v[at].text);
+	free(rs.v[at].key);
+	rule_free(&rs.v[at].rule);
+	memmove(&rs.v[at], &rs.v[at + 1], sizeof(rs.v[0]) * (rs.n - at - 1));
+	rs.n--;
+	err = commit(m, old, &rs, e);
+	if (!err && text)
+		*text = strdup(old->v[at].text);
+	ruleset_free(&rs);
+	return err;
+}
+
+int ruleset_del(const struct fwctl_maps *m, const struct rule_ctx *ctx, const struct rule *r,
+		__u32 *id, char **text, struct fwctl_err *e)
+{
+	struct ruleset old;
+	char *key;
+	int err, at;
+
+	err = ruleset_read(m, ctx, &old, e);
+	if (err)
+		return err;
+	key = rule_key_text(r);
+	at = key ? find_key(&old, key) : -1;
+	if (!key) {
+		err = -ENOMEM;
+		fwctl_err_set(e, "out of memory");
+	} else if (at < 0) {
+		fwctl_err_set(e, "no such rule '%s'", key);
+		err = -ENOENT;
+	} else {
+		err = del_at(m, &old, at, id, text, e);
+	}
+	free(key);
+	ruleset_free(&old);
+	return err;
+}
+
+int ruleset_del_id(const struct fwctl_maps *m, const struct rule_ctx *ctx, __u32 id, char **text,
+		   struct fwctl_err *e)
+{
+	struct ruleset old;
+	unsigned int i;
+	int err;
+	__u32 got;
+
+	err = ruleset_read(m, ctx, &old, e);
+	if (err)
+		return err;
+	for (i = 0; i < old.n && old.v[i].id != id; i++)
+		;
+	if (i == old.n) {
+		fwctl_err_set(e, "no rule with id %u", id);
+		err = -ENOENT;
+	} else {
+		err = del_at(m, &old, i, &got, text, e);
+	}
+	ruleset_free(&old);
+	return err;
+}
+
+int ruleset_flush(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct fwctl_err *e)
+{
+	struct ruleset old, rs = {};
+	int err;
+
+	err = ruleset_read(m, ctx, &old, e);
+	if (err)
+		return err;
+	rs.policy = old.policy;
+	err = commit(m, &old, &rs, e);
+	if (!err)
+		err = old.n;
+	ruleset_free(&old);
+	return err;
+}
+
+int ruleset_replace(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct rule *rules,
+		    unsigned int n, int policy, struct ruleset_diff *diff, struct fwctl_err *e)
+{
+	struct key_index old_ix = {};
+	struct ruleset old, rs = {};
+	unsigned int i;
+	int err, at;
+
+	err = ruleset_read(m, ctx, &old, e);
+	if (err)
+		goto free_rules;
+	rs.policy = policy >= 0 ? (__u32)policy : old.policy;
+	err = index_build(&old, 0, old.n, &old_ix);
+	if (!err)
+		err = rs_reserve(&rs, n);
+	memset(diff, 0, sizeof(*diff));
+	for (i = 0; !err && i < n; i++) {
+		err = entry_set(&rs.v[rs.n++], 0, &rules[i]);
+		if (err)
+			break;
+		/* Unchanged rules keep their ids and counters. */
+		at = index_find(&old_ix, rs.v[i].key);
+		if (at >= 0) {
+			rs.v[i].id = old.v[at].id;
+			diff->kept++;
+		} else {
+			diff->added++;
+		}
+	}
+	diff->removed = old.n - diff->kept;
+	if (!err)
+		err = commit(m, &old, &rs, e);
+	free(old_ix.v);
+	ruleset_free(&rs);
+	ruleset_free(&old);
+free_rules:
+	for (i = 0; i < n; i++)	/* those not moved into rs yet */
+		rule_free(&rules[i]);
+	return err;
+}
+
+int ruleset_compile_check(struct rule *rules, unsigned int n, struct classifier_stats *st,
+			  struct fwctl_err *e)
+{
+	struct ruleset rs = {};
+	struct fwctl_cell *cells = NULL;
+	__u32 n_cells = 0;
+	unsigned int i;
+	int err;
+
+	err = rs_reserve(&rs, n);
+	for (i = 0; !err && i < n; i++) {
+		err = entry_set(&rs.v[rs.n++], i + 1, &rules[i]);
+		/* Unattached: 'in IF' cannot be resolved; compile it as any. */
+		if (rs.v[i].rule.in == RULE_IN_UNRESOLVED)
+			rs.v[i].rule.in = RULE_IN_ANY;
+	}
+	if (!err)
+		err = build(&rs, &cells, &n_cells, st, e);
+	free(cells);
+	ruleset_free(&rs);
+	for (i = 0; i < n; i++)	/* those not moved into rs */
+		rule_free(&rules[i]);
+	return err;
+}
+
+int ruleset_policy_get(const struct fwctl_maps *m, __u32 *policy, struct fwctl_err *e)
+{
+	struct fwctl_cell *cells = NULL;
+	__u32 n = 0;
+	int err;
+
+	err = read_current(m, &cells, &n, e);
+	if (!err)
+		*policy = cells[0].hdr.policy;
+	free(cells);
+	return err;
+}
+
+int ruleset_summary(const struct fwctl_maps *m, unsigned int *n_rules, __u32 *policy,
+		    struct fwctl_err *e)
+{
+	struct fwctl_cell hdr;
+	__u32 zero = 0;
+	int fd, err;
+
+	fd = table_open_current(m, e);
+	if (fd < 0)
+		return fd;
+	err = bpf_map_lookup_elem(fd, &zero, &hdr) ? -errno : 0;
+	close(fd);
+	if (!err && (hdr.hdr.kind != FWCTL_CELL_HDR || hdr.hdr.magic != FWCTL_TABLE_MAGIC))
+		err = -EUCLEAN;
+	if (err) {
+		fwctl_err_set(e, "cannot read the rule table: %s", strerror(-err));
+		return err;
+	}
+	*n_rules = hdr.hdr.n_rules;
+	*policy = hdr.hdr.policy;
+	return 0;
+}
+
+int ruleset_policy_set(const struct fwctl_maps *m, __u32 policy, struct fwctl_err *e)
+{
+	int fd, err;
+
+	fd = table_open_current(m, e);
+	if (fd < 0)
+		return fd;
+	err = table_set_policy(fd, policy, e);
+	close(fd);
+	return err;
+}
+
+int ruleset_init(const struct fwctl_maps *m, struct fwctl_err *e)
+{
+	struct ruleset none = {}, empty = { .policy = FWCTL_POLICY_DROP };
+
+	return commit(m, &none, &empty, e);
 }

@@ -715,7 +715,7 @@ int state_check_netns(const struct fwctl_config *cfg, const char *cmd, struct fw
 
 /* --- opening an attached fwctl -------------------------------------------- */
 
-static int open_state(struct fwctl_state *s, bool repair, struct fwctl_err *e)
+static int open_state(struct fwctl_state *s, struct fwctl_err *e)
 {
 	int err;
 
@@ -743,12 +743,6 @@ static int open_state(struct fwctl_state *s, bool repair, struct fwctl_err *e)
 			      FWCTL_STR(FWCTL_MAP_CONFIG), strerror(-err));
 		goto fail;
 	}
-	/* Whatever a killed fwctl left half done is repaired before anything else. */
-	if (repair) {
-		err = ruleset_recover(&s->maps, e);
-		if (err < 0)
-			goto fail;
-	}
 	return 0;
 fail:
 	state_close(s);
@@ -757,12 +751,7 @@ fail:
 
 int state_open(struct fwctl_state *s, struct fwctl_err *e)
 {
-	return open_state(s, true, e);
-}
-
-int state_open_for_rule_change(struct fwctl_state *s, struct fwctl_err *e)
-{
-	return open_state(s, false, e);
+	return open_state(s, e);
 }
 
 void state_close(struct fwctl_state *s)
