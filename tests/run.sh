@@ -8,7 +8,7 @@
 set -u
 cd "$(dirname "$0")/.."
 
-suites=${SUITES:-"unit cli fuzz e2e"}
+suites=${SUITES:-"unit cli fuzz e2e classifier"}
 pass=0 fail=0 skip=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
