@@ -178,6 +178,26 @@ static __always_inline int build_key(void *data, void *data_end, __u64 info, __u
 	return 0;
 }
 
+/*
+ * The walk over the current generation, as a global function: the
+ * verifier checks it once, on its own, rather than at every call site
+ * (inlined twice it exceeds the verifier's budget). Returns an enum
+ * fwctl_classify_status; m->policy is the generation's policy.
+ */
+__noinline int classify_key(const struct fwctl_key *key, struct fwctl_match *m)
+{
+	void *gen;
+
+	if (!key || !m)
+		return FWCTL_CLASSIFY_NO_TABLE;
+	gen = fwctl_current_generation();
+	if (!gen) {
+		m->policy = FWCTL_POLICY_DROP;
+		return FWCTL_CLASSIFY_NO_TABLE;
+	}
+	return fwctl_classify(gen, key, m);
+}
+
 /* An IP packet: the first rule that matches it, else the policy. */
 static __always_inline int classify_ip(struct xdp_md *ctx, void *data, void *data_end,
 				       __u64 info, __u32 dir, __u32 len)
@@ -185,12 +205,10 @@ static __always_inline int classify_ip(struct xdp_md *ctx, void *data, void *dat
 	struct fwctl_dir_stats *st;
 	struct fwctl_match m;
 	struct fwctl_key key;
-	void *gen;
 
-	gen = fwctl_current_generation();
-	if (!gen || build_key(data, data_end, info, dir, &key))
+	if (build_key(data, data_end, info, dir, &key))
 		return verdict_unmatched(ctx, dir, PKT_KIND(info), FWCTL_POLICY_DROP, len);
-	if (fwctl_classify(gen, &key, &m) != FWCTL_CLASSIFY_MATCH)
+	if (classify_key(&key, &m) != FWCTL_CLASSIFY_MATCH)
 		return verdict_unmatched(ctx, dir, PKT_KIND(info), m.policy, len);
 	st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
 	if (!st)

@@ -338,7 +338,7 @@ int rule_rows_build(const struct ruleset *rs, const struct fwctl_rule_stats *st,
 void rule_rows_free(struct rule_row *rows, unsigned int n);
 /* [rule object, ...] */
 struct json_object *json_rules(const struct rule_row *rows, unsigned int n);
-/* ID, RULE, PACKETS, BYTES (and rates when measured), each line after indent. */
+/* POS, ID, RULE, PACKETS, BYTES (and rates when measured), each line after indent. */
 void print_rules_table(const struct rule_row *rows, unsigned int n, const char *indent);
 
 #endif /* FWCTL_LOADER_H */

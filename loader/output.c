@@ -233,6 +233,28 @@ void fwctl_err_set(struct fwctl_err *e, const char *fmt, ...)
 
 /* --- rule objects --------------------------------------------------------- */
 
+static json_object *json_range(const struct rule_ports *p)
+{
+	json_object *o = json_object_new_object();
+
+	json_add(o, "lo", json_u64(p->lo));
+	json_add(o, "hi", json_u64(p->hi));
+	return o;
+}
+
+static json_object *json_ranges(const struct rule_ports *p, unsigned int n)
+{
+	json_object *a;
+	unsigned int i;
+
+	if (!p || !n)
+		return NULL;
+	a = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, json_range(&p[i]));
+	return a;
+}
+
 /* "10.0.0.0/8", "fd00::/8", "192.0.2.1" (full length: no suffix). */
 static json_object *json_prefixes(const struct rule_prefix *p, unsigned int n)
 {
@@ -368,11 +390,11 @@ void print_rules_table(const struct rule_row *rows, unsigned int n, const char *
 	for (i = 0; i < n; i++)
 		if (str_width(rows[i].text) > w)
 			w = str_width(rows[i].text);
-	printf("%s%6s  ", indent, "ID");
+	printf("%s%6s %6s  ", indent, "POS", "ID");
 	print_cell(stdout, "RULE", w, false);
 	printf(" %14s %16s%s\n", "PACKETS", "BYTES", rates ? "          PKT/S          BIT/S" : "");
 	for (i = 0; i < n; i++) {
-		printf("%s%6u  ", indent, rows[i].id);
+		printf("%s%6u %6u  ", indent, rows[i].position, rows[i].id);
 		print_cell(stdout, rows[i].text, w, false);
 		printf(" %14llu %16llu", (unsigned long long)rows[i].fig.packets,
 		       (unsigned long long)rows[i].fig.bytes);
