@@ -56,7 +56,9 @@ static int read_file(const char *cmd, const char *path, const struct rule_ctx *c
 			usage_error(cmd, "%s: %u more errors", path, f->more_errors);
 	}
 	rules_file_free(f);
-	return err == -EINVAL || err == -EFBIG ? EXIT_USAGE : EXIT_RUNTIME;
+	/* A bad, missing or unreadable file is bad input; only a lack of
+	 * memory is the machine's. */
+	return err == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
 }
 
 /* A 1-based position: 1 .. 2^31. */

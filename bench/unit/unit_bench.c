@@ -100,7 +100,7 @@ static void usage(FILE *f, const char *prog)
 		"  -w, --watcher        live mode: fwctl also with the transmit watcher attached\n"
 		"      --csv            machine-readable output, one line per figure\n"
 		"  -v, --verbose        libbpf messages, every run's figures\n",
-		prog, FWCTL_MAX_RULES);
+		prog, FWCTL_SET_MAX_RULES);
 }
 
 static int parse_counts(const char *arg, struct opts *o)
@@ -113,9 +113,9 @@ static int parse_counts(const char *arg, struct opts *o)
 	o->ncounts = 0;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		v = strtol(tok, &end, 10);
-		if (*end || v < 1 || v > FWCTL_MAX_RULES || o->ncounts == MAX_COUNTS) {
+		if (*end || v < 1 || v > FWCTL_SET_MAX_RULES || o->ncounts == MAX_COUNTS) {
 			fprintf(stderr, "unit bench: bad rule count '%s' (1..%d, at most %d counts)\n",
-				tok, FWCTL_MAX_RULES, MAX_COUNTS);
+				tok, FWCTL_SET_MAX_RULES, MAX_COUNTS);
 			free(copy);
 			return -EINVAL;
 		}
@@ -345,27 +345,33 @@ static void stats(const double *v, int n, double *med, double *min, double *max)
 	*max = s[n - 1];
 }
 
-/* Replace the rule table by "tcp 7070" and count - 1 filler rules. */
+/*
+ * Replace the rule set by "tcp 7070" and count - 1 filler rules that the
+ * measured packets never match: TCP and UDP ports, then UDP from distinct
+ * hosts.
+ */
 static int set_rules(const struct fwctl_maps *m, int count)
 {
-	struct fwctl_rule *rules = calloc(count, sizeof(*rules));
+	struct rule *rules = calloc(count, sizeof(*rules));
+	struct ruleset_diff diff;
 	struct fwctl_err e = {};
-	int i, err;
+	char text[64];
+	int i, k, err = rules ? 0 : -ENOMEM;
 
-	if (!rules)
-		return -ENOMEM;
-	rules[0] = (struct fwctl_rule){ .proto = 6, .has_ports = 1, .port_lo = ALLOWED_PORT,
-					.port_hi = ALLOWED_PORT };
-	for (i = 1; i < count; i++) {
-		int k = i - 1;
-
-		rules[i].proto = k < 40000 ? 6 : 17;
-		rules[i].has_ports = 1;
-		rules[i].port_lo = rules[i].port_hi = 10000 + k % 40000;
+	for (i = 0; !err && i < count; i++) {
+		k = i - 1;
+		if (i == 0)
+			snprintf(text, sizeof(text), "tcp %d", ALLOWED_PORT);
+		else if (k < 40000)
+			snprintf(text, sizeof(text), "%s %d", k < 20000 ? "tcp" : "udp",
+				 10000 + k % 20000);
+		else
+			snprintf(text, sizeof(text), "udp src 10.%d.%d.%d", k >> 16, (k >> 8) & 255,
+				 k & 255);
+		err = rule_from_text(text, NULL, &rules[i], &e);
 	}
-	err = ruleset_flush(m, &e);
-	if (err >= 0)
-		err = ruleset_add(m, rules, count, NULL, &e);
+	if (!err)
+		err = ruleset_replace(m, NULL, rules, count, FWCTL_POLICY_DROP, &diff, &e);
 	if (err < 0)
 		fprintf(stderr, "unit bench: setting %d rules: %s\n", count, e.msg);
 	free(rules);
@@ -424,7 +430,7 @@ static struct fwctl *load_fwctl(const struct opts *o, struct fwctl_maps *m)
 	if (!err)
 		err = devmap_link(m, o->ifx[0], o->ifx[1]);
 	if (!err)
-		err = policy_set(m, FWCTL_POLICY_DROP, &e);
+		err = ruleset_init(m, &e);
 	if (err) {
 		fprintf(stderr, "unit bench: cannot set up fwctl: %s\n", strerror(-err));
 		fwctl__destroy(skel);

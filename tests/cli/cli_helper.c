@@ -16,11 +16,10 @@
  *       SIGINT/SIGTERM, or after MAX_SECONDS), "received N socket_drops D".
  *   check
  *       Open the pinned maps (in $FWCTL_PIN_DIR or /sys/fs/bpf/fwctl) and
- *       verify the rule table is clean: every slot FREE or ACTIVE and the
- *       lookup table exactly what ruleset_compute_lookup() derives from the
- *       ACTIVE rules, and the journal (slot 0) idle. Prints "active N
- *       adding A deleting D bad B lookup_mismatch M journal J"; exit 0 when
- *       clean, 1 if not.
+ *       verify the current rule-set generation is whole: its header valid,
+ *       its rule list readable, and its classifier cells exactly what
+ *       compiling that list gives. Prints "rules N cells C mismatch M";
+ *       exit 0 when whole, 1 if not.
  *   churn SECONDS INTERVAL_US PROTECT_PROTO PROTECT_PORT
  *       Add and delete rules unrelated to PROTECT_PROTO PROTECT_PORT (other
  *       ports, protocols, and wider ranges covering that port) through
@@ -46,6 +45,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "fwctl.h"
+#include "classifier.h"
 
 #define MAGIC		"FWCTLCLI"
 #define MAGIC_LEN	8
@@ -309,93 +309,116 @@ static int cmd_recv(int argc, char **argv)
 
 static int cmd_check(void)
 {
-	unsigned int counts[256] = {}, mismatch = 0, i, bad, journal;
+	struct fwctl_cell *have = NULL, *want = NULL;
+	__u32 n_have = 0, n_want = 0, i, mismatch = 0, *ids = NULL;
+	struct fwctl_config cfg;
 	struct fwctl_err e = {};
+	struct rule_ctx ctx;
+	struct rule *rules = NULL;
+	struct ruleset rs = {};
 	struct fwctl_maps m;
-	struct ruleset *rs;
-	__u32 *want, *have;
-	int err;
+	int fd, err;
 
-	rs = malloc(sizeof(*rs));
-	want = malloc(sizeof(__u32) * FWCTL_LOOKUP_SIZE);
-	have = malloc(sizeof(__u32) * FWCTL_LOOKUP_SIZE);
-	if (!rs || !want || !have)
-		return 1;
 	err = maps_open_pinned(pin_dir(), &m, &e);
 	if (err) {
 		fprintf(stderr, "cli_helper check: %s\n", e.msg);
 		return 1;
 	}
-	err = ruleset_read(&m, rs);
-	for (i = 0; !err && i < FWCTL_LOOKUP_SIZE; i++)
-		err = bpf_map_lookup_elem(m.lookup, &i, &have[i]);
+	err = config_read(&m, &cfg);
+	if (!err) {
+		ruleset_ctx(&cfg, &ctx);
+		err = ruleset_read(&m, &ctx, &rs, &e);
+	}
+	fd = err ? -1 : table_open_current(&m, &e);
+	if (fd >= 0) {
+		err = table_read(fd, &have, &n_have, &e);
+		close(fd);
+	}
 	maps_close(&m);
-	if (err) {
-		fprintf(stderr, "cli_helper check: cannot read the maps: %s\n", strerror(-err));
+	if (err || fd < 0) {
+		fprintf(stderr, "cli_helper check: cannot read the rule table: %s\n", e.msg);
 		return 1;
 	}
-	for (i = 1; i < FWCTL_RULE_SLOTS; i++)
-		counts[rs->rules[i].state]++;
-	ruleset_compute_lookup(rs, want);
-	for (i = 0; i < FWCTL_LOOKUP_SIZE; i++)
-		if (want[i] != have[i])
+	/* Compile the list the generation holds; its cells must be the same. */
+	rules = calloc(rs.n + 1, sizeof(*rules));
+	ids = calloc(rs.n + 1, sizeof(*ids));
+	for (i = 0; rules && ids && i < rs.n; i++) {
+		rules[i] = rs.v[i].rule;
+		ids[i] = rs.v[i].id;
+	}
+	err = rules && ids ? classifier_compile(rules, ids, rs.n, rs.policy, &want, &n_want, NULL, &e)
+			   : -ENOMEM;
+	if (err) {
+		fprintf(stderr, "cli_helper check: cannot compile the rule list: %s\n", e.msg);
+		return 1;
+	}
+	/* The classifier's cells; the header's text fields and n_rules are the
+	 * loader's, after them. */
+	if (n_want > n_have || have[0].hdr.n_rules != rs.n)
+		mismatch++;
+	want[0].hdr.text_cell = have[0].hdr.text_cell;
+	want[0].hdr.text_bytes = have[0].hdr.text_bytes;
+	want[0].hdr.n_cells = have[0].hdr.n_cells;
+	want[0].hdr.n_rules = have[0].hdr.n_rules;
+	for (i = 0; i < n_want && i < n_have; i++)
+		if (memcmp(&want[i], &have[i], sizeof(want[i])))
 			mismatch++;
-	bad = 0;
-	for (i = FWCTL_RULE_DELETING + 1; i < 256; i++)
-		bad += counts[i];
-	/* Slot 0 is the loader's journal: idle once a change is finished. */
-	journal = rs->rules[0].state;
-	printf("active %u adding %u deleting %u bad %u lookup_mismatch %u journal %u\n",
-	       counts[FWCTL_RULE_ACTIVE], counts[FWCTL_RULE_ADDING], counts[FWCTL_RULE_DELETING],
-	       bad, mismatch, journal);
-	free(rs);
+	printf("rules %u cells %u mismatch %u\n", rs.n, n_have, mismatch);
+	ruleset_free(&rs);
+	free(rules);
+	free(ids);
 	free(want);
 	free(have);
-	return counts[FWCTL_RULE_ADDING] || counts[FWCTL_RULE_DELETING] || bad || mismatch || journal;
+	return mismatch ? 1 : 0;
 }
 
-/* A rule that never changes the verdict of PROTECT_PROTO PROTECT_PORT. */
-static void unrelated_rule(unsigned int r, int pproto, int pport, struct fwctl_rule *rule)
+/*
+ * An allow rule that never changes the verdict of PROTECT_PROTO
+ * PROTECT_PORT: added after the rule that allows it (first match), or
+ * about other ports and protocols.
+ */
+static void unrelated_rule(unsigned int r, int pproto, int pport, char *buf, size_t len)
 {
-	memset(rule, 0, sizeof(*rule));
+	int port;
+
 	switch (r % 5) {
 	case 0:		/* tcp or udp port that is not the protected one */
 	case 1:
-		rule->proto = r % 5 ? 17 : 6;
-		rule->has_ports = 1;
-		rule->port_lo = rule->port_hi = 1000 + r % 20000;
-		if (rule->proto == pproto && rule->port_lo == pport)
-			rule->port_lo = rule->port_hi = pport + 1;
+		port = 1000 + r % 20000;
+		if ((r % 5 ? 17 : 6) == pproto && port == pport)
+			port++;
+		snprintf(buf, len, "allow %s %d", r % 5 ? "udp" : "tcp", port);
 		break;
 	case 2:		/* a wider range covering the protected port */
-		rule->proto = pproto;
-		rule->has_ports = 1;
-		rule->port_lo = pport > 100 ? pport - 1 - r % 100 : 1;
-		rule->port_hi = pport + 1 + r % 100;
+		snprintf(buf, len, "allow %d dport %d-%d", pproto, pport > 100 ? pport - 1 - r % 100 : 1,
+			 pport + 1 + r % 100);
 		break;
 	case 3:		/* another protocol */
-		rule->proto = 47 + r % 50;
-		if (rule->proto == pproto || rule->proto == 6 || rule->proto == 17)
-			rule->proto = 132;
+		port = 47 + r % 50;
+		if (port == pproto)
+			port = 132;
+		snprintf(buf, len, "allow %d", port);
 		break;
-	default:	/* a range of the protected protocol elsewhere */
-		rule->proto = pproto;
-		rule->has_ports = 1;
-		rule->port_lo = 30000 + r % 1000;
-		rule->port_hi = rule->port_lo + 50;
+	default:	/* addresses and a range of the protected protocol elsewhere */
+		snprintf(buf, len, "allow %d src 10.%u.0.0/16 dport %u-%u", pproto, r % 200,
+			 30000 + r % 1000, 30050 + r % 1000);
 		break;
 	}
 }
 
 static int cmd_churn(int argc, char **argv)
 {
-	struct fwctl_rule rules[64];
+	char texts[64][96];
+	struct fwctl_config cfg;
+	struct rule_ctx ctx;
 	struct fwctl_maps m;
 	struct fwctl_err e = {};
+	struct rule r;
 	long changes = 0, failures = 0;
 	double end, next;
 	int pproto, pport, interval_us, n = 0, i, lock;
-	unsigned int r = getpid();
+	unsigned int seed = getpid();
+	__u32 id;
 
 	if (argc < 5) {
 		fprintf(stderr, "usage: churn SECONDS INTERVAL_US PROTECT_PROTO PROTECT_PORT\n");
@@ -406,10 +429,11 @@ static int cmd_churn(int argc, char **argv)
 	pproto = atoi(argv[3]);
 	pport = atoi(argv[4]);
 	/* The maps stay open; each change takes fwctl's lock like a fwctl call. */
-	if (maps_open_pinned(pin_dir(), &m, &e)) {
+	if (maps_open_pinned(pin_dir(), &m, &e) || config_read(&m, &cfg)) {
 		fprintf(stderr, "cli_helper churn: %s\n", e.msg);
 		return 1;
 	}
+	ruleset_ctx(&cfg, &ctx);
 	catch_signals();
 	next = now();
 	while (!stop && now() < end) {
@@ -420,20 +444,24 @@ static int cmd_churn(int argc, char **argv)
 			break;
 		}
 		/* Keep up to 64 churn rules; add while below 8, else add or delete. */
-		if (n < 64 && (n < 8 || rand_r(&r) % 2)) {
-			unrelated_rule(rand_r(&r), pproto, pport, &rules[n]);
-			if (!ruleset_add(&m, &rules[n], 1, NULL, &e)) {
+		if (n < 64 && (n < 8 || rand_r(&seed) % 2)) {
+			unrelated_rule(rand_r(&seed), pproto, pport, texts[n], sizeof(texts[n]));
+			if (rule_from_text(texts[n], &ctx, &r, &e))
+				failures++;
+			else if (!ruleset_add(&m, &ctx, &r, 1, 0, NULL, NULL, NULL, NULL, &e)) {
 				n++;
 				changes++;
 			} else if (strncmp(e.msg, "duplicate", 9))
 				failures++;
 		} else {
-			i = rand_r(&r) % n;
-			if (ruleset_del(&m, &rules[i], NULL, &e))
+			i = rand_r(&seed) % n;
+			if (rule_from_text(texts[i], &ctx, &r, &e) ||
+			    ruleset_del(&m, &ctx, &r, &id, NULL, &e))
 				failures++;
 			else
 				changes++;
-			rules[i] = rules[--n];
+			rule_free(&r);
+			memcpy(texts[i], texts[--n], sizeof(texts[i]));
 		}
 		state_unlock(lock);
 		if (e.msg[0] && strncmp(e.msg, "duplicate", 9))
@@ -444,9 +472,12 @@ static int cmd_churn(int argc, char **argv)
 	}
 	/* Leave nothing behind. */
 	lock = state_lock(&e);
-	for (i = 0; i < n; i++)
-		if (ruleset_del(&m, &rules[i], NULL, &e))
+	for (i = 0; i < n; i++) {
+		if (rule_from_text(texts[i], &ctx, &r, &e) ||
+		    ruleset_del(&m, &ctx, &r, &id, NULL, &e))
 			failures++;
+		rule_free(&r);
+	}
 	state_unlock(lock);
 	maps_close(&m);
 	printf("changes %ld failures %ld\n", changes, failures);
