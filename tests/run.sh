@@ -8,7 +8,7 @@
 set -u
 cd "$(dirname "$0")/.."
 
-suites=${SUITES:-"rules classifier capture unit cli output fuzz e2e peer classify"}
+suites=${SUITES:-"rules classifier capture unit cli ruleset output fuzz e2e peer classify"}
 pass=0 fail=0 skip=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
