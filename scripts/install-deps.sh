@@ -14,7 +14,7 @@
 set -eu
 
 BUILD_PKGS="
-clang llvm make gcc libc6-dev pkg-config
+clang make gcc libc6-dev pkg-config
 libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev libpcap-dev libjson-c-dev
 "
 RUN_PKGS="
@@ -22,7 +22,7 @@ iproute2 ethtool iputils-ping netcat-openbsd iperf3 procps jq strace
 util-linux kmod tcpdump tshark
 "
 BENCH_PKGS="
-xdp-tools time nftables bridge-utils gnuplot-nox python3 linux-perf
+llvm xdp-tools time nftables bridge-utils gnuplot-nox python3 linux-perf
 "
 
 usage() {
