@@ -170,8 +170,8 @@ run_in_fresh() {
 failed=0
 for cmd in "${CMDS[@]}"; do
 	case $cmd in
-	*"make demo"*) name=demo ;;
-	*"make test"*) name=test ;;
+	*"make demo"*) name="demo" ;;
+	*"make test"*) name="test" ;;
 	*) echo "check-fresh-debian: README command '$cmd' is neither make demo nor make test" >&2
 	   failed=1; continue ;;
 	esac
