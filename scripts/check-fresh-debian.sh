@@ -53,8 +53,7 @@ WORK=${1:-$(mktemp -d /var/tmp/fwctl-fresh.XXXXXX)}
 mkdir -p "$WORK" || exit 1
 WORK=$(realpath "$WORK")
 BASE=$WORK/base
-CUR=			# the chroot in use, for cleanup
-CHILD=			# the command running in it
+CHILD=			# the command running (debootstrap, the chroot)
 
 # The README's two commands: the indented lines of "## The two commands".
 mapfile -t CMDS < <(awk '/^## /{on = ($0 == "## The two commands")} on && /^    [^ ]/' \
@@ -69,17 +68,17 @@ mounts_below() {
 	awk -v d="$1" '$5 == d || index($5, d "/") == 1 {print $5}' /proc/self/mountinfo | sort -r
 }
 
-# Processes whose root is the chroot: only ever those of our command.
+# Processes whose root is below $1: only ever those of our commands.
 chroot_pids() {
-	local p
+	local p r
 	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/root" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"
+		r=$(readlink "$p/root" 2>/dev/null) || continue
+		case $r in "$1"/*) echo "${p#/proc/}" ;; esac
 	done
 }
 
-unmount_chroot() {
+unmount_below() {
 	local d=$1 m
-	[ -n "$d" ] || return 0
 	for m in $(mounts_below "$d"); do
 		umount "$m" 2>/dev/null || umount -l "$m"
 	done
@@ -89,6 +88,16 @@ unmount_chroot() {
 	fi
 }
 
+# run_child CMD...: run CMD as the child that an interruption stops; its status.
+run_child() {
+	"$@" &
+	CHILD=$!
+	wait "$CHILD"
+	local rc=$?
+	CHILD=
+	return $rc
+}
+
 cleanup() {
 	local p
 	trap - EXIT INT TERM
@@ -96,13 +105,11 @@ cleanup() {
 		kill -TERM "$CHILD" 2>/dev/null
 		wait "$CHILD" 2>/dev/null
 	fi
-	if [ -n "$CUR" ]; then
-		for p in $(chroot_pids "$CUR"); do
-			kill -KILL "$p" 2>/dev/null
-		done
-		sleep 0.5
-		unmount_chroot "$CUR" || keep=1
-	fi
+	for p in $(chroot_pids "$WORK"); do
+		kill -KILL "$p" 2>/dev/null
+	done
+	sleep 0.5
+	unmount_below "$WORK" || keep=1
 	# Never remove a tree with anything still mounted in it.
 	if [ "$keep" = 0 ] && [ -z "$(mounts_below "$WORK")" ]; then
 		rm -rf --one-file-system "$WORK"
@@ -129,7 +136,7 @@ source_tar() {
 echo "== debootstrap --variant=minbase bookworm (log: $WORK/debootstrap.log)"
 t0=$SECONDS
 # shellcheck disable=SC2086
-if ! debootstrap --variant=minbase bookworm "$BASE" ${DEBIAN_MIRROR:-} >"$WORK/debootstrap.log" 2>&1; then
+if ! run_child debootstrap --variant=minbase bookworm "$BASE" ${DEBIAN_MIRROR:-} >"$WORK/debootstrap.log" 2>&1; then
 	tail -n 5 "$WORK/debootstrap.log"
 	echo "FAIL: fresh Debian 12: debootstrap failed"
 	exit 1
@@ -143,26 +150,25 @@ run_in_fresh() {
 	cp -a "$BASE" "$d" || return 1
 	mkdir -p "$d/root/fwctl"
 	source_tar | tar -C "$d/root/fwctl" -xf - || return 1
-	CUR=$d
 	mount --bind "$d" "$d" &&
 	mount --make-private "$d" &&
 	mount --bind /proc "$d/proc" &&
 	mount --bind /sys "$d/sys" &&
 	mount -t bpf bpf "$d/sys/fs/bpf" &&
-	mount --bind /dev "$d/dev" || { echo "check-fresh-debian: mounts failed" >&2; return 1; }
+	mount --bind /dev "$d/dev" || {
+		echo "check-fresh-debian: mounting /proc, /sys, bpffs or /dev in $d failed" >&2
+		unmount_below "$d"
+		return 1
+	}
 	mount --bind /dev/pts "$d/dev/pts" 2>/dev/null
 	cp /etc/resolv.conf "$d/etc/resolv.conf" 2>/dev/null
 
-	timeout -k 30 "${CHECK_TIMEOUT:-5400}" chroot "$d" /usr/bin/env -i HOME=/root USER=root \
+	run_child timeout -k 30 "${CHECK_TIMEOUT:-5400}" chroot "$d" /usr/bin/env -i HOME=/root USER=root \
 		LOGNAME=root SHELL=/bin/bash TERM=dumb LANG=C.UTF-8 \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		/bin/bash -c "cd /root/fwctl && $cmd" </dev/null >"$WORK/$name.log" 2>&1 &
-	CHILD=$!
-	wait "$CHILD"
+		/bin/bash -c "cd /root/fwctl && $cmd" </dev/null >"$WORK/$name.log" 2>&1
 	rc=$?
-	CHILD=
-	unmount_chroot "$d" || keep=1
-	CUR=
+	unmount_below "$d" || keep=1
 	[ "$keep" = 1 ] || rm -rf --one-file-system "$d"
 	return $rc
 }
