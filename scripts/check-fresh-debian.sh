@@ -189,7 +189,7 @@ for cmd in "${CMDS[@]}"; do
 	secs=$((SECONDS - t0))
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$WORK/$name.log" | tail -n 1)
 	[ "$name" = demo ] && summary="$(grep -c ')  OK$' "$WORK/$name.log") reference checks OK, $(grep -c ')  MISMATCH$' "$WORK/$name.log") mismatched"
-	grep '^FAIL: ' "$WORK/$name.log" | head -n 20
+	grep -E '^(FAIL|SKIP): ' "$WORK/$name.log" | head -n 20 | sed 's/^/   | /'
 	if [ $rc -eq 0 ]; then
 		echo "PASS: fresh Debian 12: '$cmd' (${secs} s; $summary)"
 	else
