@@ -1,17 +1,26 @@
 # fwctl - XDP packet filter. `make` builds everything under build/.
 #
-#   make             BPF objects, skeletons, build/fwctl, test and bench tools
+#   make             BPF objects, skeletons, build/fwctl, test and bench tools;
+#                    never installs packages: says what is missing and fails
 #   make test        all tests (unit, CLI, end-to-end, differential); root
 #   make demo        the reference scenario end to end; root
 #   make bench       benchmarks against the alternatives; root
 #   make bench-unit  in-kernel ns/packet against a trivial redirect; root
 #   make fuzz        time-bounded differential fuzzing (FUZZ_SECONDS=60)
+#   make install     build/fwctl to $(DESTDIR)$(SBINDIR), the man page to
+#                    $(DESTDIR)$(MAN8DIR) (PREFIX=/usr/local by default)
+#   make uninstall   remove what `make install` installed
 #   make vmlinux     regenerate vmlinux/vmlinux.h from this kernel's BTF
 #   make clean
 #
-# V=1 shows the commands.
+# test, demo, fuzz, bench and bench-unit first install the Debian packages
+# they miss (scripts/install-deps.sh, as root). V=1 shows the commands.
 
 BUILD     ?= build
+PREFIX    ?= /usr/local
+SBINDIR   ?= $(PREFIX)/sbin
+MAN8DIR   ?= $(PREFIX)/share/man/man8
+INSTALL   ?= install
 CLANG     ?= clang
 CC        ?= cc
 BPFTOOL   ?= bpftool
@@ -42,7 +51,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps test demo bench bench-unit fuzz vmlinux clean
+.PHONY: all deps test demo bench bench-unit fuzz install uninstall vmlinux clean
 
 # --- BPF objects and their skeletons ---------------------------------------
 BPF_SRCS  := $(wildcard bpf/*.bpf.c tests/*/*.bpf.c bench/*/*.bpf.c)
@@ -62,13 +71,51 @@ TOOLS      := $(addprefix $(BUILD)/,$(TOOL_DIRS))
 tool_objs   = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out %.bpf.c,$(wildcard $(1)/*.c)))
 TOOL_OBJS  := $(foreach d,$(TOOL_DIRS),$(call tool_objs,$(d)))
 
-all: deps $(SKELS) $(BUILD)/fwctl $(TOOLS)
+all: $(SKELS) $(BUILD)/fwctl $(TOOLS)
 
-# Install what is missing from Debian's packages (quiet when all is there).
+# --- what the build needs ---------------------------------------------------
+# Goals that run things install the Debian packages they miss; a plain build
+# never installs anything. Every compile waits for `deps` (order-only).
+ifneq ($(filter bench bench-unit,$(MAKECMDGOALS)),)
+INSTALL_GROUP := bench
+else ifneq ($(filter test demo fuzz,$(MAKECMDGOALS)),)
+INSTALL_GROUP := run
+endif
+
+# Probed, not looked up in dpkg, so that a build from elsewhere (a packager's
+# libbpf, another distribution) is judged by what is really there:
+# "what the build runs or links=its Debian package".
+BUILD_NEEDS := $(firstword $(CLANG))=clang $(firstword $(CC))=gcc $(firstword $(BPFTOOL))=bpftool \
+	       $(firstword $(PKG_CONFIG))=pkg-config \
+	       pc:libbpf=libbpf-dev pc:libxdp=libxdp-dev pc:libelf=libelf-dev \
+	       pc:zlib=zlib1g-dev pc:libpcap=libpcap-dev pc:json-c=libjson-c-dev
+
 deps:
-	$(Q)scripts/install-deps.sh
+ifdef INSTALL_GROUP
+	$(Q)scripts/install-deps.sh $(INSTALL_GROUP)
+endif
+	$(Q)missing= pkgs=; \
+	for n in $(BUILD_NEEDS); do \
+		what=$${n%=*}; \
+		case $$what in \
+		pc:*) $(PKG_CONFIG) --exists $${what#pc:} 2>/dev/null && continue ;; \
+		*) command -v $$what >/dev/null 2>&1 && continue ;; \
+		esac; \
+		missing="$$missing $${what#pc:}"; pkgs="$$pkgs $${n##*=}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "make: cannot build fwctl, missing:$$missing" >&2; \
+		echo "make: install them as root: scripts/install-deps.sh build" \
+		     "(on Debian 12: apt-get install$$pkgs)" >&2; \
+		exit 1; \
+	fi
 
-$(BUILD)/%.bpf.o: %.bpf.c | $(BUILD)
+# Versions of the libraries built against, for fwctl --version.
+LIB_VERSIONS = -DFWCTL_LIBBPF_BUILT='"$(shell $(PKG_CONFIG) --modversion libbpf 2>/dev/null || echo unknown)"' \
+	       -DFWCTL_LIBXDP_BUILT='"$(shell $(PKG_CONFIG) --modversion libxdp 2>/dev/null || echo unknown)"'
+$(BUILD)/loader/version.o: USER_CFLAGS += $(LIB_VERSIONS)
+
+$(BUILD)/%.bpf.o: %.bpf.c | $(BUILD) deps
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -76,13 +123,13 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
 
-$(BUILD)/%.o: %.c $(SKELS)
+$(BUILD)/%.o: %.c $(SKELS) | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
 # Tools' objects live apart: build/tests/X is the program itself.
-$(BUILD)/obj/%.o: %.c $(SKELS)
+$(BUILD)/obj/%.o: %.c $(SKELS) | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
@@ -119,6 +166,21 @@ bench-unit: all
 
 fuzz: all
 	$(Q)tests/fuzz/run.sh
+
+# --- installing (for packagers: make install DESTDIR=... PREFIX=/usr) -------
+# fwctl embeds its BPF objects (skeletons): the binary and the man page are
+# all there is. sbin: it is an administrator's tool that needs root.
+install: $(BUILD)/fwctl
+	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR)/fwctl)
+	$(Q)$(INSTALL) -D -m 0755 $(BUILD)/fwctl $(DESTDIR)$(SBINDIR)/fwctl
+	$(call msg,INSTALL,$(DESTDIR)$(MAN8DIR)/fwctl.8)
+	$(Q)$(INSTALL) -D -m 0644 docs/fwctl.8 $(DESTDIR)$(MAN8DIR)/fwctl.8
+
+uninstall:
+	$(call msg,RM,$(DESTDIR)$(SBINDIR)/fwctl)
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/fwctl
+	$(call msg,RM,$(DESTDIR)$(MAN8DIR)/fwctl.8)
+	$(Q)rm -f $(DESTDIR)$(MAN8DIR)/fwctl.8
 
 vmlinux:
 	$(Q)vmlinux/gen.sh

@@ -70,7 +70,10 @@ cleanup() {
 	[ -n "$FLOOD_PID" ] && kill "$FLOOD_PID" 2>/dev/null
 	[ -n "$RELAY_PID" ] && kill "$RELAY_PID" 2>/dev/null
 	[ -n "$IPERF_PID" ] && kill "$IPERF_PID" 2>/dev/null
-	wait 2>/dev/null
+	# Only the jobs just killed: a bare `wait` also waits for any process
+	# substitution still open, and would hang on one that outlives us.
+	# shellcheck disable=SC2086
+	[ -z "$FLOOD_PID$RELAY_PID$IPERF_PID" ] || wait $FLOOD_PID $RELAY_PID $IPERF_PID 2>/dev/null
 	"$BUILD/fwctl" detach >/dev/null 2>&1
 	rm -rf "$FWCTL_PIN_DIR"
 	nft delete table bridge "$NFT_TABLE" 2>/dev/null

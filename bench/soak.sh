@@ -59,7 +59,8 @@ cleanup() {
 	for p in "${PIDS[@]}"; do
 		kill -9 "$p" 2>/dev/null
 	done
-	wait 2>/dev/null
+	# Only those: a bare `wait` also waits for process substitutions.
+	[ ${#PIDS[@]} -eq 0 ] || wait "${PIDS[@]}" 2>/dev/null
 	[ -d "$FWCTL_PIN_DIR" ] && { "$FWCTL" detach >/dev/null 2>&1 || rm -rf "$FWCTL_PIN_DIR"; }
 	topo_down "$SUF"
 	rm -rf "$TMP"

@@ -29,6 +29,8 @@ int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(pri
 int runtime_error(const char *cmd, const struct fwctl_err *e);
 /* Print a command's help on stdout; return 0. */
 int command_help(const char *cmd, const char *args, const char *text);
+/* fwctl --version: fwctl's, libbpf's and libxdp's versions on stdout; 0. */
+int print_version(void);
 /* Exact name or unique prefix; prints the usage error itself when NULL. */
 const struct command *command_find(const struct command *table, const char *name,
 				   const char *what);

@@ -299,9 +299,7 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'V':
-			printf("fwctl %s (libbpf %s, libxdp)\n", FWCTL_VERSION,
-			       libbpf_version_string());
-			return 0;
+			return print_version();
 		default:
 			return EXIT_USAGE;
 		}

@@ -1,20 +1,57 @@
 #!/bin/sh
-# install-deps.sh - install what fwctl needs to build, test, demo and bench,
-# from Debian 12 packages. Idempotent; prints nothing when all is present.
+# install-deps.sh - install the Debian 12 packages fwctl needs, as root.
+# Runs on a bare Debian (no make, no compiler, no sudo: only sh, dpkg and
+# apt-get), which is why it is the first of the README's two commands.
+# Idempotent; prints nothing when all is present.
 #
-#   scripts/install-deps.sh          install what is missing (root)
-#   scripts/install-deps.sh --check  exit 1 and list what is missing
+#   scripts/install-deps.sh [GROUP]          install what is missing (root)
+#   scripts/install-deps.sh --check [GROUP]  list what is missing and how to
+#                                            install it; exit 1 if anything is
+#
+# GROUP: build (compile fwctl: what `make` needs), run (build, plus what
+# `make test` and `make demo` use; the default), bench (run, plus what the
+# benchmarks use).
 set -eu
 
-PACKAGES="
-clang llvm make gcc pkg-config
-libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev libpcap-dev libjson-c-dev
-iproute2 ethtool iputils-ping netcat-openbsd iperf3 tcpdump tshark procps jq strace time
-util-linux kmod sudo nftables bridge-utils gnuplot-nox python3 linux-perf
+BUILD_PKGS="
+clang make gcc libc6-dev pkg-config
+libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev libpcap-dev libjson-c-dev
+"
+RUN_PKGS="
+iproute2 ethtool iputils-ping netcat-openbsd iperf3 procps jq strace
+util-linux kmod tcpdump tshark
+"
+BENCH_PKGS="
+llvm xdp-tools time nftables bridge-utils gnuplot-nox python3 linux-perf
 "
 
+usage() {
+	echo "usage: $0 [--check] [build|run|bench]" >&2
+	exit 2
+}
+
+check=0
+if [ "${1:-}" = --check ]; then
+	check=1
+	shift
+fi
+[ $# -le 1 ] || usage
+case ${1:-run} in
+build)	packages=$BUILD_PKGS ;;
+run)	packages="$BUILD_PKGS $RUN_PKGS" ;;
+bench)	packages="$BUILD_PKGS $RUN_PKGS $BENCH_PKGS" ;;
+*)	usage ;;
+esac
+group=${1:-run}
+
+if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+	echo "install-deps: not a Debian system (no dpkg-query/apt-get): install the equivalents of:" \
+		$packages >&2
+	exit 1
+fi
+
 missing=""
-for p in $PACKAGES; do
+for p in $packages; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
 		missing="$missing $p"
 	fi
@@ -22,13 +59,16 @@ done
 
 [ -z "$missing" ] && exit 0
 
-if [ "${1:-}" = "--check" ]; then
-	echo "missing packages:$missing"
+if [ "$check" = 1 ]; then
+	echo "missing packages:$missing" >&2
+	echo "install them as root with: scripts/install-deps.sh $group" \
+		"(or: apt-get install$missing)" >&2
 	exit 1
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps: missing packages:$missing; run as root (sudo make) to install them" >&2
+	echo "install-deps: missing packages:$missing; run as root to install them" \
+		"(scripts/install-deps.sh $group, or: apt-get install$missing)" >&2
 	exit 1
 fi
 
