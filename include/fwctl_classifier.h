@@ -148,7 +148,8 @@ struct fwctl_box {
 
 struct fwctl_cell {
 	union {
-		__u8 kind;	/* first byte of every cell: enum fwctl_cell_kind */
+		__u8 kind;	/* first byte of a header, node or leaf cell; a box
+				 * has its kind in box.kind, a text cell none */
 		struct fwctl_table_hdr hdr;
 		struct fwctl_node node;
 		struct fwctl_leaf leaf;

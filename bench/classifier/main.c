@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench/classifier - the classifier compiler on the ClassBench sets:
+ * compile time, table size, tree shape, and the user-space walk over each
+ * set's trace (ns per packet, cells visited: what the BPF walk will pay).
+ *
+ *   build/bench/classifier [-d CLASSBENCH_DIR] [-r ROUNDS] [SET...]
+ * SET defaults to all nine (acl1, fw1, ipc1 at 1k, 10k and 100k).
+ * Prints one line per set; a wrong first match is an error (exit 1).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include "classifier.h"
+#include "fwctl.h"
+#include "../../tests/classifier/classbench.h"
+
+/* The ClassBench reader is the test's: one copy of it. */
+#include "../../tests/classifier/classbench.c"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int bench_set(const char *dir, const char *name, int rounds)
+{
+	struct classifier_stats st;
+	struct fwctl_err e = { { 0 } };
+	struct fwctl_cell *cells;
+	struct cb_set s;
+	char msg[512];
+	__u32 n_cells, wrong = 0, max_cells = 0;
+	__u64 nodes = 0, leaves = 0, boxes = 0, roots = 0;
+	double best = 1e30;
+	volatile __u32 sink = 0;
+
+	if (cb_load(dir, name, &s, msg, sizeof(msg))) {
+		fprintf(stderr, "%s\n", msg);
+		cb_free(&s);
+		return 1;
+	}
+	if (classifier_compile(s.rules, s.ids, s.n_rules, FWCTL_POLICY_DROP, &cells, &n_cells,
+			       &st, &e)) {
+		fprintf(stderr, "%s: %s\n", name, e.msg);
+		cb_free(&s);
+		return 1;
+	}
+	for (__u32 i = 0; i < s.n_keys; i++) {
+		struct classifier_walk w;
+		__u32 c = classifier_lookup_walk(cells, n_cells, &s.keys[i], &w);
+		__u32 got = c ? cells[c].box.prio + 1 : 0, n;
+
+		wrong += got != s.expect[i];
+		roots += w.roots;
+		nodes += w.nodes;
+		leaves += w.leaves;
+		boxes += w.boxes;
+		n = w.nodes + w.leaves + w.boxes;
+		if (n > max_cells)
+			max_cells = n;
+	}
+	for (int r = 0; r < rounds; r++) {
+		double t0 = now(), t;
+
+		for (__u32 i = 0; i < s.n_keys; i++)
+			sink += classifier_lookup(cells, n_cells, &s.keys[i]);
+		t = (now() - t0) / s.n_keys;
+		if (t < best)
+			best = t;
+	}
+	printf("%-10s %7u %7llu %7u %5u %7u %7u %5u %4u %6.2f %6.1f %8.3f %6.1f %5.2f %5.2f %5.2f %6.2f %4u%s\n",
+	       name, s.n_rules, (unsigned long long)st.boxes, st.boxes_used, st.roots, st.nodes,
+	       st.leaves, st.max_depth, st.max_leaf, (double)st.leaf_slots / (st.boxes ? st.boxes : 1),
+	       st.bytes / 1048576.0, st.compile_seconds, best * 1e9,
+	       (double)roots / s.n_keys, (double)nodes / s.n_keys, (double)leaves / s.n_keys,
+	       (double)boxes / s.n_keys, max_cells, wrong ? "  WRONG" : "");
+	if (wrong)
+		fprintf(stderr, "%s: %u of %u trace headers got the wrong first match\n", name,
+			wrong, s.n_keys);
+	free(cells);
+	cb_free(&s);
+	return wrong ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const all[] = { "acl1-1k", "fw1-1k", "ipc1-1k", "acl1-10k", "fw1-10k",
+					   "ipc1-10k", "acl1-100k", "fw1-100k", "ipc1-100k" };
+	const char *dir = NULL;
+	int rounds = 3, rc = 0, i;
+	struct rusage ru;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-d") && i + 1 < argc)
+			dir = argv[++i];
+		else if (!strcmp(argv[i], "-r") && i + 1 < argc)
+			rounds = atoi(argv[++i]);
+		else {
+			fprintf(stderr, "usage: %s [-d CLASSBENCH_DIR] [-r ROUNDS] [SET...]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (!dir)
+		dir = cb_dir();
+	if (!dir) {
+		fprintf(stderr, "no classbench directory: give -d DIR or CLASSBENCH_DIR\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("# set: rules, boxes made, boxes in leaves, trees, nodes, leaves, max depth, max leaf,\n"
+	       "# leaf slots per box, MiB, compile s, lookup ns (user space, best of %d),\n"
+	       "# per lookup: trees walked, nodes, leaves, boxes compared; most cells in one lookup\n",
+	       rounds);
+	printf("%-10s %7s %7s %7s %5s %7s %7s %5s %4s %6s %6s %8s %6s %5s %5s %5s %6s %4s\n",
+	       "set", "rules", "boxes", "used", "trees", "nodes", "leaves", "depth", "leaf",
+	       "slots", "MiB", "compile", "ns", "trees", "nodes", "leafs", "boxes", "max");
+	if (i == argc)
+		for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++)
+			rc |= bench_set(dir, all[k], rounds);
+	for (; i < argc; i++)
+		rc |= bench_set(dir, argv[i], rounds);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("# peak RSS %.1f MiB\n", ru.ru_maxrss / 1024.0);
+	return rc;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * classifier.h - the rule-set compiler: rules in list order -> the cells
+ * of a generation (include/fwctl_classifier.h), and the datapath's walk
+ * over those cells in plain C. No BPF, no libbpf: unit-tested without root.
+ * docs/classifier.md explains the structure and its costs.
+ */
+#ifndef FWCTL_CLASSIFIER_LOADER_H
+#define FWCTL_CLASSIFIER_LOADER_H
+
+#include <linux/types.h>
+#include "fwctl_classifier.h"
+#include "rule.h"
+
+struct fwctl_err;
+
+/* Upper bound on the boxes of one rule set (each box is one 128-byte cell). */
+#define CLASSIFIER_MAX_BOXES	(1u << 20)
+/* Upper bound on the cells the classifier may produce (512 MiB). */
+#define CLASSIFIER_MAX_CELLS	(1u << 22)
+
+struct classifier_stats {
+	__u32 rules;
+	__u64 boxes;		/* boxes made from the rules */
+	__u32 boxes_used;	/* boxes some leaf refers to (the others are
+				 * shadowed everywhere and not written) */
+	__u32 roots;
+	__u32 nodes;
+	__u64 children;		/* sum of the nodes' children (fan-out used) */
+	__u32 leaves;		/* distinct leaf cells (equal leaves are shared) */
+	__u32 max_depth;	/* nodes on the longest root-to-leaf path */
+	__u32 max_leaf;		/* boxes in the largest leaf */
+	__u64 leaf_slots;	/* sum of the leaves' sizes, per tree path */
+	__u32 n_cells;		/* cells of the classifier, header included */
+	__u64 bytes;		/* n_cells * FWCTL_CELL_SIZE */
+	double compile_seconds;
+};
+
+/*
+ * Compile rules[0..n) (list order: index = prio; ids[i] the id of rule i)
+ * into *cells (malloc'ed, *n_cells of them; the caller frees it). Cell 0 is
+ * the header, complete but for text_cell = *n_cells and text_bytes = 0: the
+ * caller appends the text cells and updates both. st may be NULL.
+ * Returns 0, or -E2BIG (too many boxes or cells; e names the rule),
+ * -EINVAL (bad argument) or -ENOMEM, with e filled.
+ */
+int classifier_compile(const struct rule *rules, const __u32 *ids, unsigned int n,
+		       __u32 policy, struct fwctl_cell **cells, __u32 *n_cells,
+		       struct classifier_stats *st, struct fwctl_err *e);
+
+/* Cells visited by one lookup: what the datapath pays for it. */
+struct classifier_walk {
+	__u32 roots;		/* trees walked (not skipped) */
+	__u32 nodes;
+	__u64 children;		/* sum of the nodes' children (fan-out used) */
+	__u32 leaves;
+	__u32 boxes;		/* boxes compared with the key */
+};
+
+/*
+ * The datapath's walk, step for step as bpf/classify.h does it: the cell
+ * index of the box that decides (the first rule in list order that
+ * matches), or 0 when no rule matches. w (may be NULL) counts the cells.
+ */
+__u32 classifier_lookup(const struct fwctl_cell *cells, __u32 n_cells,
+			const struct fwctl_key *key);
+__u32 classifier_lookup_walk(const struct fwctl_cell *cells, __u32 n_cells,
+			     const struct fwctl_key *key, struct classifier_walk *w);
+
+#endif /* FWCTL_CLASSIFIER_LOADER_H */

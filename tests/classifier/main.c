@@ -1,0 +1,732 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tests/classifier - the classifier compiler against a first-match linear
+ * scan (oracle.c), in user space, no root: the semantics one by one,
+ * random rule sets in every field, and the ClassBench sets with their
+ * traces and expected matches. One PASS/FAIL/SKIP line per check.
+ *
+ *   build/tests/classifier [-s SEED] [-k SUBSTRING] [--big]
+ * --big adds the 100k ClassBench sets (slow; bench/classifier times them).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "classifier.h"
+#include "classbench.h"
+#include "fwctl.h"
+#include "gen.h"
+#include "oracle.h"
+
+static int failures;
+static const char *only;
+
+static void result(int ok, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		printf("PASS: %s\n", what);
+		return;
+	}
+	failures++;
+	printf("FAIL: %s: ", what);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static int selected(const char *what)
+{
+	return !only || strstr(what, only);
+}
+
+/* ---- checking a table ------------------------------------------------------ */
+
+struct table {
+	struct fwctl_cell *cells;
+	__u32 n;
+	struct classifier_stats st;
+	__u8 *seen;		/* leaves reached from a root (check_table) */
+};
+
+static int reached(const struct table *t, __u32 c)
+{
+	return t->seen && t->seen[c];
+}
+
+static int compile(const struct rule *rules, const __u32 *ids, unsigned int n,
+		   struct table *t, char *why, size_t len)
+{
+	struct fwctl_err e = { { 0 } };
+	int err;
+
+	t->seen = NULL;
+	err = classifier_compile(rules, ids, n, FWCTL_POLICY_DROP, &t->cells, &t->n, &t->st, &e);
+
+	if (err)
+		snprintf(why, len, "compile: %s (%d)", e.msg, err);
+	return err;
+}
+
+/* Walk one tree: every rule of the layout; lowest prio in *min. */
+static int check_subtree(const struct table *t, __u32 cell, __u32 depth, __u32 *min,
+			 char *why, size_t len)
+{
+	const struct fwctl_cell *c;
+
+	if (cell == 0 || cell >= t->n) {
+		snprintf(why, len, "cell %u out of range", cell);
+		return -1;
+	}
+	c = &t->cells[cell];
+	if (c->kind == FWCTL_CELL_LEAF) {
+		__u32 last = 0;
+
+		if (t->seen)
+			t->seen[cell] = 1;
+		if (c->leaf.n_boxes > FWCTL_LEAF_MAX) {
+			snprintf(why, len, "leaf %u holds %u boxes", cell, c->leaf.n_boxes);
+			return -1;
+		}
+		for (__u32 i = 0; i < c->leaf.n_boxes; i++) {
+			__u32 b = c->leaf.box[i];
+
+			if (b == 0 || b >= t->n || t->cells[b].box.kind != FWCTL_CELL_BOX) {
+				snprintf(why, len, "leaf %u: box %u is not a box cell", cell, b);
+				return -1;
+			}
+			if (t->cells[b].box.prio < last) {
+				snprintf(why, len, "leaf %u: boxes out of prio order", cell);
+				return -1;
+			}
+			last = t->cells[b].box.prio;
+			if (last < *min)
+				*min = last;
+		}
+		return 0;
+	}
+	if (c->kind != FWCTL_CELL_NODE) {
+		snprintf(why, len, "cell %u: kind %u where a node or leaf belongs", cell, c->kind);
+		return -1;
+	}
+	if (depth >= FWCTL_MAX_DEPTH) {
+		snprintf(why, len, "more than %u nodes on a path", FWCTL_MAX_DEPTH);
+		return -1;
+	}
+	const struct fwctl_node *nd = &c->node;
+
+	if (nd->n_children < 2 || nd->n_children > FWCTL_NODE_FANOUT || nd->dim >= FWCTL_DIMS) {
+		snprintf(why, len, "node %u: %u children, dim %u", cell, nd->n_children, nd->dim);
+		return -1;
+	}
+	for (__u32 i = 0; i < FWCTL_NODE_FANOUT - 1; i++) {
+		int real = i + 1 < nd->n_children;
+
+		if (real ? nd->thr[i] == 0xffffffffu || (i && nd->thr[i] <= nd->thr[i - 1])
+			 : nd->thr[i] != 0xffffffffu) {
+			snprintf(why, len, "node %u: threshold %u misplaced", cell, i);
+			return -1;
+		}
+	}
+	for (__u32 i = 0; i < FWCTL_NODE_FANOUT; i++) {
+		/* Children past n_children are never reached; valid cells all the same. */
+		if (i >= nd->n_children) {
+			if (nd->child[i] == 0 || nd->child[i] >= t->n) {
+				snprintf(why, len, "node %u: unused child %u out of range", cell, i);
+				return -1;
+			}
+			continue;
+		}
+		if (check_subtree(t, nd->child[i], depth + 1, min, why, len))
+			return -1;
+	}
+	return 0;
+}
+
+static int check_table_seen(struct table *t, const struct rule *rules, const __u32 *ids,
+			    unsigned int n, char *why, size_t len)
+{
+	const struct fwctl_table_hdr *h = &t->cells[0].hdr;
+
+	t->seen = calloc(t->n, 1);
+	if (h->kind != FWCTL_CELL_HDR || h->magic != FWCTL_TABLE_MAGIC || h->n_cells != t->n ||
+	    h->text_cell != t->n || h->text_bytes || h->n_rules != n ||
+	    h->policy != FWCTL_POLICY_DROP || h->n_roots > FWCTL_MAX_ROOTS) {
+		snprintf(why, len, "bad header");
+		return -1;
+	}
+	for (__u32 r = 0; r < FWCTL_MAX_ROOTS; r++) {
+		__u32 min = FWCTL_NO_PRIO;
+
+		if (r >= h->n_roots) {
+			if (h->root_min_prio[r] != FWCTL_NO_PRIO) {
+				snprintf(why, len, "unused root %u has a prio", r);
+				return -1;
+			}
+			continue;
+		}
+		if (check_subtree(t, h->root[r], 0, &min, why, len))
+			return -1;
+		if (min != h->root_min_prio[r] || (r && min < h->root_min_prio[r - 1])) {
+			snprintf(why, len, "root %u: min prio %u, header says %u", r, min,
+				 h->root_min_prio[r]);
+			return -1;
+		}
+	}
+	/* Boxes are known as boxes only from the leaves that refer to them. */
+	for (__u32 c = 1; c < t->n; c++) {
+		const struct fwctl_leaf *lf = &t->cells[c].leaf;
+
+		if (lf->kind != FWCTL_CELL_LEAF || !reached(t, c))
+			continue;
+		for (__u32 i = 0; i < lf->n_boxes; i++) {
+			const struct fwctl_box *b = &t->cells[lf->box[i]].box;
+
+			if (b->prio >= n || b->rule_id != ids[b->prio] ||
+			    b->action != rules[b->prio].action) {
+				snprintf(why, len, "box %u: prio %u id %u action %u", lf->box[i],
+					 b->prio, b->rule_id, b->action);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The layout of include/fwctl_classifier.h, and the boxes' rule fields. */
+static int check_table(struct table *t, const struct rule *rules, const __u32 *ids,
+		       unsigned int n, char *why, size_t len)
+{
+	int err = check_table_seen(t, rules, ids, n, why, len);
+
+	free(t->seen);
+	t->seen = NULL;
+	return err;
+}
+
+/* Does the table give rule index exp (-1: none) for key? */
+static int check_key(const struct table *t, const struct rule *rules, const __u32 *ids,
+		     int exp, const struct fwctl_key *k, char *why, size_t len)
+{
+	__u32 got = classifier_lookup(t->cells, t->n, k);
+	const struct fwctl_box *b = got ? &t->cells[got].box : NULL;
+
+	if (exp < 0 && !got)
+		return 0;
+	if (exp >= 0 && b && b->prio == (__u32)exp && b->rule_id == ids[exp] &&
+	    b->action == rules[exp].action)
+		return 0;
+	snprintf(why, len, "key [");
+	for (int d = 0; d < FWCTL_DIMS; d++)
+		snprintf(why + strlen(why), len - strlen(why), "%s%x", d ? " " : "", k->w[d]);
+	snprintf(why + strlen(why), len - strlen(why), "]: expected rule %d, got %d",
+		 exp + 1, b ? (int)b->prio + 1 : 0);
+	return -1;
+}
+
+/* ---- building rules by hand ------------------------------------------------- */
+
+static struct rule R(int action, int proto)
+{
+	struct rule r;
+
+	memset(&r, 0, sizeof(r));
+	r.action = action;
+	r.proto = proto;
+	r.in = -1;
+	return r;
+}
+
+static struct rule_prefix P4(__u32 a, int len)
+{
+	struct rule_prefix p = { .family = FWCTL_FAMILY_V4, .len = len, .addr = { a } };
+
+	return p;
+}
+
+static struct rule_prefix P6(__u32 a0, __u32 a1, __u32 a2, __u32 a3, int len)
+{
+	struct rule_prefix p = { .family = FWCTL_FAMILY_V6, .len = len,
+				 .addr = { a0, a1, a2, a3 } };
+
+	return p;
+}
+
+static void add_prefix(struct rule_prefix **l, unsigned int *n, struct rule_prefix p)
+{
+	*l = realloc(*l, (*n + 1) * sizeof(**l));
+	(*l)[(*n)++] = p;
+}
+
+static void add_ports(struct rule_ports **l, unsigned int *n, __u16 lo, __u16 hi)
+{
+	*l = realloc(*l, (*n + 1) * sizeof(**l));
+	(*l)[*n].lo = lo;
+	(*l)[*n].hi = hi;
+	(*n)++;
+}
+
+static struct fwctl_key K4(__u32 src, __u32 dst, __u32 proto, __u32 sp, __u32 dp)
+{
+	struct fwctl_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.w[FWCTL_DIM_SRC0] = src;
+	k.w[FWCTL_DIM_DST0] = dst;
+	k.w[FWCTL_DIM_PROTO] = proto;
+	k.w[FWCTL_DIM_SPORT] = sp;
+	k.w[FWCTL_DIM_DPORT] = dp;
+	k.w[FWCTL_DIM_FAMILY] = FWCTL_FAMILY_V4;
+	return k;
+}
+
+static struct fwctl_key K6(__u32 src0, __u32 dst0, __u32 proto, __u32 sp, __u32 dp)
+{
+	struct fwctl_key k = K4(src0, dst0, proto, sp, dp);
+
+	k.w[FWCTL_DIM_FAMILY] = FWCTL_FAMILY_V6;
+	return k;
+}
+
+static struct fwctl_key FRAG(struct fwctl_key k)
+{
+	k.w[FWCTL_DIM_FRAG] = 1;
+	k.w[FWCTL_DIM_SPORT] = 0;
+	k.w[FWCTL_DIM_DPORT] = 0;
+	if (k.w[FWCTL_DIM_FAMILY] == FWCTL_FAMILY_V6)
+		k.w[FWCTL_DIM_PROTO] = FWCTL_PROTO_UNKNOWN;
+	return k;
+}
+
+static struct fwctl_key IN(struct fwctl_key k, __u32 dir)
+{
+	k.w[FWCTL_DIM_IN] = dir;
+	return k;
+}
+
+static void free_rules(struct rule *rules, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		gen_rule_free(&rules[i]);
+}
+
+static __u32 ids_seq[16] = { 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26 };
+
+/*
+ * One semantic case: the rules, the key, the expected 1-based first match
+ * (0: none). Checks the oracle and the compiled table both give it.
+ */
+static void semantic(const char *what, struct rule *rules, unsigned int n,
+		     struct fwctl_key k, int expect)
+{
+	char why[512] = "";
+	struct table t;
+	int ora = first_match(rules, n, &k);
+
+	if (selected(what)) {
+		if (ora != expect - 1)
+			result(0, what, "the oracle says rule %d, the semantics %d", ora + 1, expect);
+		else if (compile(rules, ids_seq, n, &t, why, sizeof(why)))
+			result(0, what, "%s", why);
+		else {
+			int bad = check_table(&t, rules, ids_seq, n, why, sizeof(why)) ||
+				  check_key(&t, rules, ids_seq, expect - 1, &k, why, sizeof(why));
+
+			result(!bad, what, "%s", why);
+			free(t.cells);
+		}
+	}
+	free_rules(rules, n);
+}
+
+#define A FWCTL_ACTION_ALLOW
+#define D FWCTL_ACTION_DENY
+#define IP(a, b, c, d) ((__u32)(a) << 24 | (b) << 16 | (c) << 8 | (d))
+
+static void test_semantics(void)
+{
+	struct rule r[4];
+
+	/* 2: first match in list order, whatever the actions or widths. */
+	r[0] = R(D, 6); add_ports(&r[0].dport, &r[0].n_dport, 22, 22);
+	r[1] = R(A, 6);
+	semantic("2: the first matching rule decides (deny before allow)", r, 2,
+		 K4(1, 2, 6, 1000, 22), 1);
+	r[0] = R(A, RULE_PROTO_ANY);
+	r[1] = R(D, 6); add_ports(&r[1].dport, &r[1].n_dport, 22, 22);
+	semantic("2: a wide early rule wins over a narrow later one", r, 2,
+		 K4(1, 2, 6, 1000, 22), 1);
+	r[0] = R(A, 17);
+	semantic("2: no rule matches: the policy decides", r, 1, K4(1, 2, 6, 1, 2), 0);
+
+	/* 3: AND of fields, OR within a list. */
+	r[0] = R(A, 6); add_prefix(&r[0].src, &r[0].n_src, P4(IP(10, 0, 0, 0), 8));
+	add_ports(&r[0].dport, &r[0].n_dport, 80, 80);
+	semantic("3: every field must match (src yes, dport no)", r, 1,
+		 K4(IP(10, 1, 1, 1), 1, 6, 5, 81), 0);
+	r[0] = R(A, 6); add_prefix(&r[0].src, &r[0].n_src, P4(IP(10, 0, 0, 0), 8));
+	add_ports(&r[0].dport, &r[0].n_dport, 80, 80);
+	semantic("3: every field must match (both)", r, 1, K4(IP(10, 1, 1, 1), 1, 6, 5, 80), 1);
+	r[0] = R(A, 6); add_prefix(&r[0].dst, &r[0].n_dst, P4(IP(10, 0, 0, 0), 8));
+	add_prefix(&r[0].dst, &r[0].n_dst, P4(IP(192, 168, 1, 0), 24));
+	add_ports(&r[0].dport, &r[0].n_dport, 22, 22);
+	add_ports(&r[0].dport, &r[0].n_dport, 443, 443);
+	semantic("3: any element of a list matches (second prefix, second port)", r, 1,
+		 K4(5, IP(192, 168, 1, 77), 6, 5, 443), 1);
+	r[0] = R(A, 6); r[0].has_ports = true; r[0].ports.lo = 7070; r[0].ports.hi = 7070;
+	semantic("3: PORTS matches the source port", r, 1, K4(1, 2, 6, 7070, 1), 1);
+	r[0] = R(A, 6); r[0].has_ports = true; r[0].ports.lo = 7070; r[0].ports.hi = 7070;
+	semantic("3: PORTS matches the destination port", r, 1, K4(1, 2, 6, 1, 7070), 1);
+	r[0] = R(A, 6); r[0].has_ports = true; r[0].ports.lo = 7070; r[0].ports.hi = 7070;
+	semantic("3: PORTS needs one of the two", r, 1, K4(1, 2, 6, 7071, 7069), 0);
+	r[0] = R(A, 6); add_ports(&r[0].sport, &r[0].n_sport, 1000, 2000);
+	semantic("3: sport is the source port only", r, 1, K4(1, 2, 6, 80, 1500), 0);
+
+	/* 4: protocols and families. */
+	r[0] = R(A, 6);
+	semantic("4: tcp matches IPv6", r, 1, K6(1, 2, 6, 1, 2), 1);
+	r[0] = R(A, 1);
+	semantic("4: icmp does not match IPv6 protocol 1", r, 1, K6(1, 2, 1, 0, 0), 0);
+	r[0] = R(A, 1);
+	semantic("4: icmp matches IPv4 protocol 1", r, 1, K4(1, 2, 1, 8, 0), 1);
+	r[0] = R(A, 58);
+	semantic("4: icmpv6 does not match IPv4 protocol 58", r, 1, K4(1, 2, 58, 0, 0), 0);
+	r[0] = R(A, 58);
+	semantic("4: icmpv6 matches IPv6 protocol 58", r, 1, K6(1, 2, 58, 128, 0), 1);
+	r[0] = R(A, 47);
+	semantic("4: a numeric protocol matches IPv6", r, 1, K6(1, 2, 47, 0, 0), 1);
+	r[0] = R(A, 0);
+	semantic("4: protocol 0 matches protocol 0 only", r, 1, K4(1, 2, 255, 0, 0), 0);
+	r[0] = R(A, RULE_PROTO_ANY);
+	semantic("4: any matches every IPv4 protocol", r, 1, K4(1, 2, 255, 0, 0), 1);
+
+	/* 5: addresses of the packet's family only. */
+	r[0] = R(A, RULE_PROTO_ANY); add_prefix(&r[0].src, &r[0].n_src, P4(0, 0));
+	semantic("5: an IPv4 /0 does not match an IPv6 packet", r, 1, K6(0, 0, 6, 1, 2), 0);
+	r[0] = R(A, RULE_PROTO_ANY); add_prefix(&r[0].src, &r[0].n_src, P6(0, 0, 0, 0, 0));
+	semantic("5: an IPv6 ::/0 does not match an IPv4 packet", r, 1, K4(0, 0, 6, 1, 2), 0);
+	r[0] = R(A, RULE_PROTO_ANY);
+	add_prefix(&r[0].src, &r[0].n_src, P4(IP(10, 0, 0, 0), 8));
+	add_prefix(&r[0].src, &r[0].n_src, P6(0xfd000000, 0, 0, 0, 8));
+	add_prefix(&r[0].dst, &r[0].n_dst, P6(0xfd000000, 0, 0, 0, 8));
+	semantic("5: a mixed src list matches IPv6 through its IPv6 prefix", r, 1,
+		 K6(0xfd123456, 0xfdffffff, 17, 1, 2), 1);
+	r[0] = R(A, RULE_PROTO_ANY);
+	add_prefix(&r[0].src, &r[0].n_src, P4(IP(10, 0, 0, 0), 8));
+	add_prefix(&r[0].src, &r[0].n_src, P6(0xfd000000, 0, 0, 0, 8));
+	add_prefix(&r[0].dst, &r[0].n_dst, P6(0xfd000000, 0, 0, 0, 8));
+	semantic("5: IPv4 src with only IPv6 dst never matches IPv4", r, 1,
+		 K4(IP(10, 1, 2, 3), IP(10, 1, 2, 3), 17, 1, 2), 0);
+	r[0] = R(A, 6);
+	add_prefix(&r[0].dst, &r[0].n_dst, P6(0x20010db8, 0, 0x12345678, 0, 96));
+	{
+		struct fwctl_key k = K6(1, 0x20010db8, 6, 1, 2);
+
+		k.w[FWCTL_DIM_DST2] = 0x12345678;
+		semantic("5: an IPv6 /96 compares the third word", r, 1, k, 1);
+		r[0] = R(A, 6);
+		add_prefix(&r[0].dst, &r[0].n_dst, P6(0x20010db8, 0, 0x12345678, 0, 96));
+		k.w[FWCTL_DIM_DST2] = 0x12345679;
+		semantic("5: an IPv6 /96 rejects another third word", r, 1, k, 0);
+	}
+
+	/* 6: non-first fragments. */
+	r[0] = R(A, 6); r[0].has_ports = true; r[0].ports.lo = 0; r[0].ports.hi = 65535;
+	semantic("6: PORTS (even 0-65535) never matches a fragment", r, 1,
+		 FRAG(K4(1, 2, 6, 0, 0)), 0);
+	r[0] = R(A, 17); add_ports(&r[0].dport, &r[0].n_dport, 0, 65535);
+	semantic("6: dport never matches a fragment", r, 1, FRAG(K4(1, 2, 17, 0, 0)), 0);
+	r[0] = R(A, 1); r[0].has_type = true; r[0].type = 0;
+	semantic("6: type never matches a fragment", r, 1, FRAG(K4(1, 2, 1, 0, 0)), 0);
+	r[0] = R(A, 6);
+	semantic("6: tcp without ports matches an IPv4 fragment", r, 1, FRAG(K4(1, 2, 6, 0, 0)), 1);
+	r[0] = R(A, 6);
+	semantic("6: tcp does not match an IPv6 fragment (protocol unknown)", r, 1,
+		 FRAG(K6(1, 2, 6, 0, 0)), 0);
+	r[0] = R(A, RULE_PROTO_ANY); add_prefix(&r[0].src, &r[0].n_src, P6(0x20010db8, 0, 0, 0, 32));
+	semantic("6: any matches an IPv6 fragment, by address too", r, 1,
+		 FRAG(K6(0x20010db8, 2, 6, 0, 0)), 1);
+	r[0] = R(D, 6); r[0].has_ports = true; r[0].ports.lo = 80; r[0].ports.hi = 80;
+	r[1] = R(A, 6);
+	semantic("6: a fragment skips a PORTS rule and takes the next", r, 2,
+		 FRAG(K4(1, 2, 6, 0, 0)), 2);
+
+	/* type and code */
+	r[0] = R(A, 1); r[0].has_type = true; r[0].type = 8;
+	semantic("type: echo-request matches type 8, any code", r, 1, K4(1, 2, 1, 8, 3), 1);
+	r[0] = R(A, 1); r[0].has_type = true; r[0].type = 8;
+	semantic("type: echo-request does not match type 0", r, 1, K4(1, 2, 1, 0, 0), 0);
+	r[0] = R(A, 58); r[0].has_type = true; r[0].type = 1; r[0].has_code = true; r[0].code = 4;
+	semantic("type: 1/4 needs code 4", r, 1, K6(1, 2, 58, 1, 3), 0);
+
+	/* 7: in */
+	r[0] = R(A, RULE_PROTO_ANY); r[0].in = FWCTL_DIR_OUT_TO_IN;
+	semantic("7: in output does not match frames from input", r, 1,
+		 IN(K4(1, 2, 6, 1, 2), FWCTL_DIR_IN_TO_OUT), 0);
+	r[0] = R(A, RULE_PROTO_ANY); r[0].in = FWCTL_DIR_OUT_TO_IN;
+	semantic("7: in output matches frames from output", r, 1,
+		 IN(K4(1, 2, 6, 1, 2), FWCTL_DIR_OUT_TO_IN), 1);
+}
+
+/* ---- shapes of the table ------------------------------------------------------ */
+
+static void test_shapes(void)
+{
+	struct rule r[3];
+	struct table t;
+	char why[512] = "";
+	const char *what;
+
+	/* The reference rules: icmp, tcp 7070, udp. */
+	r[0] = R(A, 1);
+	r[1] = R(A, 6); r[1].has_ports = true; r[1].ports.lo = r[1].ports.hi = 7070;
+	r[2] = R(A, 17);
+	what = "reference rules: one leaf root, 4 boxes, 6 cells";
+	if (selected(what)) {
+		if (compile(r, ids_seq, 3, &t, why, sizeof(why)))
+			result(0, what, "%s", why);
+		else {
+			const struct fwctl_table_hdr *h = &t.cells[0].hdr;
+
+			result(h->n_roots == 1 && t.cells[h->root[0]].kind == FWCTL_CELL_LEAF &&
+			       t.n == 6 && t.st.boxes == 4 && h->root_min_prio[0] == 0,
+			       what, "%u roots, %u cells, %llu boxes", h->n_roots, t.n,
+			       (unsigned long long)t.st.boxes);
+			free(t.cells);
+		}
+	}
+	what = "no rules: no root, only the header, nothing matches";
+	if (selected(what)) {
+		if (compile(r, ids_seq, 0, &t, why, sizeof(why)))
+			result(0, what, "%s", why);
+		else {
+			struct fwctl_key k = K4(1, 2, 6, 3, 4);
+
+			result(t.n == 1 && t.cells[0].hdr.n_roots == 0 &&
+			       !classifier_lookup(t.cells, t.n, &k) &&
+			       !check_table(&t, r, ids_seq, 0, why, sizeof(why)),
+			       what, "%u cells %s", t.n, why);
+			free(t.cells);
+		}
+	}
+	free_rules(r, 3);
+
+	/* Boxes per rule: the product of its lists, families that fit. */
+	r[0] = R(A, 6);
+	add_prefix(&r[0].src, &r[0].n_src, P4(IP(10, 0, 0, 0), 8));
+	add_prefix(&r[0].src, &r[0].n_src, P4(IP(11, 0, 0, 0), 8));
+	add_prefix(&r[0].src, &r[0].n_src, P6(0x20010db8, 0, 0, 0, 32));
+	add_prefix(&r[0].dst, &r[0].n_dst, P4(IP(12, 0, 0, 0), 8));
+	add_prefix(&r[0].dst, &r[0].n_dst, P6(0x20010db8, 0, 0, 0, 32));
+	add_ports(&r[0].dport, &r[0].n_dport, 22, 22);
+	add_ports(&r[0].dport, &r[0].n_dport, 80, 80);
+	r[0].has_ports = true; r[0].ports.lo = 20; r[0].ports.hi = 100;
+	/* src x dst families: (v4,v4) x2 + (v6,v6) x1 = 3; x 2 dports x 2 sides = 12 */
+	what = "boxes: one per combination of list elements whose families agree";
+	if (selected(what)) {
+		if (compile(r, ids_seq, 1, &t, why, sizeof(why)))
+			result(0, what, "%s", why);
+		else {
+			result(t.st.boxes == 12, what, "%llu boxes, expected 12",
+			       (unsigned long long)t.st.boxes);
+			free(t.cells);
+		}
+	}
+	free_rules(r, 1);
+	r[0] = R(A, 1);
+	add_prefix(&r[0].src, &r[0].n_src, P6(0x20010db8, 0, 0, 0, 32));
+	what = "boxes: icmp with only IPv6 prefixes gives none";
+	if (selected(what)) {
+		if (compile(r, ids_seq, 1, &t, why, sizeof(why)))
+			result(0, what, "%s", why);
+		else {
+			result(t.st.boxes == 0 && t.cells[0].hdr.n_roots == 0, what,
+			       "%llu boxes", (unsigned long long)t.st.boxes);
+			free(t.cells);
+		}
+	}
+	free_rules(r, 1);
+
+	/* Too many combinations: an error naming the rule, no table. */
+	r[0] = R(A, 6);
+	r[1] = R(A, 6);
+	for (int i = 0; i < 128; i++) {
+		add_prefix(&r[1].src, &r[1].n_src, P4(IP(10, 0, i, 0), 24));
+		add_prefix(&r[1].dst, &r[1].n_dst, P4(IP(11, 0, i, 0), 24));
+	}
+	for (int i = 0; i < 128; i++)
+		add_ports(&r[1].dport, &r[1].n_dport, 2 * i, 2 * i);
+	what = "box limit: a rule of 128 x 128 x 128 combinations is refused, by position";
+	if (selected(what)) {
+		struct fwctl_err e = { { 0 } };
+		int err = classifier_compile(r, ids_seq, 2, 0, &t.cells, &t.n, &t.st, &e);
+
+		result(err == -E2BIG && strstr(e.msg, "rule 2 ") && !t.cells, what,
+		       "err %d, message '%s'", err, e.msg);
+		if (!err)
+			free(t.cells);
+	}
+	free_rules(r, 2);
+}
+
+/* ---- random sets -------------------------------------------------------------- */
+
+static int differential_one(__u64 seed, unsigned int n, unsigned int n_keys,
+			    __u32 *max_depth, char *why, size_t len)
+{
+	struct rng g = { seed };
+	struct gen_pool pool;
+	struct rule *rules = calloc(n, sizeof(*rules));
+	__u32 *ids = calloc(n, sizeof(*ids));
+	struct table t;
+	int bad;
+
+	gen_pool_init(&g, &pool, n);
+	for (unsigned int i = 0; i < n; i++) {
+		gen_rule(&g, &pool, &rules[i]);
+		ids[i] = 3 * n - i;
+	}
+	bad = compile(rules, ids, n, &t, why, len);
+	if (!bad) {
+		bad = check_table(&t, rules, ids, n, why, len);
+		for (unsigned int i = 0; i < n_keys && !bad; i++) {
+			struct fwctl_key k;
+
+			gen_key(&g, &pool, rules, n, &k);
+			bad = check_key(&t, rules, ids, first_match(rules, n, &k), &k, why, len);
+		}
+		if (t.st.max_depth > *max_depth)
+			*max_depth = t.st.max_depth;
+		free(t.cells);
+	}
+	free_rules(rules, n);
+	free(rules);
+	free(ids);
+	return bad;
+}
+
+static void test_random(__u64 seed)
+{
+	static const struct { unsigned int size, sets, keys; } plan[] = {
+		{ 1, 300, 200 }, { 2, 300, 200 }, { 3, 300, 200 }, { 5, 200, 300 },
+		{ 8, 200, 300 }, { 9, 200, 300 }, { 16, 150, 500 }, { 40, 100, 1000 },
+		{ 100, 60, 2000 }, { 300, 30, 3000 }, { 1000, 10, 5000 },
+		{ 2500, 4, 5000 }, { 5000, 3, 5000 },
+	};
+
+	for (size_t p = 0; p < sizeof(plan) / sizeof(plan[0]); p++) {
+		char what[160], why[512] = "";
+		__u32 depth = 0;
+		int bad = 0;
+
+		snprintf(what, sizeof(what),
+			 "random: %u sets of %u rules, %u keys each, equal the first-match scan",
+			 plan[p].sets, plan[p].size, plan[p].keys);
+		if (!selected(what))
+			continue;
+		for (unsigned int s = 0; s < plan[p].sets && !bad; s++) {
+			__u64 sd = seed * 1000003 + plan[p].size * 7919 + s;
+
+			bad = differential_one(sd, plan[p].size, plan[p].keys, &depth, why,
+					       sizeof(why));
+			if (bad)
+				snprintf(why + strlen(why), sizeof(why) - strlen(why),
+					 " (set seed %llu)", (unsigned long long)sd);
+		}
+		result(!bad, what, "%s", why);
+	}
+}
+
+/* ---- ClassBench ----------------------------------------------------------------- */
+
+static void test_classbench(const char *name)
+{
+	char what[160], why[512] = "";
+	const char *dir = cb_dir();
+	struct cb_set s;
+	struct table t;
+	int bad = 0;
+
+	t.cells = NULL;
+	snprintf(what, sizeof(what), "classbench %s: every trace header's first match as expected",
+		 name);
+	if (!selected(what))
+		return;
+	if (!dir) {
+		printf("SKIP: %s: no classbench directory (../shared/classbench)\n", what);
+		return;
+	}
+	if (cb_load(dir, name, &s, why, sizeof(why))) {
+		result(0, what, "%s", why);
+		cb_free(&s);
+		return;
+	}
+	bad = compile(s.rules, s.ids, s.n_rules, &t, why, sizeof(why));
+	if (!bad)
+		bad = check_table(&t, s.rules, s.ids, s.n_rules, why, sizeof(why));
+	for (unsigned int i = 0; i < s.n_keys && !bad; i++) {
+		int exp = (int)s.expect[i] - 1;
+
+		bad = check_key(&t, s.rules, s.ids, exp, &s.keys[i], why, sizeof(why));
+		if (!bad && exp >= 0 && s.rules[exp].action != (s.expect_deny[i] ?
+				FWCTL_ACTION_DENY : FWCTL_ACTION_ALLOW)) {
+			snprintf(why, sizeof(why), "trace line %u: action differs", i + 1);
+			bad = 1;
+		}
+		if (bad)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why), " (trace line %u)",
+				 i + 1);
+	}
+	/* The oracle agrees with the expected results too (a sample). */
+	for (unsigned int i = 0; i < s.n_keys && !bad; i += 97) {
+		int exp = (int)s.expect[i] - 1, ora = first_match(s.rules, s.n_rules, &s.keys[i]);
+
+		if (ora != exp) {
+			snprintf(why, sizeof(why), "trace line %u: the oracle says %d, expected %d",
+				 i + 1, ora + 1, exp + 1);
+			bad = 1;
+		}
+	}
+	if (!bad)
+		printf("# %s: %u rules, %llu boxes, %u roots, depth %u, leaf %u, %.2f MiB, %.3f s\n",
+		       name, s.n_rules, (unsigned long long)t.st.boxes, t.st.roots, t.st.max_depth,
+		       t.st.max_leaf, t.st.bytes / 1048576.0, t.st.compile_seconds);
+	result(!bad, what, "%s", why);
+	if (t.cells)
+		free(t.cells);
+	cb_free(&s);
+}
+
+int main(int argc, char **argv)
+{
+	__u64 seed = 20261130;
+	int big = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-s") && i + 1 < argc)
+			seed = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "-k") && i + 1 < argc)
+			only = argv[++i];
+		else if (!strcmp(argv[i], "--big"))
+			big = 1;
+		else {
+			fprintf(stderr, "usage: %s [-s SEED] [-k SUBSTRING] [--big]\n", argv[0]);
+			return 2;
+		}
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_semantics();
+	test_shapes();
+	test_random(seed);
+	for (const char *const *n = (const char *const[]){ "acl1-1k", "fw1-1k", "ipc1-1k",
+			"acl1-10k", "fw1-10k", "ipc1-10k", NULL }; *n; n++)
+		test_classbench(*n);
+	if (big)
+		for (const char *const *n = (const char *const[]){ "acl1-100k", "fw1-100k",
+				"ipc1-100k", NULL }; *n; n++)
+			test_classbench(*n);
+	return failures ? 1 : 0;
+}
