@@ -22,9 +22,16 @@
 #include "classifier.h"
 #include "fwctl.h"
 
-#define LEAF_TARGET	4	/* make a leaf at this many boxes or fewer */
 #define LEAF_SMALL_SET	8	/* a whole set of this many boxes is one leaf */
-#define DEPTH_WEIGHT	8	/* a level of tree costs this many box copies */
+
+struct classifier_tuning classifier_tuning = {
+	.leaf_target = 4,
+	.depth_weight = 8,
+	.max_depth = FWCTL_MAX_DEPTH,
+	.partition = true,
+};
+
+#define LEAF_TARGET	classifier_tuning.leaf_target
 #define PAIR_PRUNE_MAX	32	/* look for boxes inside earlier ones up to this */
 
 /* The values a key can hold in each dimension. */
@@ -439,25 +446,29 @@ static __u32 project(struct builder *b, const struct region *r, const struct bli
 
 /*
  * What a child of c boxes will cost: its boxes (memory), plus the levels
- * of tree still needed below it (lookup time), weighted by DEPTH_WEIGHT.
+ * of tree still needed below it (lookup time), weighted by depth_weight.
  * Tabulated: log2() in the inner loop of slab_eval() would dominate.
  */
 #define COST_TABLE	65536
 static float cost_table[COST_TABLE];
+static unsigned int cost_table_for[2];	/* leaf_target, depth_weight */
 
 static double child_cost_calc(__u32 c)
 {
 	if (c <= LEAF_TARGET)
 		return c;
-	return c * (1 + DEPTH_WEIGHT * log2((double)c / LEAF_TARGET));
+	return c * (1 + classifier_tuning.depth_weight * log2((double)c / LEAF_TARGET));
 }
 
 static void cost_table_init(void)
 {
-	if (cost_table[COST_TABLE - 1] != 0)
+	if (cost_table_for[0] == LEAF_TARGET &&
+	    cost_table_for[1] == classifier_tuning.depth_weight)
 		return;
 	for (__u32 c = 0; c < COST_TABLE; c++)
 		cost_table[c] = child_cost_calc(c);
+	cost_table_for[0] = LEAF_TARGET;
+	cost_table_for[1] = classifier_tuning.depth_weight;
 }
 
 static double child_cost(__u32 c)
@@ -616,12 +627,22 @@ static double pruned_score(struct builder *b, const struct region *r, const stru
 	return score;
 }
 
-/* The best cut of region r on dimension d; false if d cannot be cut. */
+/*
+ * The best cut of region r on dimension d; false if d cannot be cut.
+ * Candidates: slabs_split(), and where boxes could cover whole slabs,
+ * slabs_weight() too, both scored with pruning. With fewer than 16
+ * segments the chosen cut is refined to one slab per segment, scored as
+ * the cut it refines: the extra slabs cost only copies of boxes that
+ * span several, but leave every box covering or missing each slab in d,
+ * which is what lets later cuts end in pruned leaves instead of chains
+ * of two-way nodes (proto, family, fragment and ports above all).
+ */
 static bool best_cut_dim(struct builder *b, const struct region *r, const struct blist *l,
 			 int d, struct cut *best)
 {
 	__u32 last[FWCTL_NODE_FANOUT], m, g, n_cover = 0;
 	struct cut c;
+	double score;
 
 	m = project(b, r, l, d);
 	if (!m)
@@ -634,16 +655,23 @@ static bool best_cut_dim(struct builder *b, const struct region *r, const struct
 		b->cover[i] = b->miss[i] == 0 || (b->miss[i] == 1 && b->miss_dim[i] == d);
 		n_cover += b->cover[i];
 	}
-	if (!n_cover)
-		return true;
-	best->score = pruned_score(b, r, l, best);
-	g = slabs_weight(b, m, last);
-	if (g < 2)
-		return true;
-	cut_from_slabs(b, d, last, g, &c);
-	c.score = pruned_score(b, r, l, &c);
-	if (c.score < best->score)
-		*best = c;
+	if (n_cover) {
+		best->score = pruned_score(b, r, l, best);
+		g = slabs_weight(b, m, last);
+		if (g >= 2) {
+			cut_from_slabs(b, d, last, g, &c);
+			c.score = pruned_score(b, r, l, &c);
+			if (c.score < best->score)
+				*best = c;
+		}
+	}
+	if (m < FWCTL_NODE_FANOUT) {
+		score = best->score;
+		for (g = 0; g <= m; g++)
+			last[g] = g;
+		cut_from_slabs(b, d, last, g, best);
+		best->score = score;
+	}
 	return true;
 }
 
@@ -763,6 +791,7 @@ static __u32 full_leaf(struct builder *b, struct blist *l)
 		if (!b->in_over[x]) {
 			b->in_over[x] = 1;
 			b->over.v[b->over.n++] = x;
+			b->st->overflow_boxes++;
 		}
 	}
 	if (l->n > FWCTL_LEAF_MAX)
@@ -842,7 +871,7 @@ static __u32 build(struct builder *b, const struct region *r, struct blist *l, _
 	if (depth > b->st->max_depth)
 		b->st->max_depth = depth;
 	if (l->n <= LEAF_TARGET || (depth == 0 && l->n <= LEAF_SMALL_SET) ||
-	    depth == FWCTL_MAX_DEPTH || !best_cut(b, r, l, &c)) {
+	    depth >= classifier_tuning.max_depth || !best_cut(b, r, l, &c)) {
 		b->st->leaf_slots += l->n < FWCTL_LEAF_MAX ? l->n : FWCTL_LEAF_MAX;
 		return full_leaf(b, l);
 	}
@@ -1080,7 +1109,8 @@ static __u32 partition(struct builder *b, struct blist *parts, __u32 *store)
 		return 0;
 	}
 	for (__u32 i = 0; i < b->nbx; i++) {
-		mask[i] = b->nbx <= PART_SINGLE ? 0 : small_fields(&b->bx[i]);
+		mask[i] = b->nbx <= PART_SINGLE || !classifier_tuning.partition ? 0 :
+			  small_fields(&b->bx[i]);
 		where[i] = 0xff;
 	}
 	while (left && n_parts < PART_TREES) {
@@ -1178,6 +1208,10 @@ int classifier_compile(const struct rule *rules, const __u32 *ids, unsigned int 
 
 	if (!st)
 		st = &local;
+	if (classifier_tuning.max_depth > FWCTL_MAX_DEPTH)
+		classifier_tuning.max_depth = FWCTL_MAX_DEPTH;
+	if (classifier_tuning.leaf_target < 1 || classifier_tuning.leaf_target > FWCTL_LEAF_MAX)
+		classifier_tuning.leaf_target = 4;
 	cost_table_init();
 	memset(st, 0, sizeof(*st));
 	*cells = NULL;

@@ -4,8 +4,11 @@
  * compile time, table size, tree shape, and the user-space walk over each
  * set's trace (ns per packet, cells visited: what the BPF walk will pay).
  *
- *   build/bench/classifier [-d CLASSBENCH_DIR] [-r ROUNDS] [SET...]
- * SET defaults to all nine (acl1, fw1, ipc1 at 1k, 10k and 100k).
+ *   build/bench/classifier [-d CLASSBENCH_DIR] [-r ROUNDS] [-l LEAF] [-w WEIGHT]
+ *                          [-1] [SET...]
+ * SET defaults to all nine (acl1, fw1, ipc1 at 1k, 10k and 100k). -l, -w
+ * and -1 change the builder's knobs (struct classifier_tuning: leaf size,
+ * depth weight, one tree only) to compare with the defaults.
  * Prints one line per set; a wrong first match is an error (exit 1).
  */
 #include <stdio.h>
@@ -101,8 +104,15 @@ int main(int argc, char **argv)
 			dir = argv[++i];
 		else if (!strcmp(argv[i], "-r") && i + 1 < argc)
 			rounds = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "-l") && i + 1 < argc)
+			classifier_tuning.leaf_target = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "-w") && i + 1 < argc)
+			classifier_tuning.depth_weight = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "-1"))
+			classifier_tuning.partition = false;
 		else {
-			fprintf(stderr, "usage: %s [-d CLASSBENCH_DIR] [-r ROUNDS] [SET...]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-d CLASSBENCH_DIR] [-r ROUNDS] [-l LEAF] [-w WEIGHT] "
+				"[-1] [SET...]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -113,6 +123,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("# leaf target %u, depth weight %u, %s\n", classifier_tuning.leaf_target,
+	       classifier_tuning.depth_weight,
+	       classifier_tuning.partition ? "trees by small fields" : "one tree");
 	printf("# set: rules, boxes made, boxes in leaves, trees, nodes, leaves, max depth, max leaf,\n"
 	       "# leaf slots per box, MiB, compile s, lookup ns (user space, best of %d),\n"
 	       "# per lookup: trees walked, nodes, leaves, boxes compared; most cells in one lookup\n",

@@ -640,6 +640,90 @@ static void test_random(__u64 seed)
 	}
 }
 
+/*
+ * The builder's knobs change the trees, never the answers: leaves of one
+ * box or of 31, one tree, and a depth limit so low that full leaves push
+ * boxes into extra trees (or the set is refused as too complex).
+ */
+static void test_tuning(__u64 seed)
+{
+	static const struct { const char *name; struct classifier_tuning t; } knobs[] = {
+		{ "leaf target 1", { 1, 8, FWCTL_MAX_DEPTH, true } },
+		{ "leaf target 31", { 31, 8, FWCTL_MAX_DEPTH, true } },
+		{ "depth weight 0", { 4, 0, FWCTL_MAX_DEPTH, true } },
+		{ "one tree", { 4, 8, FWCTL_MAX_DEPTH, false } },
+		{ "depth limit 1", { 4, 8, 1, true } },
+		{ "depth limit 2, one tree", { 2, 8, 2, false } },
+	};
+	struct classifier_tuning saved = classifier_tuning;
+
+	for (size_t k = 0; k < sizeof(knobs) / sizeof(knobs[0]); k++) {
+		static const unsigned int sizes[] = { 10, 60, 300, 1200 };
+		char what[160], why[512] = "";
+		__u32 depth = 0, overflowed = 0, refused = 0;
+		int bad = 0;
+
+		snprintf(what, sizeof(what), "tuning %s: random sets still equal the first-match scan",
+			 knobs[k].name);
+		if (!selected(what))
+			continue;
+		classifier_tuning = knobs[k].t;
+		for (unsigned int s = 0; s < 12 && !bad; s++) {
+			unsigned int n = sizes[s % 4];
+			struct rng g = { seed * 31 + k * 1000 + s };
+			struct gen_pool pool;
+			struct rule *rules = calloc(n, sizeof(*rules));
+			__u32 *ids = calloc(n, sizeof(*ids));
+			struct fwctl_err e = { { 0 } };
+			struct table t = { 0 };
+			int err;
+
+			gen_pool_init(&g, &pool, n);
+			for (unsigned int i = 0; i < n; i++) {
+				gen_rule(&g, &pool, &rules[i]);
+				ids[i] = i + 1;
+			}
+			err = classifier_compile(rules, ids, n, 0, &t.cells, &t.n, &t.st, &e);
+			if (err == -E2BIG && strstr(e.msg, "too complex")) {
+				refused++;
+			} else if (err) {
+				snprintf(why, sizeof(why), "compile: %s (%d)", e.msg, err);
+				bad = 1;
+			} else {
+				overflowed += t.st.overflow_boxes > 0;
+				if (t.st.max_depth > depth)
+					depth = t.st.max_depth;
+				bad = check_table(&t, rules, ids, n, why, sizeof(why));
+				for (unsigned int i = 0; i < 3000 && !bad; i++) {
+					struct fwctl_key key;
+
+					gen_key(&g, &pool, rules, n, &key);
+					bad = check_key(&t, rules, ids, first_match(rules, n, &key), &key,
+							why, sizeof(why));
+				}
+				free(t.cells);
+			}
+			free_rules(rules, n);
+			free(rules);
+			free(ids);
+		}
+		if (!bad && depth > classifier_tuning.max_depth) {
+			snprintf(why, sizeof(why), "depth %u over the limit %u", depth,
+				 classifier_tuning.max_depth);
+			bad = 1;
+		}
+		if (!bad && classifier_tuning.max_depth < 3 && !overflowed) {
+			snprintf(why, sizeof(why), "no set needed an extra tree (%u refused)", refused);
+			bad = 1;
+		}
+		if (classifier_tuning.max_depth < 3)
+			printf("# %s: %u of 12 sets used extra trees, %u refused as too complex\n",
+			       knobs[k].name, overflowed, refused);
+		result(!bad, what, "%s", why);
+	}
+	classifier_tuning = saved;
+}
+
 /* ---- ClassBench ----------------------------------------------------------------- */
 
 static void test_classbench(const char *name)
@@ -721,6 +805,7 @@ int main(int argc, char **argv)
 	test_semantics();
 	test_shapes();
 	test_random(seed);
+	test_tuning(seed);
 	for (const char *const *n = (const char *const[]){ "acl1-1k", "fw1-1k", "ipc1-1k",
 			"acl1-10k", "fw1-10k", "ipc1-10k", NULL }; *n; n++)
 		test_classbench(*n);
