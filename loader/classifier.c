@@ -317,6 +317,7 @@ struct builder {
 	__u32 n_cells, cap_cells;
 	/* scratch for one cut, sized for every box */
 	__u32 *va, *vb, *cand, *tmp, *sa, *sb, *cov, *starts, *ends, *psum;
+	__u64 *pairs, *ptmp;		/* segment bounds with their box */
 	__u8 *miss, *miss_dim, *cover;	/* per box: see cover_dims() */
 	/* leaves by content, to share equal ones */
 	__u32 *lhash;
@@ -398,16 +399,61 @@ static void prune(const struct builder *b, const struct region *r, struct blist 
 	l->n = k;
 }
 
+/* Sort v[0..n) by the upper 32 bits; tmp has room for n. LSD radix as
+ * sort_u32(); the lower half (which box, which end) rides along. */
+static void sort_keyed(__u64 *v, __u32 n, __u64 *tmp)
+{
+	__u32 or_all = 0, and_all = 0xffffffffu;
+
+	if (n < 48) {
+		for (__u32 i = 1; i < n; i++) {
+			__u64 x = v[i];
+			__u32 j = i;
+
+			while (j && v[j - 1] >> 32 > x >> 32) {
+				v[j] = v[j - 1];
+				j--;
+			}
+			v[j] = x;
+		}
+		return;
+	}
+	for (__u32 i = 0; i < n; i++) {
+		or_all |= v[i] >> 32;
+		and_all &= v[i] >> 32;
+	}
+	for (int sh = 32; sh < 64; sh += 8) {
+		__u32 cnt[256] = { 0 }, sum = 0;
+
+		if ((((or_all ^ and_all) >> (sh - 32)) & 0xff) == 0)
+			continue;
+		for (__u32 i = 0; i < n; i++)
+			cnt[(v[i] >> sh) & 0xff]++;
+		for (int k = 0; k < 256; k++) {
+			__u32 c = cnt[k];
+
+			cnt[k] = sum;
+			sum += c;
+		}
+		for (__u32 i = 0; i < n; i++)
+			tmp[cnt[(v[i] >> sh) & 0xff]++] = v[i];
+		memcpy(v, tmp, n * sizeof(*v));
+	}
+}
+
 /*
  * Project the boxes on dimension d inside r: segment bounds in cand[0..m)
  * (segment j holds cand[j-1] < v <= cand[j], the last one up to r->hi),
- * each box's first and last segment in sa/sb, and per segment the boxes
- * starting (starts, summed up to it in psum), ending (ends) and
- * overlapping it (cov). Returns m.
+ * each box's clipped range in va/vb and its first and last segment in
+ * sa/sb, and per segment the boxes starting (starts, summed up to it in
+ * psum), ending (ends) and overlapping it (cov). Returns m.
+ * A box starting at lo begins the segment after bound lo - 1; one ending
+ * at hi ends the segment of bound hi: sorting the bounds with the box they
+ * came from gives both without a search.
  */
 static __u32 project(struct builder *b, const struct region *r, const struct blist *l, int d)
 {
-	__u32 m = 0, u = 0;
+	__u32 m = 0, np = 0;
 
 	for (__u32 i = 0; i < l->n; i++) {
 		const struct cbox *x = &b->bx[l->v[i]];
@@ -416,23 +462,31 @@ static __u32 project(struct builder *b, const struct region *r, const struct bli
 
 		b->va[i] = lo;
 		b->vb[i] = hi;
+		b->sa[i] = 0;
+		b->sb[i] = 0xffffffffu;
 		if (lo > r->lo[d])
-			b->cand[m++] = lo - 1;
+			b->pairs[np++] = (__u64)(lo - 1) << 32 | i << 1;
 		if (hi < r->hi[d])
-			b->cand[m++] = hi;
+			b->pairs[np++] = (__u64)hi << 32 | i << 1 | 1;
 	}
-	if (!m)
+	if (!np)
 		return 0;
-	sort_u32(b->cand, m, b->tmp);
-	for (__u32 i = 0; i < m; i++)
-		if (!u || b->cand[u - 1] != b->cand[i])
-			b->cand[u++] = b->cand[i];
-	m = u;
+	sort_keyed(b->pairs, np, b->ptmp);
+	for (__u32 k = 0; k < np; k++) {
+		__u32 v = b->pairs[k] >> 32, i = (__u32)b->pairs[k] >> 1;
+
+		if (!m || b->cand[m - 1] != v)
+			b->cand[m++] = v;
+		if (b->pairs[k] & 1)
+			b->sb[i] = m - 1;
+		else
+			b->sa[i] = m;
+	}
 	memset(b->starts, 0, (m + 1) * sizeof(__u32));
 	memset(b->ends, 0, (m + 1) * sizeof(__u32));
 	for (__u32 i = 0; i < l->n; i++) {
-		b->sa[i] = below(b->cand, m, b->va[i]);
-		b->sb[i] = below(b->cand, m, b->vb[i]);
+		if (b->sb[i] == 0xffffffffu)
+			b->sb[i] = m;
 		b->starts[b->sa[i]]++;
 		b->ends[b->sb[i]]++;
 	}
@@ -975,13 +1029,15 @@ static int builder_init(struct builder *b, struct boxvec *bv, struct classifier_
 	b->ends = malloc((2 * n + 1) * sizeof(__u32));
 	b->psum = malloc((2 * n + 1) * sizeof(__u32));
 	b->over.v = malloc(n * sizeof(__u32));
+	b->pairs = malloc(2 * n * sizeof(__u64));
+	b->ptmp = malloc(2 * n * sizeof(__u64));
 	b->miss = malloc(n);
 	b->miss_dim = malloc(n);
 	b->cover = malloc(n);
 	b->in_over = calloc(n, 1);
 	if (!b->cells || !b->va || !b->vb || !b->sa || !b->sb || !b->cand || !b->tmp ||
 	    !b->cov || !b->starts || !b->ends || !b->psum || !b->over.v || !b->in_over ||
-	    !b->miss || !b->miss_dim || !b->cover)
+	    !b->pairs || !b->ptmp || !b->miss || !b->miss_dim || !b->cover)
 		return -ENOMEM;
 	b->n_cells = 1;		/* the header */
 	memset(&b->cells[0], 0, sizeof(b->cells[0]));
@@ -1002,6 +1058,8 @@ static void builder_free(struct builder *b)
 	free(b->psum);
 	free(b->over.v);
 	free(b->in_over);
+	free(b->pairs);
+	free(b->ptmp);
 	free(b->miss);
 	free(b->miss_dim);
 	free(b->cover);
