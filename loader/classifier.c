@@ -951,6 +951,7 @@ static void region_all(struct region *r)
 struct tree {
 	__u32 root;
 	__u32 min_prio;
+	__u32 boxes;		/* in its root's list, after pruning */
 };
 
 /* Build one tree over l (consumed); its root and lowest prio in t. */
@@ -961,6 +962,7 @@ static int build_tree(struct builder *b, struct blist *l, struct tree *t)
 	region_all(&r);
 	prune(b, &r, l);
 	t->min_prio = l->n ? b->bx[l->v[0]].prio : FWCTL_NO_PRIO;
+	t->boxes = l->n;
 	t->root = build(b, &r, l, 0);
 	return b->err;
 }
@@ -1327,6 +1329,8 @@ int classifier_compile(const struct rule *rules, const __u32 *ids, unsigned int 
 	*cells = b.cells;
 	*n_cells = b.n_cells;
 	st->roots = n_trees;
+	for (__u32 i = 0; i < n_trees; i++)
+		st->tree_boxes[i] = trees[i].boxes;
 	st->n_cells = b.n_cells;
 	st->bytes = (__u64)b.n_cells * FWCTL_CELL_SIZE;
 	st->compile_seconds = now_seconds() - t0;

@@ -26,6 +26,7 @@ struct classifier_stats {
 	__u32 boxes_used;	/* boxes some leaf refers to (the others are
 				 * shadowed everywhere and not written) */
 	__u32 roots;
+	__u32 tree_boxes[FWCTL_MAX_ROOTS];	/* boxes in each tree, root order */
 	__u32 overflow_boxes;	/* boxes moved to an extra tree, because a leaf
 				 * at the depth limit could not hold them */
 	__u32 nodes;

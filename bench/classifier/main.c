@@ -202,6 +202,10 @@ static int bench_set(const char *dir, const char *name, int rounds)
 	       st.bytes / 1048576.0, st.compile_seconds, cpu, best * 1e9,
 	       (double)roots / s.n_keys, (double)nodes / s.n_keys, (double)leaves / s.n_keys,
 	       (double)boxes / s.n_keys, max_cells, wrong ? "  WRONG" : "");
+	printf("# %s: boxes per tree", name);
+	for (__u32 t = 0; t < st.roots; t++)
+		printf(" %u", st.tree_boxes[t]);
+	printf("\n");
 	if (wrong)
 		fprintf(stderr, "%s: %u of %u trace headers got the wrong first match\n", name,
 			wrong, s.n_keys);
