@@ -11,8 +11,8 @@
  * hides all boxes after it, and a box inside an earlier one is never the
  * first match: both are dropped, which is what keeps wildcard-heavy sets
  * small. A region left with few boxes becomes a leaf. Boxes are partitioned
- * over several trees by which address fields are wildcards, so that a
- * wildcard in one field does not replicate across every cut of another.
+ * over several trees by the fields they are small in, so that a wildcard
+ * in one field is not copied across every cut on that field.
  */
 #include <errno.h>
 #include <math.h>
@@ -106,15 +106,18 @@ static void prefix_ranges(const struct rule_prefix *p, __u32 *lo, __u32 *hi)
 	}
 }
 
-/* Number of boxes a rule can give at most (before family mismatches drop some). */
+/* Number of boxes a rule can give at most (before family mismatches drop
+ * some); past CLASSIFIER_MAX_BOXES, only that it is past (no overflow). */
 static __u64 rule_box_bound(const struct rule *r)
 {
+	unsigned int len[4] = { r->n_src, r->n_dst, r->n_sport, r->n_dport };
 	__u64 n = r->has_ports ? 2 : 1;
 
-	n *= r->n_src ? r->n_src : 1;
-	n *= r->n_dst ? r->n_dst : 1;
-	n *= r->n_sport ? r->n_sport : 1;
-	n *= r->n_dport ? r->n_dport : 1;
+	for (int i = 0; i < 4; i++) {
+		n *= len[i] ? len[i] : 1;
+		if (n > CLASSIFIER_MAX_BOXES)
+			return (__u64)CLASSIFIER_MAX_BOXES + 1;
+	}
 	return n;
 }
 
@@ -220,16 +223,19 @@ static int rule_boxes(const struct rule *r, __u32 prio, __u32 id, struct boxvec 
 static int make_boxes(const struct rule *rules, const __u32 *ids, unsigned int n,
 		      struct boxvec *bv, struct fwctl_err *e)
 {
-	__u64 total = 0;
-
 	for (unsigned int i = 0; i < n; i++) {
 		__u64 nb = rule_box_bound(&rules[i]);
 
-		total += nb;
-		if (nb > CLASSIFIER_MAX_BOXES || total > CLASSIFIER_MAX_BOXES) {
-			fwctl_err_set(e, "rule %u (id %u) makes %llu boxes (combinations of its "
-				      "lists): the set would exceed the limit of %u",
-				      i + 1, ids[i], (unsigned long long)nb, CLASSIFIER_MAX_BOXES);
+		if (nb > CLASSIFIER_MAX_BOXES) {
+			fwctl_err_set(e, "rule %u (id %u) makes more than %u boxes (one per "
+				      "combination of its list elements)", i + 1, ids[i],
+				      CLASSIFIER_MAX_BOXES);
+			return -E2BIG;
+		}
+		if (bv->n + nb > CLASSIFIER_MAX_BOXES) {
+			fwctl_err_set(e, "rule %u (id %u): the set makes more than %u boxes (one "
+				      "per combination of a rule's list elements)", i + 1, ids[i],
+				      CLASSIFIER_MAX_BOXES);
 			return -E2BIG;
 		}
 		if (rule_boxes(&rules[i], i, ids[i], bv)) {
@@ -242,45 +248,11 @@ static int make_boxes(const struct rule *rules, const __u32 *ids, unsigned int n
 
 /* ---- sorting ------------------------------------------------------------ */
 
-/* Sort v[0..n) ascending; tmp has room for n. LSD radix, 8 bits a pass,
- * passes whose byte is the same everywhere skipped. */
-static void sort_u32(__u32 *v, __u32 n, __u32 *tmp)
+static int u32_cmp(const void *x, const void *y)
 {
-	if (n < 48) {
-		for (__u32 i = 1; i < n; i++) {
-			__u32 x = v[i], j = i;
+	__u32 a = *(const __u32 *)x, b = *(const __u32 *)y;
 
-			while (j && v[j - 1] > x) {
-				v[j] = v[j - 1];
-				j--;
-			}
-			v[j] = x;
-		}
-		return;
-	}
-	__u32 or_all = 0, and_all = 0xffffffffu;
-
-	for (__u32 i = 0; i < n; i++) {
-		or_all |= v[i];
-		and_all &= v[i];
-	}
-	for (int sh = 0; sh < 32; sh += 8) {
-		__u32 cnt[256] = { 0 }, sum = 0;
-
-		if ((((or_all ^ and_all) >> sh) & 0xff) == 0)
-			continue;
-		for (__u32 i = 0; i < n; i++)
-			cnt[(v[i] >> sh) & 0xff]++;
-		for (int k = 0; k < 256; k++) {
-			__u32 c = cnt[k];
-
-			cnt[k] = sum;
-			sum += c;
-		}
-		for (__u32 i = 0; i < n; i++)
-			tmp[cnt[(v[i] >> sh) & 0xff]++] = v[i];
-		memcpy(v, tmp, n * sizeof(*v));
-	}
+	return a < b ? -1 : a > b;
 }
 
 /* Number of elements of v[0..n) below x. */
@@ -305,9 +277,7 @@ struct cut {
 	int dim;
 	__u32 n_thr;			/* children: n_thr + 1 */
 	__u32 thr[FWCTL_NODE_FANOUT - 1];
-	__u64 sum;			/* boxes over all children */
-	__u32 max;			/* boxes in the largest child */
-	double score;
+	double score;			/* sum of child_cost() */
 };
 
 struct builder {
@@ -316,7 +286,7 @@ struct builder {
 	struct fwctl_cell *cells;
 	__u32 n_cells, cap_cells;
 	/* scratch for one cut, sized for every box */
-	__u32 *va, *vb, *cand, *tmp, *sa, *sb, *cov, *starts, *ends, *psum;
+	__u32 *va, *vb, *cand, *sa, *sb, *cov, *starts, *ends, *psum;
 	__u64 *pairs, *ptmp;		/* segment bounds with their box */
 	__u8 *miss, *miss_dim, *cover;	/* per box: see cover_dims() */
 	/* leaves by content, to share equal ones */
@@ -399,8 +369,9 @@ static void prune(const struct builder *b, const struct region *r, struct blist 
 	l->n = k;
 }
 
-/* Sort v[0..n) by the upper 32 bits; tmp has room for n. LSD radix as
- * sort_u32(); the lower half (which box, which end) rides along. */
+/* Sort v[0..n) by the upper 32 bits; tmp has room for n. LSD radix, a
+ * byte a pass, passes whose byte is the same everywhere skipped; the
+ * lower half (which box, which end) rides along. */
 static void sort_keyed(__u64 *v, __u32 n, __u64 *tmp)
 {
 	__u32 or_all = 0, and_all = 0xffffffffu;
@@ -563,9 +534,9 @@ static void slab_eval(const struct builder *b, struct slab *g)
 /*
  * Cut segments 0..m into at most 16 slabs, HyperSplit's binary split
  * applied again and again: split the slab where a split saves the most
- * (boxes x log boxes, which weighs balance against replication) while a
- * split saves anything. The first split is made even if it saves nothing:
- * the region must shrink. Fills the slabs' last segments, returns their count.
+ * child_cost() (levels still needed against copies made) while a split
+ * saves anything. The first split is made even if it saves nothing: the
+ * region must shrink. Fills the slabs' last segments, returns their count.
  */
 static __u32 slabs_split(const struct builder *b, __u32 m, __u32 *last)
 {
@@ -601,7 +572,7 @@ static __u32 slabs_split(const struct builder *b, __u32 m, __u32 *last)
 	return n;
 }
 
-/* Fill c (sum, max, score, thresholds) from slabs ending at last[0..g). */
+/* Fill c (thresholds, score) from slabs ending at last[0..g). */
 static void cut_from_slabs(const struct builder *b, int d, const __u32 *last, __u32 g,
 			   struct cut *c)
 {
@@ -609,15 +580,10 @@ static void cut_from_slabs(const struct builder *b, int d, const __u32 *last, __
 
 	c->dim = d;
 	c->n_thr = g - 1;
-	c->sum = 0;
-	c->max = 0;
 	c->score = 0;
 	for (__u32 k = 0; k < g; k++) {
 		__u32 n = slab_boxes(b, s, last[k]);
 
-		c->sum += n;
-		if (n > c->max)
-			c->max = n;
 		c->score += child_cost(n);
 		if (k + 1 < g)
 			c->thr[k] = b->cand[last[k]];
@@ -1025,7 +991,6 @@ static int builder_init(struct builder *b, struct boxvec *bv, struct classifier_
 	b->sa = malloc(n * sizeof(__u32));
 	b->sb = malloc(n * sizeof(__u32));
 	b->cand = malloc(2 * n * sizeof(__u32));
-	b->tmp = malloc(2 * n * sizeof(__u32));
 	b->cov = malloc((2 * n + 1) * sizeof(__u32));
 	b->starts = malloc((2 * n + 1) * sizeof(__u32));
 	b->ends = malloc((2 * n + 1) * sizeof(__u32));
@@ -1037,7 +1002,7 @@ static int builder_init(struct builder *b, struct boxvec *bv, struct classifier_
 	b->miss_dim = malloc(n);
 	b->cover = malloc(n);
 	b->in_over = calloc(n, 1);
-	if (!b->cells || !b->va || !b->vb || !b->sa || !b->sb || !b->cand || !b->tmp ||
+	if (!b->cells || !b->va || !b->vb || !b->sa || !b->sb || !b->cand ||
 	    !b->cov || !b->starts || !b->ends || !b->psum || !b->over.v || !b->in_over ||
 	    !b->pairs || !b->ptmp || !b->miss || !b->miss_dim || !b->cover)
 		return -ENOMEM;
@@ -1053,7 +1018,6 @@ static void builder_free(struct builder *b)
 	free(b->sa);
 	free(b->sb);
 	free(b->cand);
-	free(b->tmp);
 	free(b->cov);
 	free(b->starts);
 	free(b->ends);
@@ -1236,7 +1200,7 @@ static int build_trees(struct builder *b, struct tree *trees, __u32 *n_trees,
 			break;
 		}
 		/* In prio order, as every list. */
-		sort_u32(b->over.v, b->over.n, b->tmp);
+		qsort(b->over.v, b->over.n, sizeof(__u32), u32_cmp);
 		memcpy(l.v, b->over.v, l.n * sizeof(__u32));
 		memset(b->in_over, 0, b->nbx);
 		b->over.n = 0;

@@ -45,6 +45,8 @@ struct classifier_stats {
  * into *cells (malloc'ed, *n_cells of them; the caller frees it). Cell 0 is
  * the header, complete but for text_cell = *n_cells and text_bytes = 0: the
  * caller appends the text cells and updates both. st may be NULL.
+ * A rule whose 'in' is RULE_IN_UNRESOLVED compiles as any interface (only
+ * 'rules check' compiles such rules, and never loads the result).
  * Returns 0, or -E2BIG (too many boxes or cells; e names the rule),
  * -EINVAL (bad argument) or -ENOMEM, with e filled.
  */

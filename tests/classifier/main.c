@@ -588,6 +588,26 @@ static void test_shapes(void)
 	}
 	free_rules(r, 1);
 
+	/* 'rules check' with nothing attached: 'in IF' unresolved still compiles. */
+	what = "in IF unresolved (nothing attached): compiles, as any interface";
+	if (selected(what)) {
+		struct fwctl_err e = { { 0 } };
+
+		if (rule_from_text("allow udp in eth9", NULL, &r[0], &e)) {
+			result(0, what, "parse: %s", e.msg);
+		} else if (compile(r, ids_seq, 1, &t, why, sizeof(why))) {
+			result(0, what, "%s", why);
+		} else {
+			struct fwctl_key k;
+
+			key_from_text("1.0.0.1 2.0.0.2 17 1 2 in 1", &k);
+			result(r[0].in == RULE_IN_UNRESOLVED && classifier_lookup(t.cells, t.n, &k),
+			       what, "in %d", r[0].in);
+			free(t.cells);
+		}
+		rule_free(&r[0]);
+	}
+
 	/* Too many combinations: an error naming the rule, no table. */
 	r[0] = R(A, 6);
 	r[1] = R(A, 6);
