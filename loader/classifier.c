@@ -11,8 +11,8 @@
  * hides all boxes after it, and a box inside an earlier one is never the
  * first match: both are dropped, which is what keeps wildcard-heavy sets
  * small. A region left with few boxes becomes a leaf. Boxes are partitioned
- * over several trees by which address fields are wildcards, so that a
- * wildcard in one field does not replicate across every cut of another.
+ * over several trees by the fields they are small in, so that a wildcard
+ * in one field is not copied across every cut on that field.
  */
 #include <errno.h>
 #include <math.h>
@@ -22,9 +22,16 @@
 #include "classifier.h"
 #include "fwctl.h"
 
-#define LEAF_TARGET	4	/* make a leaf at this many boxes or fewer */
 #define LEAF_SMALL_SET	8	/* a whole set of this many boxes is one leaf */
-#define DEPTH_WEIGHT	8	/* a level of tree costs this many box copies */
+
+struct classifier_tuning classifier_tuning = {
+	.leaf_target = 4,
+	.depth_weight = 8,
+	.max_depth = FWCTL_MAX_DEPTH,
+	.partition = true,
+};
+
+#define LEAF_TARGET	classifier_tuning.leaf_target
 #define PAIR_PRUNE_MAX	32	/* look for boxes inside earlier ones up to this */
 
 /* The values a key can hold in each dimension. */
@@ -99,15 +106,18 @@ static void prefix_ranges(const struct rule_prefix *p, __u32 *lo, __u32 *hi)
 	}
 }
 
-/* Number of boxes a rule can give at most (before family mismatches drop some). */
+/* Number of boxes a rule can give at most (before family mismatches drop
+ * some); past CLASSIFIER_MAX_BOXES, only that it is past (no overflow). */
 static __u64 rule_box_bound(const struct rule *r)
 {
+	unsigned int len[4] = { r->n_src, r->n_dst, r->n_sport, r->n_dport };
 	__u64 n = r->has_ports ? 2 : 1;
 
-	n *= r->n_src ? r->n_src : 1;
-	n *= r->n_dst ? r->n_dst : 1;
-	n *= r->n_sport ? r->n_sport : 1;
-	n *= r->n_dport ? r->n_dport : 1;
+	for (int i = 0; i < 4; i++) {
+		n *= len[i] ? len[i] : 1;
+		if (n > CLASSIFIER_MAX_BOXES)
+			return (__u64)CLASSIFIER_MAX_BOXES + 1;
+	}
 	return n;
 }
 
@@ -213,16 +223,19 @@ static int rule_boxes(const struct rule *r, __u32 prio, __u32 id, struct boxvec 
 static int make_boxes(const struct rule *rules, const __u32 *ids, unsigned int n,
 		      struct boxvec *bv, struct fwctl_err *e)
 {
-	__u64 total = 0;
-
 	for (unsigned int i = 0; i < n; i++) {
 		__u64 nb = rule_box_bound(&rules[i]);
 
-		total += nb;
-		if (nb > CLASSIFIER_MAX_BOXES || total > CLASSIFIER_MAX_BOXES) {
-			fwctl_err_set(e, "rule %u (id %u) makes %llu boxes (combinations of its "
-				      "lists): the set would exceed the limit of %u",
-				      i + 1, ids[i], (unsigned long long)nb, CLASSIFIER_MAX_BOXES);
+		if (nb > CLASSIFIER_MAX_BOXES) {
+			fwctl_err_set(e, "rule %u (id %u) makes more than %u boxes (one per "
+				      "combination of its list elements)", i + 1, ids[i],
+				      CLASSIFIER_MAX_BOXES);
+			return -E2BIG;
+		}
+		if (bv->n + nb > CLASSIFIER_MAX_BOXES) {
+			fwctl_err_set(e, "rule %u (id %u): the set makes more than %u boxes (one "
+				      "per combination of a rule's list elements)", i + 1, ids[i],
+				      CLASSIFIER_MAX_BOXES);
 			return -E2BIG;
 		}
 		if (rule_boxes(&rules[i], i, ids[i], bv)) {
@@ -235,45 +248,11 @@ static int make_boxes(const struct rule *rules, const __u32 *ids, unsigned int n
 
 /* ---- sorting ------------------------------------------------------------ */
 
-/* Sort v[0..n) ascending; tmp has room for n. LSD radix, 8 bits a pass,
- * passes whose byte is the same everywhere skipped. */
-static void sort_u32(__u32 *v, __u32 n, __u32 *tmp)
+static int u32_cmp(const void *x, const void *y)
 {
-	if (n < 48) {
-		for (__u32 i = 1; i < n; i++) {
-			__u32 x = v[i], j = i;
+	__u32 a = *(const __u32 *)x, b = *(const __u32 *)y;
 
-			while (j && v[j - 1] > x) {
-				v[j] = v[j - 1];
-				j--;
-			}
-			v[j] = x;
-		}
-		return;
-	}
-	__u32 or_all = 0, and_all = 0xffffffffu;
-
-	for (__u32 i = 0; i < n; i++) {
-		or_all |= v[i];
-		and_all &= v[i];
-	}
-	for (int sh = 0; sh < 32; sh += 8) {
-		__u32 cnt[256] = { 0 }, sum = 0;
-
-		if ((((or_all ^ and_all) >> sh) & 0xff) == 0)
-			continue;
-		for (__u32 i = 0; i < n; i++)
-			cnt[(v[i] >> sh) & 0xff]++;
-		for (int k = 0; k < 256; k++) {
-			__u32 c = cnt[k];
-
-			cnt[k] = sum;
-			sum += c;
-		}
-		for (__u32 i = 0; i < n; i++)
-			tmp[cnt[(v[i] >> sh) & 0xff]++] = v[i];
-		memcpy(v, tmp, n * sizeof(*v));
-	}
+	return a < b ? -1 : a > b;
 }
 
 /* Number of elements of v[0..n) below x. */
@@ -298,9 +277,7 @@ struct cut {
 	int dim;
 	__u32 n_thr;			/* children: n_thr + 1 */
 	__u32 thr[FWCTL_NODE_FANOUT - 1];
-	__u64 sum;			/* boxes over all children */
-	__u32 max;			/* boxes in the largest child */
-	double score;
+	double score;			/* sum of child_cost() */
 };
 
 struct builder {
@@ -309,7 +286,8 @@ struct builder {
 	struct fwctl_cell *cells;
 	__u32 n_cells, cap_cells;
 	/* scratch for one cut, sized for every box */
-	__u32 *va, *vb, *cand, *tmp, *sa, *sb, *cov, *starts, *ends, *psum;
+	__u32 *va, *vb, *cand, *sa, *sb, *cov, *starts, *ends, *psum;
+	__u64 *pairs, *ptmp;		/* segment bounds with their box */
 	__u8 *miss, *miss_dim, *cover;	/* per box: see cover_dims() */
 	/* leaves by content, to share equal ones */
 	__u32 *lhash;
@@ -391,16 +369,62 @@ static void prune(const struct builder *b, const struct region *r, struct blist 
 	l->n = k;
 }
 
+/* Sort v[0..n) by the upper 32 bits; tmp has room for n. LSD radix, a
+ * byte a pass, passes whose byte is the same everywhere skipped; the
+ * lower half (which box, which end) rides along. */
+static void sort_keyed(__u64 *v, __u32 n, __u64 *tmp)
+{
+	__u32 or_all = 0, and_all = 0xffffffffu;
+
+	if (n < 48) {
+		for (__u32 i = 1; i < n; i++) {
+			__u64 x = v[i];
+			__u32 j = i;
+
+			while (j && v[j - 1] >> 32 > x >> 32) {
+				v[j] = v[j - 1];
+				j--;
+			}
+			v[j] = x;
+		}
+		return;
+	}
+	for (__u32 i = 0; i < n; i++) {
+		or_all |= v[i] >> 32;
+		and_all &= v[i] >> 32;
+	}
+	for (int sh = 32; sh < 64; sh += 8) {
+		__u32 cnt[256] = { 0 }, sum = 0;
+
+		if ((((or_all ^ and_all) >> (sh - 32)) & 0xff) == 0)
+			continue;
+		for (__u32 i = 0; i < n; i++)
+			cnt[(v[i] >> sh) & 0xff]++;
+		for (int k = 0; k < 256; k++) {
+			__u32 c = cnt[k];
+
+			cnt[k] = sum;
+			sum += c;
+		}
+		for (__u32 i = 0; i < n; i++)
+			tmp[cnt[(v[i] >> sh) & 0xff]++] = v[i];
+		memcpy(v, tmp, n * sizeof(*v));
+	}
+}
+
 /*
  * Project the boxes on dimension d inside r: segment bounds in cand[0..m)
  * (segment j holds cand[j-1] < v <= cand[j], the last one up to r->hi),
- * each box's first and last segment in sa/sb, and per segment the boxes
- * starting (starts, summed up to it in psum), ending (ends) and
- * overlapping it (cov). Returns m.
+ * each box's clipped range in va/vb and its first and last segment in
+ * sa/sb, and per segment the boxes starting (starts, summed up to it in
+ * psum), ending (ends) and overlapping it (cov). Returns m.
+ * A box starting at lo begins the segment after bound lo - 1; one ending
+ * at hi ends the segment of bound hi: sorting the bounds with the box they
+ * came from gives both without a search.
  */
 static __u32 project(struct builder *b, const struct region *r, const struct blist *l, int d)
 {
-	__u32 m = 0, u = 0;
+	__u32 m = 0, np = 0;
 
 	for (__u32 i = 0; i < l->n; i++) {
 		const struct cbox *x = &b->bx[l->v[i]];
@@ -409,23 +433,31 @@ static __u32 project(struct builder *b, const struct region *r, const struct bli
 
 		b->va[i] = lo;
 		b->vb[i] = hi;
+		b->sa[i] = 0;
+		b->sb[i] = 0xffffffffu;
 		if (lo > r->lo[d])
-			b->cand[m++] = lo - 1;
+			b->pairs[np++] = (__u64)(lo - 1) << 32 | i << 1;
 		if (hi < r->hi[d])
-			b->cand[m++] = hi;
+			b->pairs[np++] = (__u64)hi << 32 | i << 1 | 1;
 	}
-	if (!m)
+	if (!np)
 		return 0;
-	sort_u32(b->cand, m, b->tmp);
-	for (__u32 i = 0; i < m; i++)
-		if (!u || b->cand[u - 1] != b->cand[i])
-			b->cand[u++] = b->cand[i];
-	m = u;
+	sort_keyed(b->pairs, np, b->ptmp);
+	for (__u32 k = 0; k < np; k++) {
+		__u32 v = b->pairs[k] >> 32, i = (__u32)b->pairs[k] >> 1;
+
+		if (!m || b->cand[m - 1] != v)
+			b->cand[m++] = v;
+		if (b->pairs[k] & 1)
+			b->sb[i] = m - 1;
+		else
+			b->sa[i] = m;
+	}
 	memset(b->starts, 0, (m + 1) * sizeof(__u32));
 	memset(b->ends, 0, (m + 1) * sizeof(__u32));
 	for (__u32 i = 0; i < l->n; i++) {
-		b->sa[i] = below(b->cand, m, b->va[i]);
-		b->sb[i] = below(b->cand, m, b->vb[i]);
+		if (b->sb[i] == 0xffffffffu)
+			b->sb[i] = m;
 		b->starts[b->sa[i]]++;
 		b->ends[b->sb[i]]++;
 	}
@@ -439,25 +471,29 @@ static __u32 project(struct builder *b, const struct region *r, const struct bli
 
 /*
  * What a child of c boxes will cost: its boxes (memory), plus the levels
- * of tree still needed below it (lookup time), weighted by DEPTH_WEIGHT.
+ * of tree still needed below it (lookup time), weighted by depth_weight.
  * Tabulated: log2() in the inner loop of slab_eval() would dominate.
  */
 #define COST_TABLE	65536
 static float cost_table[COST_TABLE];
+static unsigned int cost_table_for[2];	/* leaf_target, depth_weight */
 
 static double child_cost_calc(__u32 c)
 {
 	if (c <= LEAF_TARGET)
 		return c;
-	return c * (1 + DEPTH_WEIGHT * log2((double)c / LEAF_TARGET));
+	return c * (1 + classifier_tuning.depth_weight * log2((double)c / LEAF_TARGET));
 }
 
 static void cost_table_init(void)
 {
-	if (cost_table[COST_TABLE - 1] != 0)
+	if (cost_table_for[0] == LEAF_TARGET &&
+	    cost_table_for[1] == classifier_tuning.depth_weight)
 		return;
 	for (__u32 c = 0; c < COST_TABLE; c++)
 		cost_table[c] = child_cost_calc(c);
+	cost_table_for[0] = LEAF_TARGET;
+	cost_table_for[1] = classifier_tuning.depth_weight;
 }
 
 static double child_cost(__u32 c)
@@ -498,9 +534,9 @@ static void slab_eval(const struct builder *b, struct slab *g)
 /*
  * Cut segments 0..m into at most 16 slabs, HyperSplit's binary split
  * applied again and again: split the slab where a split saves the most
- * (boxes x log boxes, which weighs balance against replication) while a
- * split saves anything. The first split is made even if it saves nothing:
- * the region must shrink. Fills the slabs' last segments, returns their count.
+ * child_cost() (levels still needed against copies made) while a split
+ * saves anything. The first split is made even if it saves nothing: the
+ * region must shrink. Fills the slabs' last segments, returns their count.
  */
 static __u32 slabs_split(const struct builder *b, __u32 m, __u32 *last)
 {
@@ -536,7 +572,7 @@ static __u32 slabs_split(const struct builder *b, __u32 m, __u32 *last)
 	return n;
 }
 
-/* Fill c (sum, max, score, thresholds) from slabs ending at last[0..g). */
+/* Fill c (thresholds, score) from slabs ending at last[0..g). */
 static void cut_from_slabs(const struct builder *b, int d, const __u32 *last, __u32 g,
 			   struct cut *c)
 {
@@ -544,15 +580,10 @@ static void cut_from_slabs(const struct builder *b, int d, const __u32 *last, __
 
 	c->dim = d;
 	c->n_thr = g - 1;
-	c->sum = 0;
-	c->max = 0;
 	c->score = 0;
 	for (__u32 k = 0; k < g; k++) {
 		__u32 n = slab_boxes(b, s, last[k]);
 
-		c->sum += n;
-		if (n > c->max)
-			c->max = n;
 		c->score += child_cost(n);
 		if (k + 1 < g)
 			c->thr[k] = b->cand[last[k]];
@@ -616,12 +647,22 @@ static double pruned_score(struct builder *b, const struct region *r, const stru
 	return score;
 }
 
-/* The best cut of region r on dimension d; false if d cannot be cut. */
+/*
+ * The best cut of region r on dimension d; false if d cannot be cut.
+ * Candidates: slabs_split(), and where boxes could cover whole slabs,
+ * slabs_weight() too, both scored with pruning. With fewer than 16
+ * segments the chosen cut is refined to one slab per segment, scored as
+ * the cut it refines: the extra slabs cost only copies of boxes that
+ * span several, but leave every box covering or missing each slab in d,
+ * which is what lets later cuts end in pruned leaves instead of chains
+ * of two-way nodes (proto, family, fragment and ports above all).
+ */
 static bool best_cut_dim(struct builder *b, const struct region *r, const struct blist *l,
 			 int d, struct cut *best)
 {
 	__u32 last[FWCTL_NODE_FANOUT], m, g, n_cover = 0;
 	struct cut c;
+	double score;
 
 	m = project(b, r, l, d);
 	if (!m)
@@ -634,16 +675,23 @@ static bool best_cut_dim(struct builder *b, const struct region *r, const struct
 		b->cover[i] = b->miss[i] == 0 || (b->miss[i] == 1 && b->miss_dim[i] == d);
 		n_cover += b->cover[i];
 	}
-	if (!n_cover)
-		return true;
-	best->score = pruned_score(b, r, l, best);
-	g = slabs_weight(b, m, last);
-	if (g < 2)
-		return true;
-	cut_from_slabs(b, d, last, g, &c);
-	c.score = pruned_score(b, r, l, &c);
-	if (c.score < best->score)
-		*best = c;
+	if (n_cover) {
+		best->score = pruned_score(b, r, l, best);
+		g = slabs_weight(b, m, last);
+		if (g >= 2) {
+			cut_from_slabs(b, d, last, g, &c);
+			c.score = pruned_score(b, r, l, &c);
+			if (c.score < best->score)
+				*best = c;
+		}
+	}
+	if (m < FWCTL_NODE_FANOUT) {
+		score = best->score;
+		for (g = 0; g <= m; g++)
+			last[g] = g;
+		cut_from_slabs(b, d, last, g, best);
+		best->score = score;
+	}
 	return true;
 }
 
@@ -763,6 +811,7 @@ static __u32 full_leaf(struct builder *b, struct blist *l)
 		if (!b->in_over[x]) {
 			b->in_over[x] = 1;
 			b->over.v[b->over.n++] = x;
+			b->st->overflow_boxes++;
 		}
 	}
 	if (l->n > FWCTL_LEAF_MAX)
@@ -842,7 +891,7 @@ static __u32 build(struct builder *b, const struct region *r, struct blist *l, _
 	if (depth > b->st->max_depth)
 		b->st->max_depth = depth;
 	if (l->n <= LEAF_TARGET || (depth == 0 && l->n <= LEAF_SMALL_SET) ||
-	    depth == FWCTL_MAX_DEPTH || !best_cut(b, r, l, &c)) {
+	    depth >= classifier_tuning.max_depth || !best_cut(b, r, l, &c)) {
 		b->st->leaf_slots += l->n < FWCTL_LEAF_MAX ? l->n : FWCTL_LEAF_MAX;
 		return full_leaf(b, l);
 	}
@@ -868,6 +917,7 @@ static void region_all(struct region *r)
 struct tree {
 	__u32 root;
 	__u32 min_prio;
+	__u32 boxes;		/* in its root's list, after pruning */
 };
 
 /* Build one tree over l (consumed); its root and lowest prio in t. */
@@ -878,6 +928,7 @@ static int build_tree(struct builder *b, struct blist *l, struct tree *t)
 	region_all(&r);
 	prune(b, &r, l);
 	t->min_prio = l->n ? b->bx[l->v[0]].prio : FWCTL_NO_PRIO;
+	t->boxes = l->n;
 	t->root = build(b, &r, l, 0);
 	return b->err;
 }
@@ -940,19 +991,20 @@ static int builder_init(struct builder *b, struct boxvec *bv, struct classifier_
 	b->sa = malloc(n * sizeof(__u32));
 	b->sb = malloc(n * sizeof(__u32));
 	b->cand = malloc(2 * n * sizeof(__u32));
-	b->tmp = malloc(2 * n * sizeof(__u32));
 	b->cov = malloc((2 * n + 1) * sizeof(__u32));
 	b->starts = malloc((2 * n + 1) * sizeof(__u32));
 	b->ends = malloc((2 * n + 1) * sizeof(__u32));
 	b->psum = malloc((2 * n + 1) * sizeof(__u32));
 	b->over.v = malloc(n * sizeof(__u32));
+	b->pairs = malloc(2 * n * sizeof(__u64));
+	b->ptmp = malloc(2 * n * sizeof(__u64));
 	b->miss = malloc(n);
 	b->miss_dim = malloc(n);
 	b->cover = malloc(n);
 	b->in_over = calloc(n, 1);
-	if (!b->cells || !b->va || !b->vb || !b->sa || !b->sb || !b->cand || !b->tmp ||
+	if (!b->cells || !b->va || !b->vb || !b->sa || !b->sb || !b->cand ||
 	    !b->cov || !b->starts || !b->ends || !b->psum || !b->over.v || !b->in_over ||
-	    !b->miss || !b->miss_dim || !b->cover)
+	    !b->pairs || !b->ptmp || !b->miss || !b->miss_dim || !b->cover)
 		return -ENOMEM;
 	b->n_cells = 1;		/* the header */
 	memset(&b->cells[0], 0, sizeof(b->cells[0]));
@@ -966,13 +1018,14 @@ static void builder_free(struct builder *b)
 	free(b->sa);
 	free(b->sb);
 	free(b->cand);
-	free(b->tmp);
 	free(b->cov);
 	free(b->starts);
 	free(b->ends);
 	free(b->psum);
 	free(b->over.v);
 	free(b->in_over);
+	free(b->pairs);
+	free(b->ptmp);
 	free(b->miss);
 	free(b->miss_dim);
 	free(b->cover);
@@ -1080,7 +1133,8 @@ static __u32 partition(struct builder *b, struct blist *parts, __u32 *store)
 		return 0;
 	}
 	for (__u32 i = 0; i < b->nbx; i++) {
-		mask[i] = b->nbx <= PART_SINGLE ? 0 : small_fields(&b->bx[i]);
+		mask[i] = b->nbx <= PART_SINGLE || !classifier_tuning.partition ? 0 :
+			  small_fields(&b->bx[i]);
 		where[i] = 0xff;
 	}
 	while (left && n_parts < PART_TREES) {
@@ -1146,7 +1200,7 @@ static int build_trees(struct builder *b, struct tree *trees, __u32 *n_trees,
 			break;
 		}
 		/* In prio order, as every list. */
-		sort_u32(b->over.v, b->over.n, b->tmp);
+		qsort(b->over.v, b->over.n, sizeof(__u32), u32_cmp);
 		memcpy(l.v, b->over.v, l.n * sizeof(__u32));
 		memset(b->in_over, 0, b->nbx);
 		b->over.n = 0;
@@ -1178,6 +1232,10 @@ int classifier_compile(const struct rule *rules, const __u32 *ids, unsigned int 
 
 	if (!st)
 		st = &local;
+	if (classifier_tuning.max_depth > FWCTL_MAX_DEPTH)
+		classifier_tuning.max_depth = FWCTL_MAX_DEPTH;
+	if (classifier_tuning.leaf_target < 1 || classifier_tuning.leaf_target > FWCTL_LEAF_MAX)
+		classifier_tuning.leaf_target = 4;
 	cost_table_init();
 	memset(st, 0, sizeof(*st));
 	*cells = NULL;
@@ -1235,6 +1293,8 @@ int classifier_compile(const struct rule *rules, const __u32 *ids, unsigned int 
 	*cells = b.cells;
 	*n_cells = b.n_cells;
 	st->roots = n_trees;
+	for (__u32 i = 0; i < n_trees; i++)
+		st->tree_boxes[i] = trees[i].boxes;
 	st->n_cells = b.n_cells;
 	st->bytes = (__u64)b.n_cells * FWCTL_CELL_SIZE;
 	st->compile_seconds = now_seconds() - t0;

@@ -8,6 +8,7 @@
 #ifndef FWCTL_CLASSIFIER_LOADER_H
 #define FWCTL_CLASSIFIER_LOADER_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 #include "fwctl_classifier.h"
 #include "rule.h"
@@ -25,6 +26,9 @@ struct classifier_stats {
 	__u32 boxes_used;	/* boxes some leaf refers to (the others are
 				 * shadowed everywhere and not written) */
 	__u32 roots;
+	__u32 tree_boxes[FWCTL_MAX_ROOTS];	/* boxes in each tree, root order */
+	__u32 overflow_boxes;	/* boxes moved to an extra tree, because a leaf
+				 * at the depth limit could not hold them */
 	__u32 nodes;
 	__u64 children;		/* sum of the nodes' children (fan-out used) */
 	__u32 leaves;		/* distinct leaf cells (equal leaves are shared) */
@@ -41,12 +45,27 @@ struct classifier_stats {
  * into *cells (malloc'ed, *n_cells of them; the caller frees it). Cell 0 is
  * the header, complete but for text_cell = *n_cells and text_bytes = 0: the
  * caller appends the text cells and updates both. st may be NULL.
+ * A rule whose 'in' is RULE_IN_UNRESOLVED compiles as any interface (only
+ * 'rules check' compiles such rules, and never loads the result).
  * Returns 0, or -E2BIG (too many boxes or cells; e names the rule),
  * -EINVAL (bad argument) or -ENOMEM, with e filled.
  */
 int classifier_compile(const struct rule *rules, const __u32 *ids, unsigned int n,
 		       __u32 policy, struct fwctl_cell **cells, __u32 *n_cells,
 		       struct classifier_stats *st, struct fwctl_err *e);
+
+/*
+ * Knobs of the tree builder. The defaults are the ones docs/classifier.md
+ * measured; benchmarks vary them, tests lower max_depth to force the
+ * extra trees that take what a leaf at the depth limit cannot hold.
+ */
+struct classifier_tuning {
+	unsigned int leaf_target;	/* a region of this many boxes is a leaf (4) */
+	unsigned int depth_weight;	/* a tree level weighs this many box copies (8) */
+	unsigned int max_depth;		/* nodes on a path, <= FWCTL_MAX_DEPTH */
+	bool partition;			/* several trees, by small fields (true) */
+};
+extern struct classifier_tuning classifier_tuning;
 
 /* Cells visited by one lookup: what the datapath pays for it. */
 struct classifier_walk {

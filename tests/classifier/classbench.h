@@ -25,9 +25,4 @@ const char *cb_dir(void);
 int cb_load(const char *dir, const char *name, struct cb_set *s, char *msg, size_t len);
 void cb_free(struct cb_set *s);
 
-/* Parse one rule line of the ClassBench files (the subset they use:
- * ACTION PROTO [src P] [dst P] [sport X] [dport X]); -1 if unparsable. */
-int cb_parse_rule(const char *line, struct rule *r);
-void cb_rule_free(struct rule *r);
-
 #endif

@@ -161,16 +161,6 @@ void gen_rule(struct rng *g, const struct gen_pool *p, struct rule *r)
 	}
 }
 
-void gen_rule_free(struct rule *r)
-{
-	free(r->src);
-	free(r->dst);
-	free(r->sport);
-	free(r->dport);
-	free(r->comment);
-	memset(r, 0, sizeof(*r));
-}
-
 /* An address near prefix x: its first or last address, one outside it, or inside. */
 static void addr_near(struct rng *g, const struct rule_prefix *x, __u32 *w)
 {

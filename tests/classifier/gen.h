@@ -34,6 +34,5 @@ void gen_rule(struct rng *g, const struct gen_pool *p, struct rule *r);
 /* A key: random, or (half the time) on an edge of rules[rng % n]. */
 void gen_key(struct rng *g, const struct gen_pool *p, const struct rule *rules,
 	     unsigned int n, struct fwctl_key *k);
-void gen_rule_free(struct rule *r);
 
 #endif
