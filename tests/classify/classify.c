@@ -811,7 +811,8 @@ static void test_commit_in_use(void)
 	table_commit(&maps, fb, &e);
 	close(fa);
 	fa = -1;
-	for (i = 0; i < 200; i++) {
+	/* Freed after an RCU (and RCU tasks trace) grace period: allow 10 s. */
+	for (i = 0; i < 1000; i++) {
 		fd = bpf_map_get_fd_by_id(id_a);
 		if (fd < 0)
 			break;
@@ -819,7 +820,7 @@ static void test_commit_in_use(void)
 		usleep(10000);
 	}
 	report(fd == -ENOENT, "a replaced generation no one holds is freed by the kernel",
-	       "map id %u still there after 2 s (%d)", id_a, fd);
+	       "map id %u still there after 10 s (%d)", id_a, fd);
 out:
 	if (fa >= 0)
 		close(fa);
