@@ -10,8 +10,9 @@
  * (table_build.c) and, for random generations built so that the answer
  * needs no walk at all, with a scan of every box.
  *
- * Usage: classify [-v] [-m] [-s SEED] [-k KEYS] [-p PIN_DIR]   (root)
- *   -m  measurements only; -s, -k  seed and number of random keys;
+ * Usage: classify [-v] [-b] [-m] [-s SEED] [-k KEYS] [-p PIN_DIR]   (root)
+ *   -b  the 100k ClassBench sets too; -m  measurements only;
+ *   -s, -k  seed and number of random keys;
  *   -p  the pin directory to create (default /sys/fs/bpf/fwctl-classify-PID)
  * Prints PASS:/FAIL: lines and "#" lines with measurements; exits 1 on any
  * failure.
@@ -33,25 +34,23 @@
 #include "fwctl_classifier.h"
 #include "classify_test.skel.h"
 #include "table_build.h"
+#include "suite.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static struct classify_test *skel;
-static struct fwctl_maps maps;
+struct fwctl_maps maps;
 static int prog_cur, prog_fixed, prog_none, prog_trace;
-static struct fwctl_key *trace_keys;	/* ct_keys, mapped */
-static struct ct_out *trace_out;	/* ct_results, mapped */
+struct fwctl_key *trace_keys;
+struct ct_out *trace_out;
 static char pin_root[128];
 static int failures;
 static bool verbose;
-static __u64 seed0;
+__u64 seed0;
 static unsigned int n_keys = 4000;
-static bool only_measure;
+static bool only_measure, big_sets;
 
-static void report(bool ok, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void report(bool ok, const char *what, const char *fmt, ...)
+void report(bool ok, const char *what, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -97,11 +96,7 @@ static int run_key(int prog, const struct fwctl_key *k, struct ct_out *o, __u32 
 	return 0;
 }
 
-/*
- * Keys trace_keys[0..n) through one walk in a single run (classify_trace),
- * answers in trace_out[]; *ns: the run's time when not NULL.
- */
-static int run_trace(__u32 walk, __u32 n, __u64 *ns)
+int run_trace(__u32 walk, __u32 n, __u64 *ns)
 {
 	__u8 in[CT_FRAME_LEN] = {};
 	struct ct_trace_in t = { .n = n, .walk = walk };
@@ -118,7 +113,7 @@ static int run_trace(__u32 walk, __u32 n, __u64 *ns)
 	return err;
 }
 
-static bool same(const struct ct_out *a, const struct ct_out *b)
+bool same(const struct ct_out *a, const struct ct_out *b)
 {
 	if (a->status != b->status || a->policy != b->policy)
 		return false;
@@ -127,7 +122,7 @@ static bool same(const struct ct_out *a, const struct ct_out *b)
 	return a->rule_id == b->rule_id && a->action == b->action && a->prio == b->prio;
 }
 
-static const char *fmt_out(const struct ct_out *o, char *buf, size_t len)
+const char *fmt_out(const struct ct_out *o, char *buf, size_t len)
 {
 	static const char *st[] = { "match", "no match", "no table" };
 
@@ -136,7 +131,7 @@ static const char *fmt_out(const struct ct_out *o, char *buf, size_t len)
 	return buf;
 }
 
-static const char *fmt_key(const struct fwctl_key *k, char *buf, size_t len)
+const char *fmt_key(const struct fwctl_key *k, char *buf, size_t len)
 {
 	int d, n = 0;
 
@@ -750,7 +745,7 @@ static void *run_loop(void *arg)
 	return NULL;
 }
 
-static double now_us(void)
+double now_us(void)
 {
 	struct timespec ts;
 
@@ -1017,22 +1012,22 @@ static double best_trace_ns(__u32 walk, __u32 n)
 	return best;
 }
 
-/*
- * Commit t and a fixed-size copy of it; ns per lookup through both: each
- * key repeated (nk keys, all caches hot), or, with trace, the nk keys of
- * trace_keys in one run (many distinct keys, as real traffic).
- */
-static void measure(const char *what, const struct tb *t, const struct fwctl_key *keys,
-		    unsigned int nk, __u32 repeat, bool trace)
+void measure_cells(const char *what, const struct fwctl_cell *c, __u32 n,
+			  const struct fwctl_key *keys, unsigned int nk, __u32 repeat, bool trace)
 {
 	double cur, fixed = -1, none;
+	struct fwctl_err e = {};
 	__u32 zero = 0;
 	int fd, ffd;
 
-	fd = commit_tb(t);
+	fd = table_create(c, n, &e);
+	if (fd >= 0 && table_commit(&maps, fd, &e)) {
+		close(fd);
+		fd = -1;
+	}
 	ffd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ct_fixed", 4, sizeof(struct fwctl_cell),
 			     CT_FIXED_CELLS, NULL);
-	if (fd < 0 || ffd < 0 || t->n > CT_FIXED_CELLS || table_fill(ffd, t->c, t->n) ||
+	if (fd < 0 || ffd < 0 || n > CT_FIXED_CELLS || table_fill(ffd, c, n) ||
 	    bpf_map_update_elem(bpf_map__fd(skel->maps.ct_fixed_tables), &zero, &ffd, 0)) {
 		fprintf(stderr, "classify: cannot set up the measurement of %s\n", what);
 		goto out;
@@ -1082,6 +1077,12 @@ static void measure_create(__u32 n)
 		close(fd);
 	free(back);
 	tb_free(&t);
+}
+
+static void measure(const char *what, const struct tb *t, const struct fwctl_key *keys,
+		    unsigned int nk, __u32 repeat, bool trace)
+{
+	measure_cells(what, t->c, t->n, keys, nk, repeat, trace);
 }
 
 static void test_measure(void)
@@ -1188,8 +1189,11 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	seed0 = (__u64)time(NULL);
-	while ((opt = getopt(argc, argv, "vms:k:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "vbms:k:p:")) != -1) {
 		switch (opt) {
+		case 'b':
+			big_sets = true;
+			break;
 		case 'p':
 			snprintf(pin_root, sizeof(pin_root), "%s", optarg);
 			break;
@@ -1206,7 +1210,7 @@ int main(int argc, char **argv)
 			n_keys = strtoul(optarg, NULL, 0);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-v] [-m] [-s SEED] [-k KEYS] [-p PIN_DIR]\n",
+			fprintf(stderr, "usage: %s [-v] [-b] [-m] [-s SEED] [-k KEYS] [-p PIN_DIR]\n",
 				argv[0]);
 			return 2;
 		}

@@ -22,7 +22,7 @@ struct ct_out {
 };
 
 /* Cells of the comparison generations of fixed size (lookups inlined). */
-#define CT_FIXED_CELLS	(1u << 18)
+#define CT_FIXED_CELLS	(1u << 20)
 
 /* classify_trace: keys in ct_keys, answers in ct_results, CT_TRACE_MAX each. */
 #define CT_TRACE_MAX	(1u << 18)
