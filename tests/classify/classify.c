@@ -10,8 +10,9 @@
  * (table_build.c) and, for random generations built so that the answer
  * needs no walk at all, with a scan of every box.
  *
- * Usage: classify [-v] [-m] [-s SEED] [-k KEYS] [-p PIN_DIR]   (root)
- *   -m  measurements only; -s, -k  seed and number of random keys;
+ * Usage: classify [-v] [-b] [-m] [-s SEED] [-k KEYS] [-p PIN_DIR]   (root)
+ *   -b  the 100k ClassBench sets too; -m  measurements only;
+ *   -s, -k  seed and number of random keys;
  *   -p  the pin directory to create (default /sys/fs/bpf/fwctl-classify-PID)
  * Prints PASS:/FAIL: lines and "#" lines with measurements; exits 1 on any
  * failure.
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,23 +34,23 @@
 #include "fwctl_classifier.h"
 #include "classify_test.skel.h"
 #include "table_build.h"
+#include "suite.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static struct classify_test *skel;
-static struct fwctl_maps maps;
-static int prog_cur, prog_fixed, prog_none;
+struct fwctl_maps maps;
+static int prog_cur, prog_fixed, prog_none, prog_trace;
+struct fwctl_key *trace_keys;
+struct ct_out *trace_out;
 static char pin_root[128];
 static int failures;
 static bool verbose;
-static __u64 seed0;
+__u64 seed0;
 static unsigned int n_keys = 4000;
-static bool only_measure;
+static bool only_measure, big_sets;
 
-static void report(bool ok, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void report(bool ok, const char *what, const char *fmt, ...)
+void report(bool ok, const char *what, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -94,7 +96,24 @@ static int run_key(int prog, const struct fwctl_key *k, struct ct_out *o, __u32 
 	return 0;
 }
 
-static bool same(const struct ct_out *a, const struct ct_out *b)
+int run_trace(__u32 walk, __u32 n, __u64 *ns)
+{
+	__u8 in[CT_FRAME_LEN] = {};
+	struct ct_trace_in t = { .n = n, .walk = walk };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = sizeof(in),
+		    .repeat = 1);
+	int err;
+
+	memcpy(in + CT_KEY_OFF, &t, sizeof(t));
+	err = bpf_prog_test_run_opts(prog_trace, &opts);
+	if (!err && opts.retval != XDP_PASS)
+		err = -EPROTO;
+	if (ns)
+		*ns = opts.duration;
+	return err;
+}
+
+bool same(const struct ct_out *a, const struct ct_out *b)
 {
 	if (a->status != b->status || a->policy != b->policy)
 		return false;
@@ -103,7 +122,7 @@ static bool same(const struct ct_out *a, const struct ct_out *b)
 	return a->rule_id == b->rule_id && a->action == b->action && a->prio == b->prio;
 }
 
-static const char *fmt_out(const struct ct_out *o, char *buf, size_t len)
+const char *fmt_out(const struct ct_out *o, char *buf, size_t len)
 {
 	static const char *st[] = { "match", "no match", "no table" };
 
@@ -112,7 +131,7 @@ static const char *fmt_out(const struct ct_out *o, char *buf, size_t len)
 	return buf;
 }
 
-static const char *fmt_key(const struct fwctl_key *k, char *buf, size_t len)
+const char *fmt_key(const struct fwctl_key *k, char *buf, size_t len)
 {
 	int d, n = 0;
 
@@ -123,12 +142,12 @@ static const char *fmt_key(const struct fwctl_key *k, char *buf, size_t len)
 
 static struct ct_out expect_match(__u32 rule_id, __u32 action, __u32 prio, __u32 policy)
 {
-	return (struct ct_out){ FWCTL_CLASSIFY_MATCH, rule_id, action, prio, policy };
+	return (struct ct_out){ FWCTL_CLASSIFY_MATCH, rule_id, action, prio, policy, 0 };
 }
 
 static struct ct_out expect_none(__u32 policy)
 {
-	return (struct ct_out){ FWCTL_CLASSIFY_NO_MATCH, 0, 0, FWCTL_NO_PRIO, policy };
+	return (struct ct_out){ FWCTL_CLASSIFY_NO_MATCH, 0, 0, FWCTL_NO_PRIO, policy, 0 };
 }
 
 /* A key with the given words set, the rest 0. */
@@ -600,11 +619,13 @@ static void check_random(__u32 n_roots, __u32 cells, unsigned int n, __u64 seed)
 		tb_free(&t);
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		rnd_key(&t, &ks, &k);
-		err = run_key(prog_cur, &k, &got, 1, NULL);
-		if (err)
-			break;
+	n = n < CT_TRACE_MAX ? n : CT_TRACE_MAX;
+	for (i = 0; i < n; i++)
+		rnd_key(&t, &ks, &trace_keys[i]);
+	err = run_trace(CT_WALK_CURRENT, n, NULL);
+	for (i = 0; !err && i < n; i++) {
+		k = trace_keys[i];
+		got = trace_out[i];
 		rnd_table_scan(&t, &k, &scan);
 		ref_classify(t.c, t.n, &k, &ref);
 		if (!same(&got, &scan) || !same(&ref, &scan))
@@ -648,7 +669,7 @@ static void test_read_back_and_policy(void)
 	const struct fwctl_key icmp = KEY(W(PROTO, 1)), other = KEY(W(PROTO, 99));
 	struct fwctl_cell *cells = NULL;
 	struct fwctl_err e = {};
-	struct ct_out got;
+	struct ct_out got, want;
 	__u32 n = 0;
 	struct tb t;
 	int fd, cur, err;
@@ -673,16 +694,16 @@ static void test_read_back_and_policy(void)
 	       "err %d, %u cells (wrote %u)", err, n, t.n);
 	free(cells);
 
+	want = expect_none(FWCTL_POLICY_ACCEPT);
 	err = table_set_policy(cur, FWCTL_POLICY_ACCEPT, &e);
-	ok = !err && !run_key(prog_cur, &other, &got, 1, NULL) &&
-	     same(&got, &(struct ct_out){ FWCTL_CLASSIFY_NO_MATCH, 0, 0, 0, FWCTL_POLICY_ACCEPT });
+	ok = !err && !run_key(prog_cur, &other, &got, 1, NULL) && same(&got, &want);
 	report(ok, "table_set_policy: the live generation's policy changes in place", "err %d, %s",
 	       err, fmt_out(&got, (char[96]){}, 96));
 	err = table_read(cur, &cells, &n, &e);
 	t.c[0].hdr.policy = FWCTL_POLICY_ACCEPT;
+	want = expect_match(1, 0, 0, FWCTL_POLICY_ACCEPT);
 	ok = !err && n == t.n && !memcmp(cells, t.c, n * sizeof(*cells)) &&
-	     !run_key(prog_cur, &icmp, &got, 1, NULL) &&
-	     same(&got, &(struct ct_out){ FWCTL_CLASSIFY_MATCH, 1, 0, 0, FWCTL_POLICY_ACCEPT });
+	     !run_key(prog_cur, &icmp, &got, 1, NULL) && same(&got, &want);
 	report(ok, "table_set_policy: nothing but the policy word changed", "err %d", err);
 	free(cells);
 	err = table_set_policy(maps.config, FWCTL_POLICY_ACCEPT, &e);
@@ -708,7 +729,7 @@ static void *run_loop(void *arg)
 	struct ct_out o;
 
 	while (!r->stop) {
-		if (run_key(prog_cur, &r->key, &o, 64, NULL)) {
+		if (run_key(prog_cur, &r->key, &o, 1, NULL)) {
 			r->bad++;
 			continue;
 		}
@@ -724,7 +745,7 @@ static void *run_loop(void *arg)
 	return NULL;
 }
 
-static double now_us(void)
+double now_us(void)
 {
 	struct timespec ts;
 
@@ -746,11 +767,11 @@ static int cmp_double(const void *a, const void *b)
  */
 static void test_commit_in_use(void)
 {
-	enum { COMMITS = 60 };
+	enum { COMMITS = 60, MAX_COMMITS = 1000 };
 	struct runner r = { .key = KEY(W(PROTO, 6), W(DPORT, 22)) };
-	double t_commit[COMMITS], t_update[COMMITS], t0;
+	double t_commit[MAX_COMMITS], t_update[MAX_COMMITS], t0, deadline;
 	struct fwctl_err e = {};
-	unsigned int i, stale = 0;
+	unsigned int i, n, stale = 0;
 	__u32 id_a;
 	struct fwctl_config cfg;
 	struct ct_out o;
@@ -770,13 +791,25 @@ static void test_commit_in_use(void)
 		report(false, "commit under load", "cannot create: %s", e.msg);
 		goto out;
 	}
+	/* A first: the runner must never see the generation of an earlier test. */
+	if (table_commit(&maps, fa, &e)) {
+		report(false, "commit under load", "cannot commit: %s", e.msg);
+		goto out;
+	}
 	pthread_create(&r.th, NULL, run_loop, &r);
-	for (i = 0; i < COMMITS; i++) {
-		fd = i & 1 ? fb : fa;
+	deadline = now_us() + 30e6;
+	while (!r.runs && now_us() < deadline)
+		usleep(1000);
+	/* B, A, B, ...: at least COMMITS, and on until the runner has seen
+	 * both sets (the CPUs are shared: it may get little time). */
+	for (i = 0; i < MAX_COMMITS; i++) {
+		if (i >= COMMITS && !(i & 1) && ((r.seen[0] && r.seen[1]) || now_us() > deadline))
+			break;
+		fd = i & 1 ? fa : fb;
 		t0 = now_us();
 		table_commit(&maps, fd, &e);
 		t_commit[i] = now_us() - t0;
-		if (run_key(prog_cur, &r.key, &o, 1, NULL) || o.rule_id != (i & 1 ? 2u : 1u))
+		if (run_key(prog_cur, &r.key, &o, 1, NULL) || o.rule_id != (i & 1 ? 1u : 2u))
 			stale++;
 		/* What an ordinary map update costs, for comparison. */
 		config_read(&maps, &cfg);
@@ -784,17 +817,19 @@ static void test_commit_in_use(void)
 		config_write(&maps, &cfg);
 		t_update[i] = now_us() - t0;
 	}
+	n = i;
 	r.stop = true;
 	pthread_join(r.th, NULL);
+	printf("# commit under load: %u commits, %lu runs beside them\n", i, r.runs);
 	report(r.bad == 0 && r.seen[0] > 0 && r.seen[1] > 0,
 	       "commit while another thread classifies: every answer is the old set's or the new one's",
 	       "%lu bad of %lu runs (last: status %u rule %u prio %u), rule 1 seen %lu, rule 2 %lu",
 	       r.bad, r.runs, r.last_bad.status, r.last_bad.rule_id, r.last_bad.prio, r.seen[0],
 	       r.seen[1]);
 	report(stale == 0, "commit: once table_commit returns, packets see the new generation",
-	       "%u of %d commits were not visible right after", stale, COMMITS);
-	qsort(t_commit, COMMITS, sizeof(double), cmp_double);
-	qsort(t_update, COMMITS, sizeof(double), cmp_double);
+	       "%u of %u commits were not visible right after", stale, n);
+	qsort(t_commit, n, sizeof(double), cmp_double);
+	qsort(t_update, n, sizeof(double), cmp_double);
 	/* And a lookup of the outer map, which older kernels also made wait. */
 	t0 = now_us();
 	fd = table_open_current(&maps, &e);
@@ -804,14 +839,15 @@ static void test_commit_in_use(void)
 	printf("# commit (update of fwctl_tables[0]): median %.0f us, min %.0f, max %.0f; "
 	       "an update of an array map: median %.1f us (the difference is the RCU grace "
 	       "period); table_open_current: %.1f us\n",
-	       t_commit[COMMITS / 2], t_commit[0], t_commit[COMMITS - 1], t_update[COMMITS / 2], t0);
+	       t_commit[n / 2], t_commit[0], t_commit[n - 1], t_update[n / 2], t0);
 
 	/* A replaced generation nobody holds any more is freed. */
 	id_a = map_id(fa);
 	table_commit(&maps, fb, &e);
 	close(fa);
 	fa = -1;
-	for (i = 0; i < 200; i++) {
+	/* Freed after an RCU (and RCU tasks trace) grace period: allow 10 s. */
+	for (i = 0; i < 1000; i++) {
 		fd = bpf_map_get_fd_by_id(id_a);
 		if (fd < 0)
 			break;
@@ -819,7 +855,7 @@ static void test_commit_in_use(void)
 		usleep(10000);
 	}
 	report(fd == -ENOENT, "a replaced generation no one holds is freed by the kernel",
-	       "map id %u still there after 2 s (%d)", id_a, fd);
+	       "map id %u still there after 10 s (%d)", id_a, fd);
 out:
 	if (fa >= 0)
 		close(fa);
@@ -962,26 +998,51 @@ static double ns_per_lookup(int prog, const struct fwctl_key *keys, unsigned int
 	return sum / nk;
 }
 
-/* Commit t and a fixed-size copy of it; ns per lookup through both. */
-static void measure(const char *what, const struct tb *t, const struct fwctl_key *keys,
-		    unsigned int nk, __u32 repeat)
+/* Best time of a few runs of the trace through one walk (the CPUs are shared). */
+static double best_trace_ns(__u32 walk, __u32 n)
 {
-	double cur, fixed = -1;
+	__u64 ns, best = ~0ull;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (run_trace(walk, n, &ns))
+			return -1;
+		best = ns < best ? ns : best;
+	}
+	return best;
+}
+
+void measure_cells(const char *what, const struct fwctl_cell *c, __u32 n,
+			  const struct fwctl_key *keys, unsigned int nk, __u32 repeat, bool trace)
+{
+	double cur, fixed = -1, none;
 	struct fwctl_err e = {};
 	__u32 zero = 0;
 	int fd, ffd;
 
-	fd = commit_tb(t);
+	fd = table_create(c, n, &e);
+	if (fd >= 0 && table_commit(&maps, fd, &e)) {
+		close(fd);
+		fd = -1;
+	}
 	ffd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ct_fixed", 4, sizeof(struct fwctl_cell),
 			     CT_FIXED_CELLS, NULL);
-	if (fd < 0 || ffd < 0 || t->n > CT_FIXED_CELLS || table_fill(ffd, t->c, t->n) ||
-	    bpf_map_update_elem(bpf_map__fd(skel->maps.ct_fixed_tables), &zero, &ffd, 0))
-		fprintf(stderr, "classify: cannot set up the measurement of %s: %s\n", what, e.msg);
-	cur = ns_per_lookup(prog_cur, keys, nk, repeat);
-	if (ffd >= 0)
+	if (fd < 0 || ffd < 0 || n > CT_FIXED_CELLS || table_fill(ffd, c, n) ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.ct_fixed_tables), &zero, &ffd, 0)) {
+		fprintf(stderr, "classify: cannot set up the measurement of %s\n", what);
+		goto out;
+	}
+	if (trace) {
+		none = best_trace_ns(CT_WALK_NONE, nk);
+		cur = (best_trace_ns(CT_WALK_CURRENT, nk) - none) / nk;
+		fixed = (best_trace_ns(CT_WALK_FIXED, nk) - none) / nk;
+	} else {
+		cur = ns_per_lookup(prog_cur, keys, nk, repeat);
 		fixed = ns_per_lookup(prog_fixed, keys, nk, repeat);
+	}
 	printf("# ns per lookup, %s: %.1f (generation with BPF_F_INNER_MAP, lookups are calls); "
 	       "%.1f (fixed-size inner map, lookups inlined)\n", what, cur, fixed);
+out:
 	if (fd >= 0)
 		close(fd);
 	if (ffd >= 0)
@@ -1018,6 +1079,12 @@ static void measure_create(__u32 n)
 	tb_free(&t);
 }
 
+static void measure(const char *what, const struct tb *t, const struct fwctl_key *keys,
+		    unsigned int nk, __u32 repeat, bool trace)
+{
+	measure_cells(what, t->c, t->n, keys, nk, repeat, trace);
+}
+
 static void test_measure(void)
 {
 	struct fwctl_key keys[64];
@@ -1030,8 +1097,9 @@ static void test_measure(void)
 	keys[0] = KEY(W(PROTO, 6), W(SPORT, 40000), W(DPORT, 7070));
 	keys[1] = KEY(W(PROTO, 6), W(SPORT, 40000), W(DPORT, 80));
 	keys[2] = KEY(W(PROTO, 17), W(SPORT, 40000), W(DPORT, 53));
-	measure("reference rules (one leaf), tcp 7070 match", &t, keys, 1, 200000);
-	measure("reference rules (one leaf), tcp no match (all 4 boxes)", &t, keys + 1, 1, 200000);
+	measure("reference rules (one leaf), tcp 7070 match", &t, keys, 1, 200000, false);
+	measure("reference rules (one leaf), tcp no match (all 4 boxes)", &t, keys + 1, 1, 200000,
+		false);
 	tb_free(&t);
 
 	rnd_table(&t, &s, FWCTL_MAX_ROOTS, 200000);
@@ -1041,11 +1109,14 @@ static void test_measure(void)
 		while (ref_classify(t.c, t.n, &keys[i], &o), o.status != FWCTL_CLASSIFY_MATCH);
 	}
 	measure("random 8-root generation of ~200k cells (64 keys, each repeated)", &t, keys, 64,
-		5000);
+		5000, false);
+	for (i = 0; i < 65536; i++)
+		rnd_key(&t, &s, &trace_keys[i]);
+	measure("the same, 65536 distinct keys in one run", &t, NULL, 65536, 0, true);
 	tb_free(&t);
 	build_chain(&t, FWCTL_MAX_DEPTH);
 	keys[0] = KEY(W(DPORT, 0));
-	measure("24 nodes deep then a leaf (worst path of one tree)", &t, keys, 1, 200000);
+	measure("24 nodes deep then a leaf (worst path of one tree)", &t, keys, 1, 200000, false);
 	tb_free(&t);
 	measure_create(200000);
 	measure_create(1u << 20);
@@ -1078,6 +1149,16 @@ static int setup(void)
 	prog_cur = bpf_program__fd(skel->progs.classify_current);
 	prog_fixed = bpf_program__fd(skel->progs.classify_fixed);
 	prog_none = bpf_program__fd(skel->progs.classify_none);
+	prog_trace = bpf_program__fd(skel->progs.classify_trace);
+	trace_keys = mmap(NULL, (size_t)CT_TRACE_MAX * sizeof(*trace_keys), PROT_READ | PROT_WRITE,
+			  MAP_SHARED, bpf_map__fd(skel->maps.ct_keys), 0);
+	trace_out = mmap(NULL, (size_t)CT_TRACE_MAX * sizeof(*trace_out), PROT_READ, MAP_SHARED,
+			 bpf_map__fd(skel->maps.ct_results), 0);
+	if (trace_keys == MAP_FAILED || trace_out == MAP_FAILED) {
+		fprintf(stderr, "classify: cannot map ct_keys or ct_results: %s\n",
+			strerror(errno));
+		return -errno;
+	}
 	/* Borrowed from the object (the devmap is never pinned by name). */
 	err = maps_from_object(skel->obj, &maps);
 	if (err)
@@ -1088,6 +1169,10 @@ static int setup(void)
 
 static void cleanup(void)
 {
+	if (trace_keys && trace_keys != MAP_FAILED)
+		munmap(trace_keys, (size_t)CT_TRACE_MAX * sizeof(*trace_keys));
+	if (trace_out && trace_out != MAP_FAILED)
+		munmap(trace_out, (size_t)CT_TRACE_MAX * sizeof(*trace_out));
 	classify_test__destroy(skel);
 	if (pin_root[0]) {
 		maps_unpin(pin_root);
@@ -1104,8 +1189,11 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	seed0 = (__u64)time(NULL);
-	while ((opt = getopt(argc, argv, "vms:k:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "vbms:k:p:")) != -1) {
 		switch (opt) {
+		case 'b':
+			big_sets = true;
+			break;
 		case 'p':
 			snprintf(pin_root, sizeof(pin_root), "%s", optarg);
 			break;
@@ -1122,7 +1210,7 @@ int main(int argc, char **argv)
 			n_keys = strtoul(optarg, NULL, 0);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-v] [-m] [-s SEED] [-k KEYS] [-p PIN_DIR]\n",
+			fprintf(stderr, "usage: %s [-v] [-b] [-m] [-s SEED] [-k KEYS] [-p PIN_DIR]\n",
 				argv[0]);
 			return 2;
 		}

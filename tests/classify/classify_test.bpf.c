@@ -8,6 +8,9 @@
  *   classify_fixed    the same walk over ct_fixed_tables, whose generations
  *                     have a fixed size, so the verifier inlines lookups
  *   classify_none     everything but the walk: the test-run overhead
+ * and classify_trace, which classifies the first n keys of ct_keys into
+ * ct_results in one run (struct ct_trace_in at CT_KEY_OFF says which walk):
+ * many distinct keys, so caches behave as under real traffic.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -31,6 +34,22 @@ struct {
 	__type(key, __u32);
 	__array(values, struct ct_fixed_generation);
 } ct_fixed_tables SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, CT_TRACE_MAX);
+	__type(key, __u32);
+	__type(value, struct fwctl_key);
+} ct_keys SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, CT_TRACE_MAX);
+	__type(key, __u32);
+	__type(value, struct ct_out);
+} ct_results SEC(".maps");
 
 static __always_inline int run(struct xdp_md *ctx, void *gen, bool walk)
 {
@@ -76,4 +95,69 @@ SEC("xdp")
 int classify_none(struct xdp_md *ctx)
 {
 	return run(ctx, fwctl_current_generation(), false);
+}
+
+static __always_inline void trace_key(__u32 i, void *gen, bool walk)
+{
+	__u32 status = FWCTL_CLASSIFY_NO_TABLE;
+	struct fwctl_match m = {};
+	struct fwctl_key *k;
+	struct ct_out *o;
+
+	k = bpf_map_lookup_elem(&ct_keys, &i);
+	o = bpf_map_lookup_elem(&ct_results, &i);
+	if (!k || !o)
+		return;
+	if (walk && gen)
+		status = fwctl_classify(gen, k, &m);
+	o->status = status;
+	o->rule_id = m.rule_id;
+	o->action = m.action;
+	o->prio = m.prio;
+	o->policy = m.policy;
+}
+
+static long trace_current(__u32 i, void *unused __attribute__((unused)))
+{
+	trace_key(i, fwctl_current_generation(), true);
+	return 0;
+}
+
+static long trace_fixed(__u32 i, void *unused __attribute__((unused)))
+{
+	__u32 zero = 0;
+
+	trace_key(i, bpf_map_lookup_elem(&ct_fixed_tables, &zero), true);
+	return 0;
+}
+
+static long trace_none(__u32 i, void *unused __attribute__((unused)))
+{
+	trace_key(i, fwctl_current_generation(), false);
+	return 0;
+}
+
+SEC("xdp")
+int classify_trace(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ct_trace_in *in = data + CT_KEY_OFF;
+	__u32 n;
+
+	if ((void *)(in + 1) > data_end)
+		return XDP_ABORTED;
+	n = in->n < CT_TRACE_MAX ? in->n : CT_TRACE_MAX;
+	switch (in->walk) {
+	case CT_WALK_CURRENT:
+		bpf_loop(n, trace_current, NULL, 0);
+		break;
+	case CT_WALK_FIXED:
+		bpf_loop(n, trace_fixed, NULL, 0);
+		break;
+	default:
+		bpf_loop(n, trace_none, NULL, 0);
+		break;
+	}
+	return XDP_PASS;
 }

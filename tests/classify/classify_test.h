@@ -9,18 +9,29 @@
 
 #define CT_KEY_OFF	14
 #define CT_OUT_OFF	(CT_KEY_OFF + 64)	/* sizeof(struct fwctl_key) */
-#define CT_FRAME_LEN	(CT_OUT_OFF + 20)	/* sizeof(struct ct_out) */
+#define CT_FRAME_LEN	(CT_OUT_OFF + 24)	/* sizeof(struct ct_out) */
 
-/* Written at CT_OUT_OFF, host order. */
+/* Written at CT_OUT_OFF, host order; 24 bytes, as in an array map. */
 struct ct_out {
 	__u32 status;		/* enum fwctl_classify_status */
 	__u32 rule_id;
 	__u32 action;
 	__u32 prio;
 	__u32 policy;
+	__u32 pad;
 };
 
 /* Cells of the comparison generations of fixed size (lookups inlined). */
-#define CT_FIXED_CELLS	(1u << 18)
+#define CT_FIXED_CELLS	(1u << 20)
+
+/* classify_trace: keys in ct_keys, answers in ct_results, CT_TRACE_MAX each. */
+#define CT_TRACE_MAX	(1u << 18)
+enum { CT_WALK_CURRENT = 0, CT_WALK_FIXED, CT_WALK_NONE };
+
+/* At CT_KEY_OFF of classify_trace's frame. */
+struct ct_trace_in {
+	__u32 n;		/* keys 0 .. n-1 */
+	__u32 walk;		/* CT_WALK_* */
+};
 
 #endif /* FWCTL_CLASSIFY_TEST_H */
