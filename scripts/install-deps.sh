@@ -7,6 +7,7 @@
 #   scripts/install-deps.sh [GROUP]          install what is missing (root)
 #   scripts/install-deps.sh --check [GROUP]  list what is missing and how to
 #                                            install it; exit 1 if anything is
+#   scripts/install-deps.sh --list [GROUP]   print the group's packages
 #
 # GROUP: build (compile fwctl: what `make` needs), run (build, plus what
 # `make test` and `make demo` use; the default), bench (run, plus what the
@@ -19,22 +20,22 @@ libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev libpcap-dev libjson-c-dev
 "
 RUN_PKGS="
 iproute2 ethtool iputils-ping netcat-openbsd iperf3 procps jq strace
-util-linux kmod tcpdump tshark
+util-linux kmod tcpdump tshark python3
 "
 BENCH_PKGS="
-llvm xdp-tools time nftables bridge-utils gnuplot-nox python3 linux-perf
+llvm xdp-tools time nftables bridge-utils gnuplot-nox linux-perf
 "
 
 usage() {
-	echo "usage: $0 [--check] [build|run|bench]" >&2
+	echo "usage: $0 [--check|--list] [build|run|bench]" >&2
 	exit 2
 }
 
-check=0
-if [ "${1:-}" = --check ]; then
-	check=1
-	shift
-fi
+check=0 list=0
+case ${1:-} in
+--check) check=1; shift ;;
+--list) list=1; shift ;;
+esac
 [ $# -le 1 ] || usage
 case ${1:-run} in
 build)	packages=$BUILD_PKGS ;;
@@ -43,6 +44,11 @@ bench)	packages="$BUILD_PKGS $RUN_PKGS $BENCH_PKGS" ;;
 *)	usage ;;
 esac
 group=${1:-run}
+if [ "$list" = 1 ]; then
+	# shellcheck disable=SC2086  # one line, the words of the list
+	echo $packages
+	exit 0
+fi
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
 	echo "install-deps: not a Debian system (no dpkg-query/apt-get): install the equivalents of:" \
