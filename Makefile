@@ -37,9 +37,12 @@ PKG_CONFIG ?= pkg-config
 JSONC_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 JSONC_LIBS   := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 USER_CFLAGS := $(CFLAGS) $(WARN) -MMD -MP -D_GNU_SOURCE -I$(BUILD) -Iinclude -Iloader \
-	       -DFWCTL_VERSION='"$(VERSION)"' $(JSONC_CFLAGS)
+	       -DFWCTL_VERSION='"$(VERSION)"' $(JSONC_CFLAGS) $(MHD_CFLAGS)
+# libmicrohttpd: the HTTP server of `fwctl metrics --listen` (libmicrohttpd-dev).
+MHD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS   := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 LDLIBS    := -lxdp -lbpf -lelf -lz -lm $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null || echo -lpcap) \
-	     $(JSONC_LIBS)
+	     $(JSONC_LIBS) $(MHD_LIBS)
 
 ifeq ($(V),1)
 Q :=
@@ -88,7 +91,8 @@ endif
 BUILD_NEEDS := $(firstword $(CLANG))=clang $(firstword $(CC))=gcc $(firstword $(BPFTOOL))=bpftool \
 	       $(firstword $(PKG_CONFIG))=pkg-config \
 	       pc:libbpf=libbpf-dev pc:libxdp=libxdp-dev pc:libelf=libelf-dev \
-	       pc:zlib=zlib1g-dev pc:libpcap=libpcap-dev pc:json-c=libjson-c-dev
+	       pc:zlib=zlib1g-dev pc:libpcap=libpcap-dev pc:json-c=libjson-c-dev \
+	       pc:libmicrohttpd=libmicrohttpd-dev
 
 deps:
 ifdef INSTALL_GROUP

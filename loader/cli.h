@@ -11,6 +11,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <time.h>
 #include "fwctl.h"
 
 struct command {
@@ -44,11 +45,44 @@ const struct command *command_find(const struct command *table, const char *name
 int cli_opt(const char *cmd, int argc, char **argv, const char *shorts,
 	    const struct option *longs);
 
+/* --- cmd_stats.c: the counters, read once for stats and metrics ---------- */
+
+/* Everything stats shows, read at one instant. */
+struct snapshot {
+	struct fwctl_dir_stats dir[FWCTL_DIR_COUNT];
+	struct fwctl_tx_stats tx[FWCTL_DIR_COUNT];
+	struct ruleset rs;		/* the rule list, policy included */
+	struct fwctl_rule_stats *rules;	/* counters by id, [0, n_ids) */
+	const char **key_by_id;		/* rule identity by id (NULL: no rule) */
+	__u32 n_ids;
+	/* Trace records lost, summed over every trace (snapshot_trace_lost). */
+	__u64 trace_lost_rate_limit, trace_lost_ring_full;
+	double t;		/* CLOCK_MONOTONIC seconds: for rates */
+	struct timespec real;	/* CLOCK_REALTIME: the timestamp shown */
+};
+
+/* Read every counter and the rule list into s (zeroed or read before). */
+int snapshot_read(const struct fwctl_state *st, struct snapshot *s, struct fwctl_err *e);
+void snapshot_free(struct snapshot *s);
+/*
+ * 0 while the maps st holds are still the attached filter's; after a
+ * detach (or a detach and attach) a one-line reason to stop, and < 0.
+ */
+int still_attached(const struct fwctl_state *st, struct fwctl_err *e);
+
+/* --- prom.c: the Prometheus text exposition format (version 0.0.4) ------ */
+
+/* Content-Type of what prom_write() writes, for HTTP. */
+#define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+/* Every metric family of s; 0, or -EIO if f failed. */
+int prom_write(FILE *f, const struct fwctl_config *cfg, const struct snapshot *s);
+
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 
 #endif /* FWCTL_CLI_H */

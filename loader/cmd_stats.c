@@ -11,18 +11,6 @@
 #include <json-c/json.h>
 #include "cli.h"
 
-/* Everything stats shows, read at one instant. */
-struct snapshot {
-	struct fwctl_dir_stats dir[FWCTL_DIR_COUNT];
-	struct fwctl_tx_stats tx[FWCTL_DIR_COUNT];
-	struct ruleset rs;		/* the rule list, policy included */
-	struct fwctl_rule_stats *rules;	/* counters by id, [0, n_ids) */
-	const char **key_by_id;		/* rule identity by id (NULL: no rule) */
-	__u32 n_ids;
-	double t;		/* CLOCK_MONOTONIC seconds: for rates */
-	struct timespec real;	/* CLOCK_REALTIME: the timestamp shown */
-};
-
 /* What one report shows: now, and the snapshot before it (NULL: no rates). */
 struct report {
 	const struct fwctl_config *cfg;
@@ -39,7 +27,7 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static void snapshot_free(struct snapshot *s)
+void snapshot_free(struct snapshot *s)
 {
 	ruleset_free(&s->rs);
 	free(s->rules);
@@ -49,7 +37,21 @@ static void snapshot_free(struct snapshot *s)
 	s->n_ids = 0;
 }
 
-static int snapshot_read(const struct fwctl_state *st, struct snapshot *s, struct fwctl_err *e)
+/*
+ * Trace records lost to the rate limit and to a full ring, summed over
+ * every trace. No trace counters on this branch yet: zero. The trace code
+ * fills them here, from its lost-record map (stats --json's trace object
+ * and the metric fwctl_trace_lost_total both read them from s).
+ */
+static int snapshot_trace_lost(const struct fwctl_state *st, struct snapshot *s)
+{
+	(void)st;
+	s->trace_lost_rate_limit = 0;
+	s->trace_lost_ring_full = 0;
+	return 0;
+}
+
+int snapshot_read(const struct fwctl_state *st, struct snapshot *s, struct fwctl_err *e)
 {
 	struct rule_ctx ctx;
 	struct timespec ts;
@@ -65,6 +67,8 @@ static int snapshot_read(const struct fwctl_state *st, struct snapshot *s, struc
 		if (!err)
 			err = tx_stats_read(&st->maps, d, &s->tx[d]);
 	}
+	if (!err)
+		err = snapshot_trace_lost(st, s);
 	if (err) {
 		fwctl_err_set(e, "cannot read the counters: %s", strerror(-err));
 		return err;
@@ -94,7 +98,7 @@ static int snapshot_read(const struct fwctl_state *st, struct snapshot *s, struc
  * its pins are gone; after detach and attach they are other maps. Either
  * way our counters are frozen: say so rather than print them.
  */
-static int still_attached(const struct fwctl_state *st, struct fwctl_err *e)
+int still_attached(const struct fwctl_state *st, struct fwctl_err *e)
 {
 	struct bpf_map_info ours = {}, pinned = {};
 	__u32 len = sizeof(ours);
@@ -339,6 +343,8 @@ static const char stats_help[] =
 	"received = forwarded + dropped.\n\n"
 	"Options:\n"
 	"  -j, --json             one JSON object (fields in fwctl(8), JSON)\n"
+	"  -p, --prometheus       the Prometheus text format (metric names in fwctl(8),\n"
+	"                         METRICS); 'fwctl metrics' serves it\n"
 	"  -w, --watch SECONDS    redraw every SECONDS (0.1 to 3600) with rates until\n"
 	"                         interrupted (with --json: one object per line); stops\n"
 	"                         with exit status 1 if the filter is detached\n"
@@ -416,6 +422,20 @@ static int stats_loop(const struct fwctl_state *st, double interval, bool json,
 	return err;
 }
 
+/* One snapshot in the Prometheus text format, on stdout. */
+static int print_prometheus(const struct fwctl_state *st, struct fwctl_err *e)
+{
+	struct snapshot s = {};
+	int err = snapshot_read(st, &s, e);
+
+	if (!err && (prom_write(stdout, &st->cfg, &s) || fflush(stdout))) {
+		fwctl_err_set(e, "cannot write to standard output: %s", strerror(errno));
+		err = -EIO;
+	}
+	snapshot_free(&s);
+	return err;
+}
+
 /* Zero every counter: rules (every id), directions, transmit. */
 static int counters_reset(const struct fwctl_maps *m, struct fwctl_err *e)
 {
@@ -438,6 +458,7 @@ int cmd_stats(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "prometheus", no_argument, NULL, 'p' },
 		{ "watch", required_argument, NULL, 'w' },
 		{ "reset", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
@@ -446,16 +467,20 @@ int cmd_stats(int argc, char **argv)
 	struct fwctl_state s;
 	struct fwctl_err e = {};
 	double interval = 0;
-	bool json = false, reset = false;
+	bool json = false, prom = false, reset = false;
 	int opt, err;
 
-	for (optind = 0; (opt = cli_opt("stats", argc, argv, ":jw:rh", opts)) != -1;) {
+	for (optind = 0; (opt = cli_opt("stats", argc, argv, ":jpw:rh", opts)) != -1;) {
 		switch (opt) {
 		case 'h':
-			return command_help("stats", "[-j|--json] [-w|--watch SECONDS] [-r|--reset]",
+			return command_help("stats", "[-j|--json|-p|--prometheus] [-w|--watch SECONDS] "
+					    "[-r|--reset]",
 					    stats_help);
 		case 'j':
 			json = cli_json = true;
+			break;
+		case 'p':
+			prom = true;
 			break;
 		case 'w':
 			if (parse_interval(optarg, &interval))
@@ -472,6 +497,11 @@ int cmd_stats(int argc, char **argv)
 		return usage_error("stats", "unexpected argument '%s'", argv[optind]);
 	if (reset && interval)
 		return usage_error("stats", "--reset and --watch do not go together");
+	if (prom && json)
+		return usage_error("stats", "--prometheus and --json do not go together");
+	if (prom && interval)
+		return usage_error("stats", "--prometheus and --watch do not go together "
+				   "(to serve metrics: fwctl metrics)");
 	if (state_open(&s, &e))
 		return runtime_error("stats", &e);
 	/* Counters need no lock: readers must not stall a rule change. A reset
@@ -480,7 +510,10 @@ int cmd_stats(int argc, char **argv)
 		state_unlock(s.lock_fd);
 		s.lock_fd = -1;
 	}
-	err = stats_loop(&s, interval, json, &e);
+	if (prom)
+		err = print_prometheus(&s, &e);
+	else
+		err = stats_loop(&s, interval, json, &e);
 	if (!err && reset)
 		err = counters_reset(&s.maps, &e);
 	state_close(&s);

@@ -288,6 +288,8 @@ const char *policy_name(__u32 policy);
 void fmt_si(double v, const char *unit, char *buf, size_t len);
 /* "2026-11-22T21:30:00Z" */
 void fmt_time_utc(__u64 unix_seconds, char *buf, size_t len);
+/* s as a Prometheus label value, without its quotes: \\, \" and \n escaped. */
+void prom_label_value(FILE *f, const char *s);
 /* Terminal cells s takes (UTF-8: "é" is 1, "日" is 2), for aligned tables. */
 int str_width(const char *s);
 /* s padded with spaces to width cells, on the left if right-aligned. */

@@ -28,7 +28,9 @@ static const struct command commands[] = {
 	{ "status", cmd_status, "[-j]", "interfaces, mode, programs, policy, rules, uptime" },
 	{ "rules", cmd_rules, "add|del|flush|list ...", "manage the allow rules" },
 	{ "policy", cmd_policy, "[-j] [drop|accept]", "show or set the default policy" },
-	{ "stats", cmd_stats, "[-j] [-w SECONDS]", "per-rule and per-direction counters" },
+	{ "stats", cmd_stats, "[-j|-p] [-w SECONDS]", "per-rule and per-direction counters" },
+	{ "metrics", cmd_metrics, "-l ADDR:PORT | -t DIR [-i S]",
+	  "serve the counters to Prometheus" },
 	{ "help", cmd_help, "[COMMAND [SUBCOMMAND]]", "this help, or a command's" },
 	{ NULL, NULL, NULL, NULL },
 };

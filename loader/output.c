@@ -147,6 +147,34 @@ void print_cell(FILE *f, const char *s, int width, bool right)
 		fprintf(f, "%s%*s", s, pad > 0 ? pad : 0, "");
 }
 
+/* --- Prometheus text format ------------------------------------------- */
+
+/*
+ * A label value as the text format wants it: backslash, double quote and
+ * newline escaped (a rule's comment may hold any of them); UTF-8, so a
+ * byte that is not (interface names may hold any) is U+FFFD, as in JSON.
+ */
+void prom_label_value(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned int cp;
+	int n;
+
+	for (; *s; s += n ? n : 1) {
+		n = utf8_seq(s, &cp);
+		if (!n)
+			fputs("\xef\xbf\xbd", f);
+		else if (*s == '\\')
+			fputs("\\\\", f);
+		else if (*s == '"')
+			fputs("\\\"", f);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fwrite(s, 1, n, f);
+	}
+}
+
 /* --- JSON ------------------------------------------------------------- */
 
 json_object *json_str(const char *s)

@@ -17,10 +17,11 @@ set -eu
 BUILD_PKGS="
 clang make gcc libc6-dev pkg-config
 libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev libpcap-dev libjson-c-dev
+libmicrohttpd-dev
 "
 RUN_PKGS="
 iproute2 ethtool iputils-ping netcat-openbsd iperf3 procps jq strace
-util-linux kmod tcpdump tshark python3
+util-linux kmod tcpdump tshark python3 prometheus curl
 "
 BENCH_PKGS="
 llvm xdp-tools time nftables bridge-utils gnuplot-nox linux-perf
