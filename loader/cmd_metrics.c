@@ -146,7 +146,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (strcmp(url, "/metrics"))
 		return reply_text(c, MHD_HTTP_NOT_FOUND, "404 not found: fwctl serves /metrics");
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "405 method not allowed: GET");
+		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+				  "405 method not allowed: use GET or HEAD");
 	if (render(st, &buf, &len, &e))
 		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, e.msg);
 	return reply(c, MHD_HTTP_OK, PROM_CONTENT_TYPE, buf, len);
@@ -286,8 +287,7 @@ static int serve(const struct fwctl_state *st, const struct listen_addr *la, str
 		if (err)
 			break;
 	}
-	MHD_stop_daemon(d);
-	close(fd);
+	MHD_stop_daemon(d);	/* closes fd too */
 	return err;
 }
 
