@@ -35,12 +35,19 @@ const volatile __u32 instance_dir = FWCTL_DIR_COUNT;
 static __always_inline __u32 frame_dir(struct xdp_md *ctx)
 {
 	struct fwctl_config *cfg;
+	__u64 diff;
 	__u32 key = 0;
 
 	if (instance_dir < FWCTL_DIR_COUNT)
 		return instance_dir;
 	cfg = bpf_map_lookup_elem(&FWCTL_MAP_CONFIG, &key);
-	return cfg ? fwctl_dir_of(cfg, ctx->ingress_ifindex) : FWCTL_DIR_IN_TO_OUT;
+	if (!cfg)
+		return FWCTL_DIR_IN_TO_OUT;
+	/* fwctl_dir_of() without a branch: two constant directions would have
+	 * the verifier walk the whole program twice, past its 1M limit. */
+	diff = ctx->ingress_ifindex ^ cfg->ifindex[FWCTL_DIR_OUT_TO_IN];
+	asm volatile("" : "+r"(diff));
+	return (diff - 1) >> 63;	/* 1 when equal: 0 - 1 borrows */
 }
 
 static __always_inline int count_drop(struct fwctl_dir_stats *st, __u32 reason, __u32 len)
