@@ -23,6 +23,25 @@ static int ext_size(const struct fext *e)
 	return (e->hdrlen + 1) * 8;
 }
 
+/* An address of the frame's family (af) at p: text, or the default. */
+static void put_addr(uint8_t *p, int af, const char *text, const uint8_t *def, int size)
+{
+	if (!text || inet_pton(af, text, p) != 1)
+		memcpy(p, def, size);
+}
+
+/* Addresses given must be of the frame's family: a typo is a test bug. */
+static int addrs_ok(const struct fspec *s)
+{
+	uint8_t a[16];
+	int af = s->l3 == L3_V4 ? AF_INET : AF_INET6;
+
+	if ((s->src || s->dst) && s->l3 != L3_V4 && s->l3 != L3_V6)
+		return 0;
+	return (!s->src || inet_pton(af, s->src, a) == 1) &&
+	       (!s->dst || inet_pton(af, s->dst, a) == 1);
+}
+
 static uint16_t csum(const uint8_t *p, int len)
 {
 	uint32_t sum = 0;
@@ -95,8 +114,8 @@ static int build_ipv4(const struct fspec *s, uint8_t *p)
 	put16(p + 6, s->frag);
 	p[8] = 64;			/* TTL */
 	p[9] = s->proto;
-	p[12] = 10, p[13] = 0, p[14] = 0, p[15] = 1;
-	p[16] = 10, p[17] = 0, p[18] = 0, p[19] = 2;
+	put_addr(p + 12, AF_INET, s->src, (const uint8_t[4]){ 10, 0, 0, 1 }, 4);
+	put_addr(p + 16, AF_INET, s->dst, (const uint8_t[4]){ 10, 0, 0, 2 }, 4);
 	put16(p + 10, csum(p, hlen));
 	return len;
 }
@@ -109,8 +128,8 @@ static int build_ipv6(const struct fspec *s, uint8_t *p)
 	p[0] = (s->ver ? s->ver : 6) << 4;
 	p[6] = s->next ? s->ext[0].type : s->proto;
 	p[7] = s->hlim ? s->hlim : 64;	/* hop limit */
-	p[8] = 0xfd, p[23] = 1;		/* fd00::1 */
-	p[24] = 0xfd, p[39] = 2;	/* fd00::2 */
+	put_addr(p + 8, AF_INET6, s->src, (const uint8_t[16]){ 0xfd, [15] = 1 }, 16);
+	put_addr(p + 24, AF_INET6, s->dst, (const uint8_t[16]){ 0xfd, [15] = 2 }, 16);
 	for (i = 0; i < s->next; i++) {
 		const struct fext *e = &s->ext[i];
 		int size = ext_size(e);
@@ -145,6 +164,8 @@ size_t frame_build(const struct fspec *s, uint8_t *buf)
 	uint16_t type;
 	int off = 12, l3, len, i;
 
+	if (!addrs_ok(s))
+		return 0;	/* the caller's "test bug" */
 	memset(buf, 0, FRAME_MAX);
 	memcpy(buf, mac_dst, 6);
 	memcpy(buf + 6, mac_src, 6);

@@ -48,6 +48,9 @@ struct fspec {
 	int len_adj;			/* added to the correct total/payload length */
 	uint16_t frag;			/* IPv4 frag_off field (host order): flags | offset */
 	uint8_t hlim;			/* IPv6 hop limit; 0: 64 */
+	/* Addresses as text, of the frame's family; NULL: 10.0.0.1 -> 10.0.0.2,
+	 * fd00::1 -> fd00::2. */
+	const char *src, *dst;
 	struct fext ext[FSPEC_MAX_EXT];	/* IPv6 extension headers, in order */
 	int next;			/* how many of ext[] */
 
@@ -71,7 +74,8 @@ struct fspec {
 	int npoke;
 };
 
-/* Build the frame into buf (FRAME_MAX bytes); returns its length. */
+/* Build the frame into buf (FRAME_MAX bytes); returns its length, 0 when
+ * an address does not parse as the frame's family. */
 size_t frame_build(const struct fspec *s, uint8_t *buf);
 
 #endif /* UNIT_FRAME_H */

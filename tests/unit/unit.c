@@ -3,12 +3,15 @@
  * unit.c - in-kernel unit tests of the fwctl datapath (issue 2, "Tests").
  *
  * Loads the fwctl skeleton WITHOUT pinning anything (a real fwctl may run
- * meanwhile), sets rules and policy through the loader library, runs crafted
- * frames with BPF_PROG_TEST_RUN and checks, for every case of the table:
- * the verdict (XDP_REDIRECT or XDP_DROP), that the frame comes out
- * unchanged, and the exact counter deltas (the direction's received,
+ * meanwhile), sets rules and policy through the loader library (rule text
+ * parsed by rule_from_text, lists committed by ruleset_replace/add/del),
+ * runs crafted frames with BPF_PROG_TEST_RUN and checks, for every case of
+ * the table: the verdict (XDP_REDIRECT or XDP_DROP), that the frame comes
+ * out unchanged, and the exact counter deltas (the direction's received,
  * forwarded, ARP/ND and drop-by-reason counters, the other direction
- * untouched, and the matched rule's packets/bytes with no other rule moving).
+ * untouched, and the deciding rule's packets/bytes, allow or deny, with no
+ * other rule moving). The cases marked 11.N are the numbered semantics of
+ * issue 11 (the rule language).
  *
  * Usage: unit [-v] IFINDEX_IN IFINDEX_OUT   (two interfaces of this netns;
  * tests/unit/run makes them). Prints PASS:/FAIL:/SKIP: lines; exits 1 on
@@ -51,7 +54,7 @@ struct tcase {
 #define FWD_RULE(n)	.verdict = V_FWD, .rule = (n)
 #define ARPND		.verdict = V_FWD, .arp_nd = true
 #define DROP(r)		.verdict = V_DROP, .reason = FWCTL_DROP_##r
-#define DROP_RULE(r, n)	.verdict = V_DROP, .reason = FWCTL_DROP_##r, .rule = (n)
+#define DENY(n)		.verdict = V_DROP, .reason = FWCTL_DROP_RULE, .rule = (n)
 
 /* Frames used over and over. */
 #define TCP4(sp, dp)	.l3 = L3_V4, .proto = 6, .sport = (sp), .dport = (dp)
@@ -577,36 +580,47 @@ static const struct tcase cases[] = {
 	  { UDP4(40000, 4999) }, { "udp 5000-5100" }, P_DROP, D_BOTH, DROP(POLICY) },
 	{ "rules: udp 5000-5100 does not match 5101",
 	  { UDP4(5101, 40000) }, { "udp 5000-5100" }, P_DROP, D_BOTH, DROP(POLICY) },
-	{ "rules: destination port rule preferred over source port rule",
+	/* Issue 11: a packet several rules match counts on the FIRST in list
+	 * order (before: the narrowest port range, a destination port before a
+	 * source port). Verdicts are unchanged; the rule counted is marked
+	 * "first in list order" where it moved. */
+	{ "rules: dport match listed first counts (tcp 7070 before tcp 40000)",
 	  { TCP4(40000, 7070) }, { "tcp 7070", "tcp 40000" }, P_DROP, D_BOTH, FWD_RULE(1) },
-	{ "rules: destination port rule preferred over source port rule (reply)",
-	  { TCP4(7070, 40000) }, { "tcp 7070", "tcp 40000" }, P_DROP, D_BOTH, FWD_RULE(2) },
-	{ "rules: destination in a wide range preferred over source in a narrow one",
+	{ "rules: reply matching two rules counts on the first in list order, by source port",
+	  { TCP4(7070, 40000) }, { "tcp 7070", "tcp 40000" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "rules: reply matching two rules counts on the first in list order (listed the other way)",
+	  { TCP4(7070, 40000) }, { "tcp 40000", "tcp 7070" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "rules: wide range by destination listed first counts, not the narrow source port after it",
 	  { UDP4(6000, 5050) }, { "udp 5000-5100", "udp 6000" }, P_DROP, D_BOTH, FWD_RULE(1) },
-	{ "rules: overlapping ranges, narrowest wins (single port)",
+	{ "rules: overlapping ranges, first in list order counts (single port, widest first)",
 	  { UDP4(40000, 5050) }, { "udp 5000-5100", "udp 5040-5060", "udp 5050" }, P_DROP, D_BOTH,
-	  FWD_RULE(3) },
-	{ "rules: overlapping ranges, narrowest wins (middle range)",
+	  FWD_RULE(1) },
+	{ "rules: overlapping ranges, first in list order counts (middle range, widest first)",
 	  { UDP4(40000, 5045) }, { "udp 5000-5100", "udp 5040-5060", "udp 5050" }, P_DROP, D_BOTH,
-	  FWD_RULE(2) },
-	{ "rules: overlapping ranges, narrowest wins (middle range bound)",
+	  FWD_RULE(1) },
+	{ "rules: overlapping ranges, first in list order counts (middle range bound, widest first)",
 	  { UDP4(40000, 5060) }, { "udp 5000-5100", "udp 5040-5060", "udp 5050" }, P_DROP, D_BOTH,
-	  FWD_RULE(2) },
+	  FWD_RULE(1) },
+	{ "rules: overlapping ranges, narrowest listed first counts",
+	  { UDP4(40000, 5050) }, { "udp 5050", "udp 5040-5060", "udp 5000-5100" }, P_DROP, D_BOTH,
+	  FWD_RULE(1) },
 	{ "rules: overlapping ranges, only the wide one covers",
 	  { UDP4(40000, 5039) }, { "udp 5000-5100", "udp 5040-5060", "udp 5050" }, P_DROP, D_BOTH,
 	  FWD_RULE(1) },
-	{ "rules: overlapping ranges added narrowest first, narrowest still wins",
+	{ "rules: overlapping ranges listed narrowest first, the first that covers counts",
 	  { UDP4(40000, 5045) }, { "udp 5050", "udp 5040-5060", "udp 5000-5100" }, P_DROP, D_BOTH,
 	  FWD_RULE(2) },
-	{ "rules: overlapping ranges by source port, narrowest wins",
+	{ "rules: overlapping ranges by source port, first in list order counts",
 	  { UDP6(5045, 9) }, { "udp 5000-5100", "udp 5040-5060", "udp 5050" }, P_DROP, D_BOTH,
-	  FWD_RULE(2) },
-	{ "rules: partially overlapping ranges, narrower wins in the overlap",
+	  FWD_RULE(1) },
+	{ "rules: partially overlapping ranges, the first listed counts in the overlap",
 	  { TCP4(40000, 1500) }, { "tcp 1000-1999", "tcp 1400-2400" }, P_DROP, D_BOTH, FWD_RULE(1) },
 	{ "rules: protocol-wide tcp is the fallback when no port rule matches",
 	  { TCP4(40000, 80) }, { "tcp 7070", "tcp" }, P_DROP, D_BOTH, FWD_RULE(2) },
-	{ "rules: port rule preferred over protocol-wide rule",
-	  { TCP4(40000, 7070) }, { "tcp", "tcp 7070" }, P_DROP, D_BOTH, FWD_RULE(2) },
+	{ "rules: protocol-wide rule listed before a port rule counts, first in list order",
+	  { TCP4(40000, 7070) }, { "tcp", "tcp 7070" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "rules: port rule listed before the protocol-wide rule counts",
+	  { TCP4(40000, 7070) }, { "tcp 7070", "tcp" }, P_DROP, D_BOTH, FWD_RULE(1) },
 	{ "rules: protocol-wide udp matches IPv6 UDP",
 	  { UDP6(1, 2) }, { "udp" }, P_DROP, D_BOTH, FWD_RULE(1) },
 	{ "rules: protocol-wide rule of another protocol does not match",
@@ -625,6 +639,383 @@ static const struct tcase cases[] = {
 	  { TCP6(40000, 7070) }, { "tcp 7070" }, P_ACCEPT, D_BOTH, FWD_RULE(1) },
 	{ "rules: port 0 and 65535 ranges",
 	  { UDP4(0, 65535) }, { "udp 65000-65535" }, P_DROP, D_BOTH, FWD_RULE(1) },
+
+	/* ==== Issue 11: the rule language, one block per numbered semantic ====
+	 * Frames go 10.0.0.1 -> 10.0.0.2 or fd00::1 -> fd00::2 unless .src/.dst
+	 * say otherwise; {in} and {out} are the attached interfaces' names. */
+
+	/* ---- 11.1 ARP/ND and malformed frames come before any rule ---------- */
+	{ "11.1 arp: forwarded as ARP/ND under deny any, not counted on it",
+	  { .l3 = L3_ARP }, { "deny any" }, P_BOTH, D_BOTH, ARPND },
+	{ "11.1 nd: neighbor solicitation forwarded under deny icmpv6 type 135 and deny any",
+	  { ND6(135), .payload = 16 }, { "deny icmpv6 type 135", "deny any" }, P_BOTH, D_BOTH,
+	  ARPND },
+	{ "11.1 nd: type 135 with hop limit 64 is not ND: deny icmpv6 type 135 drops it",
+	  { ICMP6(135), .hlim = 64, .payload = 16 }, { "deny icmpv6 type 135" }, P_BOTH, D_BOTH,
+	  DENY(1) },
+	{ "11.1 malformed: IHL 4 is malformed under allow any",
+	  { TCP4(40000, 7070), .ihl = 4 }, { "allow any" }, P_BOTH, D_BOTH, DROP(MALFORMED) },
+	{ "11.1 malformed: truncated TCP is malformed under deny any (not a rule drop)",
+	  { TCP6(40000, 22), .l4_len = 19 }, { "deny any" }, P_BOTH, D_BOTH, DROP(MALFORMED) },
+	{ "11.1 other ethertype: allow any is for IP only, LLDP goes by the policy (drop)",
+	  { .l3 = L3_RAW, .ethertype = 0x88cc, .raw_len = 46 }, { "allow any" }, P_DROP, D_BOTH,
+	  DROP(UNKNOWN_ETHERTYPE) },
+	{ "11.1 other ethertype: deny any is for IP only, LLDP goes by the policy (accept)",
+	  { .l3 = L3_RAW, .ethertype = 0x88cc, .raw_len = 46 }, { "deny any" }, P_ACCEPT, D_BOTH,
+	  FWD },
+
+	/* ---- 11.2 one ordered list, the first rule that matches decides ------ */
+	{ "11.2 first match: allow before deny forwards, counts on the allow rule",
+	  { TCP4(40000, 22) }, { "allow tcp dport 22", "deny tcp" }, P_BOTH, D_BOTH, FWD_RULE(1) },
+	{ "11.2 first match: deny before allow drops (reason rule), counts on the deny rule",
+	  { TCP4(40000, 22) }, { "deny tcp dport 22", "allow tcp" }, P_BOTH, D_BOTH, DENY(1) },
+	{ "11.2 first match: a deny that does not match falls through to the allow after it",
+	  { TCP4(40000, 80) }, { "deny tcp dport 22", "allow tcp" }, P_BOTH, D_BOTH, FWD_RULE(2) },
+	{ "11.2 first match: same fields, deny listed first drops",
+	  { UDP6(5353, 5353) }, { "deny udp 5353", "allow udp 5353" }, P_BOTH, D_BOTH, DENY(1) },
+	{ "11.2 first match: same fields, allow listed first forwards",
+	  { UDP6(5353, 5353) }, { "allow udp 5353", "deny udp 5353" }, P_BOTH, D_BOTH, FWD_RULE(1) },
+	{ "11.2 first match: the 4th rule decides when the three before it miss",
+	  { TCP4(40000, 443) },
+	  { "deny tcp dport 22", "deny udp", "allow tcp dport 80", "deny tcp dport 443", "allow tcp" },
+	  P_BOTH, D_BOTH, DENY(4) },
+	{ "11.2 first match: deny any last catches what the allows before it miss",
+	  { UDP4(40000, 54) }, { "allow udp dport 53", "allow tcp", "deny any" }, P_BOTH, D_BOTH,
+	  DENY(3) },
+	{ "11.2 deny: drops under policy accept too, reason rule",
+	  { UDP4(1, 2) }, { "deny udp" }, P_ACCEPT, D_BOTH, DENY(1) },
+	{ "11.2 deny: ICMP (the full parser's path) dropped on its rule",
+	  { .l3 = L3_V4, .proto = 1, .icmp_type = 8 }, { "deny icmp", "allow any" }, P_BOTH, D_BOTH,
+	  DENY(1) },
+	{ "11.2 deny: IPv6 after two extension headers dropped on its rule",
+	  { UDP6(1, 2), .next = 2, .ext = { { 0, 0, 0 }, { 60, 0, 0 } } }, { "deny any" }, P_BOTH,
+	  D_BOTH, DENY(1) },
+	{ "11.2 deny: counts the whole frame (VLAN tag and padding) on the rule and reason rule",
+	  { .tags = { TPID_Q }, TCP4(40000, 22), .pad = 20 }, { "deny tcp dport 22" }, P_BOTH, D_BOTH,
+	  DENY(1) },
+	{ "11.2 no match: only deny rules that miss, policy drop counts policy",
+	  { TCP4(40000, 80) }, { "deny tcp dport 22", "deny udp" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "11.2 no match: only deny rules that miss, policy accept forwards (no rule counts)",
+	  { TCP4(40000, 80) }, { "deny tcp dport 22", "deny udp" }, P_ACCEPT, D_BOTH, FWD },
+
+	/* ---- 11.3 every field must match (AND), any element of a list (OR) ---- */
+	{ "11.3 and: tcp dport 22 src 10.0.0.0/24, both match",
+	  { TCP4(40000, 22) }, { "allow tcp dport 22 src 10.0.0.0/24" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.3 and: right port, source outside the prefix: policy",
+	  { TCP4(40000, 22), .src = "10.0.1.1" }, { "allow tcp dport 22 src 10.0.0.0/24" }, P_DROP,
+	  D_BOTH, DROP(POLICY) },
+	{ "11.3 and: source inside, wrong port: policy",
+	  { TCP4(40000, 23) }, { "allow tcp dport 22 src 10.0.0.0/24" }, P_DROP, D_BOTH,
+	  DROP(POLICY) },
+	{ "11.3 and: port and source right, protocol wrong: policy",
+	  { UDP4(40000, 22) }, { "allow tcp dport 22 src 10.0.0.0/24" }, P_DROP, D_BOTH,
+	  DROP(POLICY) },
+	{ "11.3 and: every field of the rule matches (PORTS in src dst sport dport)",
+	  { TCP4(1234, 443), .src = "10.1.2.3", .dst = "192.168.7.9" },
+	  { "allow tcp 1000-2000 in {in} src 10.1.0.0/16 dst 192.168.7.0/24 sport 1234 dport 443" },
+	  P_DROP, D_IN, FWD_RULE(1) },
+	{ "11.3 and: all fields but 'in' match: policy",
+	  { TCP4(1234, 443), .src = "10.1.2.3", .dst = "192.168.7.9" },
+	  { "allow tcp 1000-2000 in {in} src 10.1.0.0/16 dst 192.168.7.0/24 sport 1234 dport 443" },
+	  P_DROP, D_OUT, DROP(POLICY) },
+	{ "11.3 and: all fields but dst match: policy",
+	  { TCP4(1234, 443), .src = "10.1.2.3", .dst = "192.168.8.9" },
+	  { "allow tcp 1000-2000 in {in} src 10.1.0.0/16 dst 192.168.7.0/24 sport 1234 dport 443" },
+	  P_DROP, D_IN, DROP(POLICY) },
+	{ "11.3 and: all fields but src match: policy",
+	  { TCP4(1234, 443), .src = "10.2.2.3", .dst = "192.168.7.9" },
+	  { "allow tcp 1000-2000 in {in} src 10.1.0.0/16 dst 192.168.7.0/24 sport 1234 dport 443" },
+	  P_DROP, D_IN, DROP(POLICY) },
+	{ "11.3 and: all fields but sport match (PORTS still does): policy",
+	  { TCP4(1235, 443), .src = "10.1.2.3", .dst = "192.168.7.9" },
+	  { "allow tcp 1000-2000 in {in} src 10.1.0.0/16 dst 192.168.7.0/24 sport 1234 dport 443" },
+	  P_DROP, D_IN, DROP(POLICY) },
+	{ "11.3 and: sport matches, PORTS (neither port in it) does not: policy",
+	  { TCP4(1234, 444) }, { "allow tcp 443 sport 1234" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "11.3 and: PORTS matches by dport, sport list too",
+	  { TCP4(1234, 443) }, { "allow tcp 443 sport 1234" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.3 and: PORTS by source port AND dport: tcp 7070 dport 80 matches 7070 -> 80",
+	  { TCP4(7070, 80) }, { "allow tcp 7070 dport 80" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.3 and: tcp 7070 dport 80 does not match 40000 -> 80",
+	  { TCP4(40000, 80) }, { "allow tcp 7070 dport 80" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "11.3 or: dport 22,80,443 matches 80",
+	  { TCP4(40000, 80) }, { "allow tcp dport 22,80,443" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.3 or: dport 22,80,443 matches 443 over IPv6",
+	  { TCP6(40000, 443) }, { "allow tcp dport 22,80,443" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.3 or: dport 22,80,443 does not match 81",
+	  { TCP4(40000, 81) }, { "allow tcp dport 22,80,443" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "11.3 or: dport 1000-2000,3000 matches 1000 (low bound)",
+	  { UDP4(1, 1000) }, { "allow udp dport 1000-2000,3000" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.3 or: dport 1000-2000,3000 matches 2000 (high bound)",
+	  { UDP4(1, 2000) }, { "allow udp dport 1000-2000,3000" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.3 or: dport 1000-2000,3000 does not match 999",
+	  { UDP4(1, 999) }, { "allow udp dport 1000-2000,3000" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "11.3 or: dport 1000-2000,3000 does not match 2001",
+	  { UDP4(1, 2001) }, { "allow udp dport 1000-2000,3000" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "11.3 or: dport 1000-2000,3000 matches 3000, not 3001",
+	  { UDP4(1, 3000) }, { "allow udp dport 1000-2000,3000", "deny udp dport 3001" }, P_DROP,
+	  D_BOTH, FWD_RULE(1) },
+	{ "11.3 or: dport 1000-2000,3000 does not match 3001 (the deny after it does)",
+	  { UDP4(1, 3001) }, { "allow udp dport 1000-2000,3000", "deny udp dport 3001" }, P_ACCEPT,
+	  D_BOTH, DENY(2) },
+	{ "11.3 or: src 10.9.0.0/16,192.168.7.0/24 matches 192.168.7.200",
+	  { UDP4(1, 2), .src = "192.168.7.200" }, { "allow udp src 10.9.0.0/16,192.168.7.0/24" },
+	  P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.3 or: src 10.9.0.0/16,192.168.7.0/24 matches 10.9.255.255",
+	  { UDP4(1, 2), .src = "10.9.255.255" }, { "allow udp src 10.9.0.0/16,192.168.7.0/24" },
+	  P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.3 or: src 10.9.0.0/16,192.168.7.0/24 does not match 10.10.0.0",
+	  { UDP4(1, 2), .src = "10.10.0.0" }, { "allow udp src 10.9.0.0/16,192.168.7.0/24" },
+	  P_DROP, D_BOTH, DROP(POLICY) },
+	{ "11.3 or: sport 53,5000-5100 dport 53,123: 5100 -> 123 matches",
+	  { UDP6(5100, 123) }, { "deny udp sport 53,5000-5100 dport 53,123" }, P_BOTH, D_BOTH,
+	  DENY(1) },
+	{ "11.3 or: sport 53,5000-5100 dport 53,123: 5101 -> 123 does not",
+	  { UDP6(5101, 123) }, { "deny udp sport 53,5000-5100 dport 53,123" }, P_ACCEPT, D_BOTH,
+	  FWD },
+
+	/* ---- 11.4 protocols and families ---------------------------------- */
+	{ "11.4 any: matches IPv4 TCP",
+	  { TCP4(40000, 80) }, { "any" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.4 any: matches IPv6 UDP",
+	  { UDP6(40000, 80) }, { "allow any" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.4 any: matches IPv4 protocol 47",
+	  { .l3 = L3_V4, .proto = 47, .payload = 8 }, { "tcp", "any" }, P_DROP, D_BOTH, FWD_RULE(2) },
+	{ "11.4 any: matches IPv4 protocol 58 (which icmpv6 does not)",
+	  { .l3 = L3_V4, .proto = 58, .icmp_type = 128 }, { "icmpv6", "any" }, P_DROP, D_BOTH,
+	  FWD_RULE(2) },
+	{ "11.4 any: matches IPv6 protocol 1 (which icmp does not)",
+	  { .l3 = L3_V6, .proto = 1, .icmp_type = 8 }, { "icmp", "any" }, P_DROP, D_BOTH,
+	  FWD_RULE(2) },
+	{ "11.4 any: matches ICMPv6 echo request",
+	  { ICMP6(128) }, { "deny any" }, P_BOTH, D_BOTH, DENY(1) },
+	{ "11.4 tcp over IPv6: the protocol after the extension headers",
+	  { TCP6(40000, 22), .next = 2, .ext = { { 0, 0, 0 }, { 60, 0, 0 } } }, { "deny tcp dport 22" },
+	  P_BOTH, D_BOTH, DENY(1) },
+	{ "11.4 numeric 60 does not match IPv6 with a destination options header (protocol is after it)",
+	  { UDP6(1, 2), .next = 1, .ext = { { 60, 0, 0 } } }, { "60", "udp" }, P_DROP, D_BOTH,
+	  FWD_RULE(2) },
+	{ "11.4 numeric 0 matches IPv4 protocol 0",
+	  { .l3 = L3_V4, .proto = 0, .payload = 8 }, { "0" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.4 numeric 255 matches IPv6 protocol 255",
+	  { .l3 = L3_V6, .proto = 255, .payload = 8 }, { "deny 255" }, P_BOTH, D_BOTH, DENY(1) },
+	{ "11.4 icmpv6 type echo-request does not match IPv4 protocol 58 type 128",
+	  { .l3 = L3_V4, .proto = 58, .icmp_type = 128 }, { "icmpv6 type echo-request" }, P_DROP,
+	  D_BOTH, DROP(POLICY) },
+
+	/* ---- 11.5 address families and prefixes ---------------------------- */
+	{ "11.5 family: IPv4 0.0.0.0/0 does not match IPv6",
+	  { UDP6(1, 2) }, { "allow udp src 0.0.0.0/0" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "11.5 family: IPv6 ::/0 does not match IPv4",
+	  { UDP4(1, 2) }, { "allow udp dst ::/0" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "11.5 family: IPv6 ::/0 matches any IPv6",
+	  { UDP6(1, 2), .dst = "2001:db8::1" }, { "allow udp dst ::/0" }, P_DROP, D_BOTH,
+	  FWD_RULE(1) },
+	{ "11.5 family: IPv4 0.0.0.0/0 matches any IPv4",
+	  { UDP4(1, 2), .src = "255.255.255.255" }, { "allow udp src 0.0.0.0/0" }, P_DROP, D_BOTH,
+	  FWD_RULE(1) },
+	{ "11.5 family: IPv4 10.0.0.1 does not match IPv6 ::a00:1 (the same 32 bits)",
+	  { UDP6(1, 2), .src = "::a00:1" }, { "allow any src 10.0.0.1" }, P_DROP, D_BOTH,
+	  DROP(POLICY) },
+	{ "11.5 family: IPv6 ::a00:1 does not match IPv4 10.0.0.1 (the same 32 bits)",
+	  { UDP4(1, 2) }, { "allow any src ::a00:1" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "11.5 family: IPv4-mapped ::ffff:10.0.0.2 does not match IPv4 10.0.0.2",
+	  { UDP4(1, 2) }, { "allow any dst ::ffff:10.0.0.2" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "11.5 family: mixed src list matches IPv4 through its IPv4 prefix",
+	  { TCP4(1, 22), .src = "10.1.1.1" }, { "allow tcp src fd00::/8,10.0.0.0/8" }, P_DROP, D_BOTH,
+	  FWD_RULE(1) },
+	{ "11.5 family: mixed src list matches IPv6 through its IPv6 prefix",
+	  { TCP6(1, 22) }, { "allow tcp src fd00::/8,10.0.0.0/8" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.5 family: src v4+v6 and dst v6 only: IPv4 never matches",
+	  { TCP4(1, 22) }, { "allow tcp src 10.0.0.0/8,fd00::/8 dst fd00::/8" }, P_DROP, D_BOTH,
+	  DROP(POLICY) },
+	{ "11.5 family: src v4+v6 and dst v6 only: IPv6 matches",
+	  { TCP6(1, 22) }, { "allow tcp src 10.0.0.0/8,fd00::/8 dst fd00::/8" }, P_DROP, D_BOTH,
+	  FWD_RULE(1) },
+	{ "11.5 prefix: dst 10.0.0.2/32 matches exactly",
+	  { UDP4(1, 2) }, { "allow any dst 10.0.0.2/32" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.5 prefix: dst 10.0.0.2/31 matches 10.0.0.3",
+	  { UDP4(1, 2), .dst = "10.0.0.3" }, { "allow any dst 10.0.0.2/31" }, P_DROP, D_BOTH,
+	  FWD_RULE(1) },
+	{ "11.5 prefix: dst 10.0.0.2/31 does not match 10.0.0.4",
+	  { UDP4(1, 2), .dst = "10.0.0.4" }, { "allow any dst 10.0.0.2/31" }, P_DROP, D_BOTH,
+	  DROP(POLICY) },
+	{ "11.5 prefix: dst 10.0.0.2/31 does not match 10.0.0.1",
+	  { UDP4(1, 2), .dst = "10.0.0.1" }, { "allow any dst 10.0.0.2/31" }, P_DROP, D_BOTH,
+	  DROP(POLICY) },
+	{ "11.5 prefix: 128.0.0.0/1 matches 255.255.255.255",
+	  { UDP4(1, 2), .dst = "255.255.255.255" }, { "allow any dst 128.0.0.0/1" }, P_DROP, D_BOTH,
+	  FWD_RULE(1) },
+	{ "11.5 prefix: 128.0.0.0/1 does not match 127.255.255.255",
+	  { UDP4(1, 2), .dst = "127.255.255.255" }, { "allow any dst 128.0.0.0/1" }, P_DROP, D_BOTH,
+	  DROP(POLICY) },
+	{ "11.5 prefix: src fd00::/127 matches fd00::1",
+	  { UDP6(1, 2) }, { "allow any src fd00::/127" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.5 prefix: dst fd00::/127 does not match fd00::2",
+	  { UDP6(1, 2) }, { "allow any dst fd00::/127" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "11.5 prefix: dst fd00::2/128 matches exactly, fd00::3 does not (first rule misses)",
+	  { UDP6(1, 2) }, { "allow any dst fd00::3", "deny any dst fd00::2/128" }, P_BOTH, D_BOTH,
+	  DENY(2) },
+	{ "11.5 prefix: fd00:0:0:1::/64 does not match fd00::1 (third word differs)",
+	  { UDP6(1, 2) }, { "allow any src fd00:0:0:1::/64" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "11.5 prefix: 2001:db8::/32 matches 2001:db8:ffff:ffff:ffff:ffff:ffff:ffff",
+	  { UDP6(1, 2), .src = "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff" },
+	  { "allow any src 2001:db8::/32" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.5 prefix: 2001:db8::/32 does not match 2001:db9::",
+	  { UDP6(1, 2), .src = "2001:db9::" }, { "allow any src 2001:db8::/32" }, P_DROP, D_BOTH,
+	  DROP(POLICY) },
+	{ "11.5 prefix: fd00::/60 matches fd00:0:0:f::1, not fd00:0:0:10::1 (inside a word)",
+	  { UDP6(1, 2), .src = "fd00:0:0:f::1", .dst = "fd00:0:0:10::1" },
+	  { "allow any dst fd00::/60", "allow any src fd00::/60" }, P_DROP, D_BOTH, FWD_RULE(2) },
+
+	/* ---- 11.6 non-first fragments: no ports, no type ------------------- */
+	{ "11.6 v4 frag: PORTS, sport and dport rules miss a non-first fragment, the address rule matches",
+	  { TCP4(7070, 7070), .frag = 100 },
+	  { "allow tcp 7070", "allow tcp sport 7070", "allow tcp dport 7070", "deny tcp src 10.0.0.1" },
+	  P_BOTH, D_BOTH, DENY(4) },
+	{ "11.6 v4 frag: deny tcp src prefix drops a non-first fragment (reason rule, not fragment)",
+	  { TCP4(1, 2), .frag = 100 | FRAG_MF }, { "deny tcp src 10.0.0.0/8", "allow any" }, P_BOTH,
+	  D_BOTH, DENY(1) },
+	{ "11.6 v4 frag: icmp type misses a non-first ICMP fragment, icmp matches",
+	  { .l3 = L3_V4, .proto = 1, .icmp_type = 8, .frag = 3 },
+	  { "allow icmp type echo-request", "deny icmp" }, P_BOTH, D_BOTH, DENY(2) },
+	{ "11.6 v4 frag: any dst matches by address",
+	  { .l3 = L3_V4, .proto = 47, .payload = 8, .frag = 7 },
+	  { "allow any dst 10.0.0.3", "allow any dst 10.0.0.2" }, P_DROP, D_BOTH, FWD_RULE(2) },
+	{ "11.6 v4 frag: 'in' matches (arriving on input)",
+	  { UDP4(1, 2), .frag = 9 }, { "allow udp in {out}", "deny udp in {in}" }, P_BOTH, D_IN,
+	  DENY(2) },
+	{ "11.6 v4 frag: 'in' matches (arriving on output)",
+	  { UDP4(1, 2), .frag = 9 }, { "allow udp in {out}", "deny udp in {in}" }, P_BOTH, D_OUT,
+	  FWD_RULE(1) },
+	{ "11.6 v4 frag: only port rules, policy drop counts fragment",
+	  { UDP4(1, 2), .frag = 9 }, { "allow udp dport 0-65535", "deny udp sport 0-65535" }, P_DROP,
+	  D_BOTH, DROP(FRAGMENT) },
+	{ "11.6 v4 first fragment (offset 0, MF) matched by sport list",
+	  { UDP4(53, 40000), .frag = FRAG_MF }, { "allow udp sport 53,123" }, P_DROP, D_BOTH,
+	  FWD_RULE(1) },
+	{ "11.6 v6 frag: only any matches: udp, 17 and 44 skipped",
+	  { UDP6(1, 2), .next = 1, .ext = { { 44, 0, OFF6(5) } } }, { "udp", "17", "44", "deny any" },
+	  P_BOTH, D_BOTH, DENY(4) },
+	{ "11.6 v6 frag: any src fd00::1 matches",
+	  { UDP6(1, 2), .next = 1, .ext = { { 44, 0, OFF6(5) | 1 } } }, { "allow any src fd00::1" },
+	  P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.6 v6 frag: any src fd00::3 does not, policy drop counts fragment",
+	  { UDP6(1, 2), .next = 1, .ext = { { 44, 0, OFF6(5) } } }, { "allow any src fd00::3" },
+	  P_DROP, D_BOTH, DROP(FRAGMENT) },
+	{ "11.6 v6 frag: any with only IPv4 prefixes does not match",
+	  { UDP6(1, 2), .next = 1, .ext = { { 44, 0, OFF6(5) } } }, { "deny any src 0.0.0.0/0" },
+	  P_ACCEPT, D_BOTH, FWD },
+	{ "11.6 v6 frag: deny any drops it with reason rule, not fragment",
+	  { TCP6(1, 2), .next = 2, .ext = { { 0, 0, 0 }, { 44, 0, OFF6(1) } } }, { "deny any" },
+	  P_BOTH, D_BOTH, DENY(1) },
+	{ "11.6 v6 frag: any in {in} matches on input",
+	  { UDP6(1, 2), .next = 1, .ext = { { 44, 0, OFF6(5) } } }, { "allow any in {in}" }, P_DROP,
+	  D_IN, FWD_RULE(1) },
+	{ "11.6 v6 frag: any in {in} does not match on output, policy drop counts fragment",
+	  { UDP6(1, 2), .next = 1, .ext = { { 44, 0, OFF6(5) } } }, { "allow any in {in}" }, P_DROP,
+	  D_OUT, DROP(FRAGMENT) },
+	{ "11.6 v6 first fragment (offset 0) matched by dport",
+	  { UDP6(1, 53), .next = 1, .ext = { { 44, 0, 1 } } }, { "allow udp dport 53" }, P_DROP,
+	  D_BOTH, FWD_RULE(1) },
+
+	/* ---- 11.6 ports: PORTS is source OR destination; sport, dport ------ */
+	{ "11.6 sport/dport: udp sport 5000-5100 dport 53 matches 5050 -> 53",
+	  { UDP4(5050, 53) }, { "deny udp sport 5000-5100 dport 53" }, P_BOTH, D_BOTH, DENY(1) },
+	{ "11.6 sport/dport: udp sport 5000-5100 dport 53 does not match 53 -> 5050",
+	  { UDP4(53, 5050) }, { "deny udp sport 5000-5100 dport 53" }, P_ACCEPT, D_BOTH, FWD },
+	{ "11.6 sport: tcp sport 1024-65535 dport 22 matches 65535 -> 22",
+	  { TCP6(65535, 22) }, { "allow tcp sport 1024-65535 dport 22" }, P_DROP, D_BOTH,
+	  FWD_RULE(1) },
+	{ "11.6 sport: tcp sport 1024-65535 dport 22 does not match 1023 -> 22",
+	  { TCP6(1023, 22) }, { "allow tcp sport 1024-65535 dport 22" }, P_DROP, D_BOTH,
+	  DROP(POLICY) },
+	{ "11.6 port 0: udp dport 0 matches 1 -> 0",
+	  { UDP4(1, 0) }, { "allow udp dport 0" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.6 port 0: tcp 0 (PORTS) matches source port 0",
+	  { TCP4(0, 5) }, { "allow tcp 0" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.6 port 0: tcp sport 0 does not match source port 1",
+	  { TCP4(1, 0) }, { "allow tcp sport 0" }, P_DROP, D_BOTH, DROP(POLICY) },
+
+	/* ---- 11.6 ICMP type and code --------------------------------------- */
+	{ "11.6 type: icmp type echo-request matches type 8",
+	  { .l3 = L3_V4, .proto = 1, .icmp_type = 8 }, { "allow icmp type echo-request" }, P_DROP,
+	  D_BOTH, FWD_RULE(1) },
+	{ "11.6 type: icmp type echo-request does not match echo reply (0)",
+	  { .l3 = L3_V4, .proto = 1, .icmp_type = 0 }, { "allow icmp type echo-request" }, P_DROP,
+	  D_BOTH, DROP(POLICY) },
+	{ "11.6 type: icmp type 3/1 matches type 3 code 1",
+	  { .l3 = L3_V4, .proto = 1, .icmp_type = 3, .icmp_code = 1 }, { "deny icmp type 3/1" },
+	  P_BOTH, D_BOTH, DENY(1) },
+	{ "11.6 type: icmp type 3/1 does not match type 3 code 0",
+	  { .l3 = L3_V4, .proto = 1, .icmp_type = 3, .icmp_code = 0 }, { "deny icmp type 3/1" },
+	  P_ACCEPT, D_BOTH, FWD },
+	{ "11.6 type: icmp type destination-unreachable matches type 3 with any code (13)",
+	  { .l3 = L3_V4, .proto = 1, .icmp_type = 3, .icmp_code = 13 },
+	  { "allow icmp type destination-unreachable" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.6 type: icmp type 255/255 matches type 255 code 255",
+	  { .l3 = L3_V4, .proto = 1, .icmp_type = 255, .icmp_code = 255 }, { "allow icmp type 255/255" },
+	  P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.6 type: deny echo-request, then allow icmp: echo request denied",
+	  { .l3 = L3_V4, .proto = 1, .icmp_type = 8 }, { "deny icmp type echo-request", "allow icmp" },
+	  P_BOTH, D_BOTH, DENY(1) },
+	{ "11.6 type: deny echo-request, then allow icmp: echo reply allowed",
+	  { .l3 = L3_V4, .proto = 1, .icmp_type = 0 }, { "deny icmp type echo-request", "allow icmp" },
+	  P_BOTH, D_BOTH, FWD_RULE(2) },
+	{ "11.6 type: icmpv6 type echo-request matches type 128",
+	  { ICMP6(128) }, { "allow icmpv6 type echo-request" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11.6 type: icmpv6 type echo-request does not match echo-reply (129)",
+	  { ICMP6(129) }, { "allow icmpv6 type echo-request" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "11.6 type: icmpv6 type 1/4 matches type 1 code 4, not the rule before it (1/3)",
+	  { ICMP6(1), .icmp_code = 4 }, { "deny icmpv6 type 1/3", "allow icmpv6 type 1/4" }, P_BOTH,
+	  D_BOTH, FWD_RULE(2) },
+	{ "11.6 type: icmp type 128 does not match IPv6 echo request (icmp is IPv4)",
+	  { ICMP6(128) }, { "allow icmp type 128" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "11.6 type: icmpv6 type 136 matches a neighbor advertisement that is not ND (hop limit 64)",
+	  { ICMP6(136), .hlim = 64, .payload = 16 }, { "allow icmpv6 type 136" }, P_DROP, D_BOTH,
+	  FWD_RULE(1) },
+
+	/* ---- 11.7 in IF: the interface a frame arrives on -------------------- */
+	{ "11.7 in: allow tcp 7070 in {in} matches frames arriving on input",
+	  { TCP4(40000, 7070) }, { "allow tcp 7070 in {in}" }, P_DROP, D_IN, FWD_RULE(1) },
+	{ "11.7 in: allow tcp 7070 in {in} does not match frames arriving on output",
+	  { TCP4(40000, 7070) }, { "allow tcp 7070 in {in}" }, P_DROP, D_OUT, DROP(POLICY) },
+	{ "11.7 in: deny any in {out} then allow any: output drops on rule 1",
+	  { UDP6(1, 2) }, { "deny any in {out}", "allow any" }, P_BOTH, D_OUT, DENY(1) },
+	{ "11.7 in: deny any in {out} then allow any: input forwards on rule 2",
+	  { UDP6(1, 2) }, { "deny any in {out}", "allow any" }, P_BOTH, D_IN, FWD_RULE(2) },
+	{ "11.7 in: one rule per side, each counts its own side (input)",
+	  { .l3 = L3_V4, .proto = 1, .icmp_type = 8 },
+	  { "allow icmp type echo-request in {in}", "deny icmp type echo-request in {out}" }, P_BOTH,
+	  D_IN, FWD_RULE(1) },
+	{ "11.7 in: one rule per side, each counts its own side (output)",
+	  { .l3 = L3_V4, .proto = 1, .icmp_type = 8 },
+	  { "allow icmp type echo-request in {in}", "deny icmp type echo-request in {out}" }, P_BOTH,
+	  D_OUT, DENY(2) },
+
+	/* ---- VLAN-tagged packets: classified by their inner headers -------- */
+	{ "11 vlan: 802.1Q IPv4 denied by its inner source address",
+	  { .tags = { TPID_Q }, TCP4(1, 22), .src = "192.168.7.9" },
+	  { "deny tcp src 192.168.7.0/24", "allow tcp" }, P_BOTH, D_BOTH, DENY(1) },
+	{ "11 vlan: 802.1Q IPv4, inner source outside the prefix, next rule",
+	  { .tags = { TPID_Q }, TCP4(1, 22), .src = "192.168.8.9" },
+	  { "deny tcp src 192.168.7.0/24", "allow tcp" }, P_BOTH, D_BOTH, FWD_RULE(2) },
+	{ "11 vlan: QinQ IPv6 matched by inner destination and dport",
+	  { .tags = { TPID_AD, TPID_Q }, UDP6(1, 53), .dst = "2001:db8::53" },
+	  { "allow udp dport 53 dst 2001:db8::/64" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11 vlan: QinQ IPv6, inner destination outside the prefix",
+	  { .tags = { TPID_AD, TPID_Q }, UDP6(1, 53), .dst = "2001:db8:1::53" },
+	  { "allow udp dport 53 dst 2001:db8::/64" }, P_DROP, D_BOTH, DROP(POLICY) },
+	{ "11 vlan: QinQ IPv4 with options, inner dst prefix",
+	  { .tags = { TPID_Q, TPID_AD }, UDP4(1, 2), .ihl = 7, .dst = "172.16.5.4" },
+	  { "allow udp dst 172.16.0.0/12" }, P_DROP, D_BOTH, FWD_RULE(1) },
+	{ "11 vlan: IPv6 non-first fragment inside a tag, any src matches the inner address",
+	  { .tags = { TPID_Q }, UDP6(1, 2), .src = "fd00:1::9", .next = 1,
+	    .ext = { { 44, 0, OFF6(3) } } }, { "allow any src fd00::/64", "deny any src fd00:1::/64" },
+	  P_BOTH, D_BOTH, DENY(2) },
+	{ "11 vlan: ICMP inside two tags matched by type and inner src",
+	  { .tags = { TPID_AD, TPID_Q }, .l3 = L3_V4, .proto = 1, .icmp_type = 8, .src = "10.9.1.1" },
+	  { "deny icmp type echo-request src 10.9.0.0/16" }, P_BOTH, D_BOTH, DENY(1) },
 };
 
 /* ---- harness ---------------------------------------------------------------- */
@@ -633,6 +1024,8 @@ static struct fwctl *skel;
 static struct fwctl_maps maps;
 static int prog_fd;
 static __u32 ifx[FWCTL_DIR_COUNT];
+static char ifnames[FWCTL_DIR_COUNT][IF_NAMESIZE];
+static struct rule_ctx rctx;	/* the names 'in IF' refers to */
 static bool verbose;
 static int n_pass, n_fail, n_skip;
 
@@ -641,12 +1034,17 @@ static const char *cur_rules[MAX_CASE_RULES];
 static __u32 cur_ids[MAX_CASE_RULES];
 static bool cur_valid;
 
+/* Rule counters read per frame: ids 0 .. id_span-1 (ids are the lowest
+ * free, so every id ever given is below the highest seen + 1). */
+static __u32 id_span = 64;
+
 static const char *reason_names[FWCTL_DROP_REASON_COUNT] = {
 	[FWCTL_DROP_POLICY] = "policy",
 	[FWCTL_DROP_MALFORMED] = "malformed",
 	[FWCTL_DROP_FRAGMENT] = "fragment",
 	[FWCTL_DROP_UNKNOWN_ETHERTYPE] = "unknown-ethertype",
 	[FWCTL_DROP_REDIRECT_ERROR] = "redirect-error",
+	[FWCTL_DROP_RULE] = "rule",
 };
 static const char *dir_names[FWCTL_DIR_COUNT] = { "in->out", "out->in" };
 
@@ -692,10 +1090,77 @@ static const char *verdict_name(int v)
 	}
 }
 
-/* Replace the rule table by lines[] (NULL-terminated); ids in cur_ids. */
+/* Note ids handed out, so that check_frame() reads every counter in use. */
+static void ids_seen(const __u32 *ids, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] + 64 > id_span)
+			id_span = ids[i] + 64 > FWCTL_RULE_ID_SLOTS ? FWCTL_RULE_ID_SLOTS : ids[i] + 64;
+}
+
+/* A rule line with {in} and {out} replaced by the interfaces' names. */
+static void expand(const char *line, char *out, size_t size)
+{
+	size_t o = 0;
+
+	while (*line && o + 1 < size) {
+		if (!strncmp(line, "{in}", 4) || !strncmp(line, "{out}", 5)) {
+			int d = line[1] == 'o';
+
+			o += snprintf(out + o, size - o, "%s", ifnames[d]);
+			line += d ? 5 : 4;
+			continue;
+		}
+		out[o++] = *line++;
+	}
+	out[o < size ? o : size - 1] = 0;
+}
+
+static int parse_rule(const char *line, struct rule *r, char *why)
+{
+	struct fwctl_err e = {};
+	char text[512];
+
+	expand(line, text, sizeof(text));
+	if (rule_from_text(text, &rctx, r, &e)) {
+		WHY("rule '%.200s': %.250s", text, e.msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The ids of the current list, in list order; n must be its length. */
+static int read_ids(__u32 *ids, unsigned int n, char *why)
+{
+	struct fwctl_err e = {};
+	struct ruleset rs;
+	unsigned int i;
+	int err;
+
+	err = ruleset_read(&maps, &rctx, &rs, &e);
+	if (err) {
+		WHY("ruleset_read: %s", e.msg);
+		return err;
+	}
+	if (rs.n != n) {
+		WHY("the set holds %u rules, expected %u", rs.n, n);
+		ruleset_free(&rs);
+		return -EIO;
+	}
+	for (i = 0; i < n; i++)
+		ids[i] = rs.v[i].id;
+	ids_seen(ids, n);
+	ruleset_free(&rs);
+	return 0;
+}
+
+/* Replace the rule list by lines[] (NULL-terminated) in one commit; ids in cur_ids. */
 static int apply_rules(const char *const *lines, char *why)
 {
-	struct fwctl_rule rules[MAX_CASE_RULES];
+	struct rule rules[MAX_CASE_RULES];
+	struct ruleset_diff diff;
 	struct fwctl_err e = {};
 	int n = 0, err, i;
 
@@ -710,24 +1175,21 @@ static int apply_rules(const char *const *lines, char *why)
 			return 0;
 	}
 	cur_valid = false;
-	err = ruleset_flush(&maps, &e);
-	if (err < 0) {
-		WHY("ruleset_flush: %s", e.msg);
-		return err;
-	}
 	for (n = 0; n < MAX_CASE_RULES && lines[n]; n++) {
-		if (rule_parse_line(lines[n], &rules[n], &e)) {
-			WHY("rule '%s': %s", lines[n], e.msg);
+		if (parse_rule(lines[n], &rules[n], why)) {
+			while (n--)
+				rule_free(&rules[n]);
 			return -EINVAL;
 		}
 	}
-	if (n) {
-		err = ruleset_add(&maps, rules, n, cur_ids, &e);
-		if (err) {
-			WHY("ruleset_add: %s", e.msg);
-			return err;
-		}
+	err = ruleset_replace(&maps, &rctx, rules, n, -1, &diff, &e);	/* consumes rules */
+	if (err) {
+		WHY("ruleset_replace: %s", e.msg);
+		return err;
 	}
+	err = read_ids(cur_ids, n, why);
+	if (err)
+		return err;
 	memset(cur_rules, 0, sizeof(cur_rules));
 	for (i = 0; i < n; i++)
 		cur_rules[i] = lines[i];
@@ -744,7 +1206,7 @@ static void rules_changed(void)
 static int set_policy(int policy, char *why)
 {
 	struct fwctl_err e = {};
-	int err = policy_set(&maps, policy, &e);
+	int err = ruleset_policy_set(&maps, policy, &e);
 
 	if (err)
 		WHY("%s", e.msg);
@@ -754,9 +1216,12 @@ static int set_policy(int policy, char *why)
 /* Frames and bytes the suite ran per direction, for test_totals(). */
 static __u64 ran_packets[FWCTL_DIR_COUNT], ran_bytes[FWCTL_DIR_COUNT];
 
-/* One BPF_PROG_TEST_RUN of frame[len] arriving on ifx[dir]; *ret = verdict. */
-static int test_run(const uint8_t *frame, size_t len, __u32 ifindex, int *ret, uint8_t *out,
-		    __u32 *out_len)
+/*
+ * One BPF_PROG_TEST_RUN of frame[len] by program prog, arriving on ifindex
+ * and counted by the program in direction dir; *ret = verdict.
+ */
+static int test_run_on(int prog, const uint8_t *frame, size_t len, __u32 ifindex, int dir,
+		       int *ret, uint8_t *out, __u32 *out_len)
 {
 	struct xdp_md ctx = {
 		.data_end = len,
@@ -771,7 +1236,7 @@ static int test_run(const uint8_t *frame, size_t len, __u32 ifindex, int *ret, u
 		.ctx_size_in = sizeof(ctx),
 		.repeat = 1,
 	);
-	int err = bpf_prog_test_run_opts(prog_fd, &o), dir = ifindex == ifx[1];
+	int err = bpf_prog_test_run_opts(prog, &o);
 
 	if (!err) {
 		ran_packets[dir]++;
@@ -780,6 +1245,13 @@ static int test_run(const uint8_t *frame, size_t len, __u32 ifindex, int *ret, u
 	*ret = o.retval;
 	*out_len = o.data_size_out;
 	return err;
+}
+
+/* The suite's program, the frame arriving on ifx[dir]. */
+static int test_run(const uint8_t *frame, size_t len, int dir, int *ret, uint8_t *out,
+		    __u32 *out_len)
+{
+	return test_run_on(prog_fd, frame, len, ifx[dir], dir, ret, out, out_len);
 }
 
 static int read_dirs(struct fwctl_dir_stats *d, char *why)
@@ -827,14 +1299,16 @@ static bool dirs_equal(const struct fwctl_dir_stats *before, const struct fwctl_
 	return true;
 }
 
-static struct fwctl_rule_stats rs_before[FWCTL_RULE_SLOTS], rs_after[FWCTL_RULE_SLOTS];
+static struct fwctl_rule_stats rs_before[FWCTL_RULE_ID_SLOTS], rs_after[FWCTL_RULE_ID_SLOTS];
 
 /*
- * Run one frame arriving in direction dir and check verdict, output bytes and
- * every counter. rule_id is the id it must count on (FWCTL_NO_RULE: none).
+ * Run one frame through program prog, arriving on ifindex, and check the
+ * verdict, the output bytes and every counter: the frame counts in
+ * direction dir, and on rule rule_id (FWCTL_NO_RULE: on none), allowed or
+ * denied.
  */
-static bool check_frame(const uint8_t *frame, size_t len, int dir, int verdict, int reason,
-			__u32 rule_id, bool arp_nd, char *why)
+static bool check_frame_on(int prog, __u32 ifindex, const uint8_t *frame, size_t len, int dir,
+			   int verdict, int reason, __u32 rule_id, bool arp_nd, char *why)
 {
 	struct fwctl_dir_stats before[FWCTL_DIR_COUNT], exp[FWCTL_DIR_COUNT], got[FWCTL_DIR_COUNT];
 	uint8_t out[FRAME_MAX];
@@ -843,13 +1317,13 @@ static bool check_frame(const uint8_t *frame, size_t len, int dir, int verdict, 
 
 	if (read_dirs(before, why))
 		return false;
-	err = rule_stats_read_all(&maps, rs_before);
+	err = rule_stats_read_first(&maps, id_span, rs_before);
 	if (err) {
-		WHY("rule_stats_read_all: %s", strerror(-err));
+		WHY("rule_stats_read_first: %s", strerror(-err));
 		return false;
 	}
 
-	err = test_run(frame, len, ifx[dir], &ret, out, &out_len);
+	err = test_run_on(prog, frame, len, ifindex, dir, &ret, out, &out_len);
 	if (err) {
 		WHY("BPF_PROG_TEST_RUN of a %zu-byte frame: %s", len, strerror(-err));
 		return false;
@@ -879,12 +1353,12 @@ static bool check_frame(const uint8_t *frame, size_t len, int dir, int verdict, 
 	if (!dirs_equal(before, exp, got, why))
 		return false;
 
-	err = rule_stats_read_all(&maps, rs_after);
+	err = rule_stats_read_first(&maps, id_span, rs_after);
 	if (err) {
-		WHY("rule_stats_read_all: %s", strerror(-err));
+		WHY("rule_stats_read_first: %s", strerror(-err));
 		return false;
 	}
-	for (id = 0; id < FWCTL_RULE_SLOTS; id++) {
+	for (id = 0; id < id_span; id++) {
 		__u64 dp = rs_after[id].packets - rs_before[id].packets;
 		__u64 db = rs_after[id].bytes - rs_before[id].bytes;
 		__u64 wp = id == rule_id && id != FWCTL_NO_RULE ? 1 : 0;
@@ -899,6 +1373,14 @@ static bool check_frame(const uint8_t *frame, size_t len, int dir, int verdict, 
 		}
 	}
 	return true;
+}
+
+/* check_frame_on() for the suite's program, the frame arriving on ifx[dir]. */
+static bool check_frame(const uint8_t *frame, size_t len, int dir, int verdict, int reason,
+			__u32 rule_id, bool arp_nd, char *why)
+{
+	return check_frame_on(prog_fd, ifx[dir], frame, len, dir, verdict, reason, rule_id, arp_nd,
+			      why);
 }
 
 /* Run one table row under each of its policies and directions. */
@@ -940,37 +1422,45 @@ static bool run_case(const struct tcase *c, char *why)
 
 static const struct fspec tcp7070 = { TCP4(40000, 7070), .payload = 10 };
 
-static int add_rule(const char *line, __u32 *id, char *why)
+/* Insert one rule at 1-based position pos (0: append); its id out. */
+static int add_rule_at(const char *line, unsigned int pos, __u32 *id, char *why)
 {
-	struct fwctl_rule r;
 	struct fwctl_err e = {};
+	struct rule r;
 	int err;
 
 	rules_changed();
-	if (rule_parse_line(line, &r, &e)) {
-		WHY("rule '%s': %s", line, e.msg);
+	if (parse_rule(line, &r, why))
 		return -EINVAL;
-	}
-	err = ruleset_add(&maps, &r, 1, id, &e);
+	err = ruleset_add(&maps, &rctx, &r, 1, pos, NULL, NULL, id, NULL, &e);	/* consumes r */
 	if (err)
 		WHY("add '%s': %s", line, e.msg);
+	else
+		ids_seen(id, 1);
 	return err;
+}
+
+static int add_rule(const char *line, __u32 *id, char *why)
+{
+	return add_rule_at(line, 0, id, why);
 }
 
 static int del_rule(const char *line, char *why)
 {
-	struct fwctl_rule r;
 	struct fwctl_err e = {};
+	struct rule r;
+	char *text = NULL;
+	__u32 id;
 	int err;
 
 	rules_changed();
-	if (rule_parse_line(line, &r, &e)) {
-		WHY("rule '%s': %s", line, e.msg);
+	if (parse_rule(line, &r, why))
 		return -EINVAL;
-	}
-	err = ruleset_del(&maps, &r, NULL, &e);
+	err = ruleset_del(&maps, &rctx, &r, &id, &text, &e);
 	if (err)
 		WHY("del '%s': %s", line, e.msg);
+	free(text);
+	rule_free(&r);
 	return err;
 }
 
@@ -980,7 +1470,7 @@ static int flush_rules(char *why)
 	int n;
 
 	rules_changed();
-	n = ruleset_flush(&maps, &e);
+	n = ruleset_flush(&maps, &rctx, &e);
 	if (n < 0)
 		WHY("flush: %s", e.msg);
 	return n;
@@ -1010,7 +1500,7 @@ static bool test_runtime_changes(char *why)
 {
 	uint8_t f[FRAME_MAX];
 	size_t len = frame_build(&tcp7070, f);
-	__u32 id1, id2, id3;
+	__u32 id1, id2, id3, id4;
 
 	DO("flush", flush_rules(why));
 	DO("policy drop", set_policy(FWCTL_POLICY_DROP, why));
@@ -1033,11 +1523,20 @@ static bool test_runtime_changes(char *why)
 		}
 	}
 	CHECK("after add tcp 7000-7100", f, len, 1, V_FWD, 0, id2, false);
-	DO("add narrower", add_rule("tcp 7070", &id3, why));
-	CHECK("after add tcp 7070 inside tcp 7000-7100", f, len, 1, V_FWD, 0, id3, false);
-	DO("del narrower", del_rule("tcp 7070", why));
-	CHECK("after del tcp 7070, range takes over again", f, len, 0, V_FWD, 0, id2, false);
+	/* First match in list order: appended after the range, tcp 7070 never counts. */
+	DO("append narrower", add_rule("tcp 7070", &id3, why));
+	CHECK("after appending tcp 7070 behind tcp 7000-7100, the range (first) counts", f, len, 1,
+	      V_FWD, 0, id2, false);
+	DO("insert deny at 1", add_rule_at("deny tcp 7070", 1, &id4, why));
+	CHECK("after inserting deny tcp 7070 at position 1, it drops (reason rule)", f, len, 0,
+	      V_DROP, FWCTL_DROP_RULE, id4, false);
 	DO("policy accept", set_policy(FWCTL_POLICY_ACCEPT, why));
+	CHECK("deny at position 1 under policy accept still drops", f, len, 1, V_DROP,
+	      FWCTL_DROP_RULE, id4, false);
+	DO("del deny", del_rule("deny tcp 7070", why));
+	CHECK("after del deny tcp 7070, the range counts again", f, len, 0, V_FWD, 0, id2, false);
+	DO("del range", del_rule("tcp 7000-7100", why));
+	CHECK("after del tcp 7000-7100, tcp 7070 counts", f, len, 0, V_FWD, 0, id3, false);
 	DO("flush", flush_rules(why));
 	CHECK("after flush under policy accept", f, len, 0, V_FWD, 0, 0, false);
 	DO("policy drop", set_policy(FWCTL_POLICY_DROP, why));
@@ -1049,6 +1548,7 @@ static bool test_runtime_changes(char *why)
  * A missing devmap entry is a DROP counted as a redirect error, and only
  * there: the rule that allowed the frame does not count it (it was not
  * forwarded), on the fast path (plain TCP) and the full one (ICMP, tagged).
+ * A deny rule drops and counts as ever: it never needed the devmap.
  */
 static bool missing_devmap(char *why)
 {
@@ -1056,15 +1556,18 @@ static bool missing_devmap(char *why)
 	static const struct fspec other = { UDP4(1, 2) };
 	static const struct fspec ping = { .l3 = L3_V4, .proto = 1, .icmp_type = 8, .payload = 56 };
 	static const struct fspec tagged = { .tags = { TPID_Q }, TCP6(7070, 40000) };
-	uint8_t f[FRAME_MAX], a[FRAME_MAX], o[FRAME_MAX], p[FRAME_MAX], t[FRAME_MAX];
+	static const struct fspec denied = { UDP6(1, 53) };
+	uint8_t f[FRAME_MAX], a[FRAME_MAX], o[FRAME_MAX], p[FRAME_MAX], t[FRAME_MAX], d[FRAME_MAX];
 	size_t len = frame_build(&tcp7070, f), alen = frame_build(&arp, a), olen = frame_build(&other, o);
 	size_t plen = frame_build(&ping, p), tlen = frame_build(&tagged, t);
-	__u32 id, id_icmp, key = ifx[0];
+	size_t dlen = frame_build(&denied, d);
+	__u32 id, id_icmp, id_deny, key = ifx[0];
 	int err;
 
 	DO("flush", flush_rules(why));
 	DO("add", add_rule("tcp 7070", &id, why));
 	DO("add", add_rule("icmp", &id_icmp, why));
+	DO("add", add_rule("deny udp dport 53", &id_deny, why));
 	DO("policy drop", set_policy(FWCTL_POLICY_DROP, why));
 	err = bpf_map_delete_elem(maps.devmap, &key);
 	if (err) {
@@ -1077,6 +1580,8 @@ static bool missing_devmap(char *why)
 	      FWCTL_DROP_REDIRECT_ERROR, 0, false);
 	CHECK("allowed tagged IPv6 TCP, no devmap entry: not counted on its rule", t, tlen, 0,
 	      V_DROP, FWCTL_DROP_REDIRECT_ERROR, 0, false);
+	CHECK("denied UDP, no devmap entry: reason rule, counted on the deny rule", d, dlen, 0,
+	      V_DROP, FWCTL_DROP_RULE, id_deny, false);
 	CHECK("ARP, no devmap entry for the ingress", a, alen, 0, V_DROP, FWCTL_DROP_REDIRECT_ERROR, 0,
 	      false);
 	CHECK("other direction still has its entry", f, len, 1, V_FWD, 0, id, false);
@@ -1170,73 +1675,285 @@ static bool test_output_deleted(char *why)
 	return devmap_restored(output_deleted(why), why);
 }
 
-/* 10,000 rules: all in, lookups still exact, flush removes them all. */
+/* Build a frame from a spec into a static buffer; *len its length. */
+static const uint8_t *frame_of(const struct fspec *s, size_t *len)
+{
+	static uint8_t f[FRAME_MAX];
+
+	*len = frame_build(s, f);
+	return f;
+}
+
+#define CHECK_SPEC(label, spec, dir, verdict, reason, id)                                        \
+	do {                                                                                     \
+		struct fspec __f = spec;                                                         \
+		size_t __n;                                                                      \
+		const uint8_t *__b = frame_of(&__f, &__n);                                       \
+		CHECK(label, __b, __n, dir, verdict, reason, id, false);                         \
+	} while (0)
+#define SPEC(...) ((struct fspec){ __VA_ARGS__ })
+
+/*
+ * 10,000 rules of every kind in one commit: port rules, deny rules with
+ * source prefixes, port lists, IPv6 prefixes, ICMP types, a protocol. Each
+ * lookup must find exactly the first rule in list order that matches; one
+ * rule inserted at the head of the set shadows the rest; flush empties it.
+ */
 static bool test_10000_rules(char *why)
 {
-	enum { N = 10000 };
-	static struct fwctl_rule rules[N];
+	enum { N = 10000, A = 0, B = 3000, C = 6000, D = 8000, E = 9000, F = N - 1 };
+	static struct rule rules[N];
 	static __u32 ids[N];
-	static struct ruleset rs;
+	struct ruleset_diff diff;
 	struct fwctl_err e = {};
-	uint8_t f[FRAME_MAX];
-	struct fspec s;
-	size_t len;
-	int i, err;
+	unsigned int n = 0, i, count;
+	char text[160];
+	__u32 policy, id;
+	int err;
 
 	DO("flush", flush_rules(why));
 	DO("policy drop", set_policy(FWCTL_POLICY_DROP, why));
-	/* 5000 single TCP ports 10000..14999, 4999 UDP ranges of 2, then "47". */
-	for (i = 0; i < 5000; i++) {
-		rules[i].proto = 6;
-		rules[i].has_ports = 1;
-		rules[i].port_lo = rules[i].port_hi = 10000 + i;
+	for (i = 0; i < N; i++) {
+		if (i < B)		/* A: tcp 10000 .. tcp 12999 */
+			snprintf(text, sizeof(text), "tcp %u", 10000 + i - A);
+		else if (i < C)		/* B: 3000 denies of 2 UDP ports from a /24 */
+			snprintf(text, sizeof(text), "deny udp dport %u-%u src 10.%u.%u.0/24",
+				 20000 + 2 * (i - B), 20001 + 2 * (i - B), (i - B) / 256, (i - B) % 256);
+		else if (i < D)		/* C: 2000 allows of a port list */
+			snprintf(text, sizeof(text), "allow udp dport %u,%u", 20000 + 2 * (i - C),
+				 40000 + i - C);
+		else if (i < E)		/* D: 1000 IPv6 /32s, fd00:1:: .. fd00:3e8:: */
+			snprintf(text, sizeof(text), "allow any src fd00:%x::/32", i - D + 1);
+		else if (i < F)		/* E: 999 echo requests to 172.16.0.0 .. 172.16.3.230 */
+			snprintf(text, sizeof(text), "allow icmp type echo-request dst 172.16.%u.%u",
+				 (i - E) / 256, (i - E) % 256);
+		else
+			snprintf(text, sizeof(text), "47");
+		if (parse_rule(text, &rules[n], why)) {
+			while (n--)
+				rule_free(&rules[n]);
+			return false;
+		}
+		n++;
 	}
-	for (i = 0; i < 4999; i++) {
-		rules[5000 + i].proto = 17;
-		rules[5000 + i].has_ports = 1;
-		rules[5000 + i].port_lo = 20000 + 2 * i;
-		rules[5000 + i].port_hi = 20000 + 2 * i + 1;
-	}
-	rules[N - 1].proto = 47;
-	err = ruleset_add(&maps, rules, N, ids, &e);
+	rules_changed();
+	err = ruleset_replace(&maps, &rctx, rules, N, -1, &diff, &e);
 	if (err) {
-		WHY("adding 10000 rules: %s", e.msg);
+		WHY("loading 10000 rules: %s", e.msg);
 		return false;
 	}
-	err = ruleset_read(&maps, &rs);
-	if (err || rs.active != N) {
-		WHY("rule table holds %u active rules, expected %d (%d)", rs.active, N, err);
+	if (diff.added != N || diff.kept || diff.removed) {
+		WHY("load of 10000 rules into an empty set: %u added, %u kept, %u removed", diff.added,
+		    diff.kept, diff.removed);
 		return false;
 	}
+	DO("reading the ids", read_ids(ids, N, why));
 
-	s = (struct fspec){ TCP4(40000, 12345) };
-	len = frame_build(&s, f);
-	CHECK("TCP to 12345", f, len, 0, V_FWD, 0, ids[2345], false);
-	s = (struct fspec){ TCP6(14999, 80) };
-	len = frame_build(&s, f);
-	CHECK("TCP from 14999 (IPv6, out->in)", f, len, 1, V_FWD, 0, ids[4999], false);
-	s = (struct fspec){ TCP4(40000, 15000) };
-	len = frame_build(&s, f);
-	CHECK("TCP to 15000 (no rule)", f, len, 0, V_DROP, FWCTL_DROP_POLICY, 0, false);
-	s = (struct fspec){ UDP4(40000, 29997) };
-	len = frame_build(&s, f);
-	CHECK("UDP to 29997", f, len, 0, V_FWD, 0, ids[5000 + 4998], false);
-	s = (struct fspec){ UDP4(29998, 40000) };
-	len = frame_build(&s, f);
-	CHECK("UDP from 29998 (no rule)", f, len, 0, V_DROP, FWCTL_DROP_POLICY, 0, false);
-	s = (struct fspec){ .l3 = L3_V4, .proto = 47 };
-	len = frame_build(&s, f);
-	CHECK("protocol 47, the 10000th rule", f, len, 1, V_FWD, 0, ids[N - 1], false);
+	CHECK_SPEC("TCP to 12345 (A)", SPEC(TCP4(40000, 12345)), 0, V_FWD, 0, ids[A + 2345]);
+	CHECK_SPEC("TCP from 12999 (IPv6, out->in, A)", SPEC(TCP6(12999, 80)), 1, V_FWD, 0,
+		   ids[A + 2999]);
+	CHECK_SPEC("TCP to 13000 (no rule)", SPEC(TCP4(40000, 13000)), 0, V_DROP,
+		   FWCTL_DROP_POLICY, 0);
+	CHECK_SPEC("UDP to 22469 from 10.4.210.7: the deny (B) before the allow (C)",
+		   SPEC(UDP4(1, 22469), .src = "10.4.210.7"), 0, V_DROP, FWCTL_DROP_RULE,
+		   ids[B + 1234]);
+	CHECK_SPEC("UDP to 22468 from 10.200.0.1: no deny covers it, the allow (C)",
+		   SPEC(UDP4(1, 22468), .src = "10.200.0.1"), 1, V_FWD, 0, ids[C + 1234]);
+	CHECK_SPEC("UDP to 41234 from 10.4.210.7: the deny's port misses, the list's 2nd port (C)",
+		   SPEC(UDP4(1, 41234), .src = "10.4.210.7"), 0, V_FWD, 0, ids[C + 1234]);
+	CHECK_SPEC("UDP to 20000 from 10.0.0.255: the first deny (B)",
+		   SPEC(UDP4(1, 20000), .src = "10.0.0.255"), 1, V_DROP, FWCTL_DROP_RULE, ids[B]);
+	CHECK_SPEC("IPv6 UDP from fd00:3e7::5 (D)", SPEC(UDP6(1, 9), .src = "fd00:3e7::5"), 0, V_FWD,
+		   0, ids[D + 998]);
+	CHECK_SPEC("IPv6 UDP from fd00:3e9::5 (no rule)", SPEC(UDP6(1, 9), .src = "fd00:3e9::5"), 0,
+		   V_DROP, FWCTL_DROP_POLICY, 0);
+	CHECK_SPEC("IPv6 non-first fragment from fd00:1::1 (D: any)",
+		   SPEC(UDP6(1, 9), .src = "fd00:1::1", .next = 1, .ext = { { 44, 0, OFF6(3) } }), 1,
+		   V_FWD, 0, ids[D]);
+	CHECK_SPEC("echo request to 172.16.3.200 (E)",
+		   SPEC(.l3 = L3_V4, .proto = 1, .icmp_type = 8, .dst = "172.16.3.200"), 0, V_FWD, 0,
+		   ids[E + 968]);
+	CHECK_SPEC("echo reply to 172.16.3.200 (no rule)",
+		   SPEC(.l3 = L3_V4, .proto = 1, .icmp_type = 0, .dst = "172.16.3.200"), 0, V_DROP,
+		   FWCTL_DROP_POLICY, 0);
+	CHECK_SPEC("IPv4 protocol 47, the 10000th rule", SPEC(.l3 = L3_V4, .proto = 47), 1, V_FWD, 0,
+		   ids[F]);
+	CHECK_SPEC("IPv6 protocol 47 from fd00::1 (no D rule for fd00::/32), the 10000th rule",
+		   SPEC(.l3 = L3_V6, .proto = 47), 0, V_FWD, 0, ids[F]);
+
+	/* One rule inserted at the head of 10,000 shadows the one behind it. */
+	DO("insert at 1", add_rule_at("deny tcp 12345", 1, &id, why));
+	err = ruleset_summary(&maps, &count, &policy, &e);
+	if (err || count != N + 1) {
+		WHY("after inserting one rule: %u rules (%s), expected %d", count, e.msg, N + 1);
+		return false;
+	}
+	CHECK_SPEC("TCP to 12345 after deny tcp 12345 at position 1", SPEC(TCP4(40000, 12345)), 0,
+		   V_DROP, FWCTL_DROP_RULE, id);
+	CHECK_SPEC("TCP to 12346 still on its rule", SPEC(TCP4(40000, 12346)), 0, V_FWD, 0,
+		   ids[A + 2346]);
+	err = ruleset_del_id(&maps, &rctx, id, NULL, &e);
+	if (err) {
+		WHY("del --id %u: %s", id, e.msg);
+		return false;
+	}
+	CHECK_SPEC("TCP to 12345 after deleting it by id: its rule again", SPEC(TCP4(40000, 12345)),
+		   1, V_FWD, 0, ids[A + 2345]);
 
 	err = flush_rules(why);
 	if (err != N) {
 		WHY("flush removed %d rules, expected %d", err, N);
 		return false;
 	}
-	s = (struct fspec){ TCP4(40000, 12345) };
-	len = frame_build(&s, f);
-	CHECK("TCP to 12345 after flush", f, len, 0, V_DROP, FWCTL_DROP_POLICY, 0, false);
+	CHECK_SPEC("TCP to 12345 after flush", SPEC(TCP4(40000, 12345)), 0, V_DROP,
+		   FWCTL_DROP_POLICY, 0);
+	CHECK_SPEC("UDP to 22469 from 10.4.210.7 after flush",
+		   SPEC(UDP4(1, 22469), .src = "10.4.210.7"), 0, V_DROP, FWCTL_DROP_POLICY, 0);
 	return true;
+}
+
+/* ruleset_add of lines[0..n): the error (0 if added), its message in e. */
+static int try_add(const char *const *lines, unsigned int n, struct fwctl_err *e, char *why)
+{
+	struct rule r[4];
+	unsigned int i;
+
+	rules_changed();
+	for (i = 0; i < n; i++) {
+		if (parse_rule(lines[i], &r[i], why)) {
+			while (i--)
+				rule_free(&r[i]);
+			return -EINVAL;
+		}
+	}
+	return ruleset_add(&maps, &rctx, r, n, 0, NULL, NULL, NULL, NULL, e);	/* consumes r */
+}
+
+/* A refused add: -EEXIST, a message holding want, and the list still ids[0..n). */
+static bool refused(const char *label, const char *const *lines, unsigned int n_lines,
+		    const char *want, const __u32 *ids, unsigned int n, char *why)
+{
+	struct fwctl_err e = {};
+	__u32 got[4];
+	unsigned int i;
+	int err = try_add(lines, n_lines, &e, why);
+
+	if (err != -EEXIST || !strstr(e.msg, want)) {
+		WHY("%s: got %d '%s', want -EEXIST naming '%s'", label, err, e.msg, want);
+		return false;
+	}
+	if (read_ids(got, n, why)) {
+		snprintf(why + strlen(why), WHYLEN - strlen(why), " (after %s)", label);
+		return false;
+	}
+	for (i = 0; i < n; i++) {
+		if (got[i] != ids[i]) {
+			WHY("%s changed the list: position %u holds id %u, was %u", label, i + 1,
+			    got[i], ids[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Semantics 8: a rule with the same canonical text as one in the set (the
+ * comment aside) is refused, naming the existing rule, and nothing changes;
+ * in a batch, one duplicate refuses the whole batch.
+ */
+static bool test_duplicates(char *why)
+{
+	static const char *same_order[] = { "tcp dport 80,22 src 10.0.0.0/8" };
+	static const char *other_comment[] = { "tcp dport 22,80 src 10.0.0.0/8 comment \"web\"" };
+	static const char *batch_dup[] = { "udp 53", "allow tcp src 10.0.0.0/8 dport 22,80" };
+	static const char *batch_twice[] = { "udp 53", "icmp", "allow udp 53" };
+	__u32 ids[2];
+	char want[64];
+
+	DO("flush", flush_rules(why));
+	DO("policy drop", set_policy(FWCTL_POLICY_DROP, why));
+	DO("add", add_rule("allow tcp dport 22,80 src 10.0.0.0/8 comment \"ssh and web\"", &ids[0],
+			   why));
+	snprintf(want, sizeof(want), "(id %u, position 1)", ids[0]);
+	if (!refused("same rule, list in another order, action implied", same_order, 1, want, ids,
+		     1, why))
+		return false;
+	if (!refused("same rule, another comment", other_comment, 1, want, ids, 1, why))
+		return false;
+	CHECK_SPEC("TCP to 22 still on the first rule", SPEC(TCP4(40000, 22)), 0, V_FWD, 0, ids[0]);
+	DO("the same fields with deny are another rule",
+	   add_rule("deny tcp dport 22,80 src 10.0.0.0/8", &ids[1], why));
+	if (!refused("a batch with one duplicate", batch_dup, 2, want, ids, 2, why))
+		return false;
+	if (!refused("a batch holding one rule twice", batch_twice, 3, "given twice", ids, 2, why))
+		return false;
+	CHECK_SPEC("TCP to 80: the allow (first) counts, not the deny", SPEC(TCP4(40000, 80)), 1,
+		   V_FWD, 0, ids[0]);
+	CHECK_SPEC("UDP to 53: the refused batches added nothing", SPEC(UDP4(40000, 53)), 0, V_DROP,
+		   FWCTL_DROP_POLICY, 0);
+	return true;
+}
+
+/*
+ * fwctl attach loads one instance per interface with its direction fixed
+ * (instance_dir): 'in IF' follows that direction. A second instance here,
+ * fixed to output->input and sharing the maps, sees a frame arriving on the
+ * input's ifindex as arriving on output.
+ */
+static bool instance_dir(struct fwctl *sk2, char *why)
+{
+	static const char *rules[] = { "allow tcp 7070 in {out}", "deny tcp 7070 in {in}", NULL };
+	uint8_t f[FRAME_MAX];
+	size_t len = frame_build(&tcp7070, f);
+	int prog2 = bpf_program__fd(sk2->progs.fwctl_xdp);
+
+	if (apply_rules(rules, why))
+		return false;
+	DO("policy drop", set_policy(FWCTL_POLICY_DROP, why));
+	STEP("output instance, frame on the input's ifindex: in {out} matches",
+	     check_frame_on(prog2, ifx[0], f, len, FWCTL_DIR_OUT_TO_IN, V_FWD, 0, cur_ids[0], false,
+			    __s));
+	STEP("output instance, frame on the output's ifindex: in {out} matches",
+	     check_frame_on(prog2, ifx[1], f, len, FWCTL_DIR_OUT_TO_IN, V_FWD, 0, cur_ids[0], false,
+			    __s));
+	CHECK("shared instance, frame on input: in {in} denies", f, len, 0, V_DROP, FWCTL_DROP_RULE,
+	      cur_ids[1], false);
+	return true;
+}
+
+static bool test_instance_dir(char *why)
+{
+	struct fwctl *sk2 = fwctl__open();
+	struct bpf_map *map, *ours;
+	bool ok;
+	int err = 0;
+
+	if (!sk2) {
+		WHY("cannot open a second skeleton: %s", strerror(errno));
+		return false;
+	}
+	bpf_object__for_each_map(map, sk2->obj) {
+		if (bpf_map__is_internal(map))
+			continue;	/* .rodata: this instance's own direction */
+		ours = bpf_object__find_map_by_name(skel->obj, bpf_map__name(map));
+		err = ours ? bpf_map__reuse_fd(map, bpf_map__fd(ours)) : -ENOENT;
+		if (!err)
+			err = bpf_map__set_pin_path(map, NULL);
+		if (err)
+			break;
+	}
+	if (!err) {
+		sk2->rodata->instance_dir = FWCTL_DIR_OUT_TO_IN;
+		err = fwctl__load(sk2);
+	}
+	if (err) {
+		WHY("cannot load an instance fixed to output->input: %s", strerror(-err));
+		fwctl__destroy(sk2);
+		return false;
+	}
+	ok = instance_dir(sk2, why);
+	fwctl__destroy(sk2);
+	return ok;
 }
 
 /* Frames shorter than 14 bytes: the kernel's test-run refuses them. */
@@ -1248,7 +1965,7 @@ static void test_short_frame(void)
 	__u32 out_len;
 	int ret, err;
 
-	err = test_run(f, sizeof(f), ifx[0], &ret, out, &out_len);
+	err = test_run(f, sizeof(f), 0, &ret, out, &out_len);
 	if (err == -EINVAL) {
 		skip(name, "BPF_PROG_TEST_RUN refuses frames < 14 bytes (EINVAL), cannot be run; "
 			   "the 14-byte and truncated-tag cases cover the boundary");
@@ -1304,9 +2021,10 @@ static void run_named(const char *name, bool (*fn)(char *why))
 
 static int setup(void)
 {
+	struct fwctl_err e = {};
 	struct fwctl_config cfg;
 	struct bpf_map *map;
-	int err;
+	int err, d;
 
 	skel = fwctl__open();
 	if (!skel) {
@@ -1347,6 +2065,19 @@ static int setup(void)
 	if (err) {
 		fprintf(stderr, "unit: cannot fill the devmap with ifindexes %u, %u: %s\n", ifx[0],
 			ifx[1], strerror(-err));
+		return -1;
+	}
+	/* 'in IF' names the interfaces, as fwctl attach records them. */
+	for (d = 0; d < FWCTL_DIR_COUNT; d++) {
+		if (!if_indextoname(ifx[d], ifnames[d])) {
+			fprintf(stderr, "unit: no interface with ifindex %u\n", ifx[d]);
+			return -1;
+		}
+		rctx.ifname[d] = ifnames[d];
+	}
+	err = ruleset_init(&maps, &e);
+	if (err) {
+		fprintf(stderr, "unit: cannot install an empty rule set: %s\n", e.msg);
 		return -1;
 	}
 	return 0;
@@ -1407,13 +2138,18 @@ int main(int argc, char **argv)
 	}
 	if (!only) {
 		test_short_frame();
-		run_named("runtime: rule add/del and policy switch change the verdict without reload",
+		run_named("runtime: rule add/insert/del and policy switch change the verdict without reload",
 			  test_runtime_changes);
 		run_named("devmap: missing entry is a DROP counted as redirect error, not on the rule",
 			  test_missing_devmap);
 		run_named("devmap: output interface deleted, allowed frames are redirect errors, not on the rule",
 			  test_output_deleted);
-		run_named("rules: 10,000 rules load, match exactly, flush", test_10000_rules);
+		run_named("rules: 10,000 rules of every kind load, first match exact, insert at 1, flush",
+			  test_10000_rules);
+		run_named("11.8 duplicates: same canonical text refused, naming the rule; nothing changes",
+			  test_duplicates);
+		run_named("11.7 in: an instance fixed to one direction matches 'in' by it",
+			  test_instance_dir);
 		test_totals();
 	}
 
