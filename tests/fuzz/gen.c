@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include "gen.h"
 
 /* --- PRNG: splitmix64, deterministic per seed ---------------------------- */
@@ -92,7 +93,30 @@ static const uint16_t hot_ports[] = {
 
 static unsigned int pick_port(struct gen *g)
 {
+	if (g->hints && g->hints->nports && chance(g, 65))
+		return g->hints->ports[rn(g, g->hints->nports)];
 	return chance(g, 75) ? PICK(g, hot_ports) : rn(g, 65536);
+}
+
+/* An address of a rule's edge now and then, else a random one. */
+static void put_addr(struct gen *g, struct gen_frame *f, size_t off, int v6)
+{
+	const struct gen_hints *h = g->hints;
+	unsigned int n = h ? (v6 ? h->n6 : h->n4) : 0;
+
+	if (n && chance(g, 75)) {
+		memcpy(f->b + off, v6 ? h->v6[rn(g, n)] : h->v4[rn(g, n)], v6 ? 16 : 4);
+		return;
+	}
+	put_random(g, f, off, v6 ? 16 : 4);
+}
+
+/* A protocol some rule names, now and then. */
+static unsigned int hint_proto(struct gen *g, unsigned int proto)
+{
+	const struct gen_hints *h = g->hints;
+
+	return h && h->nprotos && chance(g, 20) ? h->protos[rn(g, h->nprotos)] : proto;
 }
 
 /* --- L4 ------------------------------------------------------------------ */
@@ -143,6 +167,13 @@ static size_t build_l4(struct gen *g, struct gen_frame *f, size_t pos, unsigned 
 			type = rn(g, 20);
 		put8(f, pos, type);
 		put_random(g, f, pos + 1, 7);
+		if (g->hints && g->hints->nicmp && chance(g, 50)) {
+			const uint8_t *tc = g->hints->icmp[rn(g, g->hints->nicmp)];
+
+			type = tc[0];
+			put8(f, pos, type);
+			put8(f, pos + 1, chance(g, 80) ? tc[1] : rn(g, 256));
+		}
 		field(f, pos, 1, 0xff, "icmp.type");
 		field(f, pos + 1, 1, 0xff, "icmp.code");
 		kind_add(f, "/icmp%s-type%u", proto == 58 ? "v6" : "", type);
@@ -176,7 +207,7 @@ static const uint8_t v6_protos[] = {
 static size_t build_ipv4(struct gen *g, struct gen_frame *f, size_t l3)
 {
 	unsigned int ihl = chance(g, 70) ? 5 : 6 + rn(g, 10);
-	unsigned int proto = chance(g, 90) ? PICK(g, v4_protos) : rn(g, 256);
+	unsigned int proto = hint_proto(g, chance(g, 90) ? PICK(g, v4_protos) : rn(g, 256));
 	unsigned int frag = 0, sum = 0, i, r = rn(g, 100);
 	size_t end, l4 = l3 + ihl * 4;
 
@@ -186,7 +217,8 @@ static size_t build_ipv4(struct gen *g, struct gen_frame *f, size_t l3)
 	put16(f, l3 + 4, rn(g, 65536));			/* id */
 	put8(f, l3 + 8, 1 + rn(g, 255));		/* TTL */
 	put8(f, l3 + 9, proto);
-	put_random(g, f, l3 + 12, 8);			/* addresses */
+	put_addr(g, f, l3 + 12, 0);			/* addresses */
+	put_addr(g, f, l3 + 16, 0);
 	/* Options: NOPs, an EOL, or random bytes (they are skipped anyway). */
 	for (i = 20; i < ihl * 4; i++)
 		put8(f, l3 + i, chance(g, 50) ? 1 : rn(g, 256));
@@ -234,7 +266,7 @@ static size_t build_ipv6(struct gen *g, struct gen_frame *f, size_t l3)
 {
 	unsigned int n_ext, i, r = rn(g, 100);
 	size_t pos = l3 + 40, nh_at = l3 + 6, end;
-	unsigned int proto = chance(g, 90) ? PICK(g, v6_protos) : rn(g, 256);
+	unsigned int proto = hint_proto(g, chance(g, 90) ? PICK(g, v6_protos) : rn(g, 256));
 
 	if (r < 40)
 		n_ext = 0;
@@ -250,7 +282,8 @@ static size_t build_ipv6(struct gen *g, struct gen_frame *f, size_t l3)
 	put_random(g, f, l3 + 1, 3);			/* class, flow */
 	/* Hop limit: 255 as Neighbor Discovery needs it, or any other. */
 	put8(f, l3 + 7, chance(g, 50) ? 255 : 1 + rn(g, 255));
-	put_random(g, f, l3 + 8, 32);			/* addresses */
+	put_addr(g, f, l3 + 8, 1);			/* addresses */
+	put_addr(g, f, l3 + 24, 1);
 	field(f, l3, 1, 0xf0, "ip6.version");
 	field(f, l3 + 4, 2, 0xffff, "ip6.plen");
 	field(f, l3 + 6, 1, 0xff, "ip6.nexthdr");
@@ -521,4 +554,418 @@ void gen_next(struct gen *g, struct gen_frame *out)
 		out->len = 14;
 	if (out->len > GEN_FRAME_MAX)
 		out->len = GEN_FRAME_MAX;
+}
+
+/* --- rule sets ------------------------------------------------------------ */
+
+#define POOL_ADDRS	GEN_POOL_ADDRS
+#define POOL_PORTS	GEN_POOL_PORTS
+
+/* Anchors: a random base and neighbours of it differing from some bit on. */
+static void pool_init(struct gen *g, struct gen_pool *p)
+{
+	static const uint16_t edge_ports[] = { 0, 1, 53, 80, 443, 1023, 1024, 65534, 65535 };
+	int i, j, keep;
+
+	for (j = 0; j < 4; j++)
+		p->v4[0][j] = rn(g, 256);
+	for (j = 0; j < 16; j++)
+		p->v6[0][j] = rn(g, 256);
+	for (i = 1; i < POOL_ADDRS; i++) {
+		keep = rn(g, 33);	/* leading bits shared with the base */
+		for (j = 0; j < 4; j++)
+			p->v4[i][j] = j * 8 + 8 <= keep ? p->v4[0][j] :
+				      j * 8 < keep ? (p->v4[0][j] & (0xff00 >> (keep - j * 8))) |
+						     (rn(g, 256) & (0xff >> (keep - j * 8))) :
+				      rn(g, 256);
+		keep = rn(g, 129);
+		for (j = 0; j < 16; j++)
+			p->v6[i][j] = j * 8 + 8 <= keep ? p->v6[0][j] :
+				      j * 8 < keep ? (p->v6[0][j] & (0xff00 >> (keep - j * 8))) |
+						     (rn(g, 256) & (0xff >> (keep - j * 8))) :
+				      rn(g, 256);
+	}
+	for (i = 0; i < POOL_PORTS; i++)
+		p->ports[i] = chance(g, 40) ? PICK(g, edge_ports) : rn(g, 65536);
+}
+
+static void make_prefix(struct gen *g, const struct gen_pool *pool, int v6, struct ref_prefix *p)
+{
+	static const uint8_t lens4[] = { 8, 16, 24, 32, 32, 31, 28, 20, 12, 1 };
+	static const uint8_t lens6[] = { 16, 32, 48, 64, 64, 96, 120, 127, 128, 128 };
+	unsigned int max = v6 ? 128 : 32, i;
+
+	memset(p, 0, sizeof(*p));
+	p->v6 = v6;
+	memcpy(p->addr, v6 ? pool->v6[rn(g, POOL_ADDRS)] : pool->v4[rn(g, POOL_ADDRS)], v6 ? 16 : 4);
+	if (chance(g, 3))
+		p->len = 0;
+	else if (chance(g, 70))
+		p->len = v6 ? PICK(g, lens6) : PICK(g, lens4);
+	else
+		p->len = 1 + rn(g, max);
+	for (i = 0; i < max / 8; i++) {	/* clear the host bits */
+		if (i * 8 >= p->len)
+			p->addr[i] = 0;
+		else if (i * 8 + 8 > p->len)
+			p->addr[i] &= 0xff00 >> (p->len - i * 8);
+	}
+}
+
+static void make_range(struct gen *g, const struct gen_pool *pool, struct ref_range *r)
+{
+	unsigned int a = pool->ports[rn(g, POOL_PORTS)], w;
+
+	if (chance(g, 15))
+		a = a + (chance(g, 50) ? 1 : -1);
+	a &= 0xffff;
+	w = chance(g, 45) ? 0 : chance(g, 60) ? rn(g, 100) : rn(g, 30000);
+	r->lo = a;
+	r->hi = a + w > 65535 ? 65535 : a + w;
+}
+
+static void make_prefixes(struct gen *g, const struct gen_pool *pool, int anchor_v6,
+			  struct ref_prefix *l, uint8_t *n)
+{
+	int i;
+
+	*n = chance(g, 65) ? 1 : 2 + rn(g, 3);
+	for (i = 0; i < *n; i++)	/* the first of the anchor family: families meet */
+		make_prefix(g, pool, i ? (int)rn(g, 2) : anchor_v6, &l[i]);
+}
+
+static void make_ranges(struct gen *g, const struct gen_pool *pool, struct ref_range *l,
+			uint8_t *n)
+{
+	int i;
+
+	*n = chance(g, 60) ? 1 : 2 + rn(g, 3);
+	for (i = 0; i < *n; i++)
+		make_range(g, pool, &l[i]);
+}
+
+static void gen_rule(struct gen *g, const struct gen_pool *pool, struct ref_rule *r)
+{
+	static const uint8_t numeric[] = { 0, 2, 47, 50, 59, 132, 255, 44, 60, 6, 17, 1, 58 };
+	static const uint8_t types4[] = { 0, 3, 8, 11, 12, 5, 13, 255 };
+	static const uint8_t types6[] = { 1, 2, 3, 4, 128, 129, 135, 136, 143, 0 };
+	unsigned int k = rn(g, 100);
+	int anchor_v6, ports;
+
+	memset(r, 0, sizeof(*r));
+	r->deny = chance(g, 45);
+	r->proto = k < 28 ? 6 : k < 50 ? 17 : k < 58 ? 1 : k < 66 ? 58 : k < 84 ? REF_ANY :
+		   chance(g, 70) ? PICK(g, numeric) : (int)rn(g, 256);
+	ports = r->proto == 6 || r->proto == 17;
+	r->in = chance(g, 20) ? (int)rn(g, 2) : REF_ANY;
+	anchor_v6 = r->proto == 1 ? 0 : r->proto == 58 ? 1 : (int)rn(g, 2);
+	if (chance(g, 45))
+		make_prefixes(g, pool, anchor_v6, r->src, &r->n_src);
+	if (chance(g, 35))
+		make_prefixes(g, pool, anchor_v6, r->dst, &r->n_dst);
+	if (ports && chance(g, 30)) {
+		r->has_ports = 1;
+		make_range(g, pool, &r->ports);
+	}
+	if (ports && chance(g, 25))
+		make_ranges(g, pool, r->sport, &r->n_sport);
+	if (ports && chance(g, 35))
+		make_ranges(g, pool, r->dport, &r->n_dport);
+	if ((r->proto == 1 || r->proto == 58) && chance(g, 50)) {
+		r->has_type = 1;
+		r->type = chance(g, 85) ? (r->proto == 1 ? PICK(g, types4) : PICK(g, types6)) :
+			  rn(g, 256);
+		if (chance(g, 40)) {
+			r->has_code = 1;
+			r->code = chance(g, 80) ? rn(g, 5) : rn(g, 256);
+		}
+	}
+}
+
+void gen_rules(struct gen *g, struct ref_rule *out, int n)
+{
+	int i;
+
+	if (!g->pool.ready) {
+		pool_init(g, &g->pool);
+		g->pool.ready = 1;
+	}
+	for (i = 0; i < n; i++)
+		gen_rule(g, &g->pool, &out[i]);
+}
+
+/* --- rules as text -------------------------------------------------------- */
+
+struct sb {
+	char *p;
+	size_t len, at;
+};
+
+static void sb_add(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(struct sb *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->at >= b->len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->at, b->len - b->at, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->at += (size_t)n;
+}
+
+static const char *icmp_name(int proto, int type)
+{
+	static const struct { int proto, type; const char *name; } names[] = {
+		{ 1, 0, "echo-reply" }, { 1, 3, "destination-unreachable" },
+		{ 1, 8, "echo-request" }, { 1, 11, "time-exceeded" }, { 1, 12, "parameter-problem" },
+		{ 58, 1, "destination-unreachable" }, { 58, 2, "packet-too-big" },
+		{ 58, 3, "time-exceeded" }, { 58, 4, "parameter-problem" },
+		{ 58, 128, "echo-request" }, { 58, 129, "echo-reply" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].proto == proto && names[i].type == type)
+			return names[i].name;
+	return NULL;
+}
+
+static void text_proto(struct gen *g, struct sb *b, int proto)
+{
+	const char *name = proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp" :
+			   proto == 58 ? "icmpv6" : NULL;
+
+	if (proto == REF_ANY)
+		sb_add(b, " %s", chance(g, 10) ? "ANY" : "any");
+	else if (name && chance(g, 80))
+		sb_add(b, " %s", name);
+	else
+		sb_add(b, " %d", proto);
+}
+
+static void text_prefixes(struct gen *g, struct sb *b, const char *kw, const struct ref_prefix *l,
+			  int n)
+{
+	char a[INET6_ADDRSTRLEN];
+	int i;
+
+	sb_add(b, " %s ", kw);
+	for (i = 0; i < n; i++) {
+		inet_ntop(l[i].v6 ? AF_INET6 : AF_INET, l[i].addr, a, sizeof(a));
+		sb_add(b, "%s%s", i ? "," : "", a);
+		if (l[i].len != (l[i].v6 ? 128 : 32) || chance(g, 50))
+			sb_add(b, "/%u", l[i].len);
+	}
+}
+
+static void text_range(struct sb *b, const struct ref_range *r)
+{
+	if (r->lo == r->hi)
+		sb_add(b, "%u", r->lo);
+	else
+		sb_add(b, "%u-%u", r->lo, r->hi);
+}
+
+static void text_ranges(struct sb *b, const char *kw, const struct ref_range *l, int n)
+{
+	int i;
+
+	sb_add(b, " %s ", kw);
+	for (i = 0; i < n; i++) {
+		if (i)
+			sb_add(b, ",");
+		text_range(b, &l[i]);
+	}
+}
+
+/* A comment with the characters that need care: quotes, backslashes, '#'. */
+static void text_comment(struct gen *g, struct sb *b)
+{
+	static const char chars[] = "ab #\"\\-_.z9";
+	int n = rn(g, 24), i;
+
+	sb_add(b, " comment \"");
+	for (i = 0; i < n; i++) {
+		char c = chars[rn(g, sizeof(chars) - 1)];
+
+		sb_add(b, c == '"' || c == '\\' ? "\\%c" : "%c", c);
+	}
+	sb_add(b, "\"");
+}
+
+void gen_rule_text(struct gen *g, const struct ref_rule *r, const char *const ifname[2],
+		   char *buf, size_t len)
+{
+	struct sb b = { buf, len, 0 };
+	int order[6] = { 0, 1, 2, 3, 4, 5 }, i, j, t;
+	const char *name;
+
+	buf[0] = 0;
+	if (r->deny)
+		sb_add(&b, "deny");
+	else if (chance(g, 60))
+		sb_add(&b, "%s", chance(g, 10) ? "ALLOW" : "allow");
+	text_proto(g, &b, r->proto);
+	if (r->has_ports) {
+		sb_add(&b, " ");
+		text_range(&b, &r->ports);
+	}
+	for (i = 5; i > 0; i--) {	/* the MATCH fields in any order */
+		j = rn(g, i + 1);
+		t = order[i], order[i] = order[j], order[j] = t;
+	}
+	for (i = 0; i < 6; i++) {
+		switch (order[i]) {
+		case 0:
+			if (r->in != REF_ANY)
+				sb_add(&b, " in %s", ifname[r->in]);
+			break;
+		case 1:
+			if (r->n_src)
+				text_prefixes(g, &b, "src", r->src, r->n_src);
+			break;
+		case 2:
+			if (r->n_dst)
+				text_prefixes(g, &b, "dst", r->dst, r->n_dst);
+			break;
+		case 3:
+			if (r->n_sport)
+				text_ranges(&b, "sport", r->sport, r->n_sport);
+			break;
+		case 4:
+			if (r->n_dport)
+				text_ranges(&b, "dport", r->dport, r->n_dport);
+			break;
+		default:
+			if (!r->has_type)
+				break;
+			name = icmp_name(r->proto, r->type);
+			if (name && chance(g, 60))
+				sb_add(&b, " type %s", name);
+			else
+				sb_add(&b, " type %u", r->type);
+			if (r->has_code)
+				sb_add(&b, "/%u", r->code);
+			break;
+		}
+	}
+	if (chance(g, 10))
+		text_comment(g, &b);
+	/* A leading blank when the action was left out. */
+	if (buf[0] == ' ')
+		memmove(buf, buf + 1, strlen(buf));
+}
+
+/* --- hints: frames on the edges of a rule set --------------------------- */
+
+/* Add to a hint array of at most GEN_HINTS_MAX; past that, replace at random. */
+#define HINT_ADD(g, arr, n, value, size)                                                 \
+	do {                                                                             \
+		unsigned int __at = (n) < GEN_HINTS_MAX ? (n)++ : rn((g), GEN_HINTS_MAX); \
+		memcpy((arr)[__at], (value), (size));                                    \
+	} while (0)
+
+static void hint_addr(struct gen *g, struct gen_hints *h, const uint8_t *a, int v6)
+{
+	if (v6)
+		HINT_ADD(g, h->v6, h->n6, a, 16);
+	else
+		HINT_ADD(g, h->v4, h->n4, a, 4);
+}
+
+/* The first and last address of p, one inside, and the neighbours outside. */
+static void hint_prefix(struct gen *g, struct gen_hints *h, const struct ref_prefix *p)
+{
+	int size = p->v6 ? 16 : 4, i, bit;
+	uint8_t a[16], z[16];
+
+	memcpy(a, p->addr, 16);
+	hint_addr(g, h, a, p->v6);			/* first */
+	for (i = size - 1; i >= 0 && a[i]-- == 0; i--)	/* first - 1: outside */
+		;
+	hint_addr(g, h, a, p->v6);
+	memcpy(a, p->addr, 16);
+	for (bit = p->len; bit < size * 8; bit++)	/* last */
+		a[bit / 8] |= 0x80 >> (bit % 8);
+	hint_addr(g, h, a, p->v6);
+	for (i = size - 1; i >= 0 && ++a[i] == 0; i--)	/* last + 1: outside */
+		;
+	hint_addr(g, h, a, p->v6);
+	memcpy(a, p->addr, 16);
+	for (bit = p->len; bit < size * 8; bit++)	/* one inside */
+		if (rn(g, 2))
+			a[bit / 8] |= 0x80 >> (bit % 8);
+	hint_addr(g, h, a, p->v6);
+	/* The same bits in the other family: never a match. */
+	memset(z, 0, sizeof(z));
+	if (p->v6) {
+		hint_addr(g, h, p->addr + 12, 0);
+	} else {
+		memcpy(z + 12, p->addr, 4);
+		hint_addr(g, h, z, 1);
+		z[10] = z[11] = 0xff;			/* ::ffff:a.b.c.d */
+		hint_addr(g, h, z, 1);
+	}
+}
+
+static void hint_port(struct gen *g, struct gen_hints *h, unsigned int port)
+{
+	uint16_t v = port & 0xffff;
+
+	if (port > 65535)
+		return;
+	if (h->nports < GEN_HINTS_MAX)
+		h->ports[h->nports++] = v;
+	else
+		h->ports[rn(g, GEN_HINTS_MAX)] = v;
+}
+
+static void hint_range(struct gen *g, struct gen_hints *h, const struct ref_range *r)
+{
+	hint_port(g, h, r->lo);
+	hint_port(g, h, r->hi);
+	if (r->lo)
+		hint_port(g, h, r->lo - 1u);
+	hint_port(g, h, r->hi + 1u);
+}
+
+void gen_hints_build(struct gen_hints *h, const struct ref_rule *rules, int n, uint64_t seed)
+{
+	struct gen g;
+	int i, j;
+
+	gen_init(&g, seed ^ 0x68696e7473ULL);
+	h->n4 = h->n6 = h->nports = h->nicmp = h->nprotos = 0;
+	for (i = 0; i < n; i++) {
+		const struct ref_rule *r = &rules[i];
+
+		for (j = 0; j < r->n_src; j++)
+			hint_prefix(&g, h, &r->src[j]);
+		for (j = 0; j < r->n_dst; j++)
+			hint_prefix(&g, h, &r->dst[j]);
+		if (r->has_ports)
+			hint_range(&g, h, &r->ports);
+		for (j = 0; j < r->n_sport; j++)
+			hint_range(&g, h, &r->sport[j]);
+		for (j = 0; j < r->n_dport; j++)
+			hint_range(&g, h, &r->dport[j]);
+		if (r->has_type) {
+			uint8_t tc[2] = { r->type, r->has_code ? r->code : (uint8_t)rn(&g, 4) };
+
+			HINT_ADD(&g, h->icmp, h->nicmp, tc, 2);
+			tc[1]++;
+			HINT_ADD(&g, h->icmp, h->nicmp, tc, 2);
+			tc[0]++;
+			HINT_ADD(&g, h->icmp, h->nicmp, tc, 2);
+		}
+		if (r->proto != REF_ANY && h->nprotos < 256) {
+			for (j = 0; j < (int)h->nprotos && h->protos[j] != r->proto; j++)
+				;
+			if (j == (int)h->nprotos)
+				h->protos[h->nprotos++] = r->proto;
+		}
+	}
 }

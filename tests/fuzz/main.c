@@ -4,9 +4,12 @@
  *
  * Loads a private copy of the XDP program from its skeleton (nothing
  * pinned), runs generated frames through it with BPF_PROG_TEST_RUN under
- * several rule sets and both policies, reads the verdict from the return
- * value and the drop reason, rule and ARP/ND flag from counter deltas, and
- * compares all of it with the reference classifier (ref.c).
+ * several rule sets (written out, or generated at random in the rule
+ * language of issue 11, up to 10,000 rules) and both policies, reads the
+ * verdict from the return value and the drop reason, the rule (allow or
+ * deny) and ARP/ND from counter deltas, and compares all of it with the
+ * reference classifier (ref.c). Every rule counter is checked: after each
+ * frame for small sets, after each batch of frames for large ones.
  *
  *   fuzz check  --seed S --frames N --ifaces A B [--replay DIR]   (make test)
  *   fuzz stream --seconds T --ifaces A B --save DIR [--seed S]      (make fuzz)
@@ -34,45 +37,71 @@
 
 /* --- the configurations: rule set x policy x devmap ---------------------- */
 
-#define SMALL_SET	32	/* sets up to this size: every counter read per frame */
-#define MANY_RULES	3000	/* size of the generated large rule set */
+#define SMALL_SET	64	/* sets up to this size: every counter read per frame */
+#define FIXED_MAX	32	/* rules written out in a configuration */
+#define MANY_RULES	3000	/* port rules of the "many" sets */
+#define MAX_RULES	(FIXED_MAX + 10000)
+#define TEXT_MAX	1024
+
+enum { G_NONE, G_PORTS, G_RANDOM };
 
 struct fuzz_config {
 	const char *name;	/* also in regression file names */
-	const char *rules[SMALL_SET];
+	const char *rules[FIXED_MAX];	/* {a} and {b} name the two interfaces */
 	enum fwctl_policy policy;
 	int no_peer_in;		/* devmap entry of the input side removed */
-	int many;		/* plus MANY_RULES generated port rules */
+	int gen;		/* G_PORTS: plus MANY_RULES port rules (fixed);
+				 * G_RANDOM: plus n_random random rules of a seed */
+	int n_random;
 };
 
+/* The examples of issue 11 and more: every field, deny and allow interleaved. */
+#define SPEC_RULES "tcp 7070", "deny tcp dport 22 src 10.9.0.0/16",			\
+	"allow tcp dport 22,80,443 in {a} dst 10.0.0.0/8,fd00::/8",			\
+	"allow icmp type echo-request in {a}", "allow any src 192.168.7.0/24 comment \"backup host\"", \
+	"deny udp sport 5000-5100 dport 53", "deny icmpv6 type 1/4", "allow icmpv6 type echo-request", \
+	"deny any src fd00::/16 in {b}", "allow udp dport 53,123", "deny 47", "allow any dst 10.0.0.0/8", \
+	"deny tcp 1000-2000 sport 1024-65535", "allow udp src ::/0 dst 2001:db8::/32", \
+	"allow 132 src 0.0.0.0/0", NULL
+
 static const struct fuzz_config configs[] = {
-	{ "empty-drop", { NULL }, FWCTL_POLICY_DROP, 0, 0 },
-	{ "empty-accept", { NULL }, FWCTL_POLICY_ACCEPT, 0, 0 },
-	{ "ref-drop", { "icmp", "tcp 7070", "udp", NULL }, FWCTL_POLICY_DROP, 0, 0 },
-	{ "ref-accept", { "icmp", "tcp 7070", "udp", NULL }, FWCTL_POLICY_ACCEPT, 0, 0 },
+	{ "empty-drop", { NULL }, FWCTL_POLICY_DROP, 0, 0, 0 },
+	{ "empty-accept", { NULL }, FWCTL_POLICY_ACCEPT, 0, 0, 0 },
+	{ "ref-drop", { "icmp", "tcp 7070", "udp", NULL }, FWCTL_POLICY_DROP, 0, 0, 0 },
+	{ "ref-accept", { "icmp", "tcp 7070", "udp", NULL }, FWCTL_POLICY_ACCEPT, 0, 0, 0 },
 	{ "overlap-drop", { "tcp 1000-2000", "tcp 1500-1600", "tcp 1550", "udp 1005-1015",
 			    "udp 1000-1010", "udp 53", "udp 5000-5100", NULL },
-	  FWCTL_POLICY_DROP, 0, 0 },
+	  FWCTL_POLICY_DROP, 0, 0, 0 },
 	{ "overlap-accept", { "tcp 1000-2000", "tcp 1500-1600", "tcp 1550", "udp 1005-1015",
 			      "udp 1000-1010", "udp 53", "udp 5000-5100", NULL },
-	  FWCTL_POLICY_ACCEPT, 0, 0 },
-	{ "protowide-drop", { "47", "tcp", NULL }, FWCTL_POLICY_DROP, 0, 0 },
-	{ "protowide-accept", { "47", "tcp", NULL }, FWCTL_POLICY_ACCEPT, 0, 0 },
-	{ "icmpv6-drop", { "icmpv6", "udp 5000-5100", NULL }, FWCTL_POLICY_DROP, 0, 0 },
-	{ "icmpv6-accept", { "icmpv6", "udp 5000-5100", NULL }, FWCTL_POLICY_ACCEPT, 0, 0 },
+	  FWCTL_POLICY_ACCEPT, 0, 0, 0 },
+	{ "protowide-drop", { "47", "tcp", NULL }, FWCTL_POLICY_DROP, 0, 0, 0 },
+	{ "protowide-accept", { "47", "tcp", NULL }, FWCTL_POLICY_ACCEPT, 0, 0, 0 },
+	{ "icmpv6-drop", { "icmpv6", "udp 5000-5100", NULL }, FWCTL_POLICY_DROP, 0, 0, 0 },
+	{ "icmpv6-accept", { "icmpv6", "udp 5000-5100", NULL }, FWCTL_POLICY_ACCEPT, 0, 0, 0 },
 	{ "mixed-drop", { "tcp 1000-2000", "tcp 1500-1600", "tcp 1550", "tcp", "udp 7070",
 			  "icmpv6", "1", "59", "60", "0", "44", "132", NULL },
-	  FWCTL_POLICY_DROP, 0, 0 },
+	  FWCTL_POLICY_DROP, 0, 0, 0 },
 	{ "mixed-accept", { "tcp 1000-2000", "tcp 1500-1600", "tcp 1550", "tcp", "udp 7070",
 			    "icmpv6", "1", "59", "60", "0", "44", "132", NULL },
-	  FWCTL_POLICY_ACCEPT, 0, 0 },
+	  FWCTL_POLICY_ACCEPT, 0, 0, 0 },
 	{ "edges-drop", { "tcp 1", "tcp 65535", "tcp 1-1023", "udp 1-65535", "udp 53", "udp 65534-65535",
-			  NULL }, FWCTL_POLICY_DROP, 0, 0 },
+			  NULL }, FWCTL_POLICY_DROP, 0, 0, 0 },
 	{ "edges-accept", { "tcp 1", "tcp 65535", "tcp 1-1023", "udp 1-65535", "udp 53",
-			    "udp 65534-65535", NULL }, FWCTL_POLICY_ACCEPT, 0, 0 },
-	{ "many-drop", { "47", "icmpv6", "132", NULL }, FWCTL_POLICY_DROP, 0, 1 },
-	{ "many-accept", { "47", "icmpv6", "132", NULL }, FWCTL_POLICY_ACCEPT, 0, 1 },
-	{ "ref-accept-nopeer", { "icmp", "tcp 7070", "udp", NULL }, FWCTL_POLICY_ACCEPT, 1, 0 },
+			    "udp 65534-65535", NULL }, FWCTL_POLICY_ACCEPT, 0, 0, 0 },
+	{ "many-drop", { "47", "icmpv6", "132", NULL }, FWCTL_POLICY_DROP, 0, G_PORTS, 0 },
+	{ "many-accept", { "47", "icmpv6", "132", NULL }, FWCTL_POLICY_ACCEPT, 0, G_PORTS, 0 },
+	{ "ref-accept-nopeer", { "icmp", "tcp 7070", "udp", NULL }, FWCTL_POLICY_ACCEPT, 1, 0, 0 },
+	{ "spec-drop", { SPEC_RULES }, FWCTL_POLICY_DROP, 0, 0, 0 },
+	{ "spec-accept", { SPEC_RULES }, FWCTL_POLICY_ACCEPT, 0, 0, 0 },
+	{ "spec-accept-nopeer", { SPEC_RULES }, FWCTL_POLICY_ACCEPT, 1, 0, 0 },
+	{ "rand-small-drop", { NULL }, FWCTL_POLICY_DROP, 0, G_RANDOM, 24 },
+	{ "rand-small-accept", { NULL }, FWCTL_POLICY_ACCEPT, 0, G_RANDOM, 24 },
+	{ "rand-small-accept-nopeer", { NULL }, FWCTL_POLICY_ACCEPT, 1, G_RANDOM, 24 },
+	{ "rand-mid-drop", { NULL }, FWCTL_POLICY_DROP, 0, G_RANDOM, 300 },
+	{ "rand-mid-accept", { NULL }, FWCTL_POLICY_ACCEPT, 0, G_RANDOM, 300 },
+	{ "rand-large-drop", { "tcp 7070", NULL }, FWCTL_POLICY_DROP, 0, G_RANDOM, 3000 },
+	{ "rand-huge-accept", { "deny any in {b}", NULL }, FWCTL_POLICY_ACCEPT, 0, G_RANDOM, 10000 },
 };
 #define N_CONFIGS ((int)(sizeof(configs) / sizeof(configs[0])))
 
@@ -82,17 +111,22 @@ static struct fwctl *skel;
 static struct fwctl_maps maps;
 static int prog_fd, ncpus;
 static __u32 ifindex[FWCTL_DIR_COUNT];
+static char ifnames[FWCTL_DIR_COUNT][IF_NAMESIZE];
+static const char *ifname_of[FWCTL_DIR_COUNT] = { ifnames[0], ifnames[1] };
+static struct rule_ctx rctx;
 static struct ref_ruleset cur_rs;
-static struct ref_rule cur_rules[FWCTL_RULE_SLOTS];
+static struct ref_rule cur_rules[MAX_RULES];
+static struct gen_hints cur_hints;
 static __u32 cur_max_id;
 static const struct fuzz_config *cur_cfg;
+static uint64_t cur_seed;	/* the rule seed of a G_RANDOM configuration */
 static int verbose;
 static const char *corpus_dir;	/* save the first frame reaching each decision */
 
 /* Counter snapshots, to compute per-frame deltas; rule_prev by rule id. */
 static struct fwctl_dir_stats dir_prev[FWCTL_DIR_COUNT];
-static struct fwctl_rule_stats rule_prev[FWCTL_RULE_SLOTS];
-static struct fwctl_rule_stats rule_now[FWCTL_RULE_SLOTS];
+static struct fwctl_rule_stats rule_prev[FWCTL_RULE_ID_SLOTS];
+static struct fwctl_rule_stats rule_now[FWCTL_RULE_ID_SLOTS];
 static void *percpu_buf, *batch_vals;
 static __u32 *batch_keys;
 
@@ -142,14 +176,14 @@ static int percpu_sum(int fd, __u32 key, size_t nfields, __u64 *out)
 
 /*
  * Read the counters of every rule id 1..cur_max_id into rule_now: one
- * lookup per rule for small sets, one batch lookup for large ones.
+ * lookup per rule for a few rules, batch lookups for more.
  */
 static int rules_read_all(void)
 {
 	__u32 done = 0, out_batch = 0, count, k;
 	int err, i, cpu;
 
-	if (cur_rs.n <= SMALL_SET) {
+	if (cur_rs.n <= 8) {
 		for (i = 0; i < cur_rs.n; i++) {
 			err = percpu_sum(maps.rule_stats, cur_rs.r[i].id, RULE_FIELDS,
 					 (__u64 *)&rule_now[cur_rs.r[i].id]);
@@ -198,14 +232,19 @@ static int snapshot(void)
 static int setup(const char *if_a, const char *if_b)
 {
 	struct fwctl_config cfg;
+	struct fwctl_err e = {};
 	struct bpf_map *map;
-	int err;
+	int err, d;
 
 	ifindex[0] = if_nametoindex(if_a);
 	ifindex[1] = if_nametoindex(if_b);
 	if (!ifindex[0] || !ifindex[1]) {
 		fprintf(stderr, "fuzz: no interface %s or %s in this netns\n", if_a, if_b);
 		return -ENODEV;
+	}
+	for (d = 0; d < FWCTL_DIR_COUNT; d++) {
+		snprintf(ifnames[d], sizeof(ifnames[d]), "%s", d ? if_b : if_a);
+		rctx.ifname[d] = ifnames[d];
 	}
 	libbpf_set_print(libbpf_print);
 	skel = fwctl__open();
@@ -234,8 +273,8 @@ static int setup(const char *if_a, const char *if_b)
 	if (ncpus <= 0)
 		return -EINVAL;
 	percpu_buf = calloc(ncpus, sizeof(struct fwctl_dir_stats));
-	batch_vals = calloc((size_t)ncpus * FWCTL_RULE_SLOTS, sizeof(struct fwctl_rule_stats));
-	batch_keys = calloc(FWCTL_RULE_SLOTS, sizeof(__u32));
+	batch_vals = calloc((size_t)ncpus * FWCTL_RULE_ID_SLOTS, sizeof(struct fwctl_rule_stats));
+	batch_keys = calloc(FWCTL_RULE_ID_SLOTS, sizeof(__u32));
 	if (!percpu_buf || !batch_vals || !batch_keys)
 		return -ENOMEM;
 
@@ -249,77 +288,224 @@ static int setup(const char *if_a, const char *if_b)
 		fprintf(stderr, "fuzz: cannot write the config map: %s\n", strerror(-err));
 		return err;
 	}
+	err = ruleset_init(&maps, &e);
+	if (err) {
+		fprintf(stderr, "fuzz: cannot install an empty rule set: %s\n", e.msg);
+		return err;
+	}
+	return 0;
+}
+
+/* --- rule sets: text for the loader, struct ref_rule for the reference --- */
+
+/* A line of a configuration with {a} and {b} replaced by the interfaces. */
+static void expand(const char *line, char *out, size_t size)
+{
+	size_t o = 0;
+
+	while (*line && o + 1 < size) {
+		if (!strncmp(line, "{a}", 3) || !strncmp(line, "{b}", 3)) {
+			o += snprintf(out + o, size - o, "%s", ifnames[line[1] == 'b']);
+			line += 3;
+			continue;
+		}
+		out[o++] = *line++;
+	}
+	out[o < size ? o : size - 1] = 0;
+}
+
+/* The loader's rule as the reference reads it (written-out configurations). */
+static int to_ref(const struct rule *r, struct ref_rule *out)
+{
+	unsigned int i, w;
+
+	memset(out, 0, sizeof(*out));
+	if (r->n_src > REF_LIST_MAX || r->n_dst > REF_LIST_MAX || r->n_sport > REF_LIST_MAX ||
+	    r->n_dport > REF_LIST_MAX)
+		return -E2BIG;
+	out->deny = r->action == FWCTL_ACTION_DENY;
+	out->proto = r->proto == RULE_PROTO_ANY ? REF_ANY : r->proto;
+	out->in = r->in < 0 ? REF_ANY : r->in;
+	out->has_ports = r->has_ports;
+	out->ports.lo = r->ports.lo;
+	out->ports.hi = r->ports.hi;
+	out->n_src = r->n_src;
+	out->n_dst = r->n_dst;
+	for (i = 0; i < r->n_src + r->n_dst; i++) {
+		const struct rule_prefix *p = i < r->n_src ? &r->src[i] : &r->dst[i - r->n_src];
+		struct ref_prefix *q = i < r->n_src ? &out->src[i] : &out->dst[i - r->n_src];
+
+		q->v6 = p->family == FWCTL_FAMILY_V6;
+		q->len = p->len;
+		for (w = 0; w < (q->v6 ? 4u : 1u); w++) {
+			q->addr[4 * w] = p->addr[w] >> 24;
+			q->addr[4 * w + 1] = p->addr[w] >> 16;
+			q->addr[4 * w + 2] = p->addr[w] >> 8;
+			q->addr[4 * w + 3] = p->addr[w];
+		}
+	}
+	out->n_sport = r->n_sport;
+	out->n_dport = r->n_dport;
+	for (i = 0; i < r->n_sport; i++)
+		out->sport[i] = (struct ref_range){ r->sport[i].lo, r->sport[i].hi };
+	for (i = 0; i < r->n_dport; i++)
+		out->dport[i] = (struct ref_range){ r->dport[i].lo, r->dport[i].hi };
+	out->has_type = r->has_type;
+	out->has_code = r->has_code;
+	out->type = r->type;
+	out->code = r->code;
 	return 0;
 }
 
 /*
- * MANY_RULES distinct port rules, the same every time: widths from single
- * ports to most of the range, so that most ports lie under several rules
- * and the narrowest-range choice is exercised on every lookup.
+ * MANY_RULES port rules, the same every time: widths from single ports to
+ * most of the range, so that most ports lie under several rules and the
+ * first-match order is exercised on every lookup.
  */
-static int many_rules(struct fwctl_rule *rules, int n)
+static void many_text(struct gen *g, char *text, size_t len)
 {
-	static struct gen g;
-	char text[64];
-	struct fwctl_err e;
-	int added = 0, i, err;
+	uint64_t r = gen_rand(g);
+	unsigned int cls = r % 100, width, lo;
+	const char *proto = (r >> 8) % 100 < 55 ? "tcp" : "udp";
 
-	gen_init(&g, 0x6d616e79);
-	while (added < MANY_RULES) {
-		uint64_t r = gen_rand(&g);
-		unsigned int cls = r % 100, width, lo;
-		const char *proto = (r >> 8) % 100 < 55 ? "tcp" : "udp";
-
-		width = cls < 30 ? 0 : cls < 70 ? (r >> 16) % 100 : cls < 95 ? (r >> 16) % 5000 :
-			(r >> 16) % 65536;
-		lo = (r >> 32) % (65536 - width);
-		if (width)
-			snprintf(text, sizeof(text), "%s %u-%u", proto, lo, lo + width);
-		else
-			snprintf(text, sizeof(text), "%s %u", proto, lo);
-		err = rule_parse_line(text, &rules[n + added], &e);
-		if (err) {
-			fprintf(stderr, "fuzz: rule '%s': %s\n", text, e.msg);
-			return err;
-		}
-		for (i = 0; i < n + added; i++)
-			if (rule_same(&rules[i], &rules[n + added]))
-				break;
-		if (i == n + added)
-			added++;
-	}
-	return n + added;
+	width = cls < 30 ? 0 : cls < 70 ? (r >> 16) % 100 : cls < 95 ? (r >> 16) % 5000 :
+		(r >> 16) % 65536;
+	lo = (r >> 32) % (65536 - width);
+	if (width)
+		snprintf(text, len, "%s %u-%u", proto, lo, lo + width);
+	else
+		snprintf(text, len, "%s %u", proto, lo);
 }
 
-/* Install a configuration in the maps and in the reference. */
-static int apply_config(const struct fuzz_config *c)
-{
-	static struct fwctl_rule rules[SMALL_SET + MANY_RULES];
-	static __u32 ids[SMALL_SET + MANY_RULES];
-	struct fwctl_err e = { "" };
-	int n, i, err;
+struct key_at {
+	char *key;
+	int at;
+};
 
-	for (n = 0; c->rules[n]; n++) {
-		err = rule_parse_line(c->rules[n], &rules[n], &e);
-		if (err) {
-			fprintf(stderr, "fuzz: rule '%s': %s\n", c->rules[n], e.msg);
-			return err;
+static int cmp_key_at(const void *a, const void *b)
+{
+	const struct key_at *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : x->at - y->at;
+}
+
+/* Drop later exact duplicates (semantics 8 refuses them); returns the new n. */
+static int drop_duplicates(struct rule *rules, struct ref_rule *refs, int n)
+{
+	static struct key_at keys[MAX_RULES];
+	static unsigned char dup[MAX_RULES];
+	int i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		keys[i].key = rule_key_text(&rules[i]);
+		keys[i].at = i;
+		dup[i] = 0;
+		if (!keys[i].key)
+			return -ENOMEM;
+	}
+	qsort(keys, n, sizeof(keys[0]), cmp_key_at);
+	for (i = 1; i < n; i++)
+		if (!strcmp(keys[i].key, keys[i - 1].key))
+			dup[keys[i].at] = 1;
+	for (i = 0; i < n; i++) {
+		free(keys[i].key);
+		if (dup[i]) {
+			rule_free(&rules[i]);
+			continue;
+		}
+		rules[m] = rules[i];
+		refs[m++] = refs[i];
+	}
+	return m;
+}
+
+/*
+ * The rules of configuration c (rule seed seed for G_RANDOM): parsed for
+ * the loader into rules[], read for the reference into refs[]. Generated
+ * rules reach the reference as generated, not through the parser, so a
+ * parser that misreads one shows up as a disagreement.
+ */
+static int build_rules(const struct fuzz_config *c, uint64_t seed, struct rule *rules,
+		       struct ref_rule *refs)
+{
+	static struct gen g;
+	struct fwctl_err e = {};
+	char text[TEXT_MAX];
+	int n = 0, i, k, round, want;
+
+	for (i = 0; c->rules[i]; i++, n++) {
+		expand(c->rules[i], text, sizeof(text));
+		if (rule_from_text(text, &rctx, &rules[n], &e) || to_ref(&rules[n], &refs[n])) {
+			fprintf(stderr, "fuzz: config %s: rule '%s': %s\n", c->name, text, e.msg);
+			return -EINVAL;
 		}
 	}
-	if (c->many) {
-		n = many_rules(rules, n);
-		if (n < 0)
-			return n;
+	if (c->gen == G_PORTS) {
+		gen_init(&g, 0x6d616e79);
+		for (k = 0; k < MANY_RULES; k++, n++) {
+			many_text(&g, text, sizeof(text));
+			if (rule_from_text(text, &rctx, &rules[n], &e) || to_ref(&rules[n], &refs[n])) {
+				fprintf(stderr, "fuzz: rule '%s': %s\n", text, e.msg);
+				return -EINVAL;
+			}
+		}
+	} else if (c->gen == G_RANDOM) {
+		/* n_random distinct rules: rounds of fresh ones replace duplicates. */
+		gen_init(&g, seed);
+		for (round = 0, want = n + c->n_random; n < want && round < 8; round++) {
+			k = want - n;
+			gen_rules(&g, refs + n, k);
+			for (; k > 0; k--, n++) {
+				gen_rule_text(&g, &refs[n], ifname_of, text, sizeof(text));
+				if (rule_from_text(text, &rctx, &rules[n], &e)) {
+					fprintf(stderr, "fuzz: config %s~s%llu: generated rule '%s' "
+						"refused: %s\n", c->name, (unsigned long long)seed, text,
+						e.msg);
+					return -EINVAL;
+				}
+			}
+			n = drop_duplicates(rules, refs, n);
+			if (n < 0)
+				return n;
+		}
 	}
-	err = ruleset_flush(&maps, &e);
-	if (err >= 0 && n)
-		err = ruleset_add(&maps, rules, n, ids, &e);
-	if (err >= 0)
-		err = policy_set(&maps, c->policy, &e);
-	if (err < 0) {
+	return drop_duplicates(rules, refs, n);
+}
+
+/* Install configuration c (rule seed seed) in the maps and in the reference. */
+static int apply_config(const struct fuzz_config *c, uint64_t seed)
+{
+	static struct rule rules[MAX_RULES];
+	struct ruleset_diff diff;
+	struct fwctl_err e = { "" };
+	struct ruleset rs;
+	int n, i, err;
+
+	n = build_rules(c, seed, rules, cur_rules);
+	if (n < 0)
+		return n;
+	/* One commit: the rules and the policy together. */
+	err = ruleset_replace(&maps, &rctx, rules, n, c->policy, &diff, &e);
+	if (!err)
+		err = ruleset_read(&maps, &rctx, &rs, &e);
+	if (err) {
 		fprintf(stderr, "fuzz: config %s: %s\n", c->name, e.msg);
 		return err;
 	}
+	if ((int)rs.n != n || rs.policy != c->policy) {
+		fprintf(stderr, "fuzz: config %s: the set holds %u rules, policy %u; expected %d, %u\n",
+			c->name, rs.n, rs.policy, n, c->policy);
+		ruleset_free(&rs);
+		return -EIO;
+	}
+	cur_max_id = 0;
+	for (i = 0; i < n; i++) {
+		cur_rules[i].id = rs.v[i].id;	/* list order is position order */
+		if (rs.v[i].id > cur_max_id)
+			cur_max_id = rs.v[i].id;
+	}
+	ruleset_free(&rs);
 	err = devmap_link(&maps, ifindex[0], ifindex[1]);
 	if (!err && c->no_peer_in)
 		err = bpf_map_delete_elem(maps.devmap, &ifindex[0]);
@@ -331,29 +517,43 @@ static int apply_config(const struct fuzz_config *c)
 	memset(&cur_rs, 0, sizeof(cur_rs));
 	cur_rs.n = n;
 	cur_rs.r = cur_rules;
-	cur_max_id = 0;
-	for (i = 0; i < n; i++) {
-		if (ids[i] > cur_max_id)
-			cur_max_id = ids[i];
-		cur_rs.r[i].id = ids[i];
-		cur_rs.r[i].proto = rules[i].proto;
-		cur_rs.r[i].has_ports = rules[i].has_ports;
-		cur_rs.r[i].lo = rules[i].port_lo;
-		cur_rs.r[i].hi = rules[i].port_hi;
-	}
 	cur_rs.accept = c->policy == FWCTL_POLICY_ACCEPT;
+	gen_hints_build(&cur_hints, cur_rules, n, seed);
 	cur_cfg = c;
+	cur_seed = seed;
+	if (verbose)
+		fprintf(stderr, "fuzz: config %s: %d rules (%u kept, %u added, %u removed), ids up to "
+			"%u; hints %u IPv4, %u IPv6, %u ports\n", c->name, n, diff.kept, diff.added,
+			diff.removed, cur_max_id, cur_hints.n4, cur_hints.n6, cur_hints.nports);
 	return snapshot();
 }
 
-static const struct fuzz_config *config_by_name(const char *name, size_t len)
+/* The configuration named NAME or NAME~sSEED (a random one's rule seed). */
+static const struct fuzz_config *config_by_name(const char *name, size_t len, uint64_t *seed)
 {
+	const char *tilde = memchr(name, '~', len);
+	size_t base = tilde ? (size_t)(tilde - name) : len;
 	int i;
 
+	*seed = 0;
+	if (tilde) {
+		if (len - base < 3 || tilde[1] != 's')
+			return NULL;
+		*seed = strtoull(tilde + 2, NULL, 10);
+	}
 	for (i = 0; i < N_CONFIGS; i++)
-		if (strlen(configs[i].name) == len && !strncmp(configs[i].name, name, len))
-			return &configs[i];
+		if (strlen(configs[i].name) == base && !strncmp(configs[i].name, name, base))
+			return (configs[i].gen == G_RANDOM) == !!tilde ? &configs[i] : NULL;
 	return NULL;
+}
+
+/* The name a frame's file takes: NAME, or NAME~sSEED for a random set. */
+static void config_label(char *buf, size_t len)
+{
+	if (cur_cfg->gen == G_RANDOM)
+		snprintf(buf, len, "%s~s%llu", cur_cfg->name, (unsigned long long)cur_seed);
+	else
+		snprintf(buf, len, "%s", cur_cfg->name);
 }
 
 /* --- one frame through the program ------------------------------------- */
@@ -384,7 +584,7 @@ static void why_add(struct outcome *o, const char *fmt, ...)
  * Large sets (lazy reads): what run_frame expects each rule to have counted
  * since rule_prev; batch_check() then verifies every rule at once.
  */
-static __u64 exp_pk[FWCTL_RULE_SLOTS], exp_by[FWCTL_RULE_SLOTS];
+static __u64 exp_pk[FWCTL_RULE_ID_SLOTS], exp_by[FWCTL_RULE_ID_SLOTS];
 
 /* All rule counters moved exactly as expected since rule_prev? Resyncs. */
 static int batch_check(void)
@@ -440,12 +640,12 @@ static int run_frame(const uint8_t *frame, size_t len, int dir, int full, struct
 		static unsigned long before[REF_COV_COUNT];
 
 		memcpy(before, ref_cov, sizeof(before));
-		ref_classify(frame, len, &cur_rs, &o->exp);
+		ref_classify(frame, len, dir, &cur_rs, &o->exp);
 		for (i = 0; i < REF_COV_COUNT; i++)
 			if (!before[i] && ref_cov[i])
 				o->new_cov = 1;
 	} else {
-		ref_classify(frame, len, &cur_rs, &o->exp);
+		ref_classify(frame, len, dir, &cur_rs, &o->exp);
 	}
 
 	err = bpf_prog_test_run_opts(prog_fd, &opts);
@@ -556,12 +756,13 @@ static void print_hex(FILE *out, const uint8_t *b, size_t len)
 static void describe(FILE *out, const char *prefix, const uint8_t *frame, size_t len, int dir,
 		     const char *kind, const struct outcome *o)
 {
-	char e[64], g[64];
+	char e[64], g[64], label[128];
 
 	ref_describe(&o->exp, e, sizeof(e));
 	ref_describe(&o->got, g, sizeof(g));
+	config_label(label, sizeof(label));
 	fprintf(out, "%sconfig %s dir %d, %zu bytes (%s): expected %s, got %s [%s]\n%s  frame ",
-		prefix, cur_cfg->name, dir, len, kind, e, g, o->why, prefix);
+		prefix, label, dir, len, kind, e, g, o->why, prefix);
 	print_hex(out, frame, len);
 	fprintf(out, "\n");
 }
@@ -681,21 +882,23 @@ static int replay_file(const char *path)
 	const char *base = strrchr(path, '/'), *c, *d;
 	const struct fuzz_config *cfg;
 	struct replay_ctx rc = { 0 };
-	char err[128] = "";
+	char err[128] = "", label[128];
+	uint64_t seed = 0;
 	int n;
 
 	base = base ? base + 1 : path;
 	c = strstr(base, "__");
 	d = c ? strstr(c + 2, "__d") : NULL;
-	cfg = d ? config_by_name(c + 2, d - c - 2) : NULL;
+	cfg = d ? config_by_name(c + 2, d - c - 2, &seed) : NULL;
 	if (!cfg || (d[3] != '0' && d[3] != '1')) {
-		printf("FAIL: fuzz regression %s: name is not NAME__CONFIG__dDIR.pcap with a known config\n",
-		       base);
+		printf("FAIL: fuzz regression %s: name is not NAME__CONFIG[~sSEED]__dDIR.pcap with a "
+		       "known config\n", base);
 		return 1;
 	}
 	rc.dir = d[3] - '0';
-	if (cfg != cur_cfg && apply_config(cfg))
+	if ((cfg != cur_cfg || seed != cur_seed) && apply_config(cfg, seed))
 		return -1;
+	config_label(label, sizeof(label));
 	n = pcap_each(path, replay_frame, &rc, err, sizeof(err));
 	if (n < 0 && err[0]) {
 		printf("FAIL: fuzz regression %s: %s\n", base, err);
@@ -705,11 +908,11 @@ static int replay_file(const char *path)
 		return n;
 	if (rc.bad) {
 		printf("FAIL: fuzz regression %s (%s, dir %d): %d of %d frames disagree; %s\n",
-		       base, cfg->name, rc.dir, rc.bad, rc.n, rc.first);
+		       base, label, rc.dir, rc.bad, rc.n, rc.first);
 		return 1;
 	}
 	printf("PASS: fuzz regression %s (%s, dir %d): %d frames agree with the reference\n",
-	       base, cfg->name, rc.dir, rc.n);
+	       base, label, rc.dir, rc.n);
 	return 0;
 }
 
@@ -777,10 +980,13 @@ static void record(const struct batch_item *it, uint64_t seed, unsigned long rou
 	static int saved;
 	const struct outcome *o = &it->o;
 
+	char label[128];
+
+	config_label(label, sizeof(label));
 	if (corpus_dir && o->new_cov && !it->res) {
 		char path[4096];
 
-		snprintf(path, sizeof(path), "%s/spec-corpus__%s__d%d.pcap", corpus_dir, cur_cfg->name,
+		snprintf(path, sizeof(path), "%s/spec-corpus__%s__d%d.pcap", corpus_dir, label,
 			 it->dir);
 		if (pcap_write(path, it->fr.b, it->fr.len, 1, 0))
 			fprintf(stderr, "fuzz: cannot write %s\n", path);
@@ -795,7 +1001,7 @@ static void record(const struct batch_item *it, uint64_t seed, unsigned long rou
 		char path[4096];
 
 		snprintf(path, sizeof(path), "%s/seed%llu-r%lu-f%lu__%s__d%d.pcap", save_dir,
-			 (unsigned long long)seed, round, it->index, cur_cfg->name, it->dir);
+			 (unsigned long long)seed, round, it->index, label, it->dir);
 		if (pcap_write(path, it->fr.b, it->fr.len, 0, (uint32_t)time(NULL)))
 			fprintf(stderr, "fuzz: cannot write %s\n", path);
 		else
@@ -819,10 +1025,13 @@ static int fuzz_chunk(uint64_t seed, int c, unsigned long round, unsigned long f
 	unsigned long i = 0;
 	int n, k, full, clean;
 
-	if (apply_config(&configs[c]))
+	/* A random configuration's rules change with the seed and the round. */
+	if (apply_config(&configs[c], mix_seed(seed ^ 0x72756c6573ULL, (uint64_t)c, round) %
+				       1000000000000ULL))
 		return -1;
 	full = cur_rs.n <= SMALL_SET;
 	gen_init(&g, mix_seed(seed, (uint64_t)c, round));
+	g.hints = &cur_hints;
 	while (i < frames) {
 		if (deadline > 0 && now_s() > deadline)
 			break;
@@ -859,9 +1068,12 @@ static void print_mix(const struct fuzz_stats *st)
 {
 	fprintf(stderr,
 		"fuzz: verdict mix: forward-on-rule %lu, forward-by-policy %lu, drop policy %lu, "
-		"malformed %lu, fragment %lu, unknown-ethertype %lu, redirect-error %lu\n",
-		st->by_verdict[0], st->by_verdict[1], st->by_verdict[2], st->by_verdict[3],
-		st->by_verdict[4], st->by_verdict[5], st->by_verdict[6]);
+		"malformed %lu, fragment %lu, unknown-ethertype %lu, redirect-error %lu, "
+		"rule (deny) %lu\n",
+		st->by_verdict[0], st->by_verdict[1], st->by_verdict[2 + FWCTL_DROP_POLICY],
+		st->by_verdict[2 + FWCTL_DROP_MALFORMED], st->by_verdict[2 + FWCTL_DROP_FRAGMENT],
+		st->by_verdict[2 + FWCTL_DROP_UNKNOWN_ETHERTYPE],
+		st->by_verdict[2 + FWCTL_DROP_REDIRECT_ERROR], st->by_verdict[2 + FWCTL_DROP_RULE]);
 }
 
 /*
@@ -918,12 +1130,15 @@ static int mode_check(uint64_t seed, unsigned long per_config, const char *repla
 	t0 = now_s();
 
 	for (c = 0; c < N_CONFIGS; c++) {
+		unsigned long on_rule = st.by_verdict[0] + st.by_verdict[2 + FWCTL_DROP_RULE];
 		double t = now_s();
 
 		if (fuzz_chunk(seed, c, 0, per_config, 0, NULL, &st))
 			return 1;
 		if (verbose)
-			fprintf(stderr, "fuzz: config %s: %.3f s\n", configs[c].name, now_s() - t);
+			fprintf(stderr, "fuzz: config %s: %.3f s, %lu frames decided by a rule\n",
+				configs[c].name, now_s() - t,
+				st.by_verdict[0] + st.by_verdict[2 + FWCTL_DROP_RULE] - on_rule);
 	}
 	dt = now_s() - t0;
 	if (st.bad)

@@ -2,9 +2,12 @@
 /*
  * ref.c - the reference classifier (see ref.h). Each numbered item of the
  * spec is one flat function working on byte offsets relative to the start
- * of the frame; the rule matcher scans the rule list directly.
+ * of the frame; the rules are scanned in list order, each field of a rule
+ * tested as issue 11 states it (misses()), and the first that matches
+ * decides.
  */
 #include <stdio.h>
+#include <string.h>
 #include <linux/types.h>
 #include "fwctl_common.h"
 #include "ref.h"
@@ -70,75 +73,260 @@ static void out_policy(const struct ref_ruleset *rs, struct ref_verdict *v, int 
 		out_drop(v, reason);
 }
 
-/* --- rule matching, by a plain scan -------------------------------------- */
+/* --- rule matching: the first rule in list order that matches ---------- */
 
-/* Protocol-wide rule of proto whatever the family, 0 if none. */
-static uint32_t scan_proto_any_family(const struct ref_ruleset *rs, unsigned int proto)
+/* What the rules look at in a packet (issue 11, "Semantics" 3-7). */
+struct pkt {
+	int v6;
+	int proto;		/* 0-255; -1: unknown (IPv6 non-first fragment) */
+	int nonfirst;		/* a non-first fragment: no ports, no type */
+	int sport, dport;	/* TCP/UDP, else 0 */
+	int type, code;		/* ICMP/ICMPv6 (protocols 1 and 58), else -1 */
+	const uint8_t *src, *dst;	/* 4 or 16 bytes in the frame */
+	int dir;		/* the interface it arrived on */
+	int tagged;		/* it came in VLAN tags */
+};
+
+/* Why a rule does not match a packet: one bit per field that fails. */
+enum {
+	M_PROTO = 1 << 0,		/* another protocol */
+	M_ICMP_FAMILY = 1 << 1,		/* icmp on IPv6, icmpv6 on IPv4 */
+	M_V6FRAG_PROTO = 1 << 2,	/* not 'any', on an IPv6 non-first fragment */
+	M_IN = 1 << 3,
+	M_SRC = 1 << 4,			/* no prefix of its family holds it */
+	M_SRC_FAMILY = 1 << 5,		/* no prefix of its family at all */
+	M_DST = 1 << 6,
+	M_DST_FAMILY = 1 << 7,
+	M_PORTS = 1 << 8,		/* neither port in PORTS */
+	M_SPORT = 1 << 9,
+	M_DPORT = 1 << 10,
+	M_TYPE = 1 << 11,
+	M_CODE = 1 << 12,
+	M_FRAGMENT = 1 << 13,		/* ports or type asked of a non-first fragment */
+};
+
+static int prefix_holds(const struct ref_prefix *p, const uint8_t *a)
+{
+	unsigned int full = p->len / 8, rest = p->len % 8;
+
+	if (memcmp(p->addr, a, full))
+		return 0;
+	return !rest || !((p->addr[full] ^ a[full]) & (0xff00 >> rest));
+}
+
+/* Index of the first prefix of the list holding a; -1 (and *fam_miss when
+ * the list has no prefix of the packet's family) if none. */
+static int list_addr(const struct ref_prefix *l, int n, const struct pkt *p, const uint8_t *a,
+		     int *fam_miss)
+{
+	int i, same = 0;
+
+	for (i = 0; i < n; i++) {
+		if (l[i].v6 != p->v6)
+			continue;
+		same = 1;
+		if (prefix_holds(&l[i], a))
+			return i;
+	}
+	*fam_miss = !same;
+	return -1;
+}
+
+static int list_port(const struct ref_range *l, int n, int port)
 {
 	int i;
 
-	for (i = 0; i < rs->n; i++)
-		if (!rs->r[i].has_ports && rs->r[i].proto == proto)
-			return rs->r[i].id;
-	return 0;
+	for (i = 0; i < n; i++)
+		if (port >= l[i].lo && port <= l[i].hi)
+			return i;
+	return -1;
 }
 
 /*
- * Protocol-wide rule of proto for a packet of this family, 0 if none:
- * icmp (1) is for IPv4 only, icmpv6 (58) for IPv6 only, any other
- * protocol for both.
+ * The fields of r that fail for p (0: r matches). *later: an element past
+ * the first of some list made a field match (the OR of semantics 3 was
+ * needed).
  */
-static uint32_t scan_proto_wide(const struct ref_ruleset *rs, unsigned int proto, int is_v6)
+static unsigned int misses(const struct ref_rule *r, const struct pkt *p, int *later)
 {
-	if ((proto == 1 && is_v6) || (proto == 58 && !is_v6)) {
-		if (scan_proto_any_family(rs, proto)) {
-			if (is_v6)
-				COV(v6_icmp_rule_not_applied);
-			else
-				COV(v4_icmpv6_rule_not_applied);
-		}
-		return 0;
+	unsigned int m = 0;
+	int at, fam = 0;
+
+	*later = 0;
+	if (r->proto != REF_ANY) {
+		if (p->proto < 0)
+			m |= M_V6FRAG_PROTO;
+		else if (r->proto != p->proto)
+			m |= M_PROTO;
+		else if ((r->proto == 1 && p->v6) || (r->proto == 58 && !p->v6))
+			m |= M_ICMP_FAMILY;
 	}
-	return scan_proto_any_family(rs, proto);
+	if (r->in != REF_ANY && r->in != p->dir)
+		m |= M_IN;
+	if (r->n_src) {
+		at = list_addr(r->src, r->n_src, p, p->src, &fam);
+		if (at < 0)
+			m |= fam ? M_SRC_FAMILY : M_SRC;
+		*later |= at > 0;
+	}
+	if (r->n_dst) {
+		at = list_addr(r->dst, r->n_dst, p, p->dst, &fam);
+		if (at < 0)
+			m |= fam ? M_DST_FAMILY : M_DST;
+		*later |= at > 0;
+	}
+	if (p->nonfirst) {
+		if (r->has_ports || r->n_sport || r->n_dport || r->has_type)
+			m |= M_FRAGMENT;
+		return m;
+	}
+	if (r->has_ports && !(p->sport >= r->ports.lo && p->sport <= r->ports.hi) &&
+	    !(p->dport >= r->ports.lo && p->dport <= r->ports.hi))
+		m |= M_PORTS;
+	if (r->n_sport) {
+		at = list_port(r->sport, r->n_sport, p->sport);
+		if (at < 0)
+			m |= M_SPORT;
+		*later |= at > 0;
+	}
+	if (r->n_dport) {
+		at = list_port(r->dport, r->n_dport, p->dport);
+		if (at < 0)
+			m |= M_DPORT;
+		*later |= at > 0;
+	}
+	if (r->has_type) {
+		if (p->type != r->type)
+			m |= M_TYPE;
+		else if (r->has_code && p->code != r->code)
+			m |= M_CODE;
+	}
+	return m;
 }
 
-/* Narrowest port rule of proto covering port (ties: lower id), 0 if none. */
-static uint32_t scan_port(const struct ref_ruleset *rs, unsigned int proto, unsigned int port)
+/* Coverage: a rule that failed on exactly one field. */
+static void cov_near_miss(unsigned int m)
 {
-	uint32_t best = 0, best_width = 0;
-	int i;
+	switch (m) {
+	case M_PROTO: COV(miss_only_proto); break;
+	case M_ICMP_FAMILY: COV(miss_only_icmp_family); break;
+	case M_V6FRAG_PROTO: COV(miss_only_v6frag_proto); break;
+	case M_IN: COV(miss_only_in); break;
+	case M_SRC: COV(miss_only_src); break;
+	case M_SRC_FAMILY: COV(miss_only_src_family); break;
+	case M_DST: COV(miss_only_dst); break;
+	case M_DST_FAMILY: COV(miss_only_dst_family); break;
+	case M_PORTS: COV(miss_only_ports); break;
+	case M_SPORT: COV(miss_only_sport); break;
+	case M_DPORT: COV(miss_only_dport); break;
+	case M_TYPE: COV(miss_only_type); break;
+	case M_CODE: COV(miss_only_code); break;
+	case M_FRAGMENT: COV(miss_only_fragment); break;
+	default: break;
+	}
+}
+
+/* Coverage: which fields the deciding rule matched by. */
+static void cov_match(const struct ref_rule *r, const struct pkt *p, int later)
+{
+	if (r->proto == REF_ANY)
+		COV(match_any);
+	else if (r->proto != 1 && r->proto != 6 && r->proto != 17 && r->proto != 58)
+		COV(match_numeric_proto);
+	if (r->in != REF_ANY)
+		COV(match_in);
+	if (r->n_src)
+		ref_cov[p->v6 ? REF_COV_match_src_v6 : REF_COV_match_src_v4]++;
+	if (r->n_dst)
+		ref_cov[p->v6 ? REF_COV_match_dst_v6 : REF_COV_match_dst_v4]++;
+	if (later)
+		COV(match_list_not_first);
+	if (r->has_ports && !p->nonfirst) {
+		int s = p->sport >= r->ports.lo && p->sport <= r->ports.hi;
+		int d = p->dport >= r->ports.lo && p->dport <= r->ports.hi;
+
+		if (s && !d)
+			COV(match_ports_by_sport_only);
+		if (d && !s)
+			COV(match_ports_by_dport_only);
+	}
+	if (r->n_sport)
+		COV(match_sport);
+	if (r->n_dport)
+		COV(match_dport);
+	if (r->has_type)
+		ref_cov[r->has_code ? REF_COV_match_type_code : REF_COV_match_type]++;
+	if (p->tagged && (r->n_src || r->n_dst))
+		COV(match_vlan_addr);
+}
+
+/*
+ * Semantics 2: the first rule in list order that matches decides: allow
+ * forwards (counted on the rule if it goes), deny drops with reason "rule"
+ * and counts on the rule. Returns the deciding rule, or NULL for the
+ * policy. The scan goes on past it only to see, for coverage, whether a
+ * later rule matched too.
+ */
+static const struct ref_rule *decide_rules(const struct ref_ruleset *rs, const struct pkt *p,
+					   struct ref_verdict *v)
+{
+	const struct ref_rule *first = NULL;
+	int i, later, first_later = 0, same = 0, other = 0;
+	unsigned int m;
 
 	for (i = 0; i < rs->n; i++) {
-		const struct ref_rule *r = &rs->r[i];
-		uint32_t width;
-
-		if (!r->has_ports || r->proto != proto || port < r->lo || port > r->hi)
+		m = misses(&rs->r[i], p, &later);
+		if (m) {
+			if (!first)
+				cov_near_miss(m);
 			continue;
-		width = (uint32_t)r->hi - r->lo;
-		if (!best || width < best_width || (width == best_width && r->id < best)) {
-			best = r->id;
-			best_width = width;
 		}
+		if (!first) {
+			first = &rs->r[i];
+			first_later = later;
+			continue;
+		}
+		if (rs->r[i].deny == first->deny)
+			same = 1;
+		else
+			other = 1;
+		if (same && other)
+			break;
 	}
-	return best;
+	if (!first)
+		return NULL;
+	if (same)
+		COV(first_match_later_same_action);
+	if (other)
+		COV(first_match_later_other_action);
+	cov_match(first, p, first_later);
+	if (first->deny) {
+		if (!rs->have_peer)
+			COV(no_peer_deny_counted);
+		out_drop(v, FWCTL_DROP_RULE);
+		v->rule = first->id;	/* a deny counts on its rule, peer or not */
+	} else {
+		out_forward(rs, v, first->id, 0);
+	}
+	return first;
 }
 
-/* Coverage only: did another, wider rule also cover port? */
-static int narrower_won(const struct ref_ruleset *rs, unsigned int proto, uint32_t id,
-			unsigned int port)
+/* A non-first fragment: the rules that ask no ports or type, else the
+ * policy, counted as fragment when it drops. */
+static void decide_fragment(const struct ref_ruleset *rs, const struct pkt *p,
+			    struct ref_verdict *v)
 {
-	int i;
+	const struct ref_rule *r = decide_rules(rs, p, v);
 
-	for (i = 0; i < rs->n; i++)
-		if (rs->r[i].id != id && rs->r[i].has_ports && rs->r[i].proto == proto &&
-		    port >= rs->r[i].lo && port <= rs->r[i].hi)
-			return 1;
-	return 0;
-}
-
-/* No rule for it: the policy, counted as fragment when it drops. */
-static void fragment_policy(const struct ref_ruleset *rs, struct ref_verdict *v)
-{
+	if (r) {
+		if (p->v6)
+			COV(v6_frag_rule_any);
+		else if (r->deny)
+			COV(v4_frag_rule_deny);
+		else
+			COV(v4_frag_rule_allow);
+		return;
+	}
 	if (rs->accept)
 		COV(fragment_policy_accept);
 	else
@@ -146,34 +334,21 @@ static void fragment_policy(const struct ref_ruleset *rs, struct ref_verdict *v)
 	out_policy(rs, v, FWCTL_DROP_FRAGMENT);
 }
 
-/* An IPv4 non-first fragment of proto: only a protocol-wide rule matches it. */
-static void decide_fragment(const struct ref_ruleset *rs, struct ref_verdict *v,
-			    unsigned int proto)
-{
-	uint32_t id = scan_proto_wide(rs, proto, 0);
-
-	if (id) {
-		COV(fragment_rule);
-		out_forward(rs, v, id, 0);
-	} else {
-		fragment_policy(rs, v);
-	}
-}
-
 /*
- * The L4 checks and the rule match, for both families. l4 is the offset of
- * the L4 header in the frame, l4_end the end of what the IP header says the
+ * The L4 checks and the rules, for both families. l4 is the offset of the
+ * L4 header in the frame, l4_end the end of what the IP header says the
  * packet holds (already known to lie inside the frame). hop_limit and
- * frag_header (a Fragment header was in the chain) are IPv6's.
+ * frag_header (a Fragment header was in the chain) are IPv6's. p comes
+ * with its family, protocol, addresses, direction and tags set.
  */
-static void decide_l4(const uint8_t *f, size_t len, size_t l4, size_t l4_end, unsigned int proto,
-		      int is_v6, unsigned int hop_limit, int frag_header,
-		      const struct ref_ruleset *rs, struct ref_verdict *v)
+static void decide_l4(const uint8_t *f, size_t len, size_t l4, size_t l4_end, struct pkt *p,
+		      unsigned int hop_limit, int frag_header, const struct ref_ruleset *rs,
+		      struct ref_verdict *v)
 {
-	int nd_typed = 0;
-
 	size_t avail = l4_end >= l4 ? l4_end - l4 : 0;
-	uint32_t id = 0;
+	unsigned int proto = p->proto;
+	int is_v6 = p->v6, nd_typed = 0;
+	const struct ref_rule *r;
 
 	if (l4 > l4_end) {
 		COV4(l4_beyond, is_v6);
@@ -243,45 +418,38 @@ static void decide_l4(const uint8_t *f, size_t len, size_t l4, size_t l4_end, un
 			COV(nd_after_fragment_header);
 	}
 
+	/* What the rules see: ports of TCP/UDP, type and code of ICMP(v6). */
 	if (proto == 6 || proto == 17) {
-		unsigned int sport = be16_at(f, l4), dport = be16_at(f, l4 + 2);
-
-		id = scan_port(rs, proto, dport);
-		if (id) {
-			COV4(rule_dport, is_v6);
-		} else {
-			id = scan_port(rs, proto, sport);
-			if (id)
-				COV4(rule_sport, is_v6);
-		}
-		if (id && narrower_won(rs, proto, id, id == scan_port(rs, proto, dport) ? dport : sport))
-			COV4(port_rule_narrower_won, is_v6);
+		p->sport = be16_at(f, l4);
+		p->dport = be16_at(f, l4 + 2);
+	} else if (proto == 1 || proto == 58) {
+		p->type = f[l4];
+		p->code = f[l4 + 1];
 	}
-	if (!id) {
-		id = scan_proto_wide(rs, proto, is_v6);
-		if (id)
-			COV4(rule_proto_wide, is_v6);
-	}
+	r = decide_rules(rs, p, v);
 	if (nd_typed) {
-		if (id)
+		if (r)
 			COV(nd_not_nd_rule);
 		else
 			COV(nd_not_nd_policy);
 	}
-	if (id) {
-		out_forward(rs, v, id, 0);
-	} else {
-		if (rs->accept)
-			COV4(policy_accept, is_v6);
+	if (r) {
+		if (r->deny)
+			COV4(rule_deny, is_v6);
 		else
-			COV4(policy_drop, is_v6);
-		out_policy(rs, v, FWCTL_DROP_POLICY);
+			COV4(rule_allow, is_v6);
+		return;
 	}
+	if (rs->accept)
+		COV4(policy_accept, is_v6);
+	else
+		COV4(policy_drop, is_v6);
+	out_policy(rs, v, FWCTL_DROP_POLICY);
 }
 
 /* --- item 3: IPv4 at frame offset l3 ------------------------------------ */
 
-static void classify_ipv4(const uint8_t *f, size_t len, size_t l3,
+static void classify_ipv4(const uint8_t *f, size_t len, size_t l3, struct pkt *p,
 			  const struct ref_ruleset *rs, struct ref_verdict *v)
 {
 	size_t room = len - l3;
@@ -315,20 +483,25 @@ static void classify_ipv4(const uint8_t *f, size_t len, size_t l3,
 	if (ihl_bytes > 20)
 		COV(v4_options);
 	proto = f[l3 + 9];
+	p->v6 = 0;
+	p->proto = proto;	/* the datagram's, in every fragment */
+	p->src = f + l3 + 12;
+	p->dst = f + l3 + 16;
 	frag_offset = be16_at(f, l3 + 6) & 0x1fff;
 	if (!frag_offset && (be16_at(f, l3 + 6) & 0x2000))
 		COV(v4_first_fragment);
 	if (frag_offset > 0) {
 		COV(v4_nonfirst_fragment);
-		decide_fragment(rs, v, proto);
+		p->nonfirst = 1;
+		decide_fragment(rs, p, v);
 		return;
 	}
-	decide_l4(f, len, l3 + ihl_bytes, l3 + total, proto, 0, 0, 0, rs, v);
+	decide_l4(f, len, l3 + ihl_bytes, l3 + total, p, 0, 0, rs, v);
 }
 
 /* --- item 4: IPv6 at frame offset l3 ------------------------------------ */
 
-static void classify_ipv6(const uint8_t *f, size_t len, size_t l3,
+static void classify_ipv6(const uint8_t *f, size_t len, size_t l3, struct pkt *p,
 			  const struct ref_ruleset *rs, struct ref_verdict *v)
 {
 	size_t room = len - l3, end, pos;
@@ -346,6 +519,9 @@ static void classify_ipv6(const uint8_t *f, size_t len, size_t l3,
 		return;
 	}
 	end = l3 + 40 + be16_at(f, l3 + 4);	/* inside the frame: checked */
+	p->v6 = 1;
+	p->src = f + l3 + 8;
+	p->dst = f + l3 + 24;
 	if (end < len)
 		COV(v6_padding);
 	nexthdr = f[l3 + 6];
@@ -384,12 +560,12 @@ static void classify_ipv6(const uint8_t *f, size_t len, size_t l3,
 			return;
 		}
 		/* A non-first fragment: its own Next Header does not tell the
-		 * datagram's protocol, so no rule matches it. */
+		 * datagram's protocol, so only 'any' rules can match it. */
 		if (nexthdr == 44 && (be16_at(f, pos + 2) >> 3) > 0) {
 			COV(v6_nonfirst_fragment);
-			if (scan_proto_any_family(rs, f[pos]))
-				COV(v6_fragment_claims_ruled_proto);
-			fragment_policy(rs, v);
+			p->proto = -1;
+			p->nonfirst = 1;
+			decide_fragment(rs, p, v);
 			return;
 		}
 		if (nexthdr == 44)
@@ -408,7 +584,8 @@ static void classify_ipv6(const uint8_t *f, size_t len, size_t l3,
 		if (++walked == 8)
 			COV(v6_ext_8_walked);
 	}
-	decide_l4(f, len, pos, end, nexthdr, 1, f[l3 + 7], frag_header, rs, v);
+	p->proto = nexthdr;
+	decide_l4(f, len, pos, end, p, f[l3 + 7], frag_header, rs, v);
 }
 
 /* --- item 2: ARP at frame offset l3 ------------------------------------- */
@@ -454,10 +631,11 @@ static int arp_valid(const uint8_t *f, size_t len, size_t l3)
 
 /* --- items 1, 2, 5: Ethernet and VLAN ------------------------------------ */
 
-void ref_classify(const uint8_t *f, size_t len, const struct ref_ruleset *rs,
+void ref_classify(const uint8_t *f, size_t len, int dir, const struct ref_ruleset *rs,
 		  struct ref_verdict *v)
 {
 	unsigned int ethertype, tags = 0;
+	struct pkt p = { .type = -1, .code = -1, .dir = dir };
 	size_t l3 = 14;
 
 	if (len < 14) {
@@ -483,6 +661,7 @@ void ref_classify(const uint8_t *f, size_t len, const struct ref_ruleset *rs,
 	}
 	if (tags == 2 && (ethertype == 0x8100 || ethertype == 0x88a8))
 		COV(vlan_3_unknown);
+	p.tagged = tags > 0;
 
 	switch (ethertype) {
 	case 0x0806:
@@ -494,10 +673,10 @@ void ref_classify(const uint8_t *f, size_t len, const struct ref_ruleset *rs,
 		}
 		break;
 	case 0x0800:
-		classify_ipv4(f, len, l3, rs, v);
+		classify_ipv4(f, len, l3, &p, rs, v);
 		break;
 	case 0x86dd:
-		classify_ipv6(f, len, l3, rs, v);
+		classify_ipv6(f, len, l3, &p, rs, v);
 		break;
 	default:
 		COV(unknown_ethertype);
@@ -514,6 +693,7 @@ static const char *reason_name(int reason)
 	case FWCTL_DROP_FRAGMENT: return "fragment";
 	case FWCTL_DROP_UNKNOWN_ETHERTYPE: return "unknown-ethertype";
 	case FWCTL_DROP_REDIRECT_ERROR: return "redirect-error";
+	case FWCTL_DROP_RULE: return "rule";
 	default: return "?";
 	}
 }
@@ -522,6 +702,8 @@ void ref_describe(const struct ref_verdict *v, char *buf, size_t len)
 {
 	if (v->forward)
 		snprintf(buf, len, "FORWARD rule %u%s", v->rule, v->arp_nd ? " arp/nd" : "");
+	else if (v->rule)
+		snprintf(buf, len, "DROP %s %u", reason_name(v->reason), v->rule);
 	else
 		snprintf(buf, len, "DROP %s", reason_name(v->reason));
 }

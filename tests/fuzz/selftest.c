@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * selftest.c - known answers for the reference classifier: frames written
- * by hand for the clauses of the spec, with the verdict the spec text gives.
+ * by hand for the clauses of the spec (issues 2, 10 and 11), with the
+ * verdict the spec text gives.
  * It keeps the reference honest on its own, before it judges the datapath.
  */
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <linux/types.h>
 #include "fwctl_common.h"
 #include "ref.h"
@@ -124,33 +126,98 @@ static void frag6(struct kbuf *k, unsigned int nexthdr, unsigned int offset)
 	zeros(k, 4);
 }
 
-/* Rule ids of the test set: the reference set plus overlaps and a wide 47. */
-static struct ref_rule kr[] = {
-	{ 1, 1, 0, 0, 0 },		/* icmp */
-	{ 2, 6, 1, 7070, 7070 },	/* tcp 7070 */
-	{ 3, 17, 0, 0, 0 },		/* udp */
-	{ 4, 6, 1, 1000, 2000 },
-	{ 5, 6, 1, 1500, 1600 },
-	{ 6, 6, 1, 1550, 1550 },
-	{ 7, 47, 0, 0, 0 },
-	{ 8, 6, 1, 3000, 3010 },	/* two rules of the same width: lower id wins */
-	{ 9, 6, 1, 3005, 3015 },
-	{ 10, 58, 0, 0, 0 },		/* icmpv6 */
+/* IPv4 header with these addresses (text), no options. */
+static void ip4a(struct kbuf *k, unsigned int proto, unsigned int l4len, unsigned int frag,
+		 const char *src, const char *dst)
+{
+	ip4(k, proto, l4len, frag);
+	inet_pton(AF_INET, src, k->b + k->n - 8);
+	inet_pton(AF_INET, dst, k->b + k->n - 4);
+}
+
+static void ip6a(struct kbuf *k, unsigned int nexthdr, unsigned int plen, unsigned int hop_limit,
+		 const char *src, const char *dst)
+{
+	ip6h(k, nexthdr, plen, hop_limit);
+	inet_pton(AF_INET6, src, k->b + k->n - 32);
+	inet_pton(AF_INET6, dst, k->b + k->n - 16);
+}
+
+static void icmp4(struct kbuf *k, unsigned int type, unsigned int code)
+{
+	u8(k, type);
+	u8(k, code);
+	zeros(k, 6);
+}
+
+#define ANYWHERE	.in = REF_ANY
+#define PORTS(l, h)	.has_ports = 1, .ports = { l, h }
+#define P4(a, b, c, d, l)	{ .v6 = 0, .len = l, .addr = { a, b, c, d } }
+#define P6(a0, a1, l)	{ .v6 = 1, .len = l, .addr = { a0, a1 } }
+
+/*
+ * Set A: the rules of the old tests in list order (ids 1-10): the first
+ * that matches counts, even where a narrower range follows.
+ */
+static const struct ref_rule set_a[] = {
+	{ .id = 1, .proto = 1, ANYWHERE },			/* icmp */
+	{ .id = 2, .proto = 6, ANYWHERE, PORTS(7070, 7070) },	/* tcp 7070 */
+	{ .id = 3, .proto = 17, ANYWHERE },			/* udp */
+	{ .id = 4, .proto = 6, ANYWHERE, PORTS(1000, 2000) },
+	{ .id = 5, .proto = 6, ANYWHERE, PORTS(1500, 1600) },
+	{ .id = 6, .proto = 6, ANYWHERE, PORTS(1550, 1550) },
+	{ .id = 7, .proto = 47, ANYWHERE },
+	{ .id = 8, .proto = 6, ANYWHERE, PORTS(3000, 3010) },
+	{ .id = 9, .proto = 6, ANYWHERE, PORTS(3005, 3015) },
+	{ .id = 10, .proto = 58, ANYWHERE },			/* icmpv6 */
+};
+
+/* Set B: the rule language, ids 1-12 in list order. */
+static const struct ref_rule set_b[] = {
+	/* deny tcp dport 22 src 10.9.0.0/16 */
+	{ .id = 1, .deny = 1, .proto = 6, ANYWHERE, .n_dport = 1, .dport = { { 22, 22 } },
+	  .n_src = 1, .src = { P4(10, 9, 0, 0, 16) } },
+	/* allow tcp dport 22,80,443 in input dst 10.0.0.0/8,fd00::/8 */
+	{ .id = 2, .proto = 6, .in = 0, .n_dport = 3, .dport = { { 22, 22 }, { 80, 80 }, { 443, 443 } },
+	  .n_dst = 2, .dst = { P4(10, 0, 0, 0, 8), P6(0xfd, 0, 8) } },
+	/* allow icmp type echo-request in input */
+	{ .id = 3, .proto = 1, .in = 0, .has_type = 1, .type = 8 },
+	/* allow any src 192.168.7.0/24 */
+	{ .id = 4, .proto = REF_ANY, ANYWHERE, .n_src = 1, .src = { P4(192, 168, 7, 0, 24) } },
+	/* deny udp sport 5000-5100 dport 53 */
+	{ .id = 5, .deny = 1, .proto = 17, ANYWHERE, .n_sport = 1, .sport = { { 5000, 5100 } },
+	  .n_dport = 1, .dport = { { 53, 53 } } },
+	/* deny icmpv6 type 1/4 */
+	{ .id = 6, .deny = 1, .proto = 58, ANYWHERE, .has_type = 1, .type = 1, .has_code = 1,
+	  .code = 4 },
+	/* allow icmpv6 type echo-request */
+	{ .id = 7, .proto = 58, ANYWHERE, .has_type = 1, .type = 128 },
+	/* deny any src fd00::/16 in output */
+	{ .id = 8, .deny = 1, .proto = REF_ANY, .in = 1, .n_src = 1, .src = { P6(0xfd, 0, 16) } },
+	/* allow udp dport 53,123 */
+	{ .id = 9, .proto = 17, ANYWHERE, .n_dport = 2, .dport = { { 53, 53 }, { 123, 123 } } },
+	/* deny 47 */
+	{ .id = 10, .deny = 1, .proto = 47, ANYWHERE },
+	/* allow any dst 10.0.0.0/8 */
+	{ .id = 11, .proto = REF_ANY, ANYWHERE, .n_dst = 1, .dst = { P4(10, 0, 0, 0, 8) } },
+	/* allow tcp 7070 sport 1-1023 */
+	{ .id = 12, .proto = 6, ANYWHERE, PORTS(7070, 7070), .n_sport = 1, .sport = { { 1, 1023 } } },
 };
 
 #define FWD(rule) 1, -1, rule, 0
 #define ARPND 1, -1, 0, 1
 #define DROP(reason) 0, FWCTL_DROP_##reason, 0, 0
+#define DENY(rule) 0, FWCTL_DROP_RULE, rule, 0
 
-static void one_case(const char *name, const struct kbuf *k, const struct ref_ruleset *rs, int *n,
-		     int *failed, char *why, size_t whylen, int fwd, int reason, uint32_t rule,
-		     int arp_nd)
+static void one_case(const char *name, const struct kbuf *k, const struct ref_ruleset *rs, int dir,
+		     int *n, int *failed, char *why, size_t whylen, int fwd, int reason,
+		     uint32_t rule, int arp_nd)
 {
 	struct ref_verdict v;
 	char got[64];
 
 	(*n)++;
-	ref_classify(k->b, k->n, rs, &v);
+	ref_classify(k->b, k->n, dir, rs, &v);
 	if (v.forward == fwd && v.reason == reason && v.rule == rule && v.arp_nd == arp_nd)
 		return;
 	ref_describe(&v, got, sizeof(got));
@@ -158,9 +225,116 @@ static void one_case(const char *name, const struct kbuf *k, const struct ref_ru
 		snprintf(why, whylen, "%s: got %s", name, got);
 }
 
+#define NRULES(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* The cases of the rule language (set B), arriving on input (0) or output (1). */
+static void language_cases(int *n, int *failed, char *why, size_t whylen)
+{
+	struct ref_ruleset drop = { NRULES(set_b), set_b, 0, 1 };
+	struct ref_ruleset accept = drop, nopeer = drop;
+	struct kbuf k;
+
+	accept.accept = 1;
+	nopeer.accept = 1;
+	nopeer.have_peer = 0;
+#define CASED(name, rs, dir, ...) one_case(name, &k, &(rs), dir, n, failed, why, whylen, __VA_ARGS__)
+
+	eth(&k, 0, 0x0800);
+	ip4a(&k, 6, 20, 0, "10.9.1.1", "10.1.1.1");
+	tcp(&k, 40000, 22);
+	CASED("deny before allow: first match", accept, 0, DENY(1));
+	CASED("deny counts on its rule without a peer", nopeer, 0, DENY(1));
+	k.b[14 + 13] = 8;	/* source 10.8.1.1 */
+	CASED("dport list and dst prefix, in input", drop, 0, FWD(2));
+	CASED("in input does not match output: the next rule", drop, 1, FWD(11));
+	CASED("allowed without a peer: redirect error, no rule", nopeer, 0, DROP(REDIRECT_ERROR));
+	k.b[14 + 16] = 11;	/* destination 11.1.1.1 */
+	CASED("no rule matches on output", drop, 1, DROP(POLICY));
+	CASED("no rule matches, policy accept", accept, 1, FWD(0));
+
+	eth(&k, 0, 0x86dd);
+	ip6a(&k, 6, 20, 64, "fd00::1", "fd00::2");
+	tcp(&k, 40000, 443);
+	CASED("IPv6 dst prefix of a mixed list", drop, 0, FWD(2));
+	CASED("IPv6 deny any src fd00::/16 in output", drop, 1, DENY(8));
+	eth(&k, 0, 0x86dd);
+	ip6a(&k, 6, 20, 64, "::ffff:192.168.7.1", "::ffff:10.0.0.1");
+	tcp(&k, 40000, 9);
+	CASED("IPv4-mapped IPv6 matches no IPv4 prefix", drop, 0, DROP(POLICY));
+
+	eth(&k, 0, 0x0800);
+	ip4a(&k, 1, 8, 0, "1.1.1.1", "2.2.2.2");
+	icmp4(&k, 8, 0);
+	CASED("icmp type echo-request in input", drop, 0, FWD(3));
+	CASED("icmp type echo-request in input, on output", drop, 1, DROP(POLICY));
+	k.b[14 + 12] = 192, k.b[14 + 13] = 168, k.b[14 + 14] = 7;
+	CASED("any src 192.168.7.0/24 takes ICMP on output", drop, 1, FWD(4));
+
+	eth(&k, 0, 0x0800);
+	ip4a(&k, 17, 8, 0, "1.1.1.1", "2.2.2.2");
+	udp(&k, 5050, 53);
+	CASED("deny udp sport 5000-5100 dport 53", accept, 0, DENY(5));
+	k.b[34] = 5101 >> 8, k.b[35] = 5101 & 0xff;
+	CASED("sport 5101 misses the deny, dport list matches", drop, 1, FWD(9));
+	k.b[36] = 0, k.b[37] = 124;
+	CASED("dport 124 misses the list", drop, 1, DROP(POLICY));
+
+	eth(&k, 0, 0x86dd);
+	ip6a(&k, 58, 8, 64, "2001:db8::1", "2001:db8::2");
+	icmp4(&k, 1, 4);
+	CASED("deny icmpv6 type 1/4", accept, 0, DENY(6));
+	k.b[55] = 3;
+	CASED("icmpv6 type 1 code 3 matches neither", drop, 0, DROP(POLICY));
+	k.b[54] = 128, k.b[55] = 0;
+	CASED("icmpv6 type echo-request", drop, 0, FWD(7));
+	eth(&k, 0, 0x86dd);
+	ip6a(&k, 58, 24, 255, "fd00::1", "fd00::2");
+	icmp6(&k, 135);
+	zeros(&k, 16);
+	CASED("ND under deny any src fd00::/16", drop, 1, ARPND);
+	k.b[21] = 64;
+	CASED("ICMPv6 135 with hop limit 64 is not ND: denied", accept, 1, DENY(8));
+
+	eth(&k, 0, 0x0800);
+	ip4a(&k, 47, 4, 0, "1.1.1.1", "10.0.0.1");
+	zeros(&k, 4);
+	CASED("deny 47 before allow any dst 10.0.0.0/8", accept, 0, DENY(10));
+	k.b[14 + 12] = 192, k.b[14 + 13] = 168, k.b[14 + 14] = 7;
+	CASED("allow any src 192.168.7.0/24 before deny 47", drop, 0, FWD(4));
+
+	eth(&k, 0, 0x86dd);
+	ip6a(&k, 44, 8 + 8, 64, "fd00::1", "fd00::2");
+	frag6(&k, 6, 5);
+	tcp(&k, 40000, 443);
+	CASED("IPv6 non-first fragment: only any rules, in output", drop, 1, DENY(8));
+	CASED("IPv6 non-first fragment: tcp rule skipped, policy counts fragment", drop, 0,
+	      DROP(FRAGMENT));
+	eth(&k, 0, 0x0800);
+	ip4a(&k, 6, 20, 100, "10.9.1.1", "10.1.1.1");
+	tcp(&k, 40000, 22);
+	CASED("IPv4 non-first fragment: dport rules skipped, any dst matches", drop, 0, FWD(11));
+	eth(&k, 0, 0x0800);
+	ip4a(&k, 17, 8, 100, "1.1.1.1", "11.1.1.1");
+	udp(&k, 1, 53);
+	CASED("IPv4 non-first fragment: dport list skipped", accept, 0, FWD(0));
+	CASED("IPv4 non-first fragment: dport list skipped, fragment drop", drop, 0, DROP(FRAGMENT));
+
+	eth(&k, 0, 0x0800);
+	ip4a(&k, 6, 20, 0, "1.1.1.1", "11.0.0.1");
+	tcp(&k, 80, 7070);
+	CASED("PORTS by dport and sport list", drop, 1, FWD(12));
+	k.b[34] = 2000 >> 8, k.b[35] = 2000 & 0xff;
+	CASED("PORTS matches but sport list does not", drop, 1, DROP(POLICY));
+	eth(&k, 2, 0x0800);
+	ip4a(&k, 6, 20, 0, "10.9.200.1", "10.0.0.1");
+	tcp(&k, 1, 22);
+	CASED("two VLAN tags: inner source address", accept, 1, DENY(1));
+#undef CASED
+}
+
 int ref_selftest(char *why, size_t whylen)
 {
-	struct ref_ruleset drop = { (int)(sizeof(kr) / sizeof(kr[0])), kr, 0, 1 };
+	struct ref_ruleset drop = { NRULES(set_a), set_a, 0, 1 };
 	struct ref_ruleset accept = drop, nopeer = drop;
 	struct kbuf k;
 	int failed = 0, n = 0, i;
@@ -169,7 +343,7 @@ int ref_selftest(char *why, size_t whylen)
 	nopeer.have_peer = 0;
 	why[0] = 0;
 
-#define CASE(name, rs, ...) one_case(name, &k, &(rs), &n, &failed, why, whylen, __VA_ARGS__)
+#define CASE(name, rs, ...) one_case(name, &k, &(rs), 0, &n, &failed, why, whylen, __VA_ARGS__)
 
 	eth(&k, 0, 0x0800);
 	k.n = 13;
@@ -228,7 +402,8 @@ int ref_selftest(char *why, size_t whylen)
 	eth(&k, 0, 0x0800);
 	ip4(&k, 6, 20, 0);
 	tcp(&k, 1555, 1550);
-	CASE("dport 1550 narrowest", drop, FWD(6));
+	CASE("dport 1550: the first rule in list order (1000-2000), not the narrowest", drop,
+	     FWD(4));
 	eth(&k, 0, 0x0800);
 	ip4(&k, 6, 20, 0);
 	tcp(&k, 1550, 1999);
@@ -236,7 +411,7 @@ int ref_selftest(char *why, size_t whylen)
 	eth(&k, 0, 0x0800);
 	ip4(&k, 6, 20, 0);
 	tcp(&k, 80, 3007);
-	CASE("equal widths: lower id", drop, FWD(8));
+	CASE("two rules cover 3007: the first in list order", drop, FWD(8));
 	eth(&k, 0, 0x0800);
 	ip4(&k, 6, 20, 0);
 	tcp(&k, 80, 81);
@@ -382,6 +557,8 @@ int ref_selftest(char *why, size_t whylen)
 	CASE("extension header past the payload", accept, DROP(MALFORMED));
 	eth(&k, 0, 0x88cc);
 	CASE("LLDP", drop, DROP(UNKNOWN_ETHERTYPE));
+#undef CASE
+	language_cases(&n, &failed, why, whylen);
 
 	if (failed && strlen(why) + 32 < whylen)
 		snprintf(why + strlen(why), whylen - strlen(why), " (%d of %d cases)", failed, n);
