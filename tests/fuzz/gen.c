@@ -619,6 +619,9 @@ static void make_range(struct gen *g, const struct gen_pool *pool, struct ref_ra
 	if (chance(g, 15))
 		a = a + (chance(g, 50) ? 1 : -1);
 	a &= 0xffff;
+	/* Ranges from 0 now and then: a non-first fragment's key has port 0. */
+	if (chance(g, 8))
+		a = 0;
 	w = chance(g, 45) ? 0 : chance(g, 60) ? rn(g, 100) : rn(g, 30000);
 	r->lo = a;
 	r->hi = a + w > 65535 ? 65535 : a + w;
@@ -679,6 +682,8 @@ static void gen_rule(struct gen *g, const struct gen_pool *pool, struct ref_rule
 			r->has_code = 1;
 			r->code = chance(g, 80) ? rn(g, 5) : rn(g, 256);
 		}
+		if (chance(g, 10))	/* type 0 code 0: what a fragment's key holds */
+			r->type = 0, r->code = 0;
 	}
 }
 

@@ -62,7 +62,8 @@ struct fuzz_config {
 	"deny udp sport 5000-5100 dport 53", "deny icmpv6 type 1/4", "allow icmpv6 type echo-request", \
 	"deny any src fd00::/16 in {b}", "allow udp dport 53,123", "deny 47", "allow any dst 10.0.0.0/8", \
 	"deny tcp 1000-2000 sport 1024-65535", "allow udp src ::/0 dst 2001:db8::/32", \
-	"allow 132 src 0.0.0.0/0", NULL
+	"allow 132 src 0.0.0.0/0", "deny udp sport 0-1023 dport 0-1023", "allow icmp type 0/0",	\
+	"deny icmp type echo-reply", "allow tcp 0-10", NULL
 
 static const struct fuzz_config configs[] = {
 	{ "empty-drop", { NULL }, FWCTL_POLICY_DROP, 0, 0, 0 },
@@ -107,9 +108,12 @@ static const struct fuzz_config configs[] = {
 
 /* --- state of the run ----------------------------------------------------- */
 
-static struct fwctl *skel;
+static struct fwctl *skel, *skel_dir[FWCTL_DIR_COUNT];
 static struct fwctl_maps maps;
-static int prog_fd, ncpus;
+/* prog_fd: one instance for both interfaces (the direction from the
+ * config); prog_dir_fd[d]: the instance fwctl attach puts on interface d,
+ * its direction fixed at load. All share the maps. */
+static int prog_fd, prog_dir_fd[FWCTL_DIR_COUNT], ncpus;
 static __u32 ifindex[FWCTL_DIR_COUNT];
 static char ifnames[FWCTL_DIR_COUNT][IF_NAMESIZE];
 static const char *ifname_of[FWCTL_DIR_COUNT] = { ifnames[0], ifnames[1] };
@@ -229,6 +233,32 @@ static int snapshot(void)
 	return err;
 }
 
+/* The instance of one interface, as fwctl attach loads it, on our maps. */
+static int load_dir_instance(int dir)
+{
+	struct bpf_map *map, *ours;
+	int err = 0;
+
+	skel_dir[dir] = fwctl__open();
+	if (!skel_dir[dir])
+		return -errno;
+	bpf_object__for_each_map(map, skel_dir[dir]->obj) {
+		if (bpf_map__is_internal(map))
+			continue;	/* .rodata: its own direction */
+		ours = bpf_object__find_map_by_name(skel->obj, bpf_map__name(map));
+		err = ours ? bpf_map__reuse_fd(map, bpf_map__fd(ours)) : -ENOENT;
+		if (!err)
+			err = bpf_map__set_pin_path(map, NULL);
+		if (err)
+			return err;
+	}
+	skel_dir[dir]->rodata->instance_dir = dir;
+	err = fwctl__load(skel_dir[dir]);
+	if (!err)
+		prog_dir_fd[dir] = bpf_program__fd(skel_dir[dir]->progs.fwctl_xdp);
+	return err;
+}
+
 static int setup(const char *if_a, const char *if_b)
 {
 	struct fwctl_config cfg;
@@ -292,6 +322,14 @@ static int setup(const char *if_a, const char *if_b)
 	if (err) {
 		fprintf(stderr, "fuzz: cannot install an empty rule set: %s\n", e.msg);
 		return err;
+	}
+	for (d = 0; d < FWCTL_DIR_COUNT; d++) {
+		err = load_dir_instance(d);
+		if (err) {
+			fprintf(stderr, "fuzz: cannot load the instance of direction %d: %s\n", d,
+				strerror(-err));
+			return err;
+		}
 	}
 	return 0;
 }
@@ -609,9 +647,11 @@ static int batch_check(void)
 /*
  * Run one frame and compare. full: read every rule counter to see which
  * one counted it; otherwise (large sets) only the expected one, leaving a
- * wrong extra count to batch_check().
+ * wrong extra count to batch_check(). fixed: through the instance of the
+ * interface it arrives on, else through the shared one.
  */
-static int run_frame(const uint8_t *frame, size_t len, int dir, int full, struct outcome *o)
+static int run_frame(const uint8_t *frame, size_t len, int dir, int fixed, int full,
+		     struct outcome *o)
 {
 	static uint8_t out[GEN_FRAME_MAX + 256];
 	struct fwctl_dir_stats ds;
@@ -648,7 +688,7 @@ static int run_frame(const uint8_t *frame, size_t len, int dir, int full, struct
 		ref_classify(frame, len, dir, &cur_rs, &o->exp);
 	}
 
-	err = bpf_prog_test_run_opts(prog_fd, &opts);
+	err = bpf_prog_test_run_opts(fixed ? prog_dir_fd[dir] : prog_fd, &opts);
 	if (err) {
 		fprintf(stderr, "fuzz: BPF_PROG_TEST_RUN: %s\n", strerror(-err));
 		return err;
@@ -754,15 +794,16 @@ static void print_hex(FILE *out, const uint8_t *b, size_t len)
 }
 
 static void describe(FILE *out, const char *prefix, const uint8_t *frame, size_t len, int dir,
-		     const char *kind, const struct outcome *o)
+		     int fixed, const char *kind, const struct outcome *o)
 {
 	char e[64], g[64], label[128];
 
 	ref_describe(&o->exp, e, sizeof(e));
 	ref_describe(&o->got, g, sizeof(g));
 	config_label(label, sizeof(label));
-	fprintf(out, "%sconfig %s dir %d, %zu bytes (%s): expected %s, got %s [%s]\n%s  frame ",
-		prefix, label, dir, len, kind, e, g, o->why, prefix);
+	fprintf(out, "%sconfig %s dir %d (%s instance), %zu bytes (%s): expected %s, got %s [%s]\n"
+		"%s  frame ", prefix, label, dir, fixed ? "interface's" : "shared", len, kind, e, g,
+		o->why, prefix);
 	print_hex(out, frame, len);
 	fprintf(out, "\n");
 }
@@ -854,21 +895,25 @@ static int replay_frame(const uint8_t *frame, size_t len, void *arg)
 {
 	struct replay_ctx *rc = arg;
 	struct outcome o;
-	int res;
+	int res, fixed, bad = 0;
 
 	if (len < 14 || len > GEN_FRAME_MAX)
 		return 0;	/* BPF_PROG_TEST_RUN cannot run these */
-	res = run_frame(frame, len, rc->dir, 1, &o);
-	if (res < 0)
-		return res;
-	if (res && !rc->bad++) {
-		char e[64], g[64];
+	for (fixed = 0; fixed < 2; fixed++) {	/* both kinds of instance */
+		res = run_frame(frame, len, rc->dir, fixed, 1, &o);
+		if (res < 0)
+			return res;
+		if (res && !rc->bad && !bad++) {
+			char e[64], g[64];
 
-		ref_describe(&o.exp, e, sizeof(e));
-		ref_describe(&o.got, g, sizeof(g));
-		snprintf(rc->first, sizeof(rc->first), "frame %d: expected %s, got %s [%s]",
-			 rc->n + 1, e, g, o.why);
+			ref_describe(&o.exp, e, sizeof(e));
+			ref_describe(&o.got, g, sizeof(g));
+			snprintf(rc->first, sizeof(rc->first), "frame %d (%s instance): expected %s, "
+				 "got %s [%s]", rc->n + 1, fixed ? "interface's" : "shared", e, g,
+				 o.why);
+		}
 	}
+	rc->bad += bad > 0;
 	rc->n++;
 	return 0;
 }
@@ -969,7 +1014,7 @@ struct fuzz_stats {
 struct batch_item {
 	struct gen_frame fr;
 	unsigned long index;
-	int dir, res;
+	int dir, fixed, res;	/* fixed: through the interface's own instance */
 	struct outcome o;
 };
 
@@ -996,7 +1041,7 @@ static void record(const struct batch_item *it, uint64_t seed, unsigned long rou
 	if (!it->res)
 		return;
 	if (st->bad++ < MAX_SHOWN)
-		describe(stdout, "  ", it->fr.b, it->fr.len, it->dir, it->fr.kind, o);
+		describe(stdout, "  ", it->fr.b, it->fr.len, it->dir, it->fixed, it->fr.kind, o);
 	if (save_dir && saved < 50) {
 		char path[4096];
 
@@ -1041,7 +1086,8 @@ static int fuzz_chunk(uint64_t seed, int c, unsigned long round, unsigned long f
 			gen_next(&g, &it->fr);
 			it->index = i;
 			it->dir = (int)(i & 1);
-			it->res = run_frame(it->fr.b, it->fr.len, it->dir, full, &it->o);
+			it->fixed = (int)((i >> 1) & 1);
+			it->res = run_frame(it->fr.b, it->fr.len, it->dir, it->fixed, full, &it->o);
 			if (it->res < 0)
 				return it->res;
 		}
@@ -1052,7 +1098,8 @@ static int fuzz_chunk(uint64_t seed, int c, unsigned long round, unsigned long f
 			if (!clean) {
 				int new_cov = batch[k].o.new_cov;
 
-				batch[k].res = run_frame(batch[k].fr.b, batch[k].fr.len, batch[k].dir, 1,
+				batch[k].res = run_frame(batch[k].fr.b, batch[k].fr.len, batch[k].dir,
+							 batch[k].fixed, 1,
 							 &batch[k].o);
 				if (batch[k].res < 0)
 					return batch[k].res;
@@ -1268,6 +1315,8 @@ int main(int argc, char **argv)
 		usage();
 		rc = 2;
 	}
+	fwctl__destroy(skel_dir[0]);
+	fwctl__destroy(skel_dir[1]);
 	fwctl__destroy(skel);
 	free(percpu_buf);
 	return rc;
