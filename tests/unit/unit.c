@@ -10,8 +10,11 @@
  * out unchanged, and the exact counter deltas (the direction's received,
  * forwarded, ARP/ND and drop-by-reason counters, the other direction
  * untouched, and the deciding rule's packets/bytes, allow or deny, with no
- * other rule moving). The cases marked 11.N are the numbered semantics of
- * issue 11 (the rule language).
+ * other rule moving). Every frame runs through two programs on the same
+ * maps: one instance for both interfaces (direction from the config) and
+ * the instance fwctl attach loads for the interface it arrives on
+ * (direction fixed at load). The cases marked 11.N are the numbered
+ * semantics of issue 11 (the rule language).
  *
  * Usage: unit [-v] IFINDEX_IN IFINDEX_OUT   (two interfaces of this netns;
  * tests/unit/run makes them). Prints PASS:/FAIL:/SKIP: lines; exits 1 on
@@ -1020,9 +1023,12 @@ static const struct tcase cases[] = {
 
 /* ---- harness ---------------------------------------------------------------- */
 
-static struct fwctl *skel;
+/* skel: one instance for both interfaces (the direction from the config);
+ * skel_dir[d]: the instance fwctl attach puts on interface d, its direction
+ * fixed at load. All three share the maps. */
+static struct fwctl *skel, *skel_dir[FWCTL_DIR_COUNT];
 static struct fwctl_maps maps;
-static int prog_fd;
+static int prog_fd, prog_dir[FWCTL_DIR_COUNT];
 static __u32 ifx[FWCTL_DIR_COUNT];
 static char ifnames[FWCTL_DIR_COUNT][IF_NAMESIZE];
 static struct rule_ctx rctx;	/* the names 'in IF' refers to */
@@ -1411,6 +1417,12 @@ static bool run_case(const struct tcase *c, char *why)
 			if (!check_frame(frame, len, d, c->verdict, c->reason, id, c->arp_nd, sub)) {
 				WHY("[policy %s, %s, %zu-byte frame] %.400s", p ? "accept" : "drop",
 				    dir_names[d], len, sub);
+				return false;
+			}
+			if (!check_frame_on(prog_dir[d], ifx[d], frame, len, d, c->verdict, c->reason,
+					    id, c->arp_nd, sub)) {
+				WHY("[policy %s, %s, %zu-byte frame, the interface's own instance] "
+				    "%.400s", p ? "accept" : "drop", dir_names[d], len, sub);
 				return false;
 			}
 		}
@@ -1896,64 +1908,30 @@ static bool test_duplicates(char *why)
 
 /*
  * fwctl attach loads one instance per interface with its direction fixed
- * (instance_dir): 'in IF' follows that direction. A second instance here,
- * fixed to output->input and sharing the maps, sees a frame arriving on the
- * input's ifindex as arriving on output.
+ * (instance_dir): 'in IF' follows that direction, whatever ifindex the
+ * frame claims. The output's instance sees a frame arriving on the input's
+ * ifindex as arriving on output.
  */
-static bool instance_dir(struct fwctl *sk2, char *why)
+static bool test_instance_dir(char *why)
 {
 	static const char *rules[] = { "allow tcp 7070 in {out}", "deny tcp 7070 in {in}", NULL };
 	uint8_t f[FRAME_MAX];
 	size_t len = frame_build(&tcp7070, f);
-	int prog2 = bpf_program__fd(sk2->progs.fwctl_xdp);
 
 	if (apply_rules(rules, why))
 		return false;
 	DO("policy drop", set_policy(FWCTL_POLICY_DROP, why));
-	STEP("output instance, frame on the input's ifindex: in {out} matches",
-	     check_frame_on(prog2, ifx[0], f, len, FWCTL_DIR_OUT_TO_IN, V_FWD, 0, cur_ids[0], false,
-			    __s));
-	STEP("output instance, frame on the output's ifindex: in {out} matches",
-	     check_frame_on(prog2, ifx[1], f, len, FWCTL_DIR_OUT_TO_IN, V_FWD, 0, cur_ids[0], false,
-			    __s));
+	STEP("output's instance, frame on the input's ifindex: in {out} matches",
+	     check_frame_on(prog_dir[FWCTL_DIR_OUT_TO_IN], ifx[0], f, len, FWCTL_DIR_OUT_TO_IN, V_FWD,
+			    0, cur_ids[0], false, __s));
+	STEP("input's instance, frame on the output's ifindex: in {in} denies",
+	     check_frame_on(prog_dir[FWCTL_DIR_IN_TO_OUT], ifx[1], f, len, FWCTL_DIR_IN_TO_OUT,
+			    V_DROP, FWCTL_DROP_RULE, cur_ids[1], false, __s));
 	CHECK("shared instance, frame on input: in {in} denies", f, len, 0, V_DROP, FWCTL_DROP_RULE,
 	      cur_ids[1], false);
+	CHECK("shared instance, frame on output: in {out} matches", f, len, 1, V_FWD, 0, cur_ids[0],
+	      false);
 	return true;
-}
-
-static bool test_instance_dir(char *why)
-{
-	struct fwctl *sk2 = fwctl__open();
-	struct bpf_map *map, *ours;
-	bool ok;
-	int err = 0;
-
-	if (!sk2) {
-		WHY("cannot open a second skeleton: %s", strerror(errno));
-		return false;
-	}
-	bpf_object__for_each_map(map, sk2->obj) {
-		if (bpf_map__is_internal(map))
-			continue;	/* .rodata: this instance's own direction */
-		ours = bpf_object__find_map_by_name(skel->obj, bpf_map__name(map));
-		err = ours ? bpf_map__reuse_fd(map, bpf_map__fd(ours)) : -ENOENT;
-		if (!err)
-			err = bpf_map__set_pin_path(map, NULL);
-		if (err)
-			break;
-	}
-	if (!err) {
-		sk2->rodata->instance_dir = FWCTL_DIR_OUT_TO_IN;
-		err = fwctl__load(sk2);
-	}
-	if (err) {
-		WHY("cannot load an instance fixed to output->input: %s", strerror(-err));
-		fwctl__destroy(sk2);
-		return false;
-	}
-	ok = instance_dir(sk2, why);
-	fwctl__destroy(sk2);
-	return ok;
 }
 
 /* Frames shorter than 14 bytes: the kernel's test-run refuses them. */
@@ -2019,6 +1997,32 @@ static void run_named(const char *name, bool (*fn)(char *why))
 
 /* ---- setup --------------------------------------------------------------------- */
 
+/* The instance of one interface, as fwctl attach loads it, on our maps. */
+static int load_dir_instance(int dir)
+{
+	struct bpf_map *map, *ours;
+	int err;
+
+	skel_dir[dir] = fwctl__open();
+	if (!skel_dir[dir])
+		return -errno;
+	bpf_object__for_each_map(map, skel_dir[dir]->obj) {
+		if (bpf_map__is_internal(map))
+			continue;	/* .rodata: its own direction */
+		ours = bpf_object__find_map_by_name(skel->obj, bpf_map__name(map));
+		err = ours ? bpf_map__reuse_fd(map, bpf_map__fd(ours)) : -ENOENT;
+		if (!err)
+			err = bpf_map__set_pin_path(map, NULL);
+		if (err)
+			return err;
+	}
+	skel_dir[dir]->rodata->instance_dir = dir;
+	err = fwctl__load(skel_dir[dir]);
+	if (!err)
+		prog_dir[dir] = bpf_program__fd(skel_dir[dir]->progs.fwctl_xdp);
+	return err;
+}
+
 static int setup(void)
 {
 	struct fwctl_err e = {};
@@ -2080,6 +2084,14 @@ static int setup(void)
 		fprintf(stderr, "unit: cannot install an empty rule set: %s\n", e.msg);
 		return -1;
 	}
+	for (d = 0; d < FWCTL_DIR_COUNT; d++) {
+		err = load_dir_instance(d);
+		if (err) {
+			fprintf(stderr, "unit: cannot load the instance of direction %d: %s\n", d,
+				strerror(-err));
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -2118,6 +2130,8 @@ int main(int argc, char **argv)
 
 	if (setup()) {
 		printf("FAIL: unit tests: setup failed (see above)\n");
+		fwctl__destroy(skel_dir[0]);
+		fwctl__destroy(skel_dir[1]);
 		fwctl__destroy(skel);
 		return 1;
 	}
@@ -2148,12 +2162,14 @@ int main(int argc, char **argv)
 			  test_10000_rules);
 		run_named("11.8 duplicates: same canonical text refused, naming the rule; nothing changes",
 			  test_duplicates);
-		run_named("11.7 in: an instance fixed to one direction matches 'in' by it",
+		run_named("11.7 in: an interface's own instance matches 'in' by its fixed direction",
 			  test_instance_dir);
 		test_totals();
 	}
 
 	fprintf(stderr, "unit: %d passed, %d failed, %d skipped\n", n_pass, n_fail, n_skip);
+	fwctl__destroy(skel_dir[0]);
+	fwctl__destroy(skel_dir[1]);
 	fwctl__destroy(skel);
 	return n_fail ? 1 : 0;
 }
