@@ -556,6 +556,24 @@ int ruleset_flush(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct
 	return err;
 }
 
+/* A rule given twice among entries [from, from + n) of rs. */
+static int check_batch(const struct ruleset *rs, unsigned int from, unsigned int n,
+		       struct fwctl_err *e)
+{
+	struct key_index ix;
+	unsigned int i;
+	int err = index_build(rs, from, n, &ix);
+
+	for (i = 1; !err && i < n; i++) {
+		if (!strcmp(ix.v[i].key, ix.v[i - 1].key)) {
+			fwctl_err_set(e, "duplicate rule '%s': given twice", ix.v[i].key);
+			err = -EEXIST;
+		}
+	}
+	free(ix.v);
+	return err;
+}
+
 int ruleset_replace(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct rule *rules,
 		    unsigned int n, int policy, struct ruleset_diff *diff, struct fwctl_err *e)
 {
@@ -586,6 +604,8 @@ int ruleset_replace(const struct fwctl_maps *m, const struct rule_ctx *ctx, stru
 		}
 	}
 	diff->removed = old.n - diff->kept;
+	if (!err)
+		err = check_batch(&rs, 0, rs.n, e);
 	if (!err)
 		err = commit(m, &old, &rs, e);
 	free(old_ix.v);
