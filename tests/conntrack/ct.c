@@ -349,12 +349,16 @@ static bool t_one_entry_both_ways(char *why)
 	HOW(HOW_FLOW, 1);
 	CHECK(last.reply == 1 && last.state == FWCTL_CT_ESTABLISHED, "reply %u state %s", last.reply,
 	      ct_state_name(last.state));
+	/* The server retransmits its SYN-ACK, the client its SYN: still a handshake. */
+	SEND(TCP(V4, B, A, 7070, 40000, TCP_SYN | TCP_ACK), OUT, FWD);
+	SEND(TCP(V4, A, B, 40000, 7070, TCP_SYN), IN, FWD);
+	HOW(HOW_FLOW, 1);
 	CHECK(entries(cm.new) == 1 && entries(cm.est) == 0,
 	      "new %d, est %d entries: the answered handshake must stay in the new table",
 	      entries(cm.new), entries(cm.est));
 	if (!one_flow(&f, why))
 		return false;
-	CHECK(f.state == FWCTL_CT_ESTABLISHED && f.packets[0] == 1 && f.packets[1] == 1,
+	CHECK(f.state == FWCTL_CT_ESTABLISHED && f.packets[0] == 2 && f.packets[1] == 2,
 	      "state %s packets %llu/%llu", ct_state_name(f.state),
 	      (unsigned long long)f.packets[0], (unsigned long long)f.packets[1]);
 	CHECK(f.expires <= 60, "expires in %llu s: tcp-syn (60) until the handshake completes",
@@ -836,9 +840,12 @@ static bool t_syn_flood(char *why)
 		__u16 port = 20000 + i;
 
 		SEND(TCP(V4, host, B, port, 7070, TCP_SYN), IN, FWD);
-		/* the server answers half of them, as syncookies do */
-		if (i & 1)
+		/* the server answers half of them, as syncookies do, and
+		 * retransmits its SYN-ACK */
+		if (i & 1) {
 			SEND(TCP(V4, B, host, 7070, port, TCP_SYN | TCP_ACK), OUT, FWD);
+			SEND(TCP(V4, B, host, 7070, port, TCP_SYN | TCP_ACK), OUT, FWD);
+		}
 		if (i % 500 == 0) {	/* the connection keeps passing, both ways */
 			SEND(TCP(V4, A, B, 40000, 7070, TCP_ACK), IN, FWD);
 			HOW(HOW_FLOW, 1);
