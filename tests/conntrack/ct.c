@@ -63,6 +63,7 @@ static struct ct_test *skel;
 static struct ct_maps cm;
 static int prog_fd, base_fd;
 static struct test_out last;
+static size_t last_len;		/* length of the last frame sent */
 static int failures;
 static const char *only;
 static bool verbose;
@@ -92,6 +93,7 @@ static int run_raw(int fd, const uint8_t *f, size_t len, int dir, __u32 repeat, 
 	int err;
 
 	skel->bss->test_dir = dir;
+	last_len = len;
 	err = bpf_prog_test_run_opts(fd, &o);
 	last = skel->bss->out;
 	if (ns)
@@ -602,38 +604,48 @@ static const struct to_case to_cases[] = {
 	{ "icmp", 30, setup_icmp, ECHO(V4, B, A, REP(V4), 77), OUT },
 };
 
-/* Default timeouts: a flow idle 2 s less passes, 2 s more is gone. */
+/* Clear the config map: the datapath falls back on its own defaults. */
+static void config_zero(void)
+{
+	struct fwctl_ct_config cfg = {};
+	__u32 key = 0;
+
+	bpf_map_update_elem(cm.config, &key, &cfg, BPF_ANY);
+}
+
+/*
+ * Default timeouts: a flow idle 2 s less passes, 2 s more is gone. Both
+ * as the loader writes them and with a config map nobody wrote.
+ */
 static bool t_default_timeouts(char *why)
 {
 	struct fwctl_ct_stats s0, s1;
-	unsigned int i;
+	unsigned int i, zero, ago;
 
-	for (i = 0; i < ARRAY_SIZE(to_cases); i++) {
-		const struct to_case *c = &to_cases[i];
+	for (zero = 0; zero < 2; zero++) {
+		for (i = 0; i < 2 * ARRAY_SIZE(to_cases); i++) {
+			const struct to_case *c = &to_cases[i / 2];
+			bool late = i & 1;
 
-		reset();
-		if (!c->setup(why))
-			return false;
-		age_flows(c->seconds - 2);
-		if (!send_ok(&c->probe, c->probe_dir, FWD, __LINE__, why)) {
-			snprintf(why + strlen(why), WHY_LEN - strlen(why), " (%s idle %u s)", c->name,
-				 c->seconds - 2);
-			return false;
+			reset();
+			if (zero)
+				config_zero();
+			if (!c->setup(why))
+				return false;
+			ago = late ? c->seconds + 2 : c->seconds - 2;
+			age_flows(ago);
+			s0 = counters();
+			if (!send_ok(&c->probe, c->probe_dir, late ? DROP : FWD, __LINE__, why)) {
+				snprintf(why + strlen(why), WHY_LEN - strlen(why), " (%s idle %u s%s)",
+					 c->name, ago, zero ? ", config map zero" : "");
+				return false;
+			}
+			s1 = counters();
+			CHECK(s1.expired - s0.expired == late, "%s idle %u s: expired +%llu", c->name,
+			      ago, (unsigned long long)(s1.expired - s0.expired));
+			CHECK(!late || entries(cm.new) + entries(cm.est) == 0,
+			      "%s: expired entry still there", c->name);
 		}
-		reset();
-		if (!c->setup(why))
-			return false;
-		age_flows(c->seconds + 2);
-		s0 = counters();
-		if (!send_ok(&c->probe, c->probe_dir, DROP, __LINE__, why)) {
-			snprintf(why + strlen(why), WHY_LEN - strlen(why), " (%s idle %u s)", c->name,
-				 c->seconds + 2);
-			return false;
-		}
-		s1 = counters();
-		CHECK(s1.expired - s0.expired == 1, "%s: expired +%llu", c->name,
-		      (unsigned long long)(s1.expired - s0.expired));
-		CHECK(entries(cm.new) + entries(cm.est) == 0, "%s: expired entry still there", c->name);
 	}
 	return true;
 }
@@ -755,6 +767,7 @@ static bool t_related_frag_needed(char *why)
 {
 	struct pk big = TCP(V4, A, B, 40000, 7070, TCP_ACK | TCP_PSH);
 	struct fwctl_ct_stats s0, s1;
+	struct ct_flow f;
 	uint8_t buf[PKT_MAX];
 	__u64 r0;
 
@@ -769,6 +782,11 @@ static bool t_related_frag_needed(char *why)
 	CHECK(s1.related - s0.related == 1, "related +%llu",
 	      (unsigned long long)(s1.related - s0.related));
 	CHECK(rule_pkts(1) == r0 + 1, "not counted on the flow's rule");
+	if (!one_flow(&f, why))
+		return false;
+	CHECK(f.packets[1] == 2 && f.bytes[1] == 54 + last_len,
+	      "the error is not counted on the flow's reply side: %llu packets %llu bytes",
+	      (unsigned long long)f.packets[1], (unsigned long long)f.bytes[1]);
 	/* Not about this flow: another port, or sent to someone else. */
 	big.sport = 40001;
 	SEND(icmp_error(V4, R, A, 3, 4, &big, buf), OUT, DROP);
