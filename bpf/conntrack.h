@@ -39,6 +39,7 @@
 #include "net_consts.h"
 #include "pkt_meta.h"
 #include "conntrack_maps.h"
+#include "ct_clock.h"
 
 /* Packet offsets are masked to this: the verifier wants bounded offsets. */
 #define CT_OFF_MASK	0x3fff
@@ -448,7 +449,7 @@ static __always_inline void ct_move(const struct ct_tuple *t, const struct fwctl
 static __always_inline int ct_track(const struct ct_tuple *t, __u32 dir, __u32 len,
 				    const struct ct_gen *g, struct ct_result *res)
 {
-	__u64 now = bpf_ktime_get_coarse_ns();
+	__u64 now = ct_now();
 	struct fwctl_ct_entry *e;
 	__u32 table, d;
 	bool is_orig, in_new, move;
@@ -484,7 +485,7 @@ static __always_inline int ct_related(const struct ct_tuple *t, __u32 dir, __u32
 	struct fwctl_ct_entry *e;
 	__u32 table, d;
 
-	e = ct_find(t, dir ^ 1, g, bpf_ktime_get_coarse_ns(), &table);
+	e = ct_find(t, dir ^ 1, g, ct_now(), &table);
 	if (!e)
 		return CT_MISS;
 	d = dir == e->orig_dir ? FWCTL_CT_ORIG : FWCTL_CT_REPLY;
@@ -560,7 +561,7 @@ static __always_inline int ct_create(struct xdp_md *ctx, const struct fwctl_key 
 
 	if (!serial || ct_tuple_of(ctx, k, m, &t) != CT_FLOW || !ct_can_start(ctx, k, m))
 		return -1;
-	now = bpf_ktime_get_coarse_ns();
+	now = ct_now();
 	e.created_ns = now;
 	e.last_ns = now;
 	e.packets[FWCTL_CT_ORIG] = 1;

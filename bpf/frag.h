@@ -30,6 +30,7 @@
 #include "fwctl_conntrack.h"
 #include "pkt_meta.h"
 #include "conntrack_maps.h"
+#include "ct_clock.h"
 
 /* The datagram a fragment belongs to. */
 static __always_inline void frag_key_of(const struct fwctl_key *k, const struct pkt_meta *m,
@@ -62,7 +63,7 @@ static __always_inline struct fwctl_frag_entry *frag_lookup(const struct fwctl_k
 	fe = bpf_map_lookup_elem(&FWCTL_MAP_FRAG, &fk);
 	if (!fe)
 		return NULL;
-	if (bpf_ktime_get_coarse_ns() - fe->seen_ns > FWCTL_FRAG_TIMEOUT_NS) {
+	if (ct_now() - fe->seen_ns > FWCTL_FRAG_TIMEOUT_NS) {
 		bpf_map_delete_elem(&FWCTL_MAP_FRAG, &fk);
 		return NULL;
 	}
@@ -84,7 +85,7 @@ static __always_inline void frag_remember(const struct fwctl_key *k, const struc
 	if (m->frag != PKT_FRAG_FIRST)
 		return;
 	frag_key_of(k, m, &fk);
-	fe.seen_ns = bpf_ktime_get_coarse_ns();
+	fe.seen_ns = ct_now();
 	fe.rule_id = rule_id;
 	fe.verdict = verdict;
 	fe.reason = reason;

@@ -101,9 +101,10 @@ struct fwctl_ct_config {
 #define FWCTL_CT_REPLY	1
 
 /*
- * Value of both flow tables. Times are bpf_ktime_get_coarse_ns()
- * (CLOCK_MONOTONIC_COARSE in user space). Counters are updated with
- * atomic adds: the two directions arrive on different CPUs.
+ * Value of both flow tables. Times are ns on CLOCK_MONOTONIC_COARSE's
+ * scale (ct_now() in bpf/ct_clock.h, clock_gettime() in user space).
+ * Counters are updated with atomic adds: the two directions arrive on
+ * different CPUs.
  */
 struct fwctl_ct_entry {
 	__u64 created_ns;

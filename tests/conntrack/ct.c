@@ -342,6 +342,32 @@ static bool t_syn_creates(char *why)
 	return true;
 }
 
+/* The datapath's clock is the coarse monotonic clock user space reads. */
+static bool t_clock(char *why)
+{
+	struct fwctl_ct_key k;
+	struct fwctl_ct_entry e;
+	__s64 d;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		__u64 t0 = coarse_now(), t1;
+
+		ct_flush(&cm, NULL);
+		SEND(UDP(V4, A, B, 33333, 53), IN, FWD);
+		t1 = coarse_now();
+		CHECK(!bpf_map_get_next_key(cm.new, NULL, &k) && !bpf_map_lookup_elem(cm.new, &k, &e),
+		      "no flow");
+		d = e.created_ns < t0 ? (__s64)(t0 - e.created_ns) : e.created_ns > t1 ?
+		    (__s64)(e.created_ns - t1) : 0;
+		CHECK(d <= 5000000, "created %llu, user space's clock %llu..%llu: %lld ns apart",
+		      (unsigned long long)e.created_ns, (unsigned long long)t0,
+		      (unsigned long long)t1, (long long)d);
+		usleep(7000);
+	}
+	return true;
+}
+
 static bool t_one_entry_both_ways(char *why)
 {
 	struct ct_flow f;
@@ -1584,6 +1610,7 @@ int main(int argc, char **argv)
 
 	test("tcp: SYN from input through a stateful rule creates a flow (new table, syn, its rule)",
 	     t_syn_creates);
+	test("clock: flow times are on user space's coarse monotonic clock (within 5 ms)", t_clock);
 	test("tcp: the SYN-ACK finds the same entry from the other side (one entry, established)",
 	     t_one_entry_both_ways);
 	test("tcp: the originator's ACK completes the handshake and moves the flow to the established table",
