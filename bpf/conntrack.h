@@ -4,22 +4,27 @@
  * model in fwctl_conntrack.h).
  *
  * The datapath calls, for every IPv4/IPv6 packet that passed the header
- * checks (key and meta filled by the parser, see pkt_meta.h):
+ * checks (key and meta filled by the parser, see pkt_meta.h), with its
+ * current generation gen and header hdr (cell 0) at hand:
  *
- *   1. ct_lookup(ctx, &key, &meta, dir, len, &gen, &res) before any rule.
+ *   1. before any rule, if FWCTL_CT_SERIAL_CELL(hdr) (the generation has
+ *      stateful rules; else skip: no flow can be alive):
+ *      io = { .dir = dir, .len = len };
+ *      r = ct_lookup(ctx, &key, &meta, &io);
  *      CT_HIT: part of a flow; CT_RELATED: an ICMP error about a flow.
- *      Either way forward it and count it on res.rule_id (the flow's own
- *      packet/byte counters are already updated). CT_MISS: go on.
- *   2. while classifying: a stateful box matches only if
- *      ct_can_start(ctx, &key, &meta) (TCP SYN without ACK, UDP, ICMP or
- *      ICMPv6 echo request);
- *   3. when an allow rule that is stateful decided:
- *      ct_create(ctx, &key, &meta, dir, len, rule_id, &gen).
+ *      Either way forward it and count it on io.rule_id (the flow's own
+ *      counters are already updated). CT_MISS: go on.
+ *   2. once, before classifying: start = ct_can_start(ctx, &key, &meta)
+ *      (TCP SYN without ACK, UDP, ICMP or ICMPv6 echo request); a
+ *      stateful box matches only if start.
+ *   3. when a stateful allow rule decided:
+ *      ct_gen_from(gen, hdr, &g);
+ *      a = { dir, len, rule_id, ct_rule_serial(&g, rule_id) };
+ *      ct_create(ctx, &key, &meta, &a).
  *
- * gen (struct ct_gen) comes from the current rule-set generation: see
- * "Rule lifetime" in fwctl_conntrack.h. With no stateful rule in it
- * (serial_cell 0) ct_lookup returns CT_MISS at once: rule sets without
- * stateful rules pay one compare.
+ * ct_lookup and ct_create are global functions (verified once each); the
+ * rest is inline. CT_GEN_MAP names the ARRAY_OF_MAPS of generations
+ * (FWCTL_MAP_TABLES unless defined before this header).
  *
  * Timeouts are checked on lookup: an expired or orphaned entry met by a
  * packet is deleted there; the ones no packet meets are recycled by the
@@ -54,11 +59,16 @@
 #define CT_ICMPV6_ECHO_REQUEST	128
 #define CT_ICMPV6_ECHO_REPLY	129
 
-/* The current generation, as far as flows care (fwctl_conntrack.h). */
+/* The rule-set generations: slot 0 of this ARRAY_OF_MAPS is the current one. */
+#ifndef CT_GEN_MAP
+#define CT_GEN_MAP	FWCTL_MAP_TABLES
+#endif
+
+/* A generation, as far as flows care (fwctl_conntrack.h, "Rule lifetime"). */
 struct ct_gen {
-	void *cells;		/* the generation's array map of struct fwctl_cell */
-	__u32 serial_cell;	/* its header's ct_serial_cell; 0: no stateful rule */
-	__u32 serial_ids;	/* its header's ct_serial_ids */
+	void *cells;		/* the generation: an array map of struct fwctl_cell */
+	__u32 serial_cell;	/* FWCTL_CT_SERIAL_CELL(hdr); 0: no stateful rule */
+	__u32 serial_ids;	/* FWCTL_CT_SERIAL_IDS(hdr) */
 };
 
 enum ct_verdict {
@@ -67,11 +77,41 @@ enum ct_verdict {
 	CT_RELATED,		/* an ICMP error about a flow: forward */
 };
 
-struct ct_result {
-	__u32 rule_id;		/* the flow's rule: count the packet on it */
-	__u8 state;		/* enum fwctl_ct_state after this packet */
-	__u8 reply;		/* 1: the packet went the reply way */
+/* In and out of ct_lookup(). */
+struct ct_io {
+	__u32 dir;		/* in: enum fwctl_dir the packet arrived in */
+	__u32 len;		/* in: frame bytes */
+	__u32 rule_id;		/* out: the flow's rule: count the packet on it */
+	__u8 state;		/* out: enum fwctl_ct_state after this packet */
+	__u8 reply;		/* out: 1 if the packet went the reply way */
+	__u16 pad;
 };
+
+/* g from a generation and its header (cell 0), as the caller has them. */
+static __always_inline void ct_gen_from(void *cells, const struct fwctl_table_hdr *h,
+					struct ct_gen *g)
+{
+	g->cells = cells;
+	g->serial_cell = FWCTL_CT_SERIAL_CELL(h);
+	g->serial_ids = FWCTL_CT_SERIAL_IDS(h);
+}
+
+/* The current generation; false if there is none or it has no stateful rule. */
+static __always_inline bool ct_gen_current(struct ct_gen *g)
+{
+	const struct fwctl_table_hdr *h;
+	__u32 zero = 0;
+	void *cells;
+
+	cells = bpf_map_lookup_elem(&CT_GEN_MAP, &zero);
+	if (!cells)
+		return false;
+	h = bpf_map_lookup_elem(cells, &zero);
+	if (!h)
+		return false;
+	ct_gen_from(cells, h, g);
+	return g->serial_cell != 0;
+}
 
 /* What a packet is to the flow table. */
 enum ct_echo {
@@ -429,14 +469,15 @@ static __always_inline __u8 ct_next_state(const struct fwctl_ct_entry *e, const 
 }
 
 /* Move a flow from the new table to the established one. */
-static __always_inline void ct_move(const struct ct_tuple *t, const struct fwctl_ct_entry *e,
+static __always_inline void ct_move(const struct ct_tuple *t, struct fwctl_ct_entry *e,
 				    __u8 state)
 {
-	struct fwctl_ct_entry moved = *e;
-
-	moved.state = state;
-	moved.timeout = ct_timeout_of(t->key.proto, state, false);
-	if (bpf_map_update_elem(&FWCTL_MAP_CT_EST, &t->key, &moved, BPF_ANY)) {
+	/* The entry itself is the value to insert: no 64-byte copy on the
+	 * stack, which global functions share with their caller (512 bytes). */
+	e->state = state;
+	e->timeout = ct_timeout_of(t->key.proto, state, false);
+	if (bpf_map_update_elem(&FWCTL_MAP_CT_EST, &t->key, e, BPF_ANY)) {
+		e->timeout = ct_timeout_of(t->key.proto, state, true);
 		CT_COUNT(insert_failed);	/* stays new; the next packet tries again */
 		return;
 	}
@@ -446,9 +487,10 @@ static __always_inline void ct_move(const struct ct_tuple *t, const struct fwctl
 }
 
 /* A packet of flow e: count it, advance the state. */
-static __always_inline int ct_track(const struct ct_tuple *t, __u32 dir, __u32 len,
-				    const struct ct_gen *g, struct ct_result *res)
+static __always_inline int ct_track(const struct ct_tuple *t, const struct ct_gen *g,
+				    struct ct_io *io)
 {
+	__u32 dir = io->dir, len = io->len;
 	__u64 now = ct_now();
 	struct fwctl_ct_entry *e;
 	__u32 table, d;
@@ -466,9 +508,9 @@ static __always_inline int ct_track(const struct ct_tuple *t, __u32 dir, __u32 l
 	if (e->last_ns != now)
 		e->last_ns = now;	/* coarse time: written once a tick at most */
 	state = ct_next_state(e, t, is_orig, in_new, &move);
-	res->rule_id = e->rule_id;
-	res->state = state;
-	res->reply = !is_orig;
+	io->rule_id = e->rule_id;
+	io->state = state;
+	io->reply = !is_orig;
 	if (move) {
 		ct_move(t, e, state);
 	} else if (state != e->state) {
@@ -479,9 +521,10 @@ static __always_inline int ct_track(const struct ct_tuple *t, __u32 dir, __u32 l
 }
 
 /* An ICMP error about flow t (whose embedded packet went the other way). */
-static __always_inline int ct_related(const struct ct_tuple *t, __u32 dir, __u32 len,
-				      const struct ct_gen *g, struct ct_result *res)
+static __always_inline int ct_related(const struct ct_tuple *t, const struct ct_gen *g,
+				      struct ct_io *io)
 {
+	__u32 dir = io->dir, len = io->len;
 	struct fwctl_ct_entry *e;
 	__u32 table, d;
 
@@ -491,31 +534,37 @@ static __always_inline int ct_related(const struct ct_tuple *t, __u32 dir, __u32
 	d = dir == e->orig_dir ? FWCTL_CT_ORIG : FWCTL_CT_REPLY;
 	__sync_fetch_and_add(&e->packets[d], 1);
 	__sync_fetch_and_add(&e->bytes[d], len);
-	res->rule_id = e->rule_id;
-	res->state = e->state;
-	res->reply = d;
+	io->rule_id = e->rule_id;
+	io->state = e->state;
+	io->reply = d;
 	CT_COUNT(related);
 	return CT_RELATED;
 }
 
 /*
  * 1. Before any rule: is this packet part of a flow, or an ICMP error
- * about one? dir: enum fwctl_dir the packet arrived in; len: frame bytes.
+ * about one? io->dir and io->len in; io->rule_id, state, reply out.
+ *
+ * A global function: the verifier checks it once, and the classifier
+ * after it once, instead of once for every way through it. Global
+ * functions cannot take a map, so it reads the current generation
+ * itself: the caller skips it when its own generation has no stateful
+ * rule (FWCTL_CT_SERIAL_CELL(hdr) == 0).
  */
-static __always_inline int ct_lookup(struct xdp_md *ctx, const struct fwctl_key *k,
-				     const struct pkt_meta *m, __u32 dir, __u32 len,
-				     const struct ct_gen *g, struct ct_result *res)
+__noinline int ct_lookup(struct xdp_md *ctx, const struct fwctl_key *k,
+			 const struct pkt_meta *m, struct ct_io *io)
 {
 	struct ct_tuple t;
+	struct ct_gen g;
 	int kind;
 
-	if (!g->serial_cell)
+	if (!ctx || !k || !m || !io || !ct_gen_current(&g))
 		return CT_MISS;		/* no stateful rule: no live flow */
 	kind = ct_tuple_of(ctx, k, m, &t);
 	if (kind == CT_FLOW)
-		return ct_track(&t, dir, len, g, res);
+		return ct_track(&t, &g, io);
 	if (kind == CT_ICMP_ERROR && ct_embedded_tuple(ctx, k, m, &t))
-		return ct_related(&t, dir, len, g, res);
+		return ct_related(&t, &g, io);
 	return CT_MISS;
 }
 
@@ -542,35 +591,46 @@ static __always_inline bool ct_can_start(struct xdp_md *ctx, const struct fwctl_
 	       ct_echo_kind(family, k->w[FWCTL_DIM_SPORT]) == CT_ECHO_REQUEST;
 }
 
+/* What ct_create() needs besides the packet. */
+struct ct_new {
+	__u32 dir;		/* enum fwctl_dir the packet arrived in */
+	__u32 len;		/* frame bytes */
+	__u32 rule_id;		/* the stateful allow rule that decided */
+	__u32 serial;		/* its serial: ct_rule_serial(&gen, rule_id) */
+};
+
 /*
- * 3. A stateful allow rule (rule_id) decided for this packet: create its
- * flow in the new table. Returns 0, or -1 when no flow was created (the
- * packet cannot start one, the rule has no serial, the map refused);
- * the packet is forwarded either way. A live flow with this key already
- * there is left alone.
+ * 3. A stateful allow rule decided for this packet: create its flow in
+ * the new table. Returns 0, or -1 when no flow was created (the packet
+ * cannot start one, serial 0, the map refused); the packet is forwarded
+ * either way. A flow already there under this key is left alone.
+ *
+ * A global function: the verifier checks it once, not once for every
+ * path out of the classifier that reaches it. It cannot take the
+ * generation's map, hence the serial from the caller.
  */
-static __always_inline int ct_create(struct xdp_md *ctx, const struct fwctl_key *k,
-				     const struct pkt_meta *m, __u32 dir, __u32 len,
-				     __u32 rule_id, const struct ct_gen *g)
+__noinline int ct_create(struct xdp_md *ctx, const struct fwctl_key *k,
+			 const struct pkt_meta *m, const struct ct_new *a)
 {
 	struct fwctl_ct_entry e = {};
 	struct ct_tuple t;
-	__u32 serial = ct_rule_serial(g, rule_id);
 	__u64 now;
 	long err;
 
-	if (!serial || ct_tuple_of(ctx, k, m, &t) != CT_FLOW || !ct_can_start(ctx, k, m))
+	if (!ctx || !k || !m || !a || !a->serial)
+		return -1;
+	if (ct_tuple_of(ctx, k, m, &t) != CT_FLOW || !ct_can_start(ctx, k, m))
 		return -1;
 	now = ct_now();
 	e.created_ns = now;
 	e.last_ns = now;
 	e.packets[FWCTL_CT_ORIG] = 1;
-	e.bytes[FWCTL_CT_ORIG] = len;
-	e.rule_id = rule_id;
-	e.rule_serial = serial;
+	e.bytes[FWCTL_CT_ORIG] = a->len;
+	e.rule_id = a->rule_id;
+	e.rule_serial = a->serial;
 	e.state = t.key.proto == IPPROTO_TCP ? FWCTL_CT_SYN : FWCTL_CT_NEW;
 	e.timeout = ct_timeout_of(t.key.proto, e.state, true);
-	e.orig_dir = dir;
+	e.orig_dir = a->dir;
 	e.orig_side = t.side;
 	err = bpf_map_update_elem(&FWCTL_MAP_CT_NEW, &t.key, &e, BPF_NOEXIST);
 	if (err) {

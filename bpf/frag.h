@@ -17,7 +17,8 @@
  *     FWCTL_NO_RULE; FWCTL_FRAG_DROP: count the drop under fe->reason);
  *   - for a first fragment (meta.frag == PKT_FRAG_FIRST), once its
  *     verdict is known, whatever gave it (flow, rule, policy):
- *     frag_remember(&key, &meta, verdict, reason, rule_id, how).
+ *     frag_remember(&key, &meta, &(struct frag_verdict){ rule_id,
+ *     verdict, reason, how }).
  * Both do nothing for other packets.
  */
 #ifndef FWCTL_FRAG_BPF_H
@@ -71,29 +72,40 @@ static __always_inline struct fwctl_frag_entry *frag_lookup(const struct fwctl_k
 	return fe;
 }
 
+/* What a first fragment got. */
+struct frag_verdict {
+	__u32 rule_id;		/* the rule it counted on; FWCTL_NO_RULE: none */
+	__u8 verdict;		/* enum fwctl_frag_verdict */
+	__u8 reason;		/* enum fwctl_drop_reason, for drops */
+	__u8 how;		/* a tag of the caller's, given back with the entry */
+	__u8 pad;
+};
+
 /*
- * Remember a first fragment's verdict (enum fwctl_frag_verdict), drop
- * reason (enum fwctl_drop_reason, for drops), rule (FWCTL_NO_RULE: none)
- * and how: a tag of the caller's, given back with the entry.
+ * Remember a first fragment's verdict; nothing for other packets. A
+ * global function, verified once: it runs after the classifier, whose
+ * every way out would otherwise verify it again.
  */
-static __always_inline void frag_remember(const struct fwctl_key *k, const struct pkt_meta *m,
-					  __u8 verdict, __u8 reason, __u32 rule_id, __u8 how)
+__noinline int frag_remember(const struct fwctl_key *k, const struct pkt_meta *m,
+			     const struct frag_verdict *v)
 {
 	struct fwctl_frag_entry fe = {};
 	struct fwctl_frag_key fk;
 
-	if (m->frag != PKT_FRAG_FIRST)
-		return;
+	if (!k || !m || !v || m->frag != PKT_FRAG_FIRST)
+		return 0;
 	frag_key_of(k, m, &fk);
 	fe.seen_ns = ct_now();
-	fe.rule_id = rule_id;
-	fe.verdict = verdict;
-	fe.reason = reason;
-	fe.how = how;
-	if (bpf_map_update_elem(&FWCTL_MAP_FRAG, &fk, &fe, BPF_ANY))
+	fe.rule_id = v->rule_id;
+	fe.verdict = v->verdict;
+	fe.reason = v->reason;
+	fe.how = v->how;
+	if (bpf_map_update_elem(&FWCTL_MAP_FRAG, &fk, &fe, BPF_ANY)) {
 		CT_COUNT(frag_insert_failed);
-	else
-		CT_COUNT(frag_remembered);
+		return -1;
+	}
+	CT_COUNT(frag_remembered);
+	return 0;
 }
 
 #endif /* FWCTL_FRAG_BPF_H */

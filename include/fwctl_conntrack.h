@@ -165,6 +165,9 @@ struct fwctl_ct_stats {
  * a crash. The loader reads serials back from the current generation.
  */
 #define FWCTL_CT_SERIALS_PER_CELL	32
+/* The two header words, kept in its pad until fwctl_table_hdr names them. */
+#define FWCTL_CT_SERIAL_CELL(hdr)	((hdr)->pad[0])
+#define FWCTL_CT_SERIAL_IDS(hdr)	((hdr)->pad[1])
 struct fwctl_serial_cell {
 	__u32 serial[FWCTL_CT_SERIALS_PER_CELL];
 };

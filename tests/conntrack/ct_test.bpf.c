@@ -22,8 +22,8 @@
 #include <bpf/bpf_endian.h>
 #include "fwctl_common.h"
 #include "fwctl_classifier.h"
-#include "conntrack.h"
-#include "frag.h"
+#include "pkt_meta.h"
+#include "net_consts.h"
 #include "ct_test.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -55,6 +55,11 @@ struct {
 	__type(key, __u32);
 	__array(values, struct test_gen);
 } test_tables SEC(".maps");
+
+/* The generations live here, not in fwctl_tables. */
+#define CT_GEN_MAP	test_tables
+#include "conntrack.h"
+#include "frag.h"
 
 /* The inner map's value type reaches BTF only through a pointer of a
  * pointer, which clang emits as a bare declaration: this global gives
@@ -217,14 +222,15 @@ static __always_inline void gen_get(struct ct_gen *g)
 	c = bpf_map_lookup_elem(cells, &zero);
 	if (!c)
 		return;
-	g->cells = cells;
-	g->serial_cell = c->hdr.pad[0];
-	g->serial_ids = c->hdr.pad[1];
+	ct_gen_from(cells, &c->hdr, g);
 }
 
-/* First match in test_rules; a stateful rule only for a flow's first packet. */
-static __always_inline __u32 classify(struct xdp_md *ctx, const struct fwctl_key *k,
-				      const struct pkt_meta *m, struct test_rule *hit)
+/*
+ * First match in test_rules; a stateful rule only if the packet can start
+ * a flow (start: ct_can_start(), computed once, not in the loop).
+ */
+static __always_inline __u32 classify(const struct fwctl_key *k, bool start,
+				      struct test_rule *hit)
 {
 	struct test_rule *r;
 	__u32 i;
@@ -239,7 +245,7 @@ static __always_inline __u32 classify(struct xdp_md *ctx, const struct fwctl_key
 			continue;
 		if (r->in != TEST_IN_ANY && r->in != k->w[FWCTL_DIM_IN])
 			continue;
-		if (r->stateful && !ct_can_start(ctx, k, m))
+		if (r->stateful && !start)
 			continue;
 		*hit = *r;
 		return r->rule_id;
@@ -250,12 +256,19 @@ static __always_inline __u32 classify(struct xdp_md *ctx, const struct fwctl_key
 static __always_inline int decide(__u32 how, __u32 rule_id, bool fwd,
 				  const struct fwctl_key *k, const struct pkt_meta *m)
 {
+	struct frag_verdict v = {
+		.rule_id = rule_id,
+		.verdict = fwd ? FWCTL_FRAG_FORWARD : FWCTL_FRAG_DROP,
+		.reason = fwd ? 0 : FWCTL_DROP_POLICY,
+		.how = how,
+	};
+
 	out.how = how;
 	out.rule_id = rule_id;
 	if (rule_id)
 		count_rule(rule_id);
-	frag_remember(k, m, fwd ? FWCTL_FRAG_FORWARD : FWCTL_FRAG_DROP,
-		      fwd ? 0 : FWCTL_DROP_POLICY, rule_id, how);
+	if (m->frag == PKT_FRAG_FIRST)
+		frag_remember(k, m, &v);
 	return fwd ? XDP_PASS : XDP_DROP;
 }
 
@@ -265,7 +278,7 @@ int ct_test(struct xdp_md *ctx)
 	__u32 len = ctx->data_end - ctx->data, dir = test_dir & 1, rule_id;
 	struct fwctl_frag_entry *fe;
 	struct test_rule rule = {};
-	struct ct_result res = {};
+	struct ct_io io = { .dir = dir, .len = len };
 	struct pkt_meta m;
 	struct fwctl_key k;
 	struct ct_gen g;
@@ -286,17 +299,20 @@ int ct_test(struct xdp_md *ctx)
 		return fe->verdict == FWCTL_FRAG_FORWARD ? XDP_PASS : XDP_DROP;
 	}
 	gen_get(&g);
-	r = ct_lookup(ctx, &k, &m, dir, len, &g, &res);
+	r = g.serial_cell ? ct_lookup(ctx, &k, &m, &io) : CT_MISS;
 	if (r != CT_MISS) {
-		out.state = res.state;
-		out.reply = res.reply;
-		return decide(r == CT_HIT ? HOW_FLOW : HOW_RELATED, res.rule_id, true, &k, &m);
+		out.state = io.state;
+		out.reply = io.reply;
+		return decide(r == CT_HIT ? HOW_FLOW : HOW_RELATED, io.rule_id, true, &k, &m);
 	}
-	rule_id = classify(ctx, &k, &m, &rule);
+	rule_id = classify(&k, ct_can_start(ctx, &k, &m), &rule);
 	if (rule_id == FWCTL_NO_RULE)
 		return decide(HOW_POLICY, 0, false, &k, &m);
-	if (rule.action == FWCTL_ACTION_ALLOW && rule.stateful)
-		out.created = !ct_create(ctx, &k, &m, dir, len, rule_id, &g);
+	if (rule.action == FWCTL_ACTION_ALLOW && rule.stateful) {
+		struct ct_new a = { dir, len, rule_id, ct_rule_serial(&g, rule_id) };
+
+		out.created = !ct_create(ctx, &k, &m, &a);
+	}
 	return decide(HOW_RULE, rule_id, rule.action == FWCTL_ACTION_ALLOW, &k, &m);
 }
 
