@@ -1603,6 +1603,29 @@ static bool t_insert_failed(char *why)
 
 /* --- setup and main ------------------------------------------------------------------ */
 
+static char verifier_log[4096];
+
+/*
+ * The global functions keep the verifier's work flat: the test program
+ * (parser, fragments, flow lookup, an 8-rule loop, flow creation) must
+ * stay far below the 1,000,000-instruction limit, as the datapath with
+ * its classifier will need the room.
+ */
+static void test_verifier(void)
+{
+	const char *p = strstr(verifier_log, "processed ");
+	unsigned long n = p ? strtoul(p + 10, NULL, 10) : 0;
+
+	if (only && !strstr("verifier", only))
+		return;
+	if (n && n < 250000)
+		printf("PASS: verifier: the test program takes %lu instructions (under 250,000)\n", n);
+	else
+		printf("FAIL: verifier: the test program takes %lu instructions (limit here 250,000)%s\n",
+		       n, n ? "" : ": no statistics in the log");
+	failures += !(n && n < 250000);
+}
+
 /* est_hash_size > 0: the established table is a plain hash of that size
  * (which refuses inserts when full, where an LRU would evict). */
 static int setup(__u32 est_hash_size)
@@ -1621,6 +1644,8 @@ static int setup(__u32 est_hash_size)
 		bpf_map__set_type(skel->maps.fwctl_ct_est, BPF_MAP_TYPE_HASH);
 		bpf_map__set_max_entries(skel->maps.fwctl_ct_est, est_hash_size);
 	}
+	bpf_program__set_log_level(skel->progs.ct_test, 4);	/* statistics only */
+	bpf_program__set_log_buf(skel->progs.ct_test, verifier_log, sizeof(verifier_log));
 	err = ct_test__load(skel);
 	if (err)
 		return err;
@@ -1716,6 +1741,7 @@ int main(int argc, char **argv)
 
 	test("tcp: SYN from input through a stateful rule creates a flow (new table, syn, its rule)",
 	     t_syn_creates);
+	test_verifier();
 	test("clock: flow times are on user space's coarse monotonic clock (within 5 ms)", t_clock);
 	test("tcp: the SYN-ACK finds the same entry from the other side (one entry, established)",
 	     t_one_entry_both_ways);
