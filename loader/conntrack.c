@@ -91,8 +91,8 @@ int ct_maps_open_pinned(const char *dir, struct ct_maps *m, struct fwctl_err *e)
 		if (*fd_slot(m, i) < 0) {
 			err = -errno;
 			if (err == -ENOENT)
-				fwctl_err_set(e, "not attached (no flow table %s): run 'fwctl attach "
-						 "IF_IN IF_OUT' first", path);
+				fwctl_err_set(e, "no flow table %s (attached by a fwctl without "
+						 "connection tracking? detach and attach again)", path);
 			else
 				fwctl_err_set(e, "cannot open %s: %s", path, strerror(-err));
 			ct_maps_close(m);

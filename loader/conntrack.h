@@ -28,10 +28,14 @@ struct bpf_object;
 
 /* --ct-size N: 0, or -EINVAL with e naming the value and the range. */
 int ct_parse_size(const char *text, __u32 *n, struct fwctl_err *e);
-/* Before load: N established slots, N / 4 new ones (n already checked). */
+/*
+ * Before load: N established slots, N / 4 new ones (n already checked).
+ * Every object that declares these maps and shares their pins must get
+ * the same N: libbpf reuses a pin only if max_entries matches.
+ */
 int ct_maps_set_size(struct bpf_object *obj, __u32 n);
 int ct_maps_from_object(struct bpf_object *obj, struct ct_maps *m);
-/* The pins under dir; -ENOENT (e says "not attached") if there are none. */
+/* The pins under dir; -ENOENT (e says so) if one is missing. */
 int ct_maps_open_pinned(const char *dir, struct ct_maps *m, struct fwctl_err *e);
 void ct_maps_close(struct ct_maps *m);
 /* Remove the tracking maps' pins from dir (missing ones are fine). */
