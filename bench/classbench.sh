@@ -92,62 +92,63 @@ gen_memory() {	# SET: memory of the current generation and of all maps
 	printf '%s\tmaps_memlock\t%s\n' "$1" "$total"
 }
 
+# timed SET KEY CMD...: run CMD under GNU time, append KEY_s (wall),
+# KEY_cpu_s (CPU time: perf stat's task-clock when perf is there, exact;
+# else GNU time's user + system, sampled at ticks) and KEY_rss_kib (peak
+# RSS) for SET to CLI_OUT.
+timed() {
+	local s=$1 key=$2 t0 t1 rss u k cpu perf=()
+	shift 2
+	command -v perf >/dev/null && perf=(perf stat -x, -e task-clock -o "$CLI_WORK/perf" --)
+	t0=$(now_ns)
+	"${perf[@]}" /usr/bin/time -f '%M %U %S' -o "$CLI_WORK/time" "$@" >/dev/null \
+		2>"$CLI_WORK/err" || return 1
+	t1=$(now_ns)
+	read -r rss u k < <(tail -1 "$CLI_WORK/time")
+	cpu=$(awk -v u="$u" -v k="$k" 'BEGIN { printf "%.3f", u + k }')
+	if [ ${#perf[@]} -gt 0 ]; then
+		cpu=$(awk -F, '$3 == "task-clock" { printf "%.3f", $1 / 1000 }' "$CLI_WORK/perf")
+	fi
+	printf '%s\t%s_s\t%s\n%s\t%s_cpu_s\t%s\n%s\t%s_rss_kib\t%s\n' \
+		"$s" "$key" "$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.4f", d / 1e9 }')" \
+		"$s" "$key" "$cpu" "$s" "$key" "$rss" >>"$CLI_OUT"
+	LAST_MS=$(((t1 - t0) / 1000000))
+}
+
 cli_part() {
-	local a=$1 b=$2 out=$3 s f t0 t1 r rss u k add='allow tcp src 203.0.113.7 dport 4444'
-	local work
-	work=$(mktemp -d /tmp/fwcb-cli.XXXXXX) || exit 1
+	local a=$1 b=$2 s f r add='allow tcp src 203.0.113.7 dport 4444'
+	CLI_OUT=$3
+	CLI_WORK=$(mktemp -d /tmp/fwcb-cli.XXXXXX) || exit 1
 	export FWCTL_PIN_DIR=/sys/fs/bpf/fwcb-$$
 	# shellcheck disable=SC2064
-	trap "'$FWCTL' detach >/dev/null 2>&1; rm -rf '$FWCTL_PIN_DIR' '$work'; nft delete table inet fwcb_$$ 2>/dev/null" EXIT
-	"$FWCTL" attach "$a" "$b" >/dev/null 2>"$work/attach.err" ||
-		die "fwctl attach: $(cat "$work/attach.err")"
-	: >"$out"
+	trap "'$FWCTL' detach >/dev/null 2>&1; rm -rf '$FWCTL_PIN_DIR' '$CLI_WORK'; nft delete table inet fwcb_$$ 2>/dev/null" EXIT
+	"$FWCTL" attach "$a" "$b" >/dev/null 2>"$CLI_WORK/attach.err" ||
+		die "fwctl attach: $(cat "$CLI_WORK/attach.err")"
+	: >"$CLI_OUT"
 	for s in $CB_LOAD_SETS; do
 		f=$CB_DIR/$s.rules
 		for r in $(seq "$CB_LOAD_REPS"); do
 			"$FWCTL" rules flush >/dev/null || die "rules flush failed"
-			t0=$(now_ns)
-			/usr/bin/time -f '%M %U %S' -o "$work/time" "$FWCTL" rules load "$f" >/dev/null \
-				2>"$work/err" || die "rules load $s: $(cat "$work/err")"
-			t1=$(now_ns)
-			read -r rss u k < <(tail -1 "$work/time")
-			printf '%s\tload_s\t%s\n%s\tload_rss_kib\t%s\n%s\tload_cpu_s\t%s\n' "$s" \
-				"$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.3f", d / 1e9 }')" "$s" "$rss" \
-				"$s" "$(awk -v u="$u" -v k="$k" 'BEGIN { printf "%.2f", u + k }')" >>"$out"
-			log "   $s: rules load $r: $(((t1 - t0) / 1000000)) ms, peak RSS $((rss / 1024)) MiB"
+			timed "$s" load "$FWCTL" rules load "$f" || die "rules load $s: $(cat "$CLI_WORK/err")"
+			log "   $s: rules load $r: $LAST_MS ms"
 		done
-		gen_memory "$s" >>"$out" || die "cannot read the generation's memory"
+		gen_memory "$s" >>"$CLI_OUT" || die "cannot read the generation's memory"
 		# One rule appended on top of the set (and taken out again).
 		if [[ " $CB_ADD_SETS " == *" $s "* ]]; then
 			for r in $(seq "$CB_ADD_REPS"); do
-				t0=$(now_ns)
 				# shellcheck disable=SC2086
-				/usr/bin/time -f '%U %S' -o "$work/time" "$FWCTL" rules add $add >/dev/null ||
-					die "rules add on $s failed"
-				t1=$(now_ns)
-				read -r u k < <(tail -1 "$work/time")
-				# shellcheck disable=SC2086
-				"$FWCTL" rules del $add >/dev/null || die "rules del on $s failed"
-				printf '%s\tadd_ms\t%s\n%s\tdel_ms\t%s\n%s\tadd_cpu_ms\t%s\n' "$s" \
-					"$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.1f", d / 1e6 }')" "$s" \
-					"$(awk -v d=$(($(now_ns) - t1)) 'BEGIN { printf "%.1f", d / 1e6 }')" \
-					"$s" "$(awk -v u="$u" -v k="$k" 'BEGIN { printf "%.0f", (u + k) * 1000 }')" >>"$out"
+				timed "$s" add "$FWCTL" rules add $add && timed "$s" del "$FWCTL" rules del $add ||
+					die "rules add/del on $s: $(cat "$CLI_WORK/err")"
 			done
-			log "   $s: rules add x$CB_ADD_REPS done"
+			log "   $s: rules add and del x$CB_ADD_REPS done"
 		fi
 		if [[ " $CB_NFT_SETS " == *" $s "* ]]; then
-			to_nft "$f" "fwcb_$$" >"$work/nft" || die "cannot convert $s for nft"
-			t0=$(now_ns)
-			/usr/bin/time -f '%M %U %S' -o "$work/time" nft -f "$work/nft" 2>"$work/err" ||
-				die "nft -f $s: $(head -3 "$work/err")"
-			t1=$(now_ns)
-			read -r rss u k < <(tail -1 "$work/time")
-			printf '%s\tnft_s\t%s\n%s\tnft_rss_kib\t%s\n%s\tnft_cpu_s\t%s\n%s\tnft_rules\t%s\n' \
-				"$s" "$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.3f", d / 1e9 }')" "$s" "$rss" \
-				"$s" "$(awk -v u="$u" -v k="$k" 'BEGIN { printf "%.2f", u + k }')" \
-				"$s" "$(nft -a list chain inet "fwcb_$$" filter | grep -c '# handle')" >>"$out"
+			to_nft "$f" "fwcb_$$" >"$CLI_WORK/nft" || die "cannot convert $s for nft"
+			timed "$s" nft nft -f "$CLI_WORK/nft" || die "nft -f $s: $(head -3 "$CLI_WORK/err")"
+			printf '%s\tnft_rules\t%s\n' "$s" \
+				"$(nft -a list chain inet "fwcb_$$" filter | grep -c '# handle')" >>"$CLI_OUT"
 			nft delete table inet "fwcb_$$" || die "cannot delete the nft table"
-			log "   $s: nft -f $(((t1 - t0) / 1000000)) ms, peak RSS $((rss / 1024)) MiB"
+			log "   $s: nft -f $LAST_MS ms"
 		fi
 	done
 	"$FWCTL" rules flush >/dev/null
@@ -251,6 +252,23 @@ if [ -s "$WORK/cli.tsv" ]; then
 	done <"$WORK/cli.tsv"
 fi
 val() { echo "${V[$1/$2]:-}"; }
+# med SET KEY [SCALE [DECIMALS]]: median of a key's values x SCALE, or "-"
+med() {
+	local v
+	v=$(val "$1" "$2")
+	[ -z "$v" ] && { echo -; return; }
+	# shellcheck disable=SC2086
+	awk -v m="$(median $v)" -v f="${3:-1}" -v d="${4:-2}" 'BEGIN { printf "%.*f", d, m * f }'
+}
+# medr SET KEY SCALE DECIMALS: "median [min-max]" x SCALE
+medr() {
+	local v
+	v=$(val "$1" "$2")
+	[ -z "$v" ] && { echo -; return; }
+	# shellcheck disable=SC2086
+	awk -v m="$(median $v)" -v r="$(minmax $v)" -v f="$3" -v d="$4" 'BEGIN {
+		split(r, a, "-"); printf "%.*f [%.*f-%.*f]", d, m * f, d, a[1] * f, d, a[2] * f }'
+}
 
 # replay column of a set: 11 = set/ref trace order, 14 = shuffled
 replay_col() {	# SET COLUMN
@@ -259,14 +277,15 @@ replay_col() {	# SET COLUMN
 }
 
 TARGETS=$WORK/targets.md
-target() {	# WHAT MEASURED LIMIT le|ge
+target() {	# WHAT MEASURED LIMIT le|ge [NOTE]
 	local ok
 	if [ -z "$2" ] || [ "$2" = - ]; then
 		printf '| %s | not measured | %s %s | - |\n' "$1" "$([ "$4" = le ] && echo '<=' || echo '>=')" "$3"
 		return
 	fi
 	ok=$(awk -v m="$2" -v l="$3" -v op="$4" 'BEGIN { print (op == "le" ? m <= l : m >= l) ? "**met**" : "**missed**" }')
-	printf '| %s | %s | %s %s | %s |\n' "$1" "$2" "$([ "$4" = le ] && echo '<=' || echo '>=')" "$3" "$ok"
+	printf '| %s | %s%s | %s %s | %s |\n' "$1" "$2" "${5:+ ($5)}" \
+		"$([ "$4" = le ] && echo '<=' || echo '>=')" "$3" "$ok"
 }
 
 live_rate_ratio() {	# program|live -> trivial ns / fwctl ns (forwarding rate ratio)
@@ -285,10 +304,8 @@ live_rate_ratio() {	# program|live -> trivial ns / fwctl ns (forwarding rate rat
 	done
 	target "ns/packet fw1-100k / reference rules (trace order)" "$(replay_col fw1-100k 11)" 8 le
 	for s in acl1-100k ipc1-100k fw1-100k; do
-		# shellcheck disable=SC2046
-		m=$(val "$s" load_s)
-		[ -n "$m" ] && m=$(median $m)
-		target "rules load of $s: compile + apply, s (median)" "$m" "$([ "$s" = fw1-100k ] && echo 10 || echo 2)" le
+		target "rules load of $s: compile + apply, wall s (median)" "$(med "$s" load_s)" \
+			"$([ "$s" = fw1-100k ] && echo 10 || echo 2)" le "CPU $(med "$s" load_cpu_s)"
 	done
 	for s in acl1-100k ipc1-100k fw1-100k; do
 		m=$(val "$s" gen_memlock)
@@ -296,10 +313,8 @@ live_rate_ratio() {	# program|live -> trivial ns / fwctl ns (forwarding rate rat
 		target "generation memory of $s, MiB (memlock)" "$m" 128 le
 	done
 	for s in acl1-10k ipc1-10k fw1-10k; do
-		m=$(val "$s" add_ms)
-		# shellcheck disable=SC2086
-		[ -n "$m" ] && m=$(median $m)
-		target "one rules add on $s, ms (median)" "$m" 100 le
+		target "one rules add on $s, wall ms (median)" "$(med "$s" add_s 1000 0)" 100 le \
+			"CPU $(med "$s" add_cpu_s 1000 0)"
 	done
 } >"$TARGETS"
 
@@ -367,35 +382,32 @@ live_rate_ratio() {	# program|live -> trivial ns / fwctl ns (forwarding rate rat
 	echo "## 3. Compile, apply, memory, one rule added; nft -f of the same rules"
 	echo
 	echo "An attached fwctl (native mode on a veth pair in a private netns). \`load s\`: wall"
-	echo "time of \`fwctl rules load FILE\` after a flush (parse, compile, fill, commit; median"
-	echo "[min-max] of $CB_LOAD_REPS); \`CPU\`: its user + system time (GNU time; wall minus CPU is"
-	echo "mostly waiting for a CPU on this shared machine); \`RSS\`: its peak. \`cells\`: the generation's"
-	echo "cells (x 128 B = \`MiB\`), \`memlock\`: \`bpftool map show\` of the generation, and of all"
-	echo "fwctl maps (the per-CPU rule counters for 262,144 ids are most of the rest). During a"
-	echo "load both generations exist. \`add ms\`: \`fwctl rules add\` of one rule appended to the"
-	echo "set, wall time, median [min-max] of $CB_ADD_REPS (each deleted again; \`del ms\` likewise)."
-	echo "\`nft -f\`: the same rules as one \`inet\` table, one rule per line (\`ip saddr ... ip"
-	echo "daddr ... tcp dport ... accept|drop\`), wall time and peak RSS, deleted after."
+	echo "time of \`fwctl rules load FILE\` after a flush (parse, compile, fill, commit), median"
+	echo "[min-max] of $CB_LOAD_REPS; \`CPU s\`: its CPU time (perf stat task-clock); \`RSS\`: its"
+	echo "peak RSS (GNU time). Wall minus CPU is time spent waiting: for a CPU on this shared"
+	echo "machine, and for the commit's RCU grace period. \`cells\`: the generation's cells"
+	echo "(x 128 B = \`MiB\`); \`memlock\`: \`bpftool map show\` of the generation, and of all"
+	echo "fwctl maps (the per-CPU rule counters for 262,144 ids are most of the rest); during a"
+	echo "load both generations exist. \`add ms\`: \`fwctl rules add\` of one rule appended to"
+	echo "the set, median [min-max] of $CB_ADD_REPS, and its CPU time; each deleted again"
+	echo "(\`del ms\`). \`nft -f\`: the same rules as one \`inet\` table, one rule per line (\`ip"
+	echo "saddr ... ip daddr ... tcp dport ... accept|drop\`), loaded once, deleted after;"
+	echo "\`nft rules\` counts what it then held."
 	echo
 	if [ -s "$WORK/cli.tsv" ]; then
-		echo "| set | load s | load CPU s | fwctl RSS MiB | cells | MiB | memlock MiB | all maps MiB | add ms | add CPU ms | del ms | nft -f s | nft CPU s | nft RSS MiB | nft rules |"
+		echo "| set | load s | CPU s | RSS MiB | cells | MiB | memlock MiB | all maps MiB | add ms | CPU ms | del ms | nft -f s | CPU s | RSS MiB | nft rules |"
 		echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 		for s in $CB_LOAD_SETS; do
-			# shellcheck disable=SC2046,SC2086
-			printf '| %s | %s [%s] | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s" \
-				"$(median $(val "$s" load_s))" "$(minmax $(val "$s" load_s))" \
-				"$(median $(val "$s" load_cpu_s))" \
-				"$(awk -v k="$(median $(val "$s" load_rss_kib))" 'BEGIN { printf "%.0f", k / 1024 }')" \
-				"$(val "$s" gen_cells | tr -d ' ')" \
-				"$(awk -v c="$(val "$s" gen_cells)" 'BEGIN { printf "%.1f", c * 128 / 1048576 }')" \
-				"$(awk -v b="$(val "$s" gen_memlock)" 'BEGIN { printf "%.1f", b / 1048576 }')" \
-				"$(awk -v b="$(val "$s" maps_memlock)" 'BEGIN { printf "%.1f", b / 1048576 }')" \
-				"$([ -n "$(val "$s" add_ms)" ] && echo "$(median $(val "$s" add_ms)) [$(minmax $(val "$s" add_ms))]" || echo -)" \
-				"$([ -n "$(val "$s" add_cpu_ms)" ] && median $(val "$s" add_cpu_ms) || echo -)" \
-				"$([ -n "$(val "$s" del_ms)" ] && median $(val "$s" del_ms) || echo -)" \
-				"$(val "$s" nft_s | tr -d ' ')" "$(val "$s" nft_cpu_s | tr -d ' ')" \
-				"$(awk -v k="$(val "$s" nft_rss_kib)" 'BEGIN { if (k != "") printf "%.0f", k / 1024; else print "-" }')" \
-				"$(val "$s" nft_rules | tr -d ' ')"
+			printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+				"$s" "$(medr "$s" load_s 1 2)" \
+				"$(med "$s" load_cpu_s)" "$(med "$s" load_rss_kib 0.0009765625 0)" \
+				"$(med "$s" gen_cells 1 0)" "$(med "$s" gen_cells 0.0001220703125 1)" \
+				"$(med "$s" gen_memlock 0.00000095367431640625 1)" \
+				"$(med "$s" maps_memlock 0.00000095367431640625 1)" \
+				"$(medr "$s" add_s 1000 0)" "$(med "$s" add_cpu_s 1000 0)" \
+				"$(med "$s" del_s 1000 0)" \
+				"$(med "$s" nft_s)" "$(med "$s" nft_cpu_s)" \
+				"$(med "$s" nft_rss_kib 0.0009765625 0)" "$(med "$s" nft_rules 1 0)"
 		done
 	else
 		echo "(not run)"
