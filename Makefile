@@ -14,8 +14,9 @@
 #   make vmlinux     regenerate vmlinux/vmlinux.h from this kernel's BTF
 #   make clean
 #
-# test, demo, fuzz, bench, bench-unit and bench-classbench first install the Debian packages
-# they miss (scripts/install-deps.sh, as root). V=1 shows the commands.
+# test, demo, fuzz, bench, bench-unit and bench-classbench first install the
+# Debian packages they miss (scripts/install-deps.sh, as root). V=1 shows the
+# commands.
 
 BUILD     ?= build
 PREFIX    ?= /usr/local
