@@ -4,8 +4,9 @@
 #                    never installs packages: says what is missing and fails
 #   make test        all tests (unit, CLI, end-to-end, differential); root
 #   make demo        the reference scenario end to end; root
-#   make bench       benchmarks against the alternatives; root
+#   make bench       benchmarks against the alternatives, then on ClassBench; root
 #   make bench-unit  in-kernel ns/packet against a trivial redirect; root
+#   make bench-classbench  the ClassBench sets alone (issue 11); root
 #   make fuzz        time-bounded differential fuzzing (FUZZ_SECONDS=60)
 #   make install     build/fwctl to $(DESTDIR)$(SBINDIR), the man page to
 #                    $(DESTDIR)$(MAN8DIR) (PREFIX=/usr/local by default)
@@ -13,8 +14,9 @@
 #   make vmlinux     regenerate vmlinux/vmlinux.h from this kernel's BTF
 #   make clean
 #
-# test, demo, fuzz, bench and bench-unit first install the Debian packages
-# they miss (scripts/install-deps.sh, as root). V=1 shows the commands.
+# test, demo, fuzz, bench, bench-unit and bench-classbench first install the
+# Debian packages they miss (scripts/install-deps.sh, as root). V=1 shows the
+# commands.
 
 BUILD     ?= build
 PREFIX    ?= /usr/local
@@ -54,7 +56,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps test demo bench bench-unit fuzz install uninstall vmlinux clean
+.PHONY: all deps test demo bench bench-unit bench-classbench fuzz install uninstall vmlinux clean
 
 # --- BPF objects and their skeletons ---------------------------------------
 BPF_SRCS  := $(wildcard bpf/*.bpf.c tests/*/*.bpf.c bench/*/*.bpf.c)
@@ -79,7 +81,7 @@ all: $(SKELS) $(BUILD)/fwctl $(TOOLS)
 # --- what the build needs ---------------------------------------------------
 # Goals that run things install the Debian packages they miss; a plain build
 # never installs anything. Every compile waits for `deps` (order-only).
-ifneq ($(filter bench bench-unit,$(MAKECMDGOALS)),)
+ifneq ($(filter bench bench-unit bench-classbench,$(MAKECMDGOALS)),)
 INSTALL_GROUP := bench
 else ifneq ($(filter test demo fuzz,$(MAKECMDGOALS)),)
 INSTALL_GROUP := run
@@ -163,7 +165,12 @@ demo: all
 	$(Q)scripts/demo.sh
 
 bench: all
-	$(Q)bench/run.sh
+	$(Q)bench/run.sh; rc=$$?; bench/classbench.sh && exit $$rc
+
+# Only the programs it runs: it does not need the test tools to build.
+bench-classbench: deps $(BUILD)/fwctl $(BUILD)/bench/classbench $(BUILD)/bench/classifier \
+		  $(BUILD)/bench/unit $(BUILD)/tests/cli
+	$(Q)bench/classbench.sh
 
 bench-unit: all
 	$(Q)bench/unit.sh

@@ -15,8 +15,11 @@
  * loaded from its skeleton with private maps (nothing pinned): a real fwctl
  * may run meanwhile. Rules: "tcp 7070" plus N-1 filler rules (single TCP
  * ports from 10000, then UDP ports from 10000); the allowed packet is TCP to
- * port 7070, the dropped one TCP to port 1234 under policy drop. Each rule
- * count has its own fwctl instance, so all figures share the same rounds.
+ * port 7070, the dropped one TCP to port 1234 under policy drop. "ref"
+ * instead of a count stands for the reference rules icmp, tcp 7070, udp
+ * (issue 11: the small rule set that must stay as fast as the trivial
+ * redirect). Each rule count has its own fwctl instance, so all figures
+ * share the same rounds.
  *
  * --watcher (live mode) measures fwctl a second time in each round with the
  * transmit watcher (bpf/xmit_watch.bpf.c) attached to the xdp tracepoints,
@@ -49,6 +52,7 @@
 #define FRAME_LEN	64
 #define ALLOWED_PORT	7070
 #define DROPPED_PORT	1234
+#define COUNT_REF	0	/* --rules ref: the reference rules */
 
 enum { PKT_ALLOWED = 0, PKT_DROPPED, PKT_KINDS };
 #define WATCHERS	2	/* BTF-typed, raw tracepoints */
@@ -91,7 +95,8 @@ static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s [options] IFINDEX_IN IFINDEX_OUT\n"
-		"  -r, --rules LIST     rule counts, comma separated (default 1,10000; max %d)\n"
+		"  -r, --rules LIST     rule counts, comma separated (default 1,10000; max %d);\n"
+		"                       ref: the reference rules icmp, tcp 7070, udp\n"
 		"  -p, --packet KIND    allowed, dropped or both (default allowed)\n"
 		"  -m, --mode MODE      program, live or both (default both)\n"
 		"  -n, --runs N         runs per figure, median reported (default 9)\n"
@@ -113,8 +118,12 @@ static int parse_counts(const char *arg, struct opts *o)
 	o->ncounts = 0;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		v = strtol(tok, &end, 10);
-		if (*end || v < 1 || v > FWCTL_SET_MAX_RULES || o->ncounts == MAX_COUNTS) {
-			fprintf(stderr, "unit bench: bad rule count '%s' (1..%d, at most %d counts)\n",
+		if (!strcmp(tok, "ref"))
+			v = COUNT_REF, end = "";
+		else if (v < 1)
+			v = -1;
+		if (*end || v < 0 || v > FWCTL_SET_MAX_RULES || o->ncounts == MAX_COUNTS) {
+			fprintf(stderr, "unit bench: bad rule count '%s' (1..%d or ref, at most %d counts)\n",
 				tok, FWCTL_SET_MAX_RULES, MAX_COUNTS);
 			free(copy);
 			return -EINVAL;
@@ -345,22 +354,39 @@ static void stats(const double *v, int n, double *med, double *min, double *max)
 	*max = s[n - 1];
 }
 
+/* A rule count as printed: the number, or "ref". */
+static const char *count_label(int count)
+{
+	static char buf[4][16];
+	static int i;
+
+	i = (i + 1) % 4;
+	if (count == COUNT_REF)
+		return "ref";
+	snprintf(buf[i], sizeof(buf[i]), "%d", count);
+	return buf[i];
+}
+
 /*
  * Replace the rule set by "tcp 7070" and count - 1 filler rules that the
  * measured packets never match: TCP and UDP ports, then UDP from distinct
- * hosts.
+ * hosts. COUNT_REF: the reference rules icmp, tcp 7070, udp instead.
  */
 static int set_rules(const struct fwctl_maps *m, int count)
 {
-	struct rule *rules = calloc(count, sizeof(*rules));
+	static const char *const ref[] = { "icmp", "tcp 7070", "udp" };
+	int i, k, err, n = count == COUNT_REF ? 3 : count;
+	struct rule *rules = calloc(n, sizeof(*rules));
 	struct ruleset_diff diff;
 	struct fwctl_err e = {};
 	char text[64];
-	int i, k, err = rules ? 0 : -ENOMEM;
 
-	for (i = 0; !err && i < count; i++) {
+	err = rules ? 0 : -ENOMEM;
+	for (i = 0; !err && i < n; i++) {
 		k = i - 1;
-		if (i == 0)
+		if (count == COUNT_REF)
+			snprintf(text, sizeof(text), "%s", ref[i]);
+		else if (i == 0)
 			snprintf(text, sizeof(text), "tcp %d", ALLOWED_PORT);
 		else if (k < 40000)
 			snprintf(text, sizeof(text), "%s %d", k < 20000 ? "tcp" : "udp",
@@ -371,9 +397,9 @@ static int set_rules(const struct fwctl_maps *m, int count)
 		err = rule_from_text(text, NULL, &rules[i], &e);
 	}
 	if (!err)
-		err = ruleset_replace(m, NULL, rules, count, FWCTL_POLICY_DROP, &diff, &e);
+		err = ruleset_replace(m, NULL, rules, n, FWCTL_POLICY_DROP, &diff, &e);
 	if (err < 0)
-		fprintf(stderr, "unit bench: setting %d rules: %s\n", count, e.msg);
+		fprintf(stderr, "unit bench: setting %s rules: %s\n", count_label(count), e.msg);
 	free(rules);
 	return err < 0 ? err : 0;
 }
@@ -515,7 +541,8 @@ static void print_figure(const struct opts *o, int count, int k, int mode,
 	stats(a->wall, a->n, &aw, &x, &y);
 	stats(b->wall, b->n, &bw, &x, &y);
 	if (o->csv) {
-		printf("%d,%s,%.1f,%.0f,%.0f,%.1f,%.0f,%.0f,%.3f,%.3f,%.2f,%.2f,%d,%u,%s\n", count,
+		printf("%s,%s,%.1f,%.0f,%.0f,%.1f,%.0f,%.0f,%.3f,%.3f,%.2f,%.2f,%d,%u,%s\n",
+		       count_label(count),
 		       pkt_names[k], am, amin, amax, bm, bmin, bmax, bm > 0 ? am / bm : 0,
 		       bmin > 0 ? amin / bmin : 0, aw, bw, a->n, o->repeat, mode_names[mode]);
 	} else {
@@ -523,8 +550,8 @@ static void print_figure(const struct opts *o, int count, int k, int mode,
 
 		snprintf(fa, sizeof(fa), "%.1f [%.0f-%.0f]", am, amin, amax);
 		snprintf(fb, sizeof(fb), "%.1f [%.0f-%.0f]", bm, bmin, bmax);
-		printf("%-6d %-8s %-22s %-22s %-7.2f %-7.2f (%.2f / %.2f)\n", count, pkt_names[k], fa,
-		       fb, bm > 0 ? am / bm : 0, bmin > 0 ? amin / bmin : 0, aw, bw);
+		printf("%-6s %-8s %-22s %-22s %-7.2f %-7.2f (%.2f / %.2f)\n", count_label(count),
+		       pkt_names[k], fa, fb, bm > 0 ? am / bm : 0, bmin > 0 ? amin / bmin : 0, aw, bw);
 	}
 }
 
@@ -622,7 +649,8 @@ static void print_watcher(const struct opts *o, struct series fw[][PKT_KINDS][MO
 				stats(a->kern, a->n, &without, &y, &y);
 				stats(b->kern, b->n, &with, &y, &y);
 				stats(ratio, b->n, &rm, &rmin, &rmax);
-				printf("%-6d %-8s %-9s %-12.1f %-12.1f %.3f [%.3f-%.3f]\n", o->counts[c],
+				printf("%-6s %-8s %-9s %-12.1f %-12.1f %.3f [%.3f-%.3f]\n",
+				       count_label(o->counts[c]),
 				       pkt_names[k], watcher_names[w], without, with, rm, rmin, rmax);
 			}
 		}
@@ -695,9 +723,10 @@ int main(int argc, char **argv)
 								    r, &fww[w][c][k]))
 							goto out;
 					if (o.verbose)
-						fprintf(stderr, "  run %d, %s, %d rules, %s: fwctl %.0f "
+						fprintf(stderr, "  run %d, %s, %s rules, %s: fwctl %.0f "
 							"(%.2f wall) trivial %.0f (%.2f wall)\n", r,
-							mode_names[md], o.counts[c], pkt_names[k],
+							mode_names[md], count_label(o.counts[c]),
+							pkt_names[k],
 							a->kern[r], a->wall[r], b->kern[r], b->wall[r]);
 				}
 			}
@@ -737,9 +766,10 @@ int main(int argc, char **argv)
 			stats(fw[o.ncounts - 1][k][md].kern, o.runs, &mn, &minn, &y);
 			if (m0 <= 0 || min0 <= 0)
 				continue;
-			printf("rules scaling, %s: %d rules / %d rule%s = %.2f (mins: %.2f)\n",
-			       pkt_names[k], o.counts[o.ncounts - 1], o.counts[0],
-			       o.counts[0] > 1 ? "s" : "", mn / m0, minn / min0);
+			printf("rules scaling, %s: %s rules / %s rule%s = %.2f (mins: %.2f)\n",
+			       pkt_names[k], count_label(o.counts[o.ncounts - 1]),
+			       count_label(o.counts[0]), o.counts[0] != 1 ? "s" : "", mn / m0,
+			       minn / min0);
 		}
 	}
 	if (watch[0]) {
