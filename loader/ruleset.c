@@ -280,7 +280,7 @@ out:
 /*
  * Give every entry of rs with id 0 the lowest id used neither by rs nor by
  * the current set old (still counted on until the commit), and zero their
- * counters. ids_out[i] gets entry i's id when not NULL.
+ * counters.
  */
 static int assign_ids(const struct fwctl_maps *m, const struct ruleset *old, struct ruleset *rs,
 		      struct fwctl_err *e)
@@ -354,7 +354,7 @@ out:
 	return err;
 }
 
-/* The new set starts as a copy of old's entries [0, n) (texts shared: no). */
+/* dst: a deep copy of src's entries and policy, to edit into the new set. */
 static int copy_entries(struct ruleset *dst, const struct ruleset *src)
 {
 	unsigned int i;
