@@ -36,6 +36,44 @@ static int open_with_ctx(struct fwctl_state *s, struct rule_ctx *ctx, struct fwc
 	return err;
 }
 
+/* The attached interfaces' names, copied out of a state opened and closed. */
+struct attached_names {
+	char ifname[FWCTL_DIR_COUNT][16];
+};
+
+/*
+ * The names 'in IF' may use, read under the lock and released again: a
+ * rules file is read without holding the lock, since standard input may
+ * be 'fwctl rules save' in a pipe, waiting for that very lock.
+ */
+static int names_read(struct attached_names *an, struct rule_ctx *ctx, struct fwctl_err *e)
+{
+	struct fwctl_state s;
+	int err = state_open(&s, e);
+
+	if (err)
+		return err;
+	memcpy(an->ifname, s.cfg.ifname, sizeof(an->ifname));
+	state_close(&s);
+	ruleset_ctx_names(an->ifname, ctx);
+	return 0;
+}
+
+/* Open the state again to apply a file read with names an: still the same? */
+static int reopen_same(struct fwctl_state *s, const struct attached_names *an, const char *file,
+		       struct fwctl_err *e)
+{
+	int err = state_open(s, e);
+
+	if (!err && memcmp(an->ifname, s->cfg.ifname, sizeof(an->ifname))) {
+		state_close(s);
+		fwctl_err_set(e, "the attached interfaces changed while %s was read: nothing "
+				 "changed, run the command again", file);
+		err = -EAGAIN;
+	}
+	return err;
+}
+
 /* Parse a rules file; every error found on stderr; EXIT_USAGE on errors. */
 static int read_file(const char *cmd, const char *path, const struct rule_ctx *ctx,
 		     struct rules_file *f)
@@ -92,6 +130,7 @@ static int rules_add(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct attached_names names;
 	struct rules_file f = {};
 	struct rule one, *rules = &one;
 	const char *file = NULL;
@@ -120,27 +159,32 @@ static int rules_add(int argc, char **argv)
 	if (file && optind < argc)
 		return usage_error("rules add", "unexpected argument '%s' (a rule and --file "
 				   "do not go together)", argv[optind]);
-	if (state_open(&s, &e))
-		return runtime_error("rules add", &e);
-	ruleset_ctx(&s.cfg, &ctx);
 	if (file) {
+		if (names_read(&names, &ctx, &e))
+			return runtime_error("rules add", &e);
 		err = read_file("rules add", file, &ctx, &f);
-		if (err) {
-			state_close(&s);
+		if (err)
 			return err;
-		}
 		rules = f.rules;
 		n = f.n;
 		if (f.has_policy) {
 			line = f.policy_line;
-			state_close(&s);
 			rules_file_free(&f);
 			return usage_error("rules add", "%s:%u: a 'policy' line belongs in a file for "
 					   "'fwctl rules load', which replaces the rule set", file, line);
 		}
-	} else if (rule_from_args(argc - optind, argv + optind, &ctx, &one, &e)) {
-		state_close(&s);
-		return usage_error("rules add", "%s", e.msg);
+		if (reopen_same(&s, &names, file, &e)) {
+			rules_file_free(&f);
+			return runtime_error("rules add", &e);
+		}
+	} else {
+		if (state_open(&s, &e))
+			return runtime_error("rules add", &e);
+		ruleset_ctx(&s.cfg, &ctx);
+		if (rule_from_args(argc - optind, argv + optind, &ctx, &one, &e)) {
+			state_close(&s);
+			return usage_error("rules add", "%s", e.msg);
+		}
 	}
 	if (!file)
 		text = rule_to_text(&one);
@@ -265,6 +309,7 @@ static int rules_load(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct attached_names names;
 	struct ruleset_diff diff;
 	struct rules_file f = {};
 	struct fwctl_state s;
@@ -282,17 +327,18 @@ static int rules_load(int argc, char **argv)
 		return usage_error("rules load", "missing FILE ('-' for standard input)");
 	if (argc - optind > 1)
 		return usage_error("rules load", "unexpected argument '%s'", argv[optind + 1]);
-	if (open_with_ctx(&s, &ctx, &e))
+	if (names_read(&names, &ctx, &e))
 		return runtime_error("rules load", &e);
 	err = read_file("rules load", argv[optind], &ctx, &f);
-	if (err) {
-		state_close(&s);
+	if (err)
 		return err;
-	}
 	n = f.n;
 	policy = f.has_policy ? (int)f.policy : -1;
-	err = ruleset_replace(&s.maps, &ctx, f.rules, f.n, policy, &diff, &e);
-	state_close(&s);
+	err = reopen_same(&s, &names, argv[optind], &e);
+	if (!err) {
+		err = ruleset_replace(&s.maps, &ctx, f.rules, f.n, policy, &diff, &e);
+		state_close(&s);
+	}
 	rules_file_free(&f);
 	if (err)
 		return runtime_error("rules load", &e);
@@ -346,8 +392,8 @@ static int rules_check(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct classifier_stats st = {};
+	struct attached_names names;
 	struct rules_file f = {};
-	struct fwctl_state s;
 	struct rule_ctx ctx = {};
 	struct fwctl_err e = {};
 	bool attached;
@@ -369,10 +415,8 @@ static int rules_check(int argc, char **argv)
 	if (argc - optind > 1)
 		return usage_error("rules check", "unexpected argument '%s'", argv[optind + 1]);
 	/* Only to know the interfaces: checking needs neither root nor an attach. */
-	attached = geteuid() == 0 && !open_with_ctx(&s, &ctx, &e);
+	attached = geteuid() == 0 && !names_read(&names, &ctx, &e);
 	err = read_file("rules check", argv[optind], attached ? &ctx : NULL, &f);
-	if (attached)
-		state_close(&s);
 	if (err)
 		return err;
 	n = f.n;
@@ -481,7 +525,7 @@ static int rules_help(void)
 
 	printf("Usage: fwctl rules COMMAND [OPTIONS] [ARGS]\n\n");
 	for (c = rules_commands; c->name; c++)
-		printf("  rules %-6s %-32s %s\n", c->name, c->args, c->summary);
+		printf("  rules %-6s %-34s %s\n", c->name, c->args, c->summary);
 	printf("\nOptions: -h, --help (here or after COMMAND: its own help).\n\n%s", rule_syntax);
 	return 0;
 }

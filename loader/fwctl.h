@@ -64,6 +64,7 @@ struct classifier_stats;
 
 /* The attached interfaces' names, which 'in IF' refers to. */
 void ruleset_ctx(const struct fwctl_config *cfg, struct rule_ctx *ctx);
+void ruleset_ctx_names(const char (*ifname)[16], struct rule_ctx *ctx);
 /* The current list (rules parsed with ctx); ruleset_free() it. */
 int ruleset_read(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct ruleset *rs,
 		 struct fwctl_err *e);

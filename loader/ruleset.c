@@ -66,12 +66,17 @@ static int entry_set(struct ruleset_entry *en, __u32 id, struct rule *r)
 }
 
 /* The attached interfaces, for 'in IF'. */
-void ruleset_ctx(const struct fwctl_config *cfg, struct rule_ctx *ctx)
+void ruleset_ctx_names(const char (*ifname)[16], struct rule_ctx *ctx)
 {
 	int d;
 
 	for (d = 0; d < FWCTL_DIR_COUNT; d++)
-		ctx->ifname[d] = cfg->ifname[d][0] ? cfg->ifname[d] : NULL;
+		ctx->ifname[d] = ifname[d][0] ? ifname[d] : NULL;
+}
+
+void ruleset_ctx(const struct fwctl_config *cfg, struct rule_ctx *ctx)
+{
+	ruleset_ctx_names(cfg->ifname, ctx);
 }
 
 /*
