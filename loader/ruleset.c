@@ -217,6 +217,32 @@ static int index_find(const struct key_index *ix, const char *key)
 }
 
 /*
+ * A rule given twice among entries [from, from + n) of rs: the error names
+ * the later one, as "FILE:LINE: " when file is set (lines[i] for entry
+ * from + i). Sorted by key, twins sit next to each other.
+ */
+static int check_batch(const struct ruleset *rs, unsigned int from, unsigned int n,
+		       const char *file, const unsigned int *lines, struct fwctl_err *e)
+{
+	char where[300] = "";
+	struct key_index ix;
+	unsigned int i, at;
+	int err = index_build(rs, from, n, &ix);
+
+	for (i = 1; !err && i < n; i++) {
+		if (strcmp(ix.v[i].key, ix.v[i - 1].key))
+			continue;
+		at = ix.v[i].at > ix.v[i - 1].at ? ix.v[i].at : ix.v[i - 1].at;
+		if (file)
+			snprintf(where, sizeof(where), "%s:%u: ", file, lines[at - from]);
+		fwctl_err_set(e, "%sduplicate rule '%s': given twice", where, rs->v[at].text);
+		err = -EEXIST;
+	}
+	free(ix.v);
+	return err;
+}
+
+/*
  * Append the rule list as "ID<TAB>TEXT\n" text cells after the classifier
  * cells, and fill the header's text fields.
  */
@@ -388,7 +414,7 @@ int ruleset_add(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct r
 		unsigned int n, unsigned int pos, const char *file, const unsigned int *lines,
 		__u32 *ids, unsigned int *pos_out, struct fwctl_err *e)
 {
-	struct key_index old_ix = {}, new_ix = {};
+	struct key_index old_ix = {};
 	struct ruleset old, rs;
 	char where[300] = "";
 	unsigned int i;
@@ -427,8 +453,6 @@ int ruleset_add(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct r
 			goto out;
 	}
 	err = index_build(&old, 0, old.n, &old_ix);
-	if (!err)
-		err = index_build(&rs, pos - 1, n, &new_ix);
 	if (err)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -443,17 +467,9 @@ int ruleset_add(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct r
 			goto out;
 		}
 	}
-	/* Sorted: a rule given twice in the batch sits next to its twin. */
-	for (i = 1; i < n; i++) {
-		if (!strcmp(new_ix.v[i].key, new_ix.v[i - 1].key)) {
-			at = new_ix.v[i].at > new_ix.v[i - 1].at ? new_ix.v[i].at : new_ix.v[i - 1].at;
-			if (file)
-				snprintf(where, sizeof(where), "%s:%u: ", file, lines[at - (pos - 1)]);
-			fwctl_err_set(e, "%sduplicate rule '%s': given twice", where, rs.v[at].text);
-			err = -EEXIST;
-			goto out;
-		}
-	}
+	err = check_batch(&rs, pos - 1, n, file, lines, e);
+	if (err)
+		goto out;
 	err = commit(m, &old, &rs, e);
 	if (!err && ids)
 		for (i = 0; i < n; i++)
@@ -462,7 +478,6 @@ int ruleset_add(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct r
 		*pos_out = pos;
 out:
 	free(old_ix.v);
-	free(new_ix.v);
 	ruleset_free(&rs);
 	ruleset_free(&old);
 free_rules:
@@ -561,24 +576,6 @@ int ruleset_flush(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct
 	return err;
 }
 
-/* A rule given twice among entries [from, from + n) of rs. */
-static int check_batch(const struct ruleset *rs, unsigned int from, unsigned int n,
-		       struct fwctl_err *e)
-{
-	struct key_index ix;
-	unsigned int i;
-	int err = index_build(rs, from, n, &ix);
-
-	for (i = 1; !err && i < n; i++) {
-		if (!strcmp(ix.v[i].key, ix.v[i - 1].key)) {
-			fwctl_err_set(e, "duplicate rule '%s': given twice", ix.v[i].key);
-			err = -EEXIST;
-		}
-	}
-	free(ix.v);
-	return err;
-}
-
 int ruleset_replace(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct rule *rules,
 		    unsigned int n, int policy, struct ruleset_diff *diff, struct fwctl_err *e)
 {
@@ -610,7 +607,7 @@ int ruleset_replace(const struct fwctl_maps *m, const struct rule_ctx *ctx, stru
 	}
 	diff->removed = old.n - diff->kept;
 	if (!err)
-		err = check_batch(&rs, 0, rs.n, e);
+		err = check_batch(&rs, 0, rs.n, NULL, NULL, e);
 	if (!err)
 		err = commit(m, &old, &rs, e);
 	free(old_ix.v);
