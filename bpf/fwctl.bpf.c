@@ -59,14 +59,20 @@ static __always_inline int count_drop(struct fwctl_dir_stats *st, __u32 reason, 
 	return XDP_DROP;
 }
 
-/* Redirect to the peer interface; counted as forwarded, or as a redirect error. */
-static __always_inline int forward(struct xdp_md *ctx, struct fwctl_dir_stats *st, __u32 len)
+/*
+ * Redirect to the peer interface; counted as forwarded for the reason
+ * given (enum fwctl_fwd_reason), or as a redirect error.
+ */
+static __always_inline int forward(struct xdp_md *ctx, struct fwctl_dir_stats *st,
+				   __u32 reason, __u32 len)
 {
 	/* The low bits of flags are the action when the devmap entry is missing. */
 	if (bpf_redirect_map(&FWCTL_MAP_DEVMAP, ctx->ingress_ifindex, XDP_ABORTED) != XDP_REDIRECT)
 		return count_drop(st, FWCTL_DROP_REDIRECT_ERROR, len);
-	st->fwd_packets++;
-	st->fwd_bytes += len;
+	if (reason < FWCTL_FWD_REASON_COUNT) {
+		st->fwd_reason_packets[reason]++;
+		st->fwd_reason_bytes[reason] += len;
+	}
 	return XDP_REDIRECT;
 }
 
@@ -94,7 +100,7 @@ static __always_inline int act_on_rule(struct xdp_md *ctx, struct fwctl_dir_stat
 		count_rule(m->rule_id, len);
 		return count_drop(st, FWCTL_DROP_RULE, len);
 	}
-	verdict = forward(ctx, st, len);
+	verdict = forward(ctx, st, FWCTL_FWD_RULE, len);
 	if (verdict == XDP_REDIRECT)
 		count_rule(m->rule_id, len);
 	return verdict;
@@ -121,7 +127,6 @@ static __noinline int verdict_unmatched(struct xdp_md *ctx, __u32 dir, __u8 kind
 					__u32 len)
 {
 	struct fwctl_dir_stats *st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
-	int verdict;
 
 	if (!st)
 		return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
@@ -139,10 +144,7 @@ static __noinline int verdict_unmatched(struct xdp_md *ctx, __u32 dir, __u8 kind
 				      kind == PKT_OTHER_ETHERTYPE ? FWCTL_DROP_UNKNOWN_ETHERTYPE :
 				      FWCTL_DROP_POLICY, len);
 	}
-	verdict = forward(ctx, st, len);
-	if (verdict == XDP_REDIRECT && kind == PKT_ARP_ND)
-		st->arp_nd_packets++;
-	return verdict;
+	return forward(ctx, st, kind == PKT_ARP_ND ? FWCTL_FWD_ARP_ND : FWCTL_FWD_POLICY, len);
 }
 
 /*

@@ -87,18 +87,47 @@ struct fwctl_rule_stats {
 	__u64 bytes;
 };
 
+/* What decided a forwarded frame; each has its own counter per direction. */
+enum fwctl_fwd_reason {
+	FWCTL_FWD_RULE = 0,		/* an allow rule */
+	FWCTL_FWD_POLICY,		/* no rule, policy accept */
+	FWCTL_FWD_ARP_ND,		/* valid ARP or Neighbor Discovery */
+	FWCTL_FWD_FLOW,			/* part of a tracked flow */
+	FWCTL_FWD_RELATED,		/* ICMP error about a tracked flow */
+	FWCTL_FWD_REASON_COUNT,
+};
+
 /*
  * Value of fwctl_dir_stats[dir] (per CPU). Each frame is counted once, under
- * its verdict; received is their sum, computed in userspace: two counter
- * updates fewer per frame, and a snapshot that always adds up.
+ * its verdict and reason: forwarded by what decided it, or dropped by why.
+ * Totals (forwarded, ARP/ND, received) are sums computed in user space:
+ * fewer counter updates per frame, and a snapshot that always adds up.
  */
 struct fwctl_dir_stats {
-	__u64 fwd_packets;
-	__u64 fwd_bytes;
-	__u64 arp_nd_packets;		/* forwarded as ARP or ND (in fwd too) */
+	__u64 fwd_packets;		/* user space: sum of fwd_reason_packets */
+	__u64 fwd_bytes;		/* user space: sum of fwd_reason_bytes */
+	__u64 arp_nd_packets;		/* user space: fwd_reason_packets[ARP_ND] */
 	__u64 drop_packets[FWCTL_DROP_REASON_COUNT];
 	__u64 drop_bytes[FWCTL_DROP_REASON_COUNT];
+	__u64 fwd_reason_packets[FWCTL_FWD_REASON_COUNT];
+	__u64 fwd_reason_bytes[FWCTL_FWD_REASON_COUNT];
 };
+
+#ifndef __bpf__
+/* Fill the user-space totals of a snapshot summed over CPUs. */
+static inline void fwctl_dir_stats_totals(struct fwctl_dir_stats *st)
+{
+	int r;
+
+	st->fwd_packets = 0;
+	st->fwd_bytes = 0;
+	for (r = 0; r < FWCTL_FWD_REASON_COUNT; r++) {
+		st->fwd_packets += st->fwd_reason_packets[r];
+		st->fwd_bytes += st->fwd_reason_bytes[r];
+	}
+	st->arp_nd_packets = st->fwd_reason_packets[FWCTL_FWD_ARP_ND];
+}
+#endif
 
 /*
  * Value of fwctl_tx_stats[dir] (per CPU): what happened to frames after the

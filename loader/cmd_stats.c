@@ -197,13 +197,19 @@ static json_object *dir_json(const struct report *r, int d)
 	const struct fwctl_tx_stats *tx = &r->s->tx[d];
 	/* Generic XDP transmits through the stack: only redirect errors are traced. */
 	bool skb = r->cfg->mode == FWCTL_MODE_SKB;
-	json_object *o = json_object_new_object(), *dr, *t, *rt;
+	json_object *o = json_object_new_object(), *dr, *t, *rt, *fw, *by;
 	int i;
 
 	json_add(o, "from", json_str(r->cfg->ifname[d]));
 	json_add(o, "to", json_str(r->cfg->ifname[!d]));
 	json_add(o, "received", pkts_bytes(dir_received_packets(st), dir_received_bytes(st)));
-	json_add(o, "forwarded", pkts_bytes(st->fwd_packets, st->fwd_bytes));
+	fw = pkts_bytes(st->fwd_packets, st->fwd_bytes);
+	by = json_object_new_object();
+	for (i = 0; i < FWCTL_FWD_REASON_COUNT; i++)
+		json_add(by, fwd_reason_key(i), pkts_bytes(st->fwd_reason_packets[i],
+							  st->fwd_reason_bytes[i]));
+	json_add(fw, "by_reason", by);
+	json_add(o, "forwarded", fw);
 	json_add(o, "arp_nd", json_u64(st->arp_nd_packets));
 	dr = json_object_new_object();
 	json_add(dr, "total", json_u64(dir_dropped_packets(st)));
@@ -299,7 +305,10 @@ static void print_traffic(const struct report *r)
 	    dir_rate(r, 1, fwd_packets), "p/s", rates);
 	row("forwarded bytes", a->fwd_bytes, b->fwd_bytes, 8 * dir_rate(r, 0, fwd_bytes),
 	    8 * dir_rate(r, 1, fwd_bytes), "bit/s", rates);
-	row("  of which ARP/ND", a->arp_nd_packets, b->arp_nd_packets, 0, 0, NULL, rates);
+	for (i = 0; i < FWCTL_FWD_REASON_COUNT; i++) {
+		snprintf(text, sizeof(text), "  by %s", fwd_reason_label(i));
+		row(text, a->fwd_reason_packets[i], b->fwd_reason_packets[i], 0, 0, NULL, rates);
+	}
 	row("dropped", dir_dropped_packets(a), dir_dropped_packets(b),
 	    dir_rate(r, 0, dir_dropped_packets), dir_rate(r, 1, dir_dropped_packets), "p/s", rates);
 	for (i = 0; i < FWCTL_DROP_REASON_COUNT; i++) {

@@ -164,7 +164,11 @@ int dir_stats_reset(const struct fwctl_maps *m)
 
 int dir_stats_read(const struct fwctl_maps *m, __u32 dir, struct fwctl_dir_stats *out)
 {
-	return PERCPU_SUM(m->dir_stats, dir, out);
+	int err = PERCPU_SUM(m->dir_stats, dir, out);
+
+	if (!err)
+		fwctl_dir_stats_totals(out);
+	return err;
 }
 
 __u64 dir_dropped_packets(const struct fwctl_dir_stats *st)

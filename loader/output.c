@@ -40,6 +40,25 @@ const char *drop_reason_key(enum fwctl_drop_reason r)
 	return r < FWCTL_DROP_REASON_COUNT ? drop_names[r][1] : "unknown";
 }
 
+/* What decided a forward: in tables; as the JSON, the trace and the metrics name it. */
+static const char *const fwd_names[FWCTL_FWD_REASON_COUNT][2] = {
+	[FWCTL_FWD_RULE] = { "rule", "rule" },
+	[FWCTL_FWD_POLICY] = { "policy", "policy" },
+	[FWCTL_FWD_ARP_ND] = { "ARP/ND", "arp-nd" },
+	[FWCTL_FWD_FLOW] = { "flow", "flow" },
+	[FWCTL_FWD_RELATED] = { "related ICMP", "related" },
+};
+
+const char *fwd_reason_label(enum fwctl_fwd_reason r)
+{
+	return r < FWCTL_FWD_REASON_COUNT ? fwd_names[r][0] : "?";
+}
+
+const char *fwd_reason_key(enum fwctl_fwd_reason r)
+{
+	return r < FWCTL_FWD_REASON_COUNT ? fwd_names[r][1] : "unknown";
+}
+
 const char *dir_key(enum fwctl_dir d)
 {
 	return d == FWCTL_DIR_IN_TO_OUT ? "input_to_output" : "output_to_input";

@@ -20,36 +20,6 @@ static const char *const drop_reasons[FWCTL_DROP_REASON_COUNT] = {
 	[FWCTL_DROP_RULE] = "rule",
 };
 
-/*
- * What decided a forwarded frame, as far as the counters tell exactly.
- * struct fwctl_dir_stats counts forwarded frames per direction, and ARP/ND
- * among them by packets only: a rule and the policy are not told apart
- * (rule counters are not per direction), nor ARP/ND bytes from the rest.
- * So packets split into "arp-nd" and "rule-or-policy", and bytes do not
- * split at all ("all"). Counters the datapath would need for the trace's
- * reasons: forwarded by rule (packets, bytes) and ARP/ND bytes, per
- * direction; "policy" is then the rest.
- */
-struct fwd_part {
-	const char *reason;
-	__u64 value;
-};
-
-static int fwd_packets_parts(const struct fwctl_dir_stats *st, struct fwd_part *p)
-{
-	p[0] = (struct fwd_part){ "arp-nd", st->arp_nd_packets };
-	/* arp_nd is part of fwd; a reset between the two reads cannot split them. */
-	p[1] = (struct fwd_part){ "rule-or-policy", st->fwd_packets >= st->arp_nd_packets ?
-					 st->fwd_packets - st->arp_nd_packets : 0 };
-	return 2;
-}
-
-static int fwd_bytes_parts(const struct fwctl_dir_stats *st, struct fwd_part *p)
-{
-	p[0] = (struct fwd_part){ "all", st->fwd_bytes };
-	return 1;
-}
-
 /* "# HELP" and "# TYPE" of a family. help has no backslash or newline. */
 static void family(FILE *f, const char *name, const char *type, const char *help)
 {
@@ -81,26 +51,25 @@ static void dir_labels(FILE *f, const char *name, const struct fwctl_config *cfg
 static void traffic(FILE *f, const struct fwctl_config *cfg, const struct snapshot *s, bool bytes)
 {
 	const char *name = bytes ? "fwctl_bytes_total" : "fwctl_packets_total";
-	struct fwd_part parts[4];
-	int d, i, n;
+	int d, i;
 
 	if (bytes)
 		family(f, name, "counter", "Bytes of the frames the XDP program received (their "
 		       "length at the driver), by the interface they arrived on, direction, "
-		       "verdict and reason. Forwarded bytes are not split by reason (all).");
+		       "verdict and reason (forward: what decided it; drop: the reason of "
+		       "fwctl stats).");
 	else
 		family(f, name, "counter", "Frames the XDP program received, by the interface "
-		       "they arrived on, direction, verdict and reason (forward: arp-nd or "
-		       "rule-or-policy; drop: the reason of fwctl stats).");
+		       "they arrived on, direction, verdict and reason (forward: what decided it; "
+		       "drop: the reason of fwctl stats).");
 	for (d = 0; d < FWCTL_DIR_COUNT; d++) {
 		const struct fwctl_dir_stats *st = &s->dir[d];
 
-		n = bytes ? fwd_bytes_parts(st, parts) : fwd_packets_parts(st, parts);
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < FWCTL_FWD_REASON_COUNT; i++) {
 			dir_labels(f, name, cfg, d);
 			label(f, ',', "verdict", "forward");
-			label(f, ',', "reason", parts[i].reason);
-			sample_end(f, parts[i].value);
+			label(f, ',', "reason", fwd_reason_key(i));
+			sample_end(f, bytes ? st->fwd_reason_bytes[i] : st->fwd_reason_packets[i]);
 		}
 		for (i = 0; i < FWCTL_DROP_REASON_COUNT; i++) {
 			dir_labels(f, name, cfg, d);

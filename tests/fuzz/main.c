@@ -224,8 +224,10 @@ static int snapshot(void)
 {
 	int d, err = 0;
 
-	for (d = 0; d < FWCTL_DIR_COUNT && !err; d++)
+	for (d = 0; d < FWCTL_DIR_COUNT && !err; d++) {
 		err = percpu_sum(maps.dir_stats, d, DIR_FIELDS, (__u64 *)&dir_prev[d]);
+		fwctl_dir_stats_totals(&dir_prev[d]);
+	}
 	if (!err)
 		err = rules_read_all();
 	if (!err)
@@ -694,6 +696,7 @@ static int run_frame(const uint8_t *frame, size_t len, int dir, int fixed, int f
 		return err;
 	}
 	err = percpu_sum(maps.dir_stats, dir, DIR_FIELDS, (__u64 *)&ds);
+	fwctl_dir_stats_totals(&ds);
 	if (err)
 		return err;
 

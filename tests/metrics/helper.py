@@ -142,11 +142,9 @@ def compare(prom_path, json_path, version):
     drop_bytes = {}
     for d, st in j["directions"].items():
         lab = dict(interface=st["from"], direction=d)
-        want[key("fwctl_packets_total", verdict="forward", reason="arp-nd", **lab)] = st["arp_nd"]
-        want[key("fwctl_packets_total", verdict="forward", reason="rule-or-policy", **lab)] = \
-            st["forwarded"]["packets"] - st["arp_nd"]
-        want[key("fwctl_bytes_total", verdict="forward", reason="all", **lab)] = \
-            st["forwarded"]["bytes"]
+        for reason, c in st["forwarded"]["by_reason"].items():
+            want[key("fwctl_packets_total", verdict="forward", reason=reason, **lab)] = c["packets"]
+            want[key("fwctl_bytes_total", verdict="forward", reason=reason, **lab)] = c["bytes"]
         total = 0
         for reason, jk in DROP_KEYS.items():
             want[key("fwctl_packets_total", verdict="drop", reason=reason, **lab)] = \

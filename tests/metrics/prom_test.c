@@ -63,9 +63,11 @@ int main(void)
 	strcpy(cfg.ifname[1], "out");
 	s.rs.v = &rule;
 	s.rs.n = 1;
-	s.dir[0].fwd_packets = 10;
-	s.dir[0].fwd_bytes = 1000;
-	s.dir[0].arp_nd_packets = 9;
+	s.dir[0].fwd_reason_packets[FWCTL_FWD_ARP_ND] = 9;
+	s.dir[0].fwd_reason_bytes[FWCTL_FWD_ARP_ND] = 540;
+	s.dir[0].fwd_reason_packets[FWCTL_FWD_POLICY] = 1;
+	s.dir[0].fwd_reason_bytes[FWCTL_FWD_POLICY] = 460;
+	fwctl_dir_stats_totals(&s.dir[0]);
 	s.dir[1].drop_packets[FWCTL_DROP_RULE] = 7;
 	s.dir[1].drop_bytes[FWCTL_DROP_RULE] = 420;
 	s.tx[0] = (struct fwctl_tx_stats){ .xmit_sent = 5, .xmit_drops = 4, .redirect_errors = 3 };
@@ -79,9 +81,11 @@ int main(void)
 	      has_line(out, "fwctl_bytes_total{interface=\"out\",direction=\"output_to_input\","
 			    "verdict=\"drop\",reason=\"rule\"} 420"),
 	      "drops by reason, packets and bytes", out);
-	check(strstr(out, "verdict=\"forward\",reason=\"rule-or-policy\"} 1\n") &&
-	      strstr(out, "verdict=\"forward\",reason=\"all\"} 1000\n"),
-	      "forwards: arp-nd + rule-or-policy = forwarded packets; bytes unsplit", out);
+	check(strstr(out, "verdict=\"forward\",reason=\"policy\"} 1\n") &&
+	      strstr(out, "verdict=\"forward\",reason=\"policy\"} 460\n") &&
+	      strstr(out, "verdict=\"forward\",reason=\"arp-nd\"} 540\n") &&
+	      strstr(out, "verdict=\"forward\",reason=\"rule\"} 0\n"),
+	      "forwards by what decided them, packets and bytes", out);
 	check(has_line(out, "fwctl_rule_packets_total{rule_id=\"2\",rule=\"deny udp comment "
 			    "\\\"x\\\\\\\\y\\\"\"} 7") &&
 	      has_line(out, "fwctl_rule_bytes_total{rule_id=\"2\",rule=\"deny udp comment "
