@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - build/tests/trace: the tools tests/trace/run needs, and the
+ * in-process tests (unit.c) and costs (bench.c).
+ *
+ *   setup IF_IN IF_OUT [skb|native]
+ *       Attach the test datapath (trace_dp.bpf.c) to both interfaces, one
+ *       instance each, its maps pinned in $FWCTL_PIN_DIR like fwctl attach
+ *       does it (policy drop), so that fwctl's commands work on it.
+ *   teardown            detach it and remove every pin
+ *   policy drop|accept
+ *   send IF SPEC [REPEAT]
+ *       Run the frame SPEC (see tt.h) through the program attached to IF
+ *       with BPF_PROG_TEST_RUN, as a frame arriving on IF. Prints "action N".
+ *   pcap FILE SPEC[/cut]...
+ *       Write the frames to FILE (.pcap or .pcapng); "/cut" keeps only the
+ *       first 20 bytes in the capture (caplen < len).
+ *   trace ARGS...       fwctl trace (cmd_trace)
+ *   check ARGS...       fwctl check (cmd_check)
+ *   counters            every live counter on one line
+ *   slots               each trace slot: on, claimed, pid, heartbeat age
+ *   unit IFINDEX_IN IFINDEX_OUT             the in-process tests
+ *   bench IFINDEX_IN IFINDEX_OUT [ROUNDS [REPEAT]]   ns/packet, tracing off/on
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "fwctl.h"
+#include "cli.h"
+#include "capture.h"
+#include "trace.h"
+#include "trace_dp.skel.h"
+#include "tt.h"
+
+/* The command layer's helpers live in main.c, which is not in libfwctl. */
+__attribute__((weak)) int fwctl_verbose;
+
+__attribute__((weak)) int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "fwctl%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+__attribute__((weak)) int runtime_error(const char *cmd, const struct fwctl_err *e)
+{
+	fprintf(stderr, "fwctl %s: %s\n", cmd, e->msg[0] ? e->msg : "failed");
+	return EXIT_RUNTIME;
+}
+
+__attribute__((weak)) int command_help(const char *cmd, const char *args, const char *text)
+{
+	printf("Usage: fwctl %s %s\n\n%s", cmd, args, text);
+	return 0;
+}
+
+__attribute__((weak)) bool is_help(const char *arg)
+{
+	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}
+
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "trace test: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+/* Load one instance for dir, sharing the pinned maps, and attach it. */
+static int attach_one(const char *ifname, int ifindex, __u32 dir, __u32 xdp_flags)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir());
+	struct trace_dp *skel;
+	char path[256];
+	int fd, err;
+
+	skel = trace_dp__open_opts(&opts);
+	if (!skel)
+		return fail("cannot open trace_dp: %s", strerror(errno));
+	/* The devmap is pinned by hand, as attach.c does (see bpf/maps.h). */
+	snprintf(path, sizeof(path), "%s/%s", pin_dir(), FWCTL_STR(FWCTL_MAP_DEVMAP));
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		err = bpf_map__set_pin_path(skel->maps.FWCTL_MAP_DEVMAP, path);
+	} else {
+		err = bpf_map__reuse_fd(skel->maps.FWCTL_MAP_DEVMAP, fd);
+		close(fd);
+	}
+	skel->rodata->instance_dir = dir;
+	if (!err)
+		err = trace_dp__load(skel);
+	if (!err)
+		err = bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.fwctl_xdp), xdp_flags,
+				     NULL);
+	trace_dp__destroy(skel);
+	return err ? fail("cannot attach to %s: %s", ifname, strerror(-err)) : 0;
+}
+
+static int cmd_setup(int argc, char **argv)
+{
+	struct fwctl_config cfg = { .policy = FWCTL_POLICY_DROP };
+	__u32 flags = XDP_FLAGS_SKB_MODE;
+	struct fwctl_maps m;
+	struct fwctl_err e = {};
+	int d, err;
+
+	if (argc < 3)
+		return fail("usage: setup IF_IN IF_OUT [skb|native]");
+	if (argc > 3 && !strcmp(argv[3], "native")) {
+		flags = XDP_FLAGS_DRV_MODE;
+		cfg.mode = FWCTL_MODE_NATIVE;
+	} else {
+		cfg.mode = FWCTL_MODE_SKB;
+	}
+	if (mkdir(pin_dir(), 0700) && errno != EEXIST)
+		return fail("cannot create %s: %s", pin_dir(), strerror(errno));
+	for (d = 0; d < FWCTL_DIR_COUNT; d++) {
+		cfg.ifindex[d] = if_nametoindex(argv[1 + d]);
+		if (!cfg.ifindex[d])
+			return fail("no interface %s", argv[1 + d]);
+		snprintf(cfg.ifname[d], sizeof(cfg.ifname[d]), "%s", argv[1 + d]);
+	}
+	for (d = 0; d < FWCTL_DIR_COUNT; d++) {
+		err = attach_one(cfg.ifname[d], cfg.ifindex[d], d, flags);
+		if (err)
+			return err;
+		if (d)
+			continue;
+		/* The maps exist now: fill them before the second instance runs. */
+		if (maps_open_pinned(pin_dir(), &m, &e))
+			return fail("%s", e.msg);
+		err = config_write(&m, &cfg);
+		if (!err)
+			err = devmap_link(&m, cfg.ifindex[0], cfg.ifindex[1]);
+		maps_close(&m);
+		if (err)
+			return fail("cannot fill config and devmap: %s", strerror(-err));
+	}
+	return 0;
+}
+
+static int cmd_teardown(void)
+{
+	struct fwctl_config cfg = {};
+	struct fwctl_maps m;
+	struct fwctl_err e = {};
+
+	if (!maps_open_pinned(pin_dir(), &m, &e)) {
+		config_read(&m, &cfg);
+		maps_close(&m);
+	}
+	trace_maps_unpin(pin_dir());
+	if (fwctl_detach(&cfg, &e))
+		return fail("%s", e.msg);
+	return 0;
+}
+
+static int set_policy(const char *p)
+{
+	struct fwctl_maps m;
+	struct fwctl_err e = {};
+	int err;
+
+	if (maps_open_pinned(pin_dir(), &m, &e))
+		return fail("%s", e.msg);
+	err = policy_set(&m, strcmp(p, "accept") ? FWCTL_POLICY_DROP : FWCTL_POLICY_ACCEPT, &e);
+	maps_close(&m);
+	return err ? fail("%s", e.msg) : 0;
+}
+
+static int cmd_send(int argc, char **argv)
+{
+	static __u8 frame[TT_FRAME_MAX];
+	struct fwctl_err e = {};
+	int ifindex, fd, ret;
+	size_t len;
+
+	if (argc < 3)
+		return fail("usage: send IF SPEC [REPEAT]");
+	ifindex = if_nametoindex(argv[1]);
+	len = tt_frame(argv[2], frame);
+	if (!ifindex || !len)
+		return fail("bad interface '%s' or spec '%s'", argv[1], argv[2]);
+	fd = check_prog_fd(ifindex, &e);
+	if (fd < 0)
+		return fail("%s", e.msg);
+	ret = tt_run(fd, frame, len, ifindex, argc > 3 ? strtoul(argv[3], NULL, 10) : 1);
+	close(fd);
+	if (ret < 0)
+		return fail("BPF_PROG_TEST_RUN: %s", strerror(-ret));
+	printf("action %d\n", ret);
+	return 0;
+}
+
+static int cmd_pcap(int argc, char **argv)
+{
+	static __u8 frame[TT_FRAME_MAX];
+	const char *names[2] = { "in", "out" };
+	struct capture_writer *w;
+	enum capture_format fmt;
+	struct fwctl_err e = {};
+	char spec[256], *cut;
+	int i, err = 0;
+	size_t len;
+
+	if (argc < 2 || capture_format_of(argv[1], &fmt, &e))
+		return fail("usage: pcap FILE.pcap|FILE.pcapng SPEC...");
+	w = capture_create(argv[1], fmt, names, 2, 65535, &e);
+	if (!w)
+		return fail("%s", e.msg);
+	for (i = 2; i < argc && !err; i++) {
+		snprintf(spec, sizeof(spec), "%s", argv[i]);
+		cut = strstr(spec, "/cut");
+		if (cut)
+			*cut = '\0';
+		len = tt_frame(spec, frame);
+		if (!len) {
+			capture_close(w, NULL);
+			return fail("bad spec '%s'", argv[i]);
+		}
+		struct capture_pkt p = {
+			.ts_ns = 1700000000000000000ULL + i * 1000ULL, .data = frame,
+			.caplen = cut && len > 20 ? 20 : len, .len = len,
+			.xdp_action = CAPTURE_NO_VERDICT,
+		};
+		err = capture_write(w, &p, &e);
+	}
+	if (capture_close(w, &e) || err)
+		return fail("%s", e.msg);
+	return 0;
+}
+
+static int cmd_counters(void)
+{
+	static struct fwctl_rule_stats rules[FWCTL_RULE_SLOTS];
+	struct fwctl_trace_lost lost = {};
+	struct fwctl_dir_stats st;
+	struct fwctl_maps m;
+	struct trace_maps tm;
+	struct fwctl_err e = {};
+	__u64 rp = 0, rb = 0;
+	int d, r, i;
+
+	if (maps_open_pinned(pin_dir(), &m, &e) || trace_maps_open_pinned(pin_dir(), &tm, &e))
+		return fail("%s", e.msg);
+	for (d = 0; d < FWCTL_DIR_COUNT; d++) {
+		dir_stats_read(&m, d, &st);
+		printf("dir%d fwd=%llu/%llu arp_nd=%llu drop=", d, (unsigned long long)st.fwd_packets,
+		       (unsigned long long)st.fwd_bytes, (unsigned long long)st.arp_nd_packets);
+		for (r = 0; r < FWCTL_DROP_REASON_COUNT; r++)
+			printf("%s%llu/%llu", r ? "," : "", (unsigned long long)st.drop_packets[r],
+			       (unsigned long long)st.drop_bytes[r]);
+		printf(" ");
+	}
+	rule_stats_read_all(&m, rules);
+	for (i = 0; i < FWCTL_RULE_SLOTS; i++) {
+		rp += rules[i].packets;
+		rb += rules[i].bytes;
+	}
+	trace_lost_read(&tm, -1, &lost);
+	printf("rules=%llu/%llu lost_rate_limit=%llu lost_ring_full=%llu\n", (unsigned long long)rp,
+	       (unsigned long long)rb, (unsigned long long)lost.rate_limit,
+	       (unsigned long long)lost.ring_full);
+	trace_maps_close(&tm);
+	maps_close(&m);
+	return 0;
+}
+
+static int cmd_slots(void)
+{
+	struct trace_maps tm;
+	struct fwctl_err e = {};
+	__u64 now = trace_mono_ns();
+	int i;
+
+	if (trace_maps_open_pinned(pin_dir(), &tm, &e))
+		return fail("%s", e.msg);
+	for (i = 0; i < FWCTL_TRACE_SLOTS; i++) {
+		volatile struct fwctl_trace_slot *s = &tm.ctl_mem->slot[i];
+
+		printf("slot %d on=%u claimed=%d live=%d pid=%u age_ms=%lld\n", i, tm.ctl_mem->on[i],
+		       s->token != 0, trace_slot_live(&tm, i, now), s->pid,
+		       s->token ? (long long)(now - s->heartbeat_ns) / 1000000 : -1LL);
+	}
+	trace_maps_close(&tm);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return fail("usage: %s setup|teardown|policy|send|pcap|trace|check|counters|slots|"
+			    "unit|bench ...", argv[0]);
+	if (!strcmp(argv[1], "setup"))
+		return cmd_setup(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "teardown"))
+		return cmd_teardown();
+	if (!strcmp(argv[1], "policy") && argc == 3)
+		return set_policy(argv[2]);
+	if (!strcmp(argv[1], "send"))
+		return cmd_send(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "pcap"))
+		return cmd_pcap(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "trace"))
+		return cmd_trace(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "counters"))
+		return cmd_counters();
+	if (!strcmp(argv[1], "slots"))
+		return cmd_slots();
+	if (!strcmp(argv[1], "unit") && argc == 4)
+		return tt_unit(atoi(argv[2]), atoi(argv[3]));
+	if (!strcmp(argv[1], "bench") && argc >= 4)
+		return tt_bench(atoi(argv[2]), atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 11,
+				argc > 5 ? strtoul(argv[5], NULL, 10) : 2000000);
+	return fail("unknown command '%s'", argv[1]);
+}
