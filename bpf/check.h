@@ -6,7 +6,7 @@
  * reports its verdict, reason and rule into the metadata instead of
  * counting, tracing or creating a flow. Real frames have no metadata
  * (data_meta == data), or metadata another XDP program wrote, which lacks
- * the magic: for them the test costs one load and a compare.
+ * the magic. trace.h looks for probes only while a check runs.
  */
 #ifndef FWCTL_CHECK_H
 #define FWCTL_CHECK_H

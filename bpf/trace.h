@@ -8,8 +8,10 @@
  *	... count the frame ...
  *	return action;
  *
- * Tracing off costs one load of fwctl_trace_ctl.any_on (a map lookup the
- * verifier inlines) and a branch; the rest is out of line. For each trace
+ * and, before creating a flow (connection tracking), skips it for
+ * check_probe(ctx). While no trace and no check runs, each costs one load
+ * of fwctl_trace_ctl.any_on (a global variable) and a branch; the rest is
+ * out of line. A probe is answered (check.h). For each trace
  * slot that is on, in order: its filters, the slot's heartbeat (a dead
  * reader turns the slot off), its per-CPU token bucket, then a fixed-size
  * record in its ring buffer; what the bucket or a full ring refuses is
@@ -173,56 +175,61 @@ static __always_inline void trace_slot(struct xdp_md *ctx, struct fwctl_trace_ct
 		trace_lost(i, true);
 }
 
-/* Out of line: the hot path keeps its registers while tracing is off. */
-static __noinline int trace_slow(struct xdp_md *ctx, __u32 packed, __u32 rule_id, __u32 proto)
+/*
+ * Out of line: the hot path keeps its registers while nothing runs.
+ * Returns 1 for a probe (answered), 0 for a real frame (traced if wanted).
+ */
+static __noinline int observe_slow(struct xdp_md *ctx, __u32 packed, __u32 rule_id, __u32 proto)
 {
-	__u32 key = 0, i;
-	struct fwctl_trace_ctl *c = bpf_map_lookup_elem(&FWCTL_MAP_TRACE_CTL, &key);
+	struct fwctl_trace_ctl *c = &FWCTL_MAP_TRACE_CTL;
+	struct fwctl_check_meta *m = check_meta(ctx);
 	__u64 now = 0;
+	__u32 i;
 
-	if (!c)
-		return 0;
+	if (m) {
+		check_answer(m, ctx, TRACE_DIR(packed), TRACE_ACTION(packed), TRACE_REASON(packed),
+			     rule_id);
+		return 1;
+	}
 	for (i = 0; i < FWCTL_TRACE_SLOTS; i++)
 		if (c->on[i])
 			trace_slot(ctx, c, i, &now, packed, rule_id, proto);
 	return 0;
 }
 
+/* Is anything running (a trace, a check)? The hot path's one load. */
+static __always_inline bool observe_any(void)
+{
+	return *(volatile __u64 *)&FWCTL_MAP_TRACE_CTL.any_on != 0;
+}
+
 /*
- * Trace a frame at its verdict. dir: enum fwctl_dir of the arriving
+ * The one call at each verdict. dir: enum fwctl_dir of the arriving
  * interface; action: the XDP action about to be returned (XDP_REDIRECT is
  * a forward, anything else a drop); reason: the drop's enum
  * fwctl_drop_reason, or the forward's enum fwctl_fwd_reason; rule_id: the
  * rule that decided or FWCTL_NO_RULE; proto: the IP protocol, or
  * FWCTL_TRACE_PROTO_NONE for a frame that is not IP.
- */
-static __always_inline void trace_emit(struct xdp_md *ctx, __u32 dir, __u32 action,
-				       __u32 reason, __u32 rule_id, __u32 proto)
-{
-	__u32 key = 0;
-	struct fwctl_trace_ctl *c = bpf_map_lookup_elem(&FWCTL_MAP_TRACE_CTL, &key);
-
-	if (c && c->any_on)
-		trace_slow(ctx, TRACE_PACK(dir, action, reason), rule_id, proto);
-}
-
-/*
- * The one call at each verdict (arguments as trace_emit's). Returns true
- * for a `fwctl check` probe, whose answer it has written: the caller then
- * returns action without counting anything or creating a flow. Otherwise
- * the frame is traced if a trace wants it, and the caller counts it.
+ *
+ * Returns true for a `fwctl check` probe, whose answer it has written: the
+ * caller then returns action without counting anything. Otherwise the frame
+ * is traced if a trace wants it, and the caller counts it.
  */
 static __always_inline bool verdict_observe(struct xdp_md *ctx, __u32 dir, __u32 action,
 					    __u32 reason, __u32 rule_id, __u32 proto)
 {
-	struct fwctl_check_meta *m = check_meta(ctx);
+	if (!observe_any())
+		return false;
+	return observe_slow(ctx, TRACE_PACK(dir, action, reason), rule_id, proto);
+}
 
-	if (m) {
-		check_answer(m, ctx, dir, action, reason, rule_id);
-		return true;
-	}
-	trace_emit(ctx, dir, action, reason, rule_id, proto);
-	return false;
+/*
+ * Is this frame a `fwctl check` probe? For what happens before the verdict
+ * and must not for a probe (creating a flow). One load while nothing runs.
+ */
+static __always_inline bool check_probe(struct xdp_md *ctx)
+{
+	return observe_any() && check_meta(ctx);
 }
 
 #endif /* FWCTL_TRACE_BPF_H */

@@ -9,21 +9,31 @@
  * run at once, each in a slot with its own filters, rate limit and ring.
  * A slot is live while its reader refreshes heartbeat_ns; the program turns
  * off a slot whose heartbeat is older than FWCTL_TRACE_STALE_NS (its reader
- * was killed), so no trace runs with nobody reading. While no slot is on,
- * the program's whole cost is one load of fwctl_trace_ctl.any_on.
+ * was killed), so no trace runs with nobody reading.
+ *
+ * Checks: `fwctl check` runs frames through the attached program as probes
+ * (struct fwctl_check_meta), which the program answers instead of counting.
+ *
+ * While no trace and no check runs, the program's whole cost is one load of
+ * fwctl_trace_ctl.any_on (a global variable: an address fixed at load time)
+ * and a branch.
  *
  * Included after vmlinux.h (BPF) or <linux/types.h> (user space).
  */
 #ifndef FWCTL_TRACE_H
 #define FWCTL_TRACE_H
 
-/* Map names, also their pin names (see fwctl_common.h). */
+/* Map names, also their pin names (see fwctl_common.h). FWCTL_MAP_TRACE_CTL
+ * is a global variable in the ELF section FWCTL_TRACE_CTL_SEC (libbpf's map
+ * of that name), pinned as "fwctl_trace_ctl". */
 #define FWCTL_MAP_TRACE_CTL	fwctl_trace_ctl
+#define FWCTL_TRACE_CTL_SEC	".data.fwctl_trace"
 #define FWCTL_MAP_TRACE_RINGS	fwctl_trace_rings
 #define FWCTL_MAP_TRACE_RATE	fwctl_trace_rate
 #define FWCTL_MAP_TRACE_LOST	fwctl_trace_lost
 
 #define FWCTL_TRACE_SLOTS	4
+#define FWCTL_CHECK_SLOTS	4	/* `fwctl check` runs at once */
 /* A reader refreshes its heartbeat this often; the program takes a slot
  * whose heartbeat is older than FWCTL_TRACE_STALE_NS for abandoned. */
 #define FWCTL_TRACE_HEARTBEAT_MS	200
@@ -74,19 +84,32 @@ struct fwctl_trace_slot {
 	__u32 token;		/* the reader's claim: nonzero, unique per claim */
 };
 
+/* A running `fwctl check` (see struct fwctl_check_meta). */
+struct fwctl_check_slot {
+	__u32 pid;		/* 0: free */
+	__u32 pad;
+	__u64 start_time;	/* the process's start time (/proc/PID/stat field 22):
+				 * with pid, tells a live checker from a dead one */
+};
+
 /*
- * The single entry (key 0) of fwctl_trace_ctl, mmapped by the readers: each
- * writes only its own slot and its own byte of on[], with plain stores, so
- * no read-modify-write of the shared value ever happens. The program clears
- * the on[] byte of a stale slot the same way.
+ * fwctl_trace_ctl, the single entry of its map, mmapped by the readers: each
+ * writes only its own slot and its own byte of on[] or checking[] with
+ * plain stores, so no read-modify-write of the shared value ever happens.
+ * The program clears the on[] byte of a stale trace slot the same way; it
+ * never clears checking[] (a probe must never be taken for a real frame):
+ * the slot of a checker that died is freed by the next fwctl check or trace.
  */
 struct fwctl_trace_ctl {
 	union {
-		__u8 on[FWCTL_TRACE_SLOTS];	/* nonzero: slot i is tracing */
-		__u32 any_on;			/* what the hot path loads */
+		struct {
+			__u8 on[FWCTL_TRACE_SLOTS];		/* trace slot i is tracing */
+			__u8 checking[FWCTL_CHECK_SLOTS];	/* check slot i is in use */
+		};
+		__u64 any_on;		/* what the hot path loads: 0, nothing to do */
 	};
-	__u32 pad;
 	struct fwctl_trace_slot slot[FWCTL_TRACE_SLOTS];
+	struct fwctl_check_slot check[FWCTL_CHECK_SLOTS];
 };
 
 /* Value of fwctl_trace_rate[slot] (per CPU): the token bucket. */
@@ -128,9 +151,11 @@ struct fwctl_trace_rec {
 /*
  * `fwctl check`: each frame goes through the attached program by
  * BPF_PROG_TEST_RUN with this struct as its XDP metadata (ctx_in->data =
- * sizeof(struct fwctl_check_meta)). The program recognizes the magic,
- * counts nothing, traces nothing, creates no flow, and writes its decision
- * back here; BPF_PROG_TEST_RUN returns the metadata in front of data_out.
+ * sizeof(struct fwctl_check_meta)). While a check slot is in use
+ * (checking[] byte set first), the program looks for the magic, and for a
+ * probe counts nothing, traces nothing, creates no flow, and writes its
+ * decision back here; BPF_PROG_TEST_RUN returns the metadata in front of
+ * data_out.
  */
 #define FWCTL_CHECK_MAGIC	0x6677636bu	/* "fwck" */
 #define FWCTL_CHECK_DONE	0x646f6e65u	/* "done": the program answered */

@@ -29,7 +29,8 @@ int check_prog_fd(int ifindex, struct fwctl_err *e)
 	return fd;
 }
 
-/* The program answers probes if it was built with trace.h, whose maps it uses. */
+/* The program answers probes if it was built with trace.h: it uses the
+ * trace control block, a map named after its section (cut to 15 characters). */
 bool check_prog_supported(int prog_fd)
 {
 	struct bpf_prog_info info = {};
@@ -50,9 +51,8 @@ bool check_prog_supported(int prog_fd)
 			continue;
 		memset(&minfo, 0, sizeof(minfo));
 		len = sizeof(minfo);
-		/* Kernel map names are cut to 15 characters. */
 		found = !bpf_obj_get_info_by_fd(fd, &minfo, &len) &&
-			!strncmp(minfo.name, FWCTL_STR(FWCTL_MAP_TRACE_CTL), sizeof(minfo.name) - 1);
+			!strncmp(minfo.name, FWCTL_TRACE_CTL_SEC, sizeof(minfo.name) - 1);
 		close(fd);
 	}
 	return found;

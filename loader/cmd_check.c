@@ -207,7 +207,7 @@ static int run_check(const struct check_opts *o, struct capture_reader *rd, int 
 	if (!ret && more < 0)
 		ret = more;
 	fflush(stdout);
-	if (ret >= 0 && !o->json)
+	if (!ret && !o->json)
 		fprintf(stderr, "fwctl check: %lu forwarded, %lu dropped, %lu not checked\n",
 			n.verdict[FWCTL_VERDICT_FORWARD], n.verdict[FWCTL_VERDICT_DROP], n.unchecked);
 	return ret;
@@ -216,6 +216,8 @@ static int run_check(const struct check_opts *o, struct capture_reader *rd, int 
 int cmd_check(int argc, char **argv)
 {
 	struct capture_reader *rd = NULL;
+	struct check_session cs = { .slot = -1 };
+	struct trace_maps tm = { .ctl = -1, .rings = -1, .rate = -1, .lost = -1 };
 	struct check_opts o;
 	struct fwctl_state s;
 	struct fwctl_err e = {};
@@ -255,8 +257,16 @@ int cmd_check(int argc, char **argv)
 		ret = -1;
 		goto out;
 	}
+	/* Until the slot is given back, the program looks for probes. */
+	if (trace_maps_open_pinned(pin_dir(), &tm, &e) || trace_reclaim(&tm, &e) < 0 ||
+	    check_session_start(&tm, &cs, &e)) {
+		ret = -1;
+		goto out;
+	}
 	ret = run_check(&o, rd, prog_fd, s.cfg.ifindex[d], s.cfg.ifname[d], &e);
 out:
+	check_session_stop(&cs);
+	trace_maps_close(&tm);
 	if (prog_fd >= 0)
 		close(prog_fd);
 	capture_reader_close(rd);

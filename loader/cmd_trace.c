@@ -335,7 +335,9 @@ static int run_trace(const struct trace_opts *o, const struct fwctl_config *cfg,
 	err = trace_maps_open_pinned(pin_dir(), &tm, e);
 	if (err)
 		goto out_writer;
-	err = trace_session_start(&tm, &o->f, true, &s, e);
+	err = trace_reclaim(&tm, e);
+	if (err >= 0)
+		err = trace_session_start(&tm, &o->f, true, &s, e);
 	if (err)
 		goto out_maps;
 	rb = ring_buffer__new(s.ring_fd, on_record, &t, NULL);

@@ -12,6 +12,7 @@
  * with what the slot held before, which orders every step below.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -98,7 +99,7 @@ int trace_maps_from_object(struct bpf_object *obj, struct trace_maps *tm, struct
 
 	memset(tm, 0, sizeof(*tm));
 	for (i = 0; i < TRACE_MAP_COUNT; i++) {
-		map = bpf_object__find_map_by_name(obj, trace_map_names[i]);
+		map = bpf_object__find_map_by_name(obj, i ? trace_map_names[i] : FWCTL_TRACE_CTL_SEC);
 		if (!map || bpf_map__fd(map) < 0) {
 			fwctl_err_set(e, "the BPF object has no map %s", trace_map_names[i]);
 			return -ENOENT;
@@ -106,6 +107,17 @@ int trace_maps_from_object(struct bpf_object *obj, struct trace_maps *tm, struct
 		*trace_map_fd(tm, i) = bpf_map__fd(map);	/* borrowed */
 	}
 	return ctl_map(tm, e);
+}
+
+int trace_ctl_share(struct bpf_object *obj)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, FWCTL_TRACE_CTL_SEC);
+	char path[256];
+
+	if (!map)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/%s", pin_dir(), trace_map_names[0]);
+	return bpf_map__set_pin_path(map, path);
 }
 
 void trace_maps_close(struct trace_maps *tm)
@@ -201,6 +213,87 @@ static void slot_free(struct trace_maps *tm, int i)
 	tm->ctl_mem->slot[i].token = 0;
 }
 
+/* --- check slots ------------------------------------------------------- */
+
+/* Start time of process pid (field 22 of /proc/PID/stat), 0 if it is gone. */
+static __u64 proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* the name may hold spaces and parentheses */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			 "%*d %*d %*d %*d %llu", &start) != 1)
+		return 0;
+	return start;
+}
+
+static bool check_slot_dead(volatile const struct fwctl_check_slot *c)
+{
+	return c->pid && proc_start_time(c->pid) != c->start_time;
+}
+
+int check_session_start(struct trace_maps *tm, struct check_session *cs, struct fwctl_err *e)
+{
+	int lock, i, pass;
+
+	cs->tm = tm;
+	cs->slot = -1;
+	lock = tm_lock(tm, e);
+	if (tm->lock && lock < 0)
+		return lock;
+	for (pass = 0; pass < 2 && cs->slot < 0; pass++)
+		for (i = 0; i < FWCTL_CHECK_SLOTS && cs->slot < 0; i++)
+			if (pass ? check_slot_dead(&tm->ctl_mem->check[i]) : !tm->ctl_mem->check[i].pid)
+				cs->slot = i;
+	if (cs->slot >= 0) {
+		volatile struct fwctl_check_slot *c = &tm->ctl_mem->check[cs->slot];
+
+		c->pid = getpid();
+		c->start_time = proc_start_time(getpid());
+		/* From here on the program looks for probes (it never clears this). */
+		__atomic_store_n(&tm->ctl_mem->checking[cs->slot], 1, __ATOMIC_SEQ_CST);
+	}
+	tm_unlock(tm, lock);
+	if (cs->slot < 0) {
+		fwctl_err_set(e, "%d checks are running already: try again when one has ended",
+			      FWCTL_CHECK_SLOTS);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static void check_slot_free(struct trace_maps *tm, int i)
+{
+	__atomic_store_n(&tm->ctl_mem->checking[i], 0, __ATOMIC_SEQ_CST);
+	tm->ctl_mem->check[i].pid = 0;
+}
+
+void check_session_stop(struct check_session *cs)
+{
+	struct fwctl_err e;
+	int lock;
+
+	if (cs->slot < 0)
+		return;
+	lock = tm_lock(cs->tm, &e);
+	if (cs->tm->ctl_mem->check[cs->slot].pid == (__u32)getpid())
+		check_slot_free(cs->tm, cs->slot);
+	tm_unlock(cs->tm, lock);
+	cs->slot = -1;
+}
+
 int trace_reclaim(struct trace_maps *tm, struct fwctl_err *e)
 {
 	__u64 now = trace_mono_ns();
@@ -213,6 +306,13 @@ int trace_reclaim(struct trace_maps *tm, struct fwctl_err *e)
 
 		if (s->token && slot_stale(s, now)) {
 			slot_free(tm, i);
+			n++;
+		}
+	}
+	for (i = 0; i < FWCTL_CHECK_SLOTS; i++) {
+		if (check_slot_dead(&tm->ctl_mem->check[i]) ||
+		    (!tm->ctl_mem->check[i].pid && tm->ctl_mem->checking[i])) {
+			check_slot_free(tm, i);
 			n++;
 		}
 	}

@@ -27,6 +27,13 @@ struct trace_maps {
 
 /* Open the trace maps pinned in dir (pin_dir()); close with trace_maps_close(). */
 int trace_maps_open_pinned(const char *dir, struct trace_maps *tm, struct fwctl_err *e);
+/*
+ * Before loading an object that uses bpf/trace_maps.h: share its control
+ * block (a global variable's data section) through the pin in pin_dir(),
+ * creating the pin if it is the first. The other trace maps are pinned by
+ * name like those of maps.h (pin_root_path).
+ */
+int trace_ctl_share(struct bpf_object *obj);
 /* The same from a loaded skeleton's object (tests, benchmarks; no lock). */
 struct bpf_object;
 int trace_maps_from_object(struct bpf_object *obj, struct trace_maps *tm, struct fwctl_err *e);
@@ -37,17 +44,28 @@ int trace_maps_unpin(const char *dir);
 /* Lost counters of a slot, or of all slots (slot < 0), summed over CPUs. */
 int trace_lost_read(const struct trace_maps *tm, int slot, struct fwctl_trace_lost *out);
 
+/*
+ * Free the slots of traces whose reader died (heartbeat older than
+ * FWCTL_TRACE_STALE_NS: the program already ignores them; this gives their
+ * rings back) and of checks whose process is gone (the program looks for
+ * probes in every frame while a check slot is in use). Returns how many.
+ */
+int trace_reclaim(struct trace_maps *tm, struct fwctl_err *e);
+
+/* A `fwctl check` in progress: while it is, the program answers probes. */
+struct check_session {
+	struct trace_maps *tm;
+	int slot;
+};
+/* Claim a check slot (a free one, or one whose process is gone). */
+int check_session_start(struct trace_maps *tm, struct check_session *cs, struct fwctl_err *e);
+/* Give it back; call after the last probe. */
+void check_session_stop(struct check_session *cs);
+
 /* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns() and heartbeats. */
 __u64 trace_mono_ns(void);
 /* Is slot i held by a live reader (claimed, heartbeat fresh) at now? */
 bool trace_slot_live(const struct trace_maps *tm, int i, __u64 now);
-/*
- * Turn off and free the slots of readers that died (heartbeat older than
- * FWCTL_TRACE_STALE_NS). The program already ignores them; this gives
- * their ring buffers back. Returns how many were reclaimed.
- */
-int trace_reclaim(struct trace_maps *tm, struct fwctl_err *e);
-
 /* What a trace asks for. */
 struct trace_filter {
 	__u32 reasons[FWCTL_VERDICT_COUNT];	/* bit r: show this verdict, reason r */

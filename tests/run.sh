@@ -8,7 +8,7 @@
 set -u
 cd "$(dirname "$0")/.."
 
-suites=${SUITES:-"rules capture unit cli output fuzz e2e peer"}
+suites=${SUITES:-"rules capture unit cli output fuzz e2e peer trace"}
 pass=0 fail=0 skip=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

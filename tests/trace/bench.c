@@ -4,7 +4,8 @@
  * datapath without tracing code (trace_dp_notrace), with tracing off, and
  * on (every frame traced at the default rate: after the first second's
  * burst the rate limit refuses them; every frame traced with no limit; a
- * trace whose filter wants none of them). BPF_PROG_TEST_RUN of a 64-byte
+ * trace whose filter wants none of them), and while a fwctl check runs
+ * (real frames are then looked at for probe metadata). BPF_PROG_TEST_RUN of a 64-byte
  * TCP frame, program mode (the redirect is returned, not carried out),
  * variants interleaved round by round. Two clocks: this thread's CPU time
  * over the syscall / repeat (fine-grained, and time the CPU spent on other
@@ -28,9 +29,10 @@
 
 #define MAX_ROUNDS	101
 
-enum { V_NOCODE = 0, V_OFF, V_ON_RATE, V_ON_ALL, V_ON_NONE, N_VARIANTS };
+enum { V_NOCODE = 0, V_OFF, V_ON_RATE, V_ON_ALL, V_ON_NONE, V_CHECKING, N_VARIANTS };
 static const char *const vnames[N_VARIANTS] = {
 	"no tracing code", "tracing off", "on, --rate 1000", "on, no limit", "on, filtered out",
+	"a check running",
 };
 
 static void private_maps(struct bpf_object *obj)
@@ -94,6 +96,8 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+static struct check_session cs;
+
 /* Set the variant's trace state up (tracing stays as it is for V_NOCODE). */
 static int variant_on(int v, struct trace_maps *tm, struct trace_session *s)
 {
@@ -101,6 +105,8 @@ static int variant_on(int v, struct trace_maps *tm, struct trace_session *s)
 	struct fwctl_err e = {};
 	int err;
 
+	if (v == V_CHECKING)
+		return check_session_start(tm, &cs, &e);
 	if (v < V_ON_RATE)
 		return 0;
 	trace_filter_init(&f);
@@ -118,6 +124,8 @@ static void variant_off(int v, struct trace_session *s)
 {
 	struct tt_recs recs = {};
 
+	if (v == V_CHECKING)
+		return check_session_stop(&cs);
 	if (v < V_ON_RATE)
 		return;
 	trace_session_heartbeat(s);

@@ -18,7 +18,7 @@
  *   trace ARGS...       fwctl trace (cmd_trace)
  *   check ARGS...       fwctl check (cmd_check)
  *   counters            every live counter on one line
- *   slots               each trace slot: on, claimed, pid, heartbeat age
+ *   slots               each trace slot: on, claimed, pid, heartbeat age; check slots
  *   unit IFINDEX_IN IFINDEX_OUT             the in-process tests
  *   bench IFINDEX_IN IFINDEX_OUT [ROUNDS [REPEAT]]   ns/packet, tracing off/on
  */
@@ -105,6 +105,8 @@ static int attach_one(const char *ifname, int ifindex, __u32 dir, __u32 xdp_flag
 		close(fd);
 	}
 	skel->rodata->instance_dir = dir;
+	if (!err)
+		err = trace_ctl_share(skel->obj);
 	if (!err)
 		err = trace_dp__load(skel);
 	if (!err)
@@ -300,6 +302,9 @@ static int cmd_slots(void)
 		       s->token != 0, trace_slot_live(&tm, i, now), s->pid,
 		       s->token ? (long long)(now - s->heartbeat_ns) / 1000000 : -1LL);
 	}
+	for (i = 0; i < FWCTL_CHECK_SLOTS; i++)
+		printf("check %d checking=%u pid=%u\n", i, tm.ctl_mem->checking[i],
+		       tm.ctl_mem->check[i].pid);
 	trace_maps_close(&tm);
 	return 0;
 }
