@@ -5,6 +5,7 @@
 #   make demo        the reference scenario end to end; root
 #   make bench       benchmarks against the alternatives; root
 #   make bench-unit  in-kernel ns/packet against a trivial redirect; root
+#   make bench-trace ns/packet of the datapath with tracing off and on; root
 #   make fuzz        time-bounded differential fuzzing (FUZZ_SECONDS=60)
 #   make vmlinux     regenerate vmlinux/vmlinux.h from this kernel's BTF
 #   make clean
@@ -42,7 +43,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps test demo bench bench-unit fuzz vmlinux clean
+.PHONY: all deps test demo bench bench-unit bench-trace fuzz vmlinux clean
 
 # --- BPF objects and their skeletons ---------------------------------------
 BPF_SRCS  := $(wildcard bpf/*.bpf.c tests/*/*.bpf.c bench/*/*.bpf.c)
@@ -116,6 +117,9 @@ bench: all
 
 bench-unit: all
 	$(Q)bench/unit.sh
+
+bench-trace: all
+	$(Q)bench/trace.sh
 
 fuzz: all
 	$(Q)tests/fuzz/run.sh

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -465,7 +466,13 @@ int trace_session_start(struct trace_maps *tm, const struct trace_filter *f, boo
 	if (err)
 		return err;
 	if (heartbeat) {
+		sigset_t all, old;
+
+		/* Signals go to the caller's thread, whose poll they interrupt. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
 		err = -pthread_create(&s->thread, NULL, heartbeat_thread, s);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (err) {
 			fwctl_err_set(e, "cannot start the heartbeat thread: %s", strerror(-err));
 			trace_session_stop(s, NULL);
