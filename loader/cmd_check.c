@@ -17,7 +17,7 @@
 #include "capture.h"
 #include "trace.h"
 
-#define CHECK_ARGS	"FILE.pcap|FILE.pcapng [--in IF] [--expect forward|drop] [--json]"
+#define CHECK_ARGS	"FILE.pcap|FILE.pcapng [--in IF] [--expect forward|drop] [-j|--json]"
 #define ETH_HLEN_MIN	14
 
 static const char check_help[] =
@@ -30,7 +30,7 @@ static const char check_help[] =
 	"  --in IF                  the attached interface the frames arrive on\n"
 	"                           (default: the input interface)\n"
 	"  --expect forward|drop    exit 1 at the first frame with another verdict\n"
-	"  --json                   one JSON object per line and frame\n\n"
+	"  -j, --json               one JSON object per line and frame\n\n"
 	"Exit status: 0 all checked frames as expected, 1 a frame was not (or an\n"
 	"error), 2 usage error.\n";
 
@@ -59,9 +59,7 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->expect = -1;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	for (optind = 0; (c = cli_opt("check", argc, argv, ":jh", longopts)) != -1;) {
 		switch (c) {
 		case 'i':
 			o->in = optarg;
@@ -76,14 +74,12 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 						   optarg);
 			break;
 		case 'j':
-			o->json = true;
+			o->json = cli_json = true;
 			break;
 		case 'h':
 			return command_help("check", CHECK_ARGS, check_help), -1;
-		case ':':
-			return usage_error("check", "missing value after '%s'", argv[optind - 1]);
 		default:
-			return usage_error("check", "unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind == argc)
@@ -110,7 +106,7 @@ static void not_checked(const struct check_opts *o, const struct capture_frame *
 	json_object_object_add(obj, "checked", json_object_new_boolean(0));
 	json_object_object_add(obj, "len", json_object_new_int64(f->len));
 	json_object_object_add(obj, "error", json_object_new_string(why));
-	json_line(stdout, obj);
+	json_print(obj);
 }
 
 static void print_checked(const struct check_opts *o, const struct capture_frame *f,
@@ -129,7 +125,7 @@ static void print_checked(const struct check_opts *o, const struct capture_frame
 	json_object_object_add(obj, "packet", json_object_new_int64(f->number));
 	json_object_object_add(obj, "checked", json_object_new_boolean(1));
 	frame_json_add(obj, fi, false);
-	json_line(stdout, obj);
+	json_print(obj);
 }
 
 /*

@@ -6,6 +6,7 @@
  * records the rate limit and a full ring cost.
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <poll.h>
@@ -22,7 +23,7 @@
 #include "trace.h"
 
 #define TRACE_ARGS "[--level 1|2] [--verdict forward|drop] [--reason R] [--rule ID] " \
-		   "[--proto P] [--in IF] [--rate N] [--count N] [-w FILE] [--json]"
+		   "[--proto P] [--in IF] [--rate N] [--count N] [-w FILE] [-j|--json]"
 
 static const char trace_help[] =
 	"Show the frames the XDP program sees, one line each, with the interface\n"
@@ -44,7 +45,7 @@ static const char trace_help[] =
 	"  --count N          stop after N frames\n"
 	"  -w FILE            write FILE.pcapng (comment and XDP verdict per frame)\n"
 	"                     or FILE.pcap (classic pcap); '-': pcapng on stdout\n"
-	"  --json             one JSON object per line and frame\n\n"
+	"  -j, --json         one JSON object per line and frame\n\n"
 	"At the end (--count, Ctrl-C, SIGTERM) the frames lost to the rate limit and\n"
 	"to a full ring buffer are printed on stderr.\n";
 
@@ -129,9 +130,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	trace_filter_init(&o->f);
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:w:h", longopts, NULL)) != -1) {
+	for (optind = 0; (c = cli_opt("trace", argc, argv, ":w:jh", longopts)) != -1;) {
 		switch (c) {
 		case 'l':
 			if (strcmp(optarg, "1") && strcmp(optarg, "2"))
@@ -183,14 +182,12 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 			o->path = optarg;
 			break;
 		case 'j':
-			o->json = true;
+			o->json = cli_json = true;
 			break;
 		case 'h':
 			return command_help("trace", TRACE_ARGS, trace_help), -1;
-		case ':':
-			return usage_error("trace", "missing value after '%s'", argv[optind - 1]);
 		default:
-			return usage_error("trace", "unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
@@ -270,7 +267,7 @@ static int on_record(void *ctx, void *data, size_t size)
 			return 0;
 	}
 	if (t->o->json)
-		json_line(stdout, frame_json(&fi, t->o->f.level >= 2));
+		json_print(frame_json(&fi, t->o->f.level >= 2));
 	else if (!t->w) {
 		print_frame_line(stdout, &fi);
 		if (t->o->f.level >= 2)
@@ -292,6 +289,15 @@ static void print_lost(const struct trace_run *t, const struct fwctl_trace_lost 
 			s->paused, s->paused == 1 ? "" : "s");
 }
 
+/* Are the pins still there (no fwctl detach meanwhile)? */
+static bool still_attached(void)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir(), FWCTL_STR(FWCTL_MAP_CONFIG));
+	return !access(path, F_OK);
+}
+
 /* Read records until the count, a signal, a write error or the end of the filter. */
 static void trace_loop(struct trace_run *t, struct ring_buffer *rb, struct trace_session *s)
 {
@@ -305,7 +311,7 @@ static void trace_loop(struct trace_run *t, struct ring_buffer *rb, struct trace
 			break;	/* the reader went away (closed pipe) */
 		if (trace_mono_ns() - last_check > 1000000000ULL) {
 			last_check = trace_mono_ns();
-			if (!state_attached()) {
+			if (!still_attached()) {
 				fprintf(stderr, "fwctl trace: the filter was detached\n");
 				break;
 			}

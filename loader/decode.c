@@ -171,7 +171,7 @@ static struct json_object *jint(long long v)
 
 static struct json_object *jstr(const char *s)
 {
-	return json_object_new_string(s);
+	return json_str(s);	/* output.c: never invalid UTF-8 */
 }
 
 static struct json_object *jhex16(__u16 v)
@@ -588,13 +588,6 @@ void frame_summary(const __u8 *data, __u32 caplen, char *buf, size_t len)
 	if (json_object_object_get_ex(o, "undecoded", &v))
 		snprintf(buf + n, n < len ? len - n : 0, " (%s)", json_object_get_string(v));
 	json_object_put(o);
-}
-
-void json_line(FILE *f, struct json_object *obj)
-{
-	fprintf(f, "%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-								JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(obj);
 }
 
 static void print_value(FILE *f, struct json_object *v)

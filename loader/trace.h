@@ -160,8 +160,6 @@ struct json_object *frame_json(const struct frame_info *fi, bool payload);
 void frame_json_add(struct json_object *obj, const struct frame_info *fi, bool payload);
 /* "tcp 10.0.0.1:40000 > 10.0.0.2:80 SYN", "arp request 10.0.0.1 > 10.0.0.2", ... */
 void frame_summary(const __u8 *data, __u32 caplen, char *buf, size_t len);
-/* Print obj on one line and free it. */
-void json_line(FILE *f, struct json_object *obj);
 
 /* --- check.c: frames through the attached program ---------------------- */
 

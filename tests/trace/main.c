@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
@@ -39,38 +40,6 @@
 #include "trace.h"
 #include "trace_dp.skel.h"
 #include "tt.h"
-
-/* The command layer's helpers live in main.c, which is not in libfwctl. */
-__attribute__((weak)) int fwctl_verbose;
-
-__attribute__((weak)) int usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "fwctl%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_USAGE;
-}
-
-__attribute__((weak)) int runtime_error(const char *cmd, const struct fwctl_err *e)
-{
-	fprintf(stderr, "fwctl %s: %s\n", cmd, e->msg[0] ? e->msg : "failed");
-	return EXIT_RUNTIME;
-}
-
-__attribute__((weak)) int command_help(const char *cmd, const char *args, const char *text)
-{
-	printf("Usage: fwctl %s %s\n\n%s", cmd, args, text);
-	return 0;
-}
-
-__attribute__((weak)) bool is_help(const char *arg)
-{
-	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
-}
 
 static int fail(const char *fmt, ...)
 {
@@ -134,6 +103,10 @@ static int cmd_setup(int argc, char **argv)
 	}
 	if (mkdir(pin_dir(), 0700) && errno != EEXIST)
 		return fail("cannot create %s: %s", pin_dir(), strerror(errno));
+	/* As fwctl attach records them: where, and that it is complete. */
+	if (netns_cookie(&cfg.netns_cookie))
+		return fail("cannot read this network namespace's cookie");
+	cfg.attached_at = time(NULL);
 	for (d = 0; d < FWCTL_DIR_COUNT; d++) {
 		cfg.ifindex[d] = if_nametoindex(argv[1 + d]);
 		if (!cfg.ifindex[d])
