@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <linux/bpf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,15 @@ struct check_opts {
 	int expect;		/* enum fwctl_verdict, or -1 */
 	bool json;
 };
+
+/* Ctrl-C or SIGTERM: stop after the frame in flight, and give the slot back. */
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 
 struct check_counts {
 	unsigned long verdict[FWCTL_VERDICT_COUNT];
@@ -195,13 +205,20 @@ static int run_check(const struct check_opts *o, struct capture_reader *rd, int 
 		     int ifindex, const char *ifname, struct fwctl_err *e)
 {
 	struct check_counts n = {};
-	struct capture_frame f;
-	int more, ret = 0;
+	struct capture_frame f = {};
+	int more = 0, ret = 0;
 
-	while (!ret && (more = capture_next(rd, &f, e)) > 0)
+	while (!ret && !stop && (more = capture_next(rd, &f, e)) > 0) {
 		ret = check_one(o, prog_fd, ifindex, ifname, &f, &n, e);
+		if (!ret && (fflush(stdout) || ferror(stdout)))
+			break;	/* the reader went away (closed pipe) */
+	}
 	if (!ret && more < 0)
 		ret = more;
+	if (!ret && stop) {
+		fwctl_err_set(e, "interrupted after packet %lu", f.number);
+		ret = -EINTR;
+	}
 	fflush(stdout);
 	if (!ret && !o->json)
 		fprintf(stderr, "fwctl check: %lu forwarded, %lu dropped, %lu not checked\n",
@@ -253,7 +270,12 @@ int cmd_check(int argc, char **argv)
 		ret = -1;
 		goto out;
 	}
-	/* Until the slot is given back, the program looks for probes. */
+	/* Until the slot is given back, the program looks for probes: a signal
+	 * must not end the process before that. */
+	stop = 0;
+	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_signal }, NULL);
+	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_signal }, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	if (trace_maps_open_pinned(pin_dir(), &tm, &e) || trace_reclaim(&tm, &e) < 0 ||
 	    check_session_start(&tm, &cs, &e)) {
 		ret = -1;

@@ -182,9 +182,4 @@ bool check_prog_supported(int prog_fd);
 int check_frame(int prog_fd, int ifindex, const void *frame, __u32 len,
 		struct check_result *r);
 
-/* --- cmd_trace.c, cmd_check.c ------------------------------------------ */
-
-int cmd_trace(int argc, char **argv);
-int cmd_check(int argc, char **argv);
-
 #endif /* FWCTL_LOADER_TRACE_H */

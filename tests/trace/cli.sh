@@ -351,6 +351,35 @@ badc "two files" 2 "$tmp/c.pcapng" "$tmp/c.pcap"
 badc "a missing file" 1 "$tmp/missing.pcap"
 printf 'not a capture at all\n' >"$tmp/junk.pcap"
 badc "a file that is not a capture" 1 "$tmp/junk.pcap"
+# A check interrupted, then one killed: the check slot is given back, or
+# taken back by the next check.
+"$T" pcap "$tmp/big.pcap" "udp4,dport=80*200000"
+( bash -c 'echo $$ >"$0"; exec "$@"' "$tmp/big.pid" "$T" check "$tmp/big.pcap" \
+	>/dev/null 2>"$tmp/big.err"; echo $? >"$tmp/big.rc" ) 2>/dev/null &
+for i in $(seq 50); do
+	[ "$("$T" slots | grep -c 'checking=1')" = 1 ] && break
+	sleep 0.1
+done
+kill -INT "$(cat "$tmp/big.pid")"
+for i in $(seq 50); do [ -s "$tmp/big.rc" ] && break; sleep 0.1; done
+check "check: Ctrl-C ends it (exit 1, 'interrupted after packet N') and gives its check slot back" \
+	"exit $(cat "$tmp/big.rc"): $(cat "$tmp/big.err"); $("$T" slots | grep checking=1)" \
+	test "$(cat "$tmp/big.rc")" = 1 -a "$(grep -c 'interrupted after packet [0-9]' "$tmp/big.err")" = 1 \
+	-a "$("$T" slots | grep -c 'checking=1')" = 0
+rm -f "$tmp/big.rc" "$tmp/big.pid"
+( bash -c 'echo $$ >"$0"; exec "$@"' "$tmp/big.pid" "$T" check "$tmp/big.pcap" \
+	>/dev/null 2>&1; echo $? >"$tmp/big.rc" ) 2>/dev/null &
+for i in $(seq 50); do
+	[ "$("$T" slots | grep -c 'checking=1')" = 1 ] && break
+	sleep 0.1
+done
+kill -9 "$(cat "$tmp/big.pid")"
+for i in $(seq 50); do [ -s "$tmp/big.rc" ] && break; sleep 0.1; done
+left=$("$T" slots | grep -c 'checking=1')
+"$T" check "$tmp/d.pcapng" >/dev/null 2>&1
+check "check: killed with kill -9 it leaves its slot in use, the next check takes it back" \
+	"left $left; after: $("$T" slots | grep checking=1)" \
+	test "$left" = 1 -a "$("$T" slots | grep -c 'checking=1')" = 0
 check "check: no check slot left in use, no trace on (the program's flag word is clear)" \
 	"$("$T" slots | tr '\n' ' ')" test "$("$T" slots | grep -c 'on=1\|checking=1')" = 0
 exit 0

@@ -12,9 +12,9 @@
  *   send IF SPEC [REPEAT]
  *       Run the frame SPEC (see tt.h) through the program attached to IF
  *       with BPF_PROG_TEST_RUN, as a frame arriving on IF. Prints "action N".
- *   pcap FILE SPEC[/cut]...
+ *   pcap FILE SPEC[/cut][*N]...
  *       Write the frames to FILE (.pcap or .pcapng); "/cut" keeps only the
- *       first 20 bytes in the capture (caplen < len).
+ *       first 20 bytes in the capture (caplen < len); "*N" writes it N times.
  *   trace ARGS...       fwctl trace (cmd_trace)
  *   check ARGS...       fwctl check (cmd_check)
  *   counters            every live counter on one line
@@ -192,7 +192,8 @@ static int cmd_pcap(int argc, char **argv)
 	struct capture_writer *w;
 	enum capture_format fmt;
 	struct fwctl_err e = {};
-	char spec[256], *cut;
+	char spec[256], *cut, *times;
+	unsigned long n, k = 0;
 	int i, err = 0;
 	size_t len;
 
@@ -203,6 +204,10 @@ static int cmd_pcap(int argc, char **argv)
 		return fail("%s", e.msg);
 	for (i = 2; i < argc && !err; i++) {
 		snprintf(spec, sizeof(spec), "%s", argv[i]);
+		times = strchr(spec, '*');
+		n = times ? strtoul(times + 1, NULL, 10) : 1;
+		if (times)
+			*times = '\0';
 		cut = strstr(spec, "/cut");
 		if (cut)
 			*cut = '\0';
@@ -211,12 +216,15 @@ static int cmd_pcap(int argc, char **argv)
 			capture_close(w, NULL);
 			return fail("bad spec '%s'", argv[i]);
 		}
-		struct capture_pkt p = {
-			.ts_ns = 1700000000000000000ULL + i * 1000ULL, .data = frame,
-			.caplen = cut && len > 20 ? 20 : len, .len = len,
-			.xdp_action = CAPTURE_NO_VERDICT,
-		};
-		err = capture_write(w, &p, &e);
+		while (n-- && !err) {
+			struct capture_pkt p = {
+				.ts_ns = 1700000000000000000ULL + ++k * 1000ULL, .data = frame,
+				.caplen = cut && len > 20 ? 20 : len, .len = len,
+				.xdp_action = CAPTURE_NO_VERDICT,
+			};
+
+			err = capture_write(w, &p, &e);
+		}
 	}
 	if (capture_close(w, &e) || err)
 		return fail("%s", e.msg);
