@@ -208,7 +208,8 @@ static __always_inline bool observe_any(void)
  * interface; action: the XDP action about to be returned (XDP_REDIRECT is
  * a forward, anything else a drop); reason: the drop's enum
  * fwctl_drop_reason, or the forward's enum fwctl_fwd_reason; rule_id: the
- * rule that decided or FWCTL_NO_RULE; proto: the IP protocol, or
+ * rule that decided or FWCTL_NO_RULE; proto: the IP protocol (what --proto
+ * matches: pass IPPROTO_ICMPV6 for Neighbor Discovery if it is known), or
  * FWCTL_TRACE_PROTO_NONE for a frame that is not IP.
  *
  * Returns true for a `fwctl check` probe, whose answer it has written: the

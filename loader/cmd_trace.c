@@ -9,14 +9,12 @@
 #include <limits.h>
 #include <getopt.h>
 #include <net/if.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include <json-c/json.h>
 #include "fwctl_classifier.h"
 #include "cli.h"
 #include "capture.h"
