@@ -579,6 +579,18 @@ int state_lock(struct fwctl_err *e)
 	return fd;	/* held until closed (or the process dies) */
 }
 
+int state_trylock(void)
+{
+	char buf[PATH_MAX + 32];
+	int fd = open(lock_path(buf, sizeof(buf)), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		return -EWOULDBLOCK;
+	}
+	return fd < 0 ? -errno : fd;
+}
+
 void state_unlock(int lock_fd)
 {
 	if (lock_fd >= 0)

@@ -493,8 +493,8 @@ static void session_rearm(struct trace_session *s)
 {
 	struct trace_maps *tm = s->tm;
 	volatile struct fwctl_trace_slot *sl = &tm->ctl_mem->slot[s->slot];
-	struct fwctl_err e;
-	int lock = tm_lock(tm, &e);
+	/* This runs in the heartbeat thread: no waiting on signals. */
+	int lock = tm->lock ? state_trylock() : -1;
 
 	if (tm->lock && lock < 0)
 		return;		/* try again at the next heartbeat */

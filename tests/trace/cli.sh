@@ -223,6 +223,23 @@ lost=$("$T" counters | grep -o 'lost_rate_limit=[0-9]*')
 check "trace: the lost counters stay, for fwctl stats (total over all traces)" "$lost" \
 	test "${lost#*=}" -ge 49
 
+# --- a trace stopped (Ctrl-Z) for over a second -------------------------------
+start z --count 2
+kill -STOP "${pid_z}"
+sleep 1.3
+send "$IN" tcp4,sport=45001,dport=1005	# the program finds it stale: off
+off=$(tracing)
+kill -CONT "${pid_z}"
+wait_tracing 1
+send "$IN" tcp4,sport=45002,dport=1005
+send "$IN" tcp4,sport=45003,dport=1005
+rc=$(finish z)
+check "trace: stopped for 1.3 s it is off meanwhile, then on again and says so" \
+	"tracing while stopped: $off; exit $rc: $(cat "$tmp/z.out" "$tmp/z.err")" \
+	test "$off" = 0 -a "$rc" = 0 -a "$(grep -c 'sport=45001' "$tmp/z.out")" = 0 -a \
+	"$(grep -c 'sport=4500[23]' "$tmp/z.out")" = 2 -a \
+	"$(grep -c 'stopped for more than 1 s 1 time' "$tmp/z.err")" = 1
+
 # --- bad input: usage errors, no state change --------------------------------
 bad() {	# bad WHAT ARGS...: exit 2, one line on stderr, no slot taken
 	local what=$1 rc err
