@@ -24,6 +24,7 @@
 #include <bpf/bpf_helpers.h>
 #include "fwctl_common.h"
 #include "fwctl_trace.h"
+#include "maps.h"
 #include "trace_maps.h"
 #include "check.h"
 
@@ -183,9 +184,16 @@ static __noinline int observe_slow(struct xdp_md *ctx, __u32 packed, __u32 rule_
 {
 	struct fwctl_trace_ctl *c = &FWCTL_MAP_TRACE_CTL;
 	struct fwctl_check_meta *m = check_meta(ctx);
+	struct fwctl_config *cfg;
 	__u64 now = 0;
-	__u32 i;
+	__u32 i, key = 0;
 
+	/* The caller left the direction to us: from the arriving interface. */
+	if (TRACE_DIR(packed) >= FWCTL_DIR_COUNT) {
+		cfg = bpf_map_lookup_elem(&FWCTL_MAP_CONFIG, &key);
+		packed = (packed & ~0xffu) |
+			 (cfg ? fwctl_dir_of(cfg, ctx->ingress_ifindex) : FWCTL_DIR_IN_TO_OUT);
+	}
 	if (m) {
 		check_answer(m, ctx, TRACE_DIR(packed), TRACE_ACTION(packed), TRACE_REASON(packed),
 			     rule_id);
@@ -205,7 +213,9 @@ static __always_inline bool observe_any(void)
 
 /*
  * The one call at each verdict. dir: enum fwctl_dir of the arriving
- * interface; action: the XDP action about to be returned (XDP_REDIRECT is
+ * interface, or FWCTL_DIR_COUNT to have it looked up (from the config, by
+ * ingress interface) only when something runs: nothing to compute on the
+ * hot path; action: the XDP action about to be returned (XDP_REDIRECT is
  * a forward, anything else a drop); reason: the drop's enum
  * fwctl_drop_reason, or the forward's enum fwctl_fwd_reason; rule_id: the
  * rule that decided or FWCTL_NO_RULE; proto: the IP protocol (what --proto

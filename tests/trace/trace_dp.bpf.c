@@ -2,7 +2,7 @@
 /*
  * trace_dp.bpf.c - a test datapath for `fwctl trace` and `fwctl check`: the
  * real parser (parse.h), counters and redirect as bpf/fwctl.bpf.c has them,
- * and verdict_observe() (trace.h) at every verdict, where the datapath will
+ * and verdict_observe() (trace.h) at every verdict, as the datapath will
  * call it. Only the classifier is a stand-in, so that a test can ask for
  * any verdict, reason and rule by the TCP/UDP destination port:
  *   1001-1999  allowed by rule (port - 1000)
@@ -11,8 +11,12 @@
  * Non-L4 frames go as the datapath sends them: ARP/ND forwarded, malformed
  * dropped, fragments and unknown ethertypes by the policy.
  *
- * trace_dp_notrace.bpf.c is the same program without the call, for the
- * cost of tracing when it is off.
+ * The datapath is compiled twice (a constant parameter): the copy that
+ * runs while nothing is traced or checked has no trace code at all, and
+ * the entry picks it with one load and a branch (observe_any()).
+ *
+ * trace_dp_notrace.bpf.c is the same program without the entry's test, for
+ * the cost of tracing when it is off.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -30,10 +34,7 @@ const volatile __u32 instance_dir = FWCTL_DIR_COUNT;
 #define SCRIPT_RULES	999
 
 #ifdef TRACE_DP_NO_TRACE
-#define observe(ctx, dir, action, reason, rule_id, proto)	((void)(proto), false)
-#else
-#define observe(ctx, dir, action, reason, rule_id, proto)	\
-	verdict_observe(ctx, dir, action, reason, rule_id, proto)
+#define observe_any()	false
 #endif
 
 static __always_inline __u32 frame_dir(struct xdp_md *ctx)
@@ -47,16 +48,21 @@ static __always_inline __u32 frame_dir(struct xdp_md *ctx)
 	return cfg ? fwctl_dir_of(cfg, ctx->ingress_ifindex) : FWCTL_DIR_IN_TO_OUT;
 }
 
-/* Count, unless it is a check probe; return the action. */
+/*
+ * Count, unless it is a check probe; return the action. obs: a constant,
+ * true in the copy of the datapath that runs while a trace or check does.
+ */
 static __always_inline int finish(struct xdp_md *ctx, __u32 action, __u32 reason, __u32 rule_id,
-				  __u32 proto, __u32 len)
+				  __u32 proto, __u32 len, const bool obs)
 {
-	__u32 dir = frame_dir(ctx);
 	struct fwctl_dir_stats *st;
 	struct fwctl_rule_stats *rs;
+	__u32 dir;
 
-	if (observe(ctx, dir, action, reason, rule_id, proto))
+	/* The direction is looked up by the trace code only when it runs. */
+	if (obs && verdict_observe(ctx, FWCTL_DIR_COUNT, action, reason, rule_id, proto))
 		return action;
+	dir = frame_dir(ctx);
 	st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
 	if (!st)
 		return action;
@@ -83,33 +89,44 @@ static __always_inline int finish(struct xdp_md *ctx, __u32 action, __u32 reason
 
 /* Forward to the peer, or drop as a redirect error. */
 static __always_inline int forward(struct xdp_md *ctx, __u32 reason, __u32 rule_id, __u32 proto,
-				   __u32 len)
+				   __u32 len, const bool obs)
 {
 	if (bpf_redirect_map(&FWCTL_MAP_DEVMAP, ctx->ingress_ifindex, XDP_ABORTED) != XDP_REDIRECT)
-		return finish(ctx, XDP_DROP, FWCTL_DROP_REDIRECT_ERROR, rule_id, proto, len);
-	return finish(ctx, XDP_REDIRECT, reason, rule_id, proto, len);
+		return finish(ctx, XDP_DROP, FWCTL_DROP_REDIRECT_ERROR, rule_id, proto, len, obs);
+	return finish(ctx, XDP_REDIRECT, reason, rule_id, proto, len, obs);
 }
 
 /* No rule decided: the policy, for a frame of this kind. */
-static __noinline int by_policy(struct xdp_md *ctx, __u8 kind, __u32 proto, __u32 len)
+static __always_inline int by_policy(struct xdp_md *ctx, __u8 kind, __u32 proto, __u32 len,
+				     const bool obs)
 {
 	struct fwctl_config *cfg;
 	__u32 key = 0;
 
 	if (kind == PKT_ARP_ND)
-		return forward(ctx, FWCTL_FWD_ARP_ND, FWCTL_NO_RULE, proto, len);
+		return forward(ctx, FWCTL_FWD_ARP_ND, FWCTL_NO_RULE, proto, len, obs);
 	if (kind == PKT_MALFORMED)
-		return finish(ctx, XDP_DROP, FWCTL_DROP_MALFORMED, FWCTL_NO_RULE, proto, len);
+		return finish(ctx, XDP_DROP, FWCTL_DROP_MALFORMED, FWCTL_NO_RULE, proto, len, obs);
 	cfg = bpf_map_lookup_elem(&FWCTL_MAP_CONFIG, &key);
 	if (cfg && cfg->policy == FWCTL_POLICY_ACCEPT)
-		return forward(ctx, FWCTL_FWD_POLICY, FWCTL_NO_RULE, proto, len);
+		return forward(ctx, FWCTL_FWD_POLICY, FWCTL_NO_RULE, proto, len, obs);
 	return finish(ctx, XDP_DROP, kind == PKT_FRAGMENT ? FWCTL_DROP_FRAGMENT :
 				     kind == PKT_OTHER_ETHERTYPE ? FWCTL_DROP_UNKNOWN_ETHERTYPE :
-				     FWCTL_DROP_POLICY, FWCTL_NO_RULE, proto, len);
+				     FWCTL_DROP_POLICY, FWCTL_NO_RULE, proto, len, obs);
 }
 
-SEC("xdp")
-int fwctl_xdp(struct xdp_md *ctx)
+/* Out of line, as the datapath keeps its unmatched frames (a copy per obs). */
+static __noinline int by_policy_plain(struct xdp_md *ctx, __u8 kind, __u32 proto, __u32 len)
+{
+	return by_policy(ctx, kind, proto, len, false);
+}
+
+static __noinline int by_policy_observed(struct xdp_md *ctx, __u8 kind, __u32 proto, __u32 len)
+{
+	return by_policy(ctx, kind, proto, len, true);
+}
+
+static __always_inline int datapath(struct xdp_md *ctx, const bool obs)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -126,9 +143,29 @@ int fwctl_xdp(struct xdp_md *ctx)
 	dport = PKT_DPORT(info);
 	if (kind == PKT_L4 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP)) {
 		if (dport > ALLOW_BASE && dport <= ALLOW_BASE + SCRIPT_RULES)
-			return forward(ctx, FWCTL_FWD_RULE, dport - ALLOW_BASE, proto, len);
+			return forward(ctx, FWCTL_FWD_RULE, dport - ALLOW_BASE, proto, len, obs);
 		if (dport > DENY_BASE && dport <= DENY_BASE + SCRIPT_RULES)
-			return finish(ctx, XDP_DROP, FWCTL_DROP_POLICY, dport - DENY_BASE, proto, len);
+			return finish(ctx, XDP_DROP, FWCTL_DROP_POLICY, dport - DENY_BASE, proto, len,
+				      obs);
 	}
-	return by_policy(ctx, kind, proto, len);
+	return obs ? by_policy_observed(ctx, kind, proto, len)
+		   : by_policy_plain(ctx, kind, proto, len);
+}
+
+/* The datapath as it runs while a trace or a check does. */
+static __noinline int datapath_observed(struct xdp_md *ctx)
+{
+	return datapath(ctx, true);
+}
+
+/*
+ * The one test on the hot path: while nothing runs, the plain copy, whose
+ * code is that of a datapath without tracing.
+ */
+SEC("xdp")
+int fwctl_xdp(struct xdp_md *ctx)
+{
+	if (observe_any())
+		return datapath_observed(ctx);
+	return datapath(ctx, false);
 }
