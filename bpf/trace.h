@@ -3,19 +3,26 @@
  * trace.h - `fwctl trace` and `fwctl check` in the datapath. The datapath
  * calls verdict_observe() once per frame, at its verdict:
  *
- *	if (verdict_observe(ctx, dir, action, reason, rule_id, proto))
+ *	if (verdict_observe(ctx, FWCTL_DIR_COUNT, action, reason, rule_id, proto))
  *		return action;		(a fwctl check probe: count nothing)
  *	... count the frame ...
  *	return action;
  *
  * and, before creating a flow (connection tracking), skips it for
- * check_probe(ctx). While no trace and no check runs, each costs one load
- * of fwctl_trace_ctl.any_on (a global variable) and a branch; the rest is
- * out of line. A probe is answered (check.h). For each trace
- * slot that is on, in order: its filters, the slot's heartbeat (a dead
- * reader turns the slot off), its per-CPU token bucket, then a fixed-size
- * record in its ring buffer; what the bucket or a full ring refuses is
- * counted in fwctl_trace_lost.
+ * check_probe(ctx). Each costs one load of fwctl_trace_ctl.any_on (a global
+ * variable) and a branch while no trace and no check runs. Cheaper still,
+ * the datapath's body can be one always-inline function with a constant
+ * flag, compiled twice, the entry choosing the copy without these calls:
+ *
+ *	if (observe_any())
+ *		return datapath_observed(ctx);	(__noinline: datapath(ctx, true))
+ *	return datapath(ctx, false);
+ *
+ * (tests/trace/trace_dp.bpf.c). The rest is out of line. A probe is
+ * answered (check.h). For each trace slot that is on, in order: its
+ * filters, the slot's heartbeat (a dead reader turns the slot off), its
+ * per-CPU token bucket, then a fixed-size record in its ring buffer; what
+ * the bucket or a full ring refuses is counted in fwctl_trace_lost.
  */
 #ifndef FWCTL_TRACE_BPF_H
 #define FWCTL_TRACE_BPF_H
