@@ -7,6 +7,7 @@
 #   make bench       benchmarks against the alternatives, then on ClassBench; root
 #   make bench-unit  in-kernel ns/packet against a trivial redirect; root
 #   make bench-classbench  the ClassBench sets alone (issue 11); root
+#   make bench-trace ns/packet of the datapath with tracing off and on; root
 #   make fuzz        time-bounded differential fuzzing (FUZZ_SECONDS=60)
 #   make install     build/fwctl to $(DESTDIR)$(SBINDIR), the man page to
 #                    $(DESTDIR)$(MAN8DIR) (PREFIX=/usr/local by default)
@@ -56,7 +57,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps test demo bench bench-unit bench-classbench fuzz install uninstall vmlinux clean
+.PHONY: all deps test demo bench bench-unit bench-classbench bench-trace fuzz install uninstall vmlinux clean
 
 # --- BPF objects and their skeletons ---------------------------------------
 BPF_SRCS  := $(wildcard bpf/*.bpf.c tests/*/*.bpf.c bench/*/*.bpf.c)
@@ -174,6 +175,9 @@ bench-classbench: deps $(BUILD)/fwctl $(BUILD)/bench/classbench $(BUILD)/bench/c
 
 bench-unit: all
 	$(Q)bench/unit.sh
+
+bench-trace: all
+	$(Q)bench/trace.sh
 
 fuzz: all
 	$(Q)tests/fuzz/run.sh

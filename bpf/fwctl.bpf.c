@@ -8,6 +8,8 @@
  * frames are redirected unchanged to the peer interface. Every frame is
  * counted once, under its verdict: forwarded, or dropped by reason
  * (received is their sum); a frame a rule decided counts on that rule too.
+ * While a trace or a check runs, each verdict is shown to it first
+ * (bpf/trace.h); a `fwctl check` probe counts nothing.
  *
  * Read top to bottom against the numbered spec in README.md ("Datapath").
  */
@@ -19,6 +21,7 @@
 #include "maps.h"
 #include "parse.h"
 #include "classify.h"
+#include "trace.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -59,23 +62,6 @@ static __always_inline int count_drop(struct fwctl_dir_stats *st, __u32 reason, 
 	return XDP_DROP;
 }
 
-/*
- * Redirect to the peer interface; counted as forwarded for the reason
- * given (enum fwctl_fwd_reason), or as a redirect error.
- */
-static __always_inline int forward(struct xdp_md *ctx, struct fwctl_dir_stats *st,
-				   __u32 reason, __u32 len)
-{
-	/* The low bits of flags are the action when the devmap entry is missing. */
-	if (bpf_redirect_map(&FWCTL_MAP_DEVMAP, ctx->ingress_ifindex, XDP_ABORTED) != XDP_REDIRECT)
-		return count_drop(st, FWCTL_DROP_REDIRECT_ERROR, len);
-	if (reason < FWCTL_FWD_REASON_COUNT) {
-		st->fwd_reason_packets[reason]++;
-		st->fwd_reason_bytes[reason] += len;
-	}
-	return XDP_REDIRECT;
-}
-
 static __always_inline void count_rule(__u32 rule_id, __u32 len)
 {
 	struct fwctl_rule_stats *rs = bpf_map_lookup_elem(&FWCTL_MAP_RULE_STATS, &rule_id);
@@ -87,23 +73,53 @@ static __always_inline void count_rule(__u32 rule_id, __u32 len)
 }
 
 /*
- * What the first matching rule says. Allowed, the packet counts on its
- * rule only if it went: a redirect error is not the rule's doing. Denied,
- * it counts on the rule and as a drop for reason "rule".
+ * Every verdict ends here or in forward(). obs is a constant: true in the
+ * copy of the datapath that runs while a trace or a check does, which
+ * shows the frame to them first; a `fwctl check` probe counts nothing.
+ * A frame a deny rule dropped counts on its rule too.
  */
-static __always_inline int act_on_rule(struct xdp_md *ctx, struct fwctl_dir_stats *st,
-				       const struct fwctl_match *m, __u32 len)
+static __always_inline int drop(struct xdp_md *ctx, struct fwctl_dir_stats *st, __u32 dir,
+				__u32 reason, __u32 rule_id, __u32 proto, __u32 len, const bool obs)
 {
-	int verdict;
+	if (obs && verdict_observe(ctx, dir, XDP_DROP, reason, rule_id, proto))
+		return XDP_DROP;
+	if (reason == FWCTL_DROP_RULE)
+		count_rule(rule_id, len);
+	return count_drop(st, reason, len);
+}
 
-	if (m->action == FWCTL_ACTION_DENY) {
-		count_rule(m->rule_id, len);
-		return count_drop(st, FWCTL_DROP_RULE, len);
+/*
+ * Redirect to the peer interface; counted as forwarded for the reason
+ * given (enum fwctl_fwd_reason), or as a redirect error. Forwarded by an
+ * allow rule, it counts on that rule: a redirect error is not the rule's
+ * doing (the trace still names the rule).
+ */
+static __always_inline int forward(struct xdp_md *ctx, struct fwctl_dir_stats *st, __u32 dir,
+				   __u32 reason, __u32 rule_id, __u32 proto, __u32 len,
+				   const bool obs)
+{
+	/* The low bits of flags are the action when the devmap entry is missing. */
+	if (bpf_redirect_map(&FWCTL_MAP_DEVMAP, ctx->ingress_ifindex, XDP_ABORTED) != XDP_REDIRECT)
+		return drop(ctx, st, dir, FWCTL_DROP_REDIRECT_ERROR, rule_id, proto, len, obs);
+	if (obs && verdict_observe(ctx, dir, XDP_REDIRECT, reason, rule_id, proto))
+		return XDP_REDIRECT;
+	if (reason < FWCTL_FWD_REASON_COUNT) {
+		st->fwd_reason_packets[reason]++;
+		st->fwd_reason_bytes[reason] += len;
 	}
-	verdict = forward(ctx, st, FWCTL_FWD_RULE, len);
-	if (verdict == XDP_REDIRECT)
-		count_rule(m->rule_id, len);
-	return verdict;
+	if (reason == FWCTL_FWD_RULE)
+		count_rule(rule_id, len);
+	return XDP_REDIRECT;
+}
+
+/* What the first matching rule says: allow forwards, deny drops (reason "rule"). */
+static __always_inline int act_on_rule(struct xdp_md *ctx, struct fwctl_dir_stats *st, __u32 dir,
+				       const struct fwctl_match *m, __u32 proto, __u32 len,
+				       const bool obs)
+{
+	if (m->action == FWCTL_ACTION_DENY)
+		return drop(ctx, st, dir, FWCTL_DROP_RULE, m->rule_id, proto, len, obs);
+	return forward(ctx, st, dir, FWCTL_FWD_RULE, m->rule_id, proto, len, obs);
 }
 
 /* The current generation's policy: drop when there is none yet. */
@@ -119,12 +135,25 @@ static __always_inline __u32 current_policy(void)
 }
 
 /*
+ * The protocol a trace's --proto matches: the IP protocol of an IP packet
+ * (Neighbor Discovery included), none for ARP, unknown ethertypes and
+ * malformed frames.
+ */
+static __always_inline __u32 trace_proto(__u64 info)
+{
+	__u8 kind = PKT_KIND(info);
+
+	if (kind == PKT_L4 || kind == PKT_FRAGMENT || (kind == PKT_ARP_ND && PKT_PROTO(info)))
+		return PKT_PROTO(info);
+	return FWCTL_TRACE_PROTO_NONE;
+}
+
+/*
  * Every frame no rule decided: valid ARP/ND passes, malformed never does,
  * the rest goes by the policy (policy < 0: not known yet, read it here).
- * Out of line, to keep the hot path's registers.
  */
-static __noinline int verdict_unmatched(struct xdp_md *ctx, __u32 dir, __u8 kind, int policy,
-					__u32 len)
+static __always_inline int unmatched(struct xdp_md *ctx, __u32 dir, __u8 kind, int policy,
+				     __u32 proto, __u32 len, const bool obs)
 {
 	struct fwctl_dir_stats *st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
 
@@ -134,17 +163,41 @@ static __noinline int verdict_unmatched(struct xdp_md *ctx, __u32 dir, __u8 kind
 	case PKT_ARP_ND:
 		break;
 	case PKT_MALFORMED:
-		return count_drop(st, FWCTL_DROP_MALFORMED, len);
+		return drop(ctx, st, dir, FWCTL_DROP_MALFORMED, FWCTL_NO_RULE, proto, len, obs);
 	default:
 		if (policy < 0)
 			policy = current_policy();
 		if (policy == FWCTL_POLICY_ACCEPT)
 			break;
-		return count_drop(st, kind == PKT_FRAGMENT ? FWCTL_DROP_FRAGMENT :
-				      kind == PKT_OTHER_ETHERTYPE ? FWCTL_DROP_UNKNOWN_ETHERTYPE :
-				      FWCTL_DROP_POLICY, len);
+		return drop(ctx, st, dir, kind == PKT_FRAGMENT ? FWCTL_DROP_FRAGMENT :
+			    kind == PKT_OTHER_ETHERTYPE ? FWCTL_DROP_UNKNOWN_ETHERTYPE :
+			    FWCTL_DROP_POLICY, FWCTL_NO_RULE, proto, len, obs);
 	}
-	return forward(ctx, st, kind == PKT_ARP_ND ? FWCTL_FWD_ARP_ND : FWCTL_FWD_POLICY, len);
+	return forward(ctx, st, dir, kind == PKT_ARP_ND ? FWCTL_FWD_ARP_ND : FWCTL_FWD_POLICY,
+		       FWCTL_NO_RULE, proto, len, obs);
+}
+
+/* Out of line, to keep the hot path's registers: one copy per obs. */
+static __noinline int verdict_unmatched(struct xdp_md *ctx, __u32 dir, __u8 kind, int policy,
+					__u32 len)
+{
+	return unmatched(ctx, dir, kind, policy, FWCTL_TRACE_PROTO_NONE, len, false);
+}
+
+/* The same, observed; kind_proto: the kind | the trace's protocol << 8. */
+static __noinline int verdict_unmatched_observed(struct xdp_md *ctx, __u32 dir, __u32 kind_proto,
+						 int policy, __u32 len)
+{
+	return unmatched(ctx, dir, kind_proto & 0xff, policy, kind_proto >> 8, len, true);
+}
+
+static __always_inline int verdict_unmatched_by(struct xdp_md *ctx, __u32 dir, __u64 info,
+						int policy, __u32 len, const bool obs)
+{
+	if (obs)
+		return verdict_unmatched_observed(ctx, dir, PKT_KIND(info) | trace_proto(info) << 8,
+						  policy, len);
+	return verdict_unmatched(ctx, dir, PKT_KIND(info), policy, len);
 }
 
 /*
@@ -209,20 +262,20 @@ __noinline int classify_key(const struct fwctl_key *key, struct fwctl_match *m)
 
 /* An IP packet: the first rule that matches it, else the policy. */
 static __always_inline int classify_ip(struct xdp_md *ctx, void *data, void *data_end,
-				       __u64 info, __u32 dir, __u32 len)
+				       __u64 info, __u32 dir, __u32 len, const bool obs)
 {
 	struct fwctl_dir_stats *st;
 	struct fwctl_match m;
 	struct fwctl_key key;
 
 	if (build_key(data, data_end, info, dir, &key))
-		return verdict_unmatched(ctx, dir, PKT_KIND(info), FWCTL_POLICY_DROP, len);
+		return verdict_unmatched_by(ctx, dir, info, FWCTL_POLICY_DROP, len, obs);
 	if (classify_key(&key, &m) != FWCTL_CLASSIFY_MATCH)
-		return verdict_unmatched(ctx, dir, PKT_KIND(info), m.policy, len);
+		return verdict_unmatched_by(ctx, dir, info, m.policy, len, obs);
 	st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
 	if (!st)
 		return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
-	return act_on_rule(ctx, st, &m, len);
+	return act_on_rule(ctx, st, dir, &m, PKT_PROTO(info), len, obs);
 }
 
 /*
@@ -238,8 +291,11 @@ __noinline __u64 parse_slow(struct xdp_md *ctx)
 	return parse_frame((void *)(long)ctx->data, (void *)(long)ctx->data_end);
 }
 
-SEC("xdp")
-int fwctl_xdp(struct xdp_md *ctx)
+/*
+ * The datapath, compiled twice: obs is a constant (see drop()). The copy
+ * without it has no trace code at all.
+ */
+static __always_inline int datapath(struct xdp_md *ctx, const bool obs)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -255,9 +311,28 @@ int fwctl_xdp(struct xdp_md *ctx)
 		info = parse_slow(ctx);
 		kind = PKT_KIND(info);
 		if (kind != PKT_L4 && kind != PKT_FRAGMENT)
-			return verdict_unmatched(ctx, dir, kind, -1, len);
+			return verdict_unmatched_by(ctx, dir, info, -1, len, obs);
 		data = (void *)(long)ctx->data;
 		data_end = (void *)(long)ctx->data_end;
 	}
-	return classify_ip(ctx, data, data_end, info, dir, len);
+	return classify_ip(ctx, data, data_end, info, dir, len, obs);
+}
+
+/* The datapath while a trace or a check runs. */
+static __noinline int datapath_observed(struct xdp_md *ctx)
+{
+	return datapath(ctx, true);
+}
+
+/*
+ * The one test tracing adds to the hot path: one load of a global
+ * variable and a branch (bpf/trace.h). Checks (BPF_PROG_TEST_RUN with
+ * probe metadata) take the observed copy too.
+ */
+SEC("xdp")
+int fwctl_xdp(struct xdp_md *ctx)
+{
+	if (observe_any())
+		return datapath_observed(ctx);
+	return datapath(ctx, false);
 }

@@ -96,8 +96,9 @@ static __always_inline __u64 parse_l4(void *l4, void *l3_end, void *data_end, __
 
 		if (PAST(icmp, ICMP_MIN_LEN, l3_end) || PAST(icmp, ICMP_MIN_LEN, data_end))
 			return PKT_MALFORMED;
+		/* The protocol too: a trace shows ND as ICMPv6. */
 		if (nd_ok && proto == IPPROTO_ICMPV6 && icmpv6_is_nd(icmp))
-			return PKT_ARP_ND;
+			return PKT(PKT_ARP_ND, family, proto, icmp[0], icmp[1]);
 		return PKT(PKT_L4, family, proto, icmp[0], icmp[1]);
 	}
 	default:

@@ -140,4 +140,8 @@ struct fwctl_tx_stats {
 	__u64 redirect_errors;	/* xdp_redirect_err: redirect failed */
 };
 
+/* Tracing and checks (a datapath with bpf/trace.h has their control block
+ * as a global variable, which its skeleton needs the type of). */
+#include "fwctl_trace.h"
+
 #endif /* FWCTL_COMMON_H */

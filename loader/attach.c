@@ -26,6 +26,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include "fwctl.h"
+#include "trace.h"		/* struct fwctl_trace_ctl, for the skeleton */
 #include "fwctl.skel.h"
 #include "xmit_watch.skel.h"
 
@@ -168,6 +169,12 @@ static int xdp_attach_one(const char *ifname, int ifindex, enum fwctl_dir dir,
 	err = devmap_share(skel->maps.FWCTL_MAP_DEVMAP);
 	if (err) {
 		fwctl_err_set(e, "cannot share the devmap: %s", strerror(-err));
+		goto out;
+	}
+	/* The trace control block too, if this datapath traces (bpf/trace.h). */
+	err = trace_ctl_share(skel->obj);
+	if (err && err != -ENOENT) {
+		fwctl_err_set(e, "cannot share the trace control block: %s", strerror(-err));
 		goto out;
 	}
 	skel->rodata->instance_dir = dir;	/* this instance sees one interface */

@@ -84,5 +84,7 @@ int cmd_rules(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
+int cmd_trace(int argc, char **argv);	/* cmd_trace.c */
+int cmd_check(int argc, char **argv);	/* cmd_check.c */
 
 #endif /* FWCTL_CLI_H */

@@ -193,6 +193,8 @@ int state_check_bpffs(bool may_mount, struct fwctl_err *e);
 int state_prepare(bool may_mount, struct fwctl_err *e);
 /* Take the lock alone; returns its fd. */
 int state_lock(struct fwctl_err *e);
+/* The lock if it is free, else -EWOULDBLOCK at once (no signals: any thread). */
+int state_trylock(void);
 void state_unlock(int lock_fd);
 
 /* What the pin directory holds (state_inspect). */

@@ -32,6 +32,11 @@ static const struct command commands[] = {
 	{ "stats", cmd_stats, "[-j|-p] [-w SECONDS] [-r]", "per-rule and per-direction counters" },
 	{ "metrics", cmd_metrics, "-l ADDR:PORT | -t DIR [-i S]",
 	  "serve the counters to Prometheus" },
+	{ "trace", cmd_trace, "[--level 1|2] [--verdict V] [--reason R] [--rule ID] [--proto P] "
+	  "[--in IF] [--rate N] [--count N] [-w FILE] [-j]",
+	  "show the frames the filter sees, with verdicts" },
+	{ "check", cmd_check, "FILE [--in IF] [--expect forward|drop] [-j]",
+	  "run a capture through the live rules" },
 	{ "help", cmd_help, "[COMMAND [SUBCOMMAND]]", "this help, or a command's" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -26,6 +26,7 @@
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 #include "fwctl.h"
+#include "fwctl_trace.h"
 
 int fwctl_lock_wait = FWCTL_LOCK_WAIT_DEFAULT;
 
@@ -327,6 +328,15 @@ static bool fd_is(int fd, const char *kind)
 }
 
 /*
+ * The name the kernel knows the map pinned as pin by: its own, but for the
+ * trace control block, a data section's map named after the section.
+ */
+static const char *kernel_name(const char *pin)
+{
+	return strcmp(pin, FWCTL_STR(FWCTL_MAP_TRACE_CTL)) ? pin : FWCTL_TRACE_CTL_SEC;
+}
+
+/*
  * Is this pin an object fwctl makes: a map pinned under its own name (the
  * kernel keeps 15 characters of it), or a link (the watcher's)?
  */
@@ -353,7 +363,7 @@ static int check_pin(int dfd, const char *name, struct fwctl_err *e)
 	if (fd_is(fd, "anon_inode:bpf-link"))
 		ok = true;
 	else if (fd_is(fd, "anon_inode:bpf-map") && !bpf_obj_get_info_by_fd(fd, &info, &len))
-		ok = info.name[0] && !strncmp(info.name, name, strlen(info.name));
+		ok = info.name[0] && !strncmp(info.name, kernel_name(name), strlen(info.name));
 	close(fd);
 	if (ok)
 		return 0;
@@ -567,6 +577,18 @@ int state_lock(struct fwctl_err *e)
 		}
 	}
 	return fd;	/* held until closed (or the process dies) */
+}
+
+int state_trylock(void)
+{
+	char buf[PATH_MAX + 32];
+	int fd = open(lock_path(buf, sizeof(buf)), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		return -EWOULDBLOCK;
+	}
+	return fd < 0 ? -errno : fd;
 }
 
 void state_unlock(int lock_fd)

@@ -29,8 +29,8 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "fwctl.h"		/* before the skeleton: its types */
 #include "fwctl.skel.h"
-#include "fwctl.h"
 #include "gen.h"
 #include "ref.h"
 #include "selftest.h"
