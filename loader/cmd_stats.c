@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cmd_stats.c - fwctl stats [-j|--json] [-w|--watch SECONDS]. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <json-c/json.h>
 #include "cli.h"
+#include "trace.h"
 
 /* What one report shows: now, and the snapshot before it (NULL: no rates). */
 struct report {
@@ -39,15 +41,29 @@ void snapshot_free(struct snapshot *s)
 
 /*
  * Trace records lost to the rate limit and to a full ring, summed over
- * every trace. No trace counters on this branch yet: zero. The trace code
- * fills them here, from its lost-record map (stats --json's trace object
- * and the metric fwctl_trace_lost_total both read them from s).
+ * every trace since attach (stats --json's trace object and the metric
+ * fwctl_trace_lost_total both read them from s).
  */
 static int snapshot_trace_lost(const struct fwctl_state *st, struct snapshot *s)
 {
+	struct trace_maps tm = { .ctl = -1, .rings = -1, .rate = -1 };
+	struct fwctl_trace_lost lost;
+	char path[PATH_MAX];
+	int err;
+
 	(void)st;
 	s->trace_lost_rate_limit = 0;
 	s->trace_lost_ring_full = 0;
+	snprintf(path, sizeof(path), "%s/%s", pin_dir(), FWCTL_STR(FWCTL_MAP_TRACE_LOST));
+	tm.lost = bpf_obj_get(path);
+	if (tm.lost < 0)
+		return errno == ENOENT ? 0 : -errno;	/* attached without tracing */
+	err = trace_lost_read(&tm, -1, &lost);
+	close(tm.lost);
+	if (err)
+		return err;
+	s->trace_lost_rate_limit = lost.rate_limit;
+	s->trace_lost_ring_full = lost.ring_full;
 	return 0;
 }
 
@@ -231,6 +247,16 @@ static json_object *dir_json(const struct report *r, int d)
 	return o;
 }
 
+/* Trace records lost, over every trace since attach. */
+static json_object *trace_json(const struct snapshot *s)
+{
+	json_object *o = json_object_new_object();
+
+	json_add(o, "lost_rate_limit", json_u64(s->trace_lost_rate_limit));
+	json_add(o, "lost_ring_full", json_u64(s->trace_lost_ring_full));
+	return o;
+}
+
 static void print_json(const struct report *r)
 {
 	json_object *o = json_object_new_object(), *dirs = json_object_new_object();
@@ -244,6 +270,7 @@ static void print_json(const struct report *r)
 	for (d = 0; d < FWCTL_DIR_COUNT; d++)
 		json_add(dirs, dir_key(d), dir_json(r, d));
 	json_add(o, "directions", dirs);
+	json_add(o, "trace", trace_json(r->s));
 	json_print(o);
 }
 
@@ -340,6 +367,9 @@ static void print_table(const struct report *r)
 	print_rules_table(r->rows, r->n_rows, "  ");
 	print_traffic(r);
 	print_transmit(r);
+	printf("Trace records lost: %llu to the rate limit, %llu to a full ring buffer\n",
+	       (unsigned long long)r->s->trace_lost_rate_limit,
+	       (unsigned long long)r->s->trace_lost_ring_full);
 }
 
 /* --- the command ---------------------------------------------------------- */

@@ -51,8 +51,8 @@ EOF2
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 if ! ip link add "$IN" type veth peer name "${IN}p" || ! ip link add "$OUT" type veth peer name "${OUT}p" ||
    ! ip link set "$IN" up || ! ip link set "$OUT" up || ! ip link set "${IN}p" up ||
-   ! ip link set "${OUT}p" up || ! "$FW" attach -m skb "$IN" "$OUT" ||
-   ! "$FW" rules load "$tmp/rules"; then
+   ! ip link set "${OUT}p" up || ! "$FW" attach -m skb "$IN" "$OUT" >/dev/null ||
+   ! "$FW" rules load "$tmp/rules" >/dev/null; then
 	fail "trace cli: fwctl attach on two veth pairs, rules load" "see above"
 	exit 1
 fi
@@ -144,6 +144,33 @@ check "trace --json: a policy drop has reason policy and rule_id null" "$(sed -n
 	jqt '.verdict == "drop" and .reason == "policy" and .rule_id == null and .tcp.dport == 80' <(sed -n 2p "$out")
 check "trace --json: ICMP type and code; the output side's interface and direction" \
 	"$(sed -n 3p "$out")" jqt --arg out "$OUT" '.in == $out and .direction == "output_to_input" and .icmp.type == 8 and .icmp.code == 0 and .verdict == "drop"' <(sed -n 3p "$out")
+
+# --- every kind of frame, every verdict of the real datapath ------------------
+kinds=("$IN tcp4,sport=46001,dport=1005" "$OUT udp6,sport=46002,dport=2007"
+       "$IN tcp4,sport=46003,dport=80" "$OUT arp" "$IN nd6" "$IN bad4" "$IN frag4"
+       "$OUT frag6" "$OUT ether" "$IN tcp4,sport=46004,dport=1005 1 lo")
+want='["forward","rule",5,"input_to_output"] ["drop","rule",7,"output_to_input"] ["drop","policy",null,"input_to_output"] ["forward","arp-nd",null,"output_to_input"] ["forward","arp-nd",null,"input_to_output"] ["drop","malformed",null,"input_to_output"] ["drop","fragment",null,"input_to_output"] ["drop","fragment",null,"output_to_input"] ["drop","unknown_ethertype",null,"output_to_input"] ["drop","redirect_error",5,"input_to_output"] ["forward","policy",null,"output_to_input"] ["forward","policy",null,"input_to_output"] '
+start every --count 12 --json
+for k in "${kinds[@]}"; do send $k; done
+"$FW" policy accept >/dev/null
+send "$OUT" tcp6,sport=46005,dport=80
+send "$IN" icmp4
+"$FW" policy drop >/dev/null
+rc=$(finish every)
+got=$(jq -c '[.verdict, .reason, .rule_id, .direction]' "$tmp/every.out" | tr '\n' ' ')
+check "trace: every kind of frame through the real datapath: verdict, reason, rule, direction" \
+	"exit $rc; got $got" test "$rc" = 0 -a "$got" = "$want"
+check "trace: a redirect error names the rule that allowed it and counts as a drop" \
+	"$(sed -n 10p "$tmp/every.out")" jqt '.verdict == "drop" and .reason == "redirect_error" and .rule_id == 5 and .tcp.sport == 46004' <(sed -n 10p "$tmp/every.out")
+start nd --count 1 --json --proto icmpv6
+send "$IN" arp
+send "$IN" tcp6,sport=46006,dport=80
+send "$IN" nd6
+rc=$(finish nd)
+check "trace --proto icmpv6: Neighbor Discovery (ICMPv6), not ARP nor TCP" "exit $rc: $(cat "$tmp/nd.out")" \
+	jqt '.reason == "arp-nd" and .icmpv6 != null' "$tmp/nd.out"
+check "trace: ND is shown as ICMPv6 with its type" "$(sed -n 5p "$tmp/every.out")" \
+	jqt '.icmpv6.type == 135 or .icmpv6.type == 136 or .icmpv6.type == 133 or .icmpv6.type == 134' <(sed -n 5p "$tmp/every.out")
 
 # --- level 2 ----------------------------------------------------------------
 start t3 --count 1 --level 2
@@ -237,6 +264,13 @@ check "trace: SIGTERM ends it cleanly and frees its slot" "exit $rc: $(cat "$tmp
 lost=$("$T" counters | grep -o 'lost_rate_limit=[0-9]*')
 check "trace: the lost counters stay, for fwctl stats (total over all traces)" "$lost" \
 	test "${lost#*=}" -ge 49
+sj=$("$FW" stats --json | jq -c .trace)
+check "stats --json: a trace object with lost_rate_limit and lost_ring_full, the map's values" \
+	"stats: $sj; map: $lost" jqt --argjson n "${lost#*=}" \
+	'.lost_rate_limit == $n and .lost_ring_full == 0 and (keys | length) == 2' <<<"$sj"
+prom=$("$FW" stats --prometheus | grep '^fwctl_trace_lost_total' | tr '\n' ' ')
+check "stats --prometheus: fwctl_trace_lost_total{cause} has the same values" "$prom" \
+	test "$prom" = "fwctl_trace_lost_total{cause=\"rate_limit\"} ${lost#*=} fwctl_trace_lost_total{cause=\"ring_full\"} 0 "
 
 # --- a trace stopped (Ctrl-Z) for over a second -------------------------------
 start z --count 2
@@ -311,10 +345,12 @@ cap=(tcp4,sport=40000,dport=1005 udp4,sport=40000,dport=80 arp short,len=10 long
 "$T" pcap "$tmp/c.pcapng" "${cap[@]}"
 "$T" pcap "$tmp/c.pcap" "${cap[@]}"
 before=$("$T" counters)
+sbefore=$("$FW" stats --json | jq -c 'del(.timestamp, .timestamp_unix)')
 start during --count 1
 out=$("$FW" check "$tmp/c.pcapng" 2>"$tmp/check.err")
 rc=$?
 after=$("$T" counters)
+safter=$("$FW" stats --json | jq -c 'del(.timestamp, .timestamp_unix)')
 exp="packet 1: FORWARD rule=5  tcp 10.0.0.1:40000 > 10.0.0.2:1005 SYN
 packet 2: DROP reason=policy  udp 10.0.0.1:40000 > 10.0.0.2:80
 packet 3: FORWARD arp-nd  arp request 10.0.0.1 > 10.0.0.2
@@ -327,6 +363,8 @@ check "check FILE.pcapng: every packet's verdict, rule or reason, by number; sho
 	"exit $rc: $out" test "$rc" = 0 -a "$out" = "$exp"
 check "check: live counters (directions, rules, trace lost) unchanged" "$before / $after" \
 	test "$before" = "$after"
+check "check: fwctl stats --json the same before and after (time aside)" \
+	"$sbefore / $safter" test -n "$sbefore" -a "$sbefore" = "$safter"
 send "$IN" tcp4,sport=44000,dport=1005
 rc=$(finish during)
 check "check: a trace running meanwhile sees no probe, only the next real frame" \

@@ -3,9 +3,10 @@
  * main.c - build/tests/trace: the tools tests/trace/run needs, and the
  * in-process tests (unit.c) and costs (bench.c).
  *
- *   send IF SPEC [REPEAT]
+ *   send IF SPEC [REPEAT [AS_IF]]
  *       Run the frame SPEC (see tt.h) through the program attached to IF
- *       with BPF_PROG_TEST_RUN, as a frame arriving on IF. Prints "action N".
+ *       with BPF_PROG_TEST_RUN, as a frame arriving on IF (or AS_IF).
+ *       Prints "action N".
  *   pcap FILE SPEC[/cut][*N]...
  *       Write the frames to FILE (.pcap or .pcapng); "/cut" keeps only the
  *       first 20 bytes in the capture (caplen < len); "*N" writes it N times.
@@ -54,15 +55,22 @@ static int cmd_send(int argc, char **argv)
 	size_t len;
 
 	if (argc < 3)
-		return fail("usage: send IF SPEC [REPEAT]");
+		return fail("usage: send IF SPEC [REPEAT [AS_IF]]");
 	ifindex = if_nametoindex(argv[1]);
 	len = tt_frame(argv[2], frame);
+	if (argc < 4)
+		argv[3] = "1";
 	if (!ifindex || !len)
 		return fail("bad interface '%s' or spec '%s'", argv[1], argv[2]);
 	fd = check_prog_fd(ifindex, &e);
 	if (fd < 0)
 		return fail("%s", e.msg);
-	ret = tt_run(fd, frame, len, ifindex, argc > 3 ? strtoul(argv[3], NULL, 10) : 1);
+	/* As if it arrived on AS_IF: one the devmap does not know is a redirect error. */
+	if (argc > 4 && !(ifindex = if_nametoindex(argv[4]))) {
+		close(fd);
+		return fail("bad interface '%s'", argv[4]);
+	}
+	ret = tt_run(fd, frame, len, ifindex, strtoul(argv[3], NULL, 10));
 	close(fd);
 	if (ret < 0)
 		return fail("BPF_PROG_TEST_RUN: %s", strerror(-ret));
