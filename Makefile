@@ -4,10 +4,12 @@
 #                    never installs packages: says what is missing and fails
 #   make test        all tests (unit, CLI, end-to-end, differential); root
 #   make demo        the reference scenario end to end; root
-#   make bench       benchmarks against the alternatives, then on ClassBench; root
+#   make bench       benchmarks against the alternatives, then on ClassBench,
+#                    then the cost of tracing; root
 #   make bench-unit  in-kernel ns/packet against a trivial redirect; root
 #   make bench-classbench  the ClassBench sets alone (issue 11); root
-#   make bench-trace ns/packet of the datapath with tracing off and on; root
+#   make bench-trace ns/packet of the datapath with tracing off and on
+#                    (bench/trace.md); root
 #   make fuzz        time-bounded differential fuzzing (FUZZ_SECONDS=60)
 #   make install     build/fwctl to $(DESTDIR)$(SBINDIR), the man page to
 #                    $(DESTDIR)$(MAN8DIR) (PREFIX=/usr/local by default)
@@ -15,7 +17,7 @@
 #   make vmlinux     regenerate vmlinux/vmlinux.h from this kernel's BTF
 #   make clean
 #
-# test, demo, fuzz, bench, bench-unit and bench-classbench first install the
+# test, demo, fuzz and the bench goals first install the
 # Debian packages they miss (scripts/install-deps.sh, as root). V=1 shows the
 # commands.
 
@@ -82,7 +84,7 @@ all: $(SKELS) $(BUILD)/fwctl $(TOOLS)
 # --- what the build needs ---------------------------------------------------
 # Goals that run things install the Debian packages they miss; a plain build
 # never installs anything. Every compile waits for `deps` (order-only).
-ifneq ($(filter bench bench-unit bench-classbench,$(MAKECMDGOALS)),)
+ifneq ($(filter bench bench-unit bench-classbench bench-trace,$(MAKECMDGOALS)),)
 INSTALL_GROUP := bench
 else ifneq ($(filter test demo fuzz,$(MAKECMDGOALS)),)
 INSTALL_GROUP := run
@@ -166,7 +168,7 @@ demo: all
 	$(Q)scripts/demo.sh
 
 bench: all
-	$(Q)bench/run.sh; rc=$$?; bench/classbench.sh && exit $$rc
+	$(Q)bench/run.sh; rc=$$?; bench/classbench.sh && bench/trace.sh && exit $$rc
 
 # Only the programs it runs: it does not need the test tools to build.
 bench-classbench: deps $(BUILD)/fwctl $(BUILD)/bench/classbench $(BUILD)/bench/classifier \

@@ -318,11 +318,13 @@ static __always_inline int datapath(struct xdp_md *ctx, const bool obs)
 	return classify_ip(ctx, data, data_end, info, dir, len, obs);
 }
 
+#ifndef FWCTL_NO_TRACE	/* tests/trace/fwctl_notrace.bpf.c: the cost of tracing off */
 /* The datapath while a trace or a check runs. */
 static __noinline int datapath_observed(struct xdp_md *ctx)
 {
 	return datapath(ctx, true);
 }
+#endif
 
 /*
  * The one test tracing adds to the hot path: one load of a global
@@ -332,7 +334,9 @@ static __noinline int datapath_observed(struct xdp_md *ctx)
 SEC("xdp")
 int fwctl_xdp(struct xdp_md *ctx)
 {
+#ifndef FWCTL_NO_TRACE
 	if (observe_any())
 		return datapath_observed(ctx);
+#endif
 	return datapath(ctx, false);
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench.c - what tracing costs the datapath, in ns per packet: the test
- * datapath without tracing code (trace_dp_notrace), with tracing off, and
+ * bench.c - what tracing costs the datapath, in ns per packet: the real
+ * datapath (bpf/fwctl.bpf.c, as fwctl attach loads it for the input
+ * interface, with rules) without tracing code (fwctl_notrace.bpf.c: the
+ * program before tracing), with tracing off, and
  * on (every frame wanted at the default rate: after the first second's
  * burst the rate limit refuses them; every frame recorded, with no limit
  * and a reader draining the ring on another CPU; a
@@ -25,15 +27,16 @@
 #include <bpf/libbpf.h>
 #include "fwctl.h"
 #include "trace.h"
-#include "trace_dp.skel.h"
-#include "trace_dp_notrace.skel.h"
+#include "rule.h"
+#include "fwctl.skel.h"
+#include "fwctl_notrace.skel.h"
 #include "tt.h"
 
 #define MAX_ROUNDS	101
 
 enum { V_NOCODE = 0, V_OFF, V_ON_RATE, V_ON_ALL, V_ON_NONE, V_CHECKING, N_VARIANTS };
 static const char *const vnames[N_VARIANTS] = {
-	"no tracing code", "tracing off", "on, --rate 1000", "on, every frame", "on, filtered out",
+	"before tracing", "tracing off", "on, --rate 1000", "on, every frame", "on, filtered out",
 	"a check running",
 };
 
@@ -45,17 +48,55 @@ static void private_maps(struct bpf_object *obj)
 		bpf_map__set_pin_path(map, NULL);
 }
 
+/* The bench's rules (those of bench/run.sh, and the port the frames use). */
+static const char *const bench_rules[] = {
+	"allow icmp", "allow tcp 7070", "allow udp", "allow tcp dport 1005",
+};
+
+/* Config, devmap, rules (policy drop) in the maps of obj. */
 static int fill(struct bpf_object *obj, int ifx_in, int ifx_out)
 {
-	struct fwctl_config cfg = { .ifindex = { ifx_in, ifx_out } };
+	struct fwctl_config cfg = { .ifindex = { ifx_in, ifx_out }, .ifname = { "in", "out" } };
+	struct rule rules[sizeof(bench_rules) / sizeof(bench_rules[0])];
+	struct ruleset_diff diff;
+	struct fwctl_err e = {};
+	struct rule_ctx ctx;
 	struct fwctl_maps m;
 	int err = maps_from_object(obj, &m);
+	size_t i;
 
 	if (!err)
 		err = bpf_map_update_elem(m.config, &(__u32){ 0 }, &cfg, 0);
 	if (!err)
 		err = devmap_link(&m, ifx_in, ifx_out);
+	if (!err)
+		err = ruleset_init(&m, &e);	/* as attach: an empty rule set, policy drop */
+	ruleset_ctx(&cfg, &ctx);
+	for (i = 0; i < sizeof(bench_rules) / sizeof(bench_rules[0]) && !err; i++)
+		if (rule_from_text(bench_rules[i], &ctx, &rules[i], &e))
+			err = -EINVAL;
+	if (!err)
+		err = ruleset_replace(&m, &ctx, rules, i, FWCTL_POLICY_DROP, &diff, &e);
+	if (err && e.msg[0])
+		fprintf(stderr, "bench: %s\n", e.msg);
 	return err;
+}
+
+/* Share every map of the loaded obj with to (not its own .rodata, .data...). */
+static int share_maps(struct bpf_object *to, struct bpf_object *obj)
+{
+	struct bpf_map *map, *ours;
+	int err;
+
+	bpf_object__for_each_map(map, to) {
+		if (bpf_map__is_internal(map))
+			continue;
+		ours = bpf_object__find_map_by_name(obj, bpf_map__name(map));
+		err = ours ? bpf_map__reuse_fd(map, bpf_map__fd(ours)) : -ENOENT;
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static __u64 cpu_ns(void)
@@ -197,7 +238,7 @@ static void report(const char *frame_name, double t[N_VARIANTS][MAX_ROUNDS],
 	for (v = 0; v < N_VARIANTS; v++)
 		printf("cost:   %-18s %7.2f (%6.2f)\n", vnames[v], median(t[v], rounds),
 		       mean(kern[v], rounds));
-	printf("cost:   tracing off vs no tracing code: %+.1f%% (median of per-round ratios), "
+	printf("cost:   tracing off vs before tracing: %+.1f%% (median of per-round ratios), "
 	       "%+.1f%% (kernel's)\n", (median(ratio, rounds) - 1) * 100, (kr - 1) * 100);
 }
 
@@ -207,8 +248,8 @@ int tt_bench(int ifx_in, int ifx_out, int rounds, __u32 repeat)
 	static const char *const specs[2] = { "tcp4,dport=1005", "tcp4,dport=80" };
 	static const char *const names[2] = { "allowed (rule)", "dropped (policy)" };
 	static __u8 frame[2][TT_FRAME_MAX];
-	struct trace_dp_notrace *nt = trace_dp_notrace__open();
-	struct trace_dp *tr = trace_dp__open();
+	struct fwctl_notrace *nt = fwctl_notrace__open();
+	struct fwctl *tr = fwctl__open();
 	struct trace_session s;
 	struct trace_maps tm;
 	struct fwctl_err e = {};
@@ -225,11 +266,14 @@ int tt_bench(int ifx_in, int ifx_out, int rounds, __u32 repeat)
 		return fprintf(stderr, "bench: cannot open the programs\n"), 1;
 	private_maps(nt->obj);
 	private_maps(tr->obj);
-	err = trace_dp_notrace__load(nt);
+	/* As fwctl attach loads the input interface's instance. */
+	tr->rodata->instance_dir = FWCTL_DIR_IN_TO_OUT;
+	nt->rodata->instance_dir = FWCTL_DIR_IN_TO_OUT;
+	err = fwctl__load(tr);
 	if (!err)
-		err = trace_dp__load(tr);
+		err = share_maps(nt->obj, tr->obj);
 	if (!err)
-		err = fill(nt->obj, ifx_in, ifx_out);
+		err = fwctl_notrace__load(nt);
 	if (!err)
 		err = fill(tr->obj, ifx_in, ifx_out);
 	if (!err)
@@ -255,7 +299,7 @@ int tt_bench(int ifx_in, int ifx_out, int rounds, __u32 repeat)
 	printf("cost: BPF_PROG_TEST_RUN repeat %u, program mode, 64-byte IPv4 TCP frames; "
 	       "%lu records read while recording every frame\n", repeat, drained);
 	trace_maps_close(&tm);
-	trace_dp__destroy(tr);
-	trace_dp_notrace__destroy(nt);
+	fwctl__destroy(tr);
+	fwctl_notrace__destroy(nt);
 	return 0;
 }
