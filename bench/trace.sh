@@ -59,5 +59,7 @@ fi
 	echo "the ring on the other CPU; \"on, filtered out\": a trace whose filter"
 	echo "(\`--proto 47\`) wants none of them; \"a check running\": a \`fwctl check\`"
 	echo "holds a check slot (real frames are looked at for probe metadata)."
+	echo
+	echo "Against main's own program before tracing (a one-off): bench/trace-vs-main.md."
 } >"$out"
 echo "bench/trace.sh: wrote $out"
