@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * main.c - build/tests/trace: the tools tests/trace/run needs, and the
- * in-process tests (unit.c) and costs (bench.c).
+ * main.c - build/tests/trace: the tools tests/trace/cli.sh needs next to
+ * build/fwctl (frames sent through the attached program, capture files,
+ * counters, trace slots), and the in-process tests (unit.c) and costs
+ * (bench.c).
  *
  *   send IF SPEC [REPEAT [AS_IF]]
  *       Run the frame SPEC (see tt.h) through the program attached to IF
