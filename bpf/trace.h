@@ -18,8 +18,9 @@
  *		return datapath_observed(ctx);	(__noinline: datapath(ctx, true))
  *	return datapath(ctx, false);
  *
- * (bpf/fwctl.bpf.c, tests/trace/trace_dp.bpf.c). The rest is out of line. A probe is
- * answered (check.h). For each trace slot that is on, in order: its
+ * (bpf/fwctl.bpf.c, tests/trace/trace_dp.bpf.c). The rest is out of
+ * line. A probe is answered (check.h). For each trace slot that is on, in
+ * order: its
  * filters, the slot's heartbeat (a dead reader turns the slot off), its
  * per-CPU token bucket, then a fixed-size record in its ring buffer; what
  * the bucket or a full ring refuses is counted in fwctl_trace_lost.
