@@ -20,10 +20,10 @@
  *
  * (bpf/fwctl.bpf.c, tests/trace/trace_dp.bpf.c). The rest is out of
  * line. A probe is answered (check.h). For each trace slot that is on, in
- * order: its
- * filters, the slot's heartbeat (a dead reader turns the slot off), its
- * per-CPU token bucket, then a fixed-size record in its ring buffer; what
- * the bucket or a full ring refuses is counted in fwctl_trace_lost.
+ * order: its filters, the slot's heartbeat (a dead reader turns the slot
+ * off), its per-CPU token bucket, then a fixed-size record in its ring
+ * buffer; what the bucket or a full ring refuses is counted in
+ * fwctl_trace_lost.
  */
 #ifndef FWCTL_TRACE_BPF_H
 #define FWCTL_TRACE_BPF_H
