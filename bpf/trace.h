@@ -185,16 +185,22 @@ static __always_inline void trace_slot(struct xdp_md *ctx, struct fwctl_trace_ct
 }
 
 /*
- * Out of line: the hot path keeps its registers while nothing runs.
- * Returns 1 for a probe (answered), 0 for a real frame (traced if wanted).
+ * Out of line: the hot path keeps its registers while nothing runs. A
+ * global function: the verifier checks it once, not at each of the
+ * datapath's verdicts. Returns 1 for a probe (answered), 0 for a real
+ * frame (traced if wanted).
  */
-static __noinline int observe_slow(struct xdp_md *ctx, __u32 packed, __u32 rule_id, __u32 proto)
+__noinline int observe_slow(struct xdp_md *ctx, __u32 packed, __u32 rule_id, __u32 proto)
 {
 	struct fwctl_trace_ctl *c = &FWCTL_MAP_TRACE_CTL;
-	struct fwctl_check_meta *m = check_meta(ctx);
+	struct fwctl_check_meta *m;
 	struct fwctl_config *cfg;
 	__u64 now = 0;
 	__u32 i, key = 0;
+
+	if (!ctx)
+		return 0;
+	m = check_meta(ctx);
 
 	/* The caller left the direction to us: from the arriving interface. */
 	if (TRACE_DIR(packed) >= FWCTL_DIR_COUNT) {
