@@ -13,8 +13,10 @@
  *
  * Layout of a generation (cell index -> content):
  *   0                  struct fwctl_table_hdr
- *   1 .. text_cell-1   classifier: trees of struct fwctl_node, leaves
+ *   1 ..               classifier: trees of struct fwctl_node, leaves
  *                      (struct fwctl_leaf) and boxes (struct fwctl_box)
+ *   ct_serial_cell ..  the stateful rules' serials, when there are any
+ *                      (struct fwctl_serial_cell, fwctl_conntrack.h)
  *   text_cell ..       the rule set as text, for the loader only (never
  *                      read by BPF): text_bytes bytes of
  *                      "ID<TAB>CANONICAL RULE\n" lines in list order
