@@ -13,8 +13,10 @@
  *
  * Layout of a generation (cell index -> content):
  *   0                  struct fwctl_table_hdr
- *   1 .. text_cell-1   classifier: trees of struct fwctl_node, leaves
+ *   1 ..               classifier: trees of struct fwctl_node, leaves
  *                      (struct fwctl_leaf) and boxes (struct fwctl_box)
+ *   ct_serial_cell ..  the stateful rules' serials, when there are any
+ *                      (struct fwctl_serial_cell, fwctl_conntrack.h)
  *   text_cell ..       the rule set as text, for the loader only (never
  *                      read by BPF): text_bytes bytes of
  *                      "ID<TAB>CANONICAL RULE\n" lines in list order
@@ -54,7 +56,10 @@ enum fwctl_dim {
 	FWCTL_DIM_FAMILY,	/* FWCTL_FAMILY_V4 or _V6 */
 	FWCTL_DIM_IN,		/* enum fwctl_dir of the arriving interface */
 	FWCTL_DIM_FRAG,		/* 1: a non-first fragment (no ports, no type) */
-	FWCTL_DIMS,		/* 14 */
+	FWCTL_DIM_START,	/* 1: the packet can start a flow (filled by the
+				 * datapath): only such a packet matches a stateful
+				 * rule, whose boxes hold [1, 1] here */
+	FWCTL_DIMS,		/* 15 */
 };
 
 #define FWCTL_FAMILY_V4		0
@@ -69,13 +74,14 @@ enum fwctl_dim {
  * masked with 15 is always inside it.
  */
 struct fwctl_key {
-	__u32 w[16];		/* w[enum fwctl_dim]; w[14], w[15] are 0 */
+	__u32 w[16];		/* w[enum fwctl_dim]; w[15] is 0 */
 };
 
-/* What a matching rule does. */
+/* What a matching rule does. Anything but DENY forwards. */
 enum fwctl_action {
 	FWCTL_ACTION_ALLOW = 0,
 	FWCTL_ACTION_DENY = 1,
+	FWCTL_ACTION_ALLOW_STATEFUL = 2,	/* allow, and create the packet's flow */
 };
 
 #define FWCTL_CELL_SIZE		128
@@ -94,7 +100,7 @@ enum fwctl_cell_kind {
 	FWCTL_CELL_TEXT,
 };
 
-#define FWCTL_TABLE_MAGIC	0x66777431	/* "fwt1": layout version 1 */
+#define FWCTL_TABLE_MAGIC	0x66777432	/* "fwt2": layout version 2 (15 dims) */
 
 /* Cell 0. */
 struct fwctl_table_hdr {
@@ -136,14 +142,14 @@ struct fwctl_leaf {
 	__u32 box[FWCTL_LEAF_MAX];	/* cell index of each box */
 };
 
-/* One box of one rule. */
+/* One box of one rule. 15 dimensions leave 8 bytes for the rest. */
 struct fwctl_box {
 	__u32 lo[FWCTL_DIMS];
 	__u32 hi[FWCTL_DIMS];
-	__u32 kind;		/* FWCTL_CELL_BOX */
 	__u32 prio;		/* the rule's 0-based position in the list */
-	__u32 rule_id;
-	__u32 action;		/* enum fwctl_action */
+	__u32 rule_id : 24;	/* <= FWCTL_MAX_RULE_ID */
+	__u32 action : 4;	/* enum fwctl_action */
+	__u32 kind : 4;		/* FWCTL_CELL_BOX */
 };
 
 struct fwctl_cell {
@@ -171,6 +177,7 @@ _Static_assert(sizeof(struct fwctl_node) == FWCTL_CELL_SIZE, "node cell size");
 _Static_assert(sizeof(struct fwctl_leaf) == FWCTL_CELL_SIZE, "leaf cell size");
 _Static_assert(sizeof(struct fwctl_box) == FWCTL_CELL_SIZE, "box cell size");
 _Static_assert(sizeof(struct fwctl_cell) == FWCTL_CELL_SIZE, "cell size");
+_Static_assert(FWCTL_MAX_RULE_ID < (1 << 24), "rule ids fit fwctl_box.rule_id");
 #endif
 
 #endif /* FWCTL_CLASSIFIER_H */

@@ -168,6 +168,9 @@ struct fwctl_ct_stats {
 /* The two header words, kept in its pad until fwctl_table_hdr names them. */
 #define FWCTL_CT_SERIAL_CELL(hdr)	((hdr)->pad[0])
 #define FWCTL_CT_SERIAL_IDS(hdr)	((hdr)->pad[1])
+/* The serial the next rule given an id gets (loader only: a counter that
+ * travels with the generations, so it never goes back). */
+#define FWCTL_CT_SERIAL_NEXT(hdr)	((hdr)->pad[2])
 struct fwctl_serial_cell {
 	__u32 serial[FWCTL_CT_SERIALS_PER_CELL];
 };

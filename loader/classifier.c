@@ -43,6 +43,7 @@ static const __u32 dim_max[FWCTL_DIMS] = {
 	[FWCTL_DIM_FAMILY] = 1,
 	[FWCTL_DIM_IN] = 1,
 	[FWCTL_DIM_FRAG] = 1,
+	[FWCTL_DIM_START] = 1,
 };
 
 /* A box while compiling; cell is its cell once placed. */
@@ -121,6 +122,11 @@ static __u64 rule_box_bound(const struct rule *r)
 	return n;
 }
 
+static bool rule_is_stateful(const struct rule *r)
+{
+	return r->stateful && r->action == FWCTL_ACTION_ALLOW;
+}
+
 /* The box every field of r but the lists gives. */
 static void rule_base_box(const struct rule *r, struct cbox *b)
 {
@@ -146,6 +152,9 @@ static void rule_base_box(const struct rule *r, struct cbox *b)
 		b->hi[FWCTL_DIM_FRAG] = 0;
 	if (r->in >= 0)
 		b->lo[FWCTL_DIM_IN] = b->hi[FWCTL_DIM_IN] = r->in;
+	/* A stateful rule matches only packets that can start a flow. */
+	if (rule_is_stateful(r))
+		b->lo[FWCTL_DIM_START] = 1;
 }
 
 /* Narrow dimension d of b to [lo, hi]; false if nothing is left. */
@@ -192,7 +201,7 @@ static int rule_boxes(const struct rule *r, __u32 prio, __u32 id, struct boxvec 
 	rule_base_box(r, &base);
 	base.prio = prio;
 	base.id = id;
-	base.action = r->action;
+	base.action = rule_is_stateful(r) ? FWCTL_ACTION_ALLOW_STATEFUL : r->action;
 	base.cell = 0;
 	for (__u64 k = 0; k < total; k++) {
 		__u64 rest = k;

@@ -9,7 +9,7 @@
 #include "classifier.h"
 
 static const char rule_syntax[] =
-	"RULE := [allow|deny] PROTO [PORTS] [MATCH]... [comment TEXT]\n"
+	"RULE := [allow|deny] PROTO [PORTS] [MATCH]... [stateful] [comment TEXT]\n"
 	"  PROTO  tcp | udp | icmp | icmpv6 | any | 0-255 (icmp: IPv4 only,\n"
 	"         icmpv6: IPv6 only; the others both families)\n"
 	"  PORTS  PORT or LO-HI (tcp/udp): the source OR the destination port\n"
@@ -18,12 +18,17 @@ static const char rule_syntax[] =
 	"         sport|dport PORTLIST   PORT|LO-HI[,...] (tcp/udp; 0-65535)\n"
 	"         type T[/CODE]          icmp/icmpv6: a number or a name\n"
 	"  Every field given must match (AND); any element of a list may (OR).\n"
+	"  stateful (allow tcp/udp, icmp/icmpv6 echo-request): a matching packet\n"
+	"         that can start a flow (TCP SYN, UDP, echo request) creates one,\n"
+	"         whose packets then pass both ways before any rule; one that\n"
+	"         cannot start a flow does not match the rule\n"
 	"The rules form one ordered list: the first rule that matches a packet\n"
 	"decides (allow forwards it, deny drops it) and counts it; a packet no\n"
 	"rule matches goes by the policy. ARP and Neighbor Discovery that pass\n"
 	"their checks always pass; malformed frames never do. Examples:\n"
 	"  tcp 7070      deny tcp dport 22 src 10.9.0.0/16\n"
 	"  allow icmp type echo-request in input\n"
+	"  allow tcp dport 7070 in input stateful\n"
 	"  allow any src 192.168.7.0/24 comment \"backup host\"\n";
 
 /* Open the state and the names 'in IF' refers to. */

@@ -46,6 +46,8 @@ struct ruleset_entry {
 	struct rule rule;
 	char *text;		/* canonical text, comment included */
 	char *key;		/* canonical text without the comment: its identity */
+	__u32 serial;		/* stateful rules: non-zero, new with each new id
+				 * (fwctl_conntrack.h, "Rule lifetime"); else 0 */
 };
 
 /* The rule list in order (position = index + 1), and the policy. */
@@ -53,6 +55,7 @@ struct ruleset {
 	struct ruleset_entry *v;
 	unsigned int n, cap;
 	__u32 policy;		/* enum fwctl_policy */
+	__u32 next_serial;	/* the serial the next stateful rule given an id gets */
 };
 
 /* What a 'rules load' changed. */
@@ -101,6 +104,13 @@ int ruleset_policy_get(const struct fwctl_maps *m, __u32 *policy, struct fwctl_e
 int ruleset_policy_set(const struct fwctl_maps *m, __u32 policy, struct fwctl_err *e);
 /* The number of rules and the policy, from the generation's header alone. */
 int ruleset_summary(const struct fwctl_maps *m, unsigned int *n_rules, __u32 *policy,
+		    struct fwctl_err *e);
+/*
+ * The stateful rules' serials of the current generation: *serial (malloc'd,
+ * free() it) holds serial[id] for id < *n_ids, 0 for an id that is not a
+ * stateful rule of it; *n_ids is 0 when it has none.
+ */
+int ruleset_serials(const struct fwctl_maps *m, __u32 **serial, __u32 *n_ids,
 		    struct fwctl_err *e);
 /* Install an empty generation with policy drop (attach). */
 int ruleset_init(const struct fwctl_maps *m, struct fwctl_err *e);

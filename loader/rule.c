@@ -385,6 +385,7 @@ enum {
 	F_DPORT = 1 << 4,
 	F_TYPE = 1 << 5,
 	F_COMMENT = 1 << 6,
+	F_STATEFUL = 1 << 7,
 };
 
 struct parser {
@@ -591,6 +592,48 @@ static const struct field *find_field(const char *s)
 	return NULL;
 }
 
+/* The echo-request type of ICMP (1) or ICMPv6 (58). */
+static int echo_request(int proto)
+{
+	return proto == FWCTL_IPPROTO_ICMP ? 8 : 128;
+}
+
+/*
+ * 'stateful': after every MATCH, before the comment. Refused on a rule that
+ * could never create a flow: only an allowed TCP SYN, UDP datagram or ICMP
+ * or ICMPv6 echo request starts one.
+ */
+static int parse_stateful(struct parser *p)
+{
+	const struct rule *r = p->r;
+	const char *name;
+	char pbuf[8];
+
+	if (p->seen & F_STATEFUL)
+		return perr(p, "'stateful' given twice");
+	p->seen |= F_STATEFUL;
+	if (r->action != FWCTL_ACTION_ALLOW)
+		return perr(p, "'stateful' needs an allow rule: a deny rule creates no flow");
+	if (r->proto == RULE_PROTO_ANY)
+		return perr(p, "'stateful' needs protocol tcp, udp, icmp or icmpv6, not any");
+	if (!proto_has_ports(r->proto) && !proto_is_icmp(r->proto))
+		return perr(p, "'stateful' needs protocol tcp, udp, icmp or icmpv6, not %s: "
+			    "the rule could never start a flow", proto_str(r->proto, pbuf));
+	if (r->has_type && r->type != echo_request(r->proto)) {
+		name = rule_icmp_type_name(r->proto, r->type);
+		snprintf(pbuf, sizeof(pbuf), "%u", r->type);
+		return perr(p, "'stateful' with %s type %s: only echo-request starts a flow",
+			    rule_proto_name(r->proto), name ? name : pbuf);
+	}
+	p->r->stateful = true;
+	return 0;
+}
+
+static bool is_stateful(const struct tok *t)
+{
+	return !t->quoted && !strcasecmp(t->s, "stateful");
+}
+
 static int unexpected(struct parser *p, const struct tok *t)
 {
 	__u8 action;
@@ -603,8 +646,8 @@ static int unexpected(struct parser *p, const struct tok *t)
 	if (is_action(t->s, &action))
 		return perr(p, "unexpected '%.*s': the action (allow or deny) comes first",
 			    TOK_SHOWN, t->s);
-	return perr(p, "unexpected '%.*s' (expected in, src, dst, sport, dport, type or comment)",
-		    TOK_SHOWN, t->s);
+	return perr(p, "unexpected '%.*s' (expected in, src, dst, sport, dport, type, stateful "
+		    "or comment)", TOK_SHOWN, t->s);
 }
 
 /* One MATCH or the comment: KEYWORD VALUE. */
@@ -613,8 +656,13 @@ static int parse_field(struct parser *p, const struct tok *t)
 	const struct field *f = t->quoted ? NULL : find_field(t->s);
 	const struct tok *v;
 
+	if (is_stateful(t) && !(p->seen & F_COMMENT))
+		return parse_stateful(p);
 	if (!f || (p->seen & F_COMMENT))
 		return unexpected(p, t);
+	if ((p->seen & F_STATEFUL) && f->bit != F_COMMENT)
+		return perr(p, "unexpected '%s' after 'stateful' (stateful comes after every match, "
+			    "before the comment)", f->kw);
 	if (p->seen & f->bit)
 		return perr(p, "'%s' given twice", f->kw);
 	p->seen |= f->bit;

@@ -75,7 +75,7 @@ struct rule {
 	bool has_type;		/* icmp/icmpv6 type, and code if has_code */
 	bool has_code;
 	__u8 type, code;
-	bool stateful;		/* connection tracking; not accepted by the parser yet */
+	bool stateful;		/* allow only: a match that can start a flow creates one */
 	char *comment;		/* NULL: none */
 };
 

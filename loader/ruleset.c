@@ -17,6 +17,13 @@
  * ids that neither the old nor the new set uses, because packets still
  * count on the old set's ids until the commit returns; their counters are
  * zeroed before the commit.
+ *
+ * Serials: a stateful rule also gets a serial, new whenever it is given an
+ * id (FWCTL_CT_SERIAL_NEXT, a counter carried from generation to
+ * generation, so never reused), kept while it keeps its id. The generation
+ * stores them (fwctl_conntrack.h, "Rule lifetime"): a flow lives while its
+ * rule's serial is in the current generation, so it ends with the commit
+ * that removes the rule.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,6 +32,7 @@
 #include <bpf/bpf.h>
 #include "fwctl.h"
 #include "classifier.h"
+#include "fwctl_conntrack.h"
 
 void ruleset_free(struct ruleset *rs)
 {
@@ -119,6 +127,24 @@ static int parse_text(const char *text, size_t len, const struct rule_ctx *ctx,
 	return 0;
 }
 
+/* Cells that hold the serials of ids 0 .. n_ids - 1. */
+static __u32 serial_cells(__u32 n_ids)
+{
+	return (n_ids + FWCTL_CT_SERIALS_PER_CELL - 1) / FWCTL_CT_SERIALS_PER_CELL;
+}
+
+/* Serial of rule id in a generation (checked by read_current); 0: none. */
+static __u32 serial_of(const struct fwctl_cell *cells, __u32 id)
+{
+	const struct fwctl_table_hdr *h = &cells[0].hdr;
+	const struct fwctl_serial_cell *c;
+
+	if (!FWCTL_CT_SERIAL_CELL(h) || id >= FWCTL_CT_SERIAL_IDS(h))
+		return 0;
+	c = (const void *)&cells[FWCTL_CT_SERIAL_CELL(h) + id / FWCTL_CT_SERIALS_PER_CELL];
+	return c->serial[id % FWCTL_CT_SERIALS_PER_CELL];
+}
+
 /* The current generation's cells (malloc'd). */
 static int read_current(const struct fwctl_maps *m, struct fwctl_cell **cells, __u32 *n,
 			struct fwctl_err *e)
@@ -136,7 +162,9 @@ static int read_current(const struct fwctl_maps *m, struct fwctl_cell **cells, _
 	h = &(*cells)[0].hdr;
 	if (*n < 1 || h->kind != FWCTL_CELL_HDR || h->magic != FWCTL_TABLE_MAGIC ||
 	    h->text_cell > *n ||
-	    (__u64)h->text_cell * FWCTL_CELL_SIZE + h->text_bytes > (__u64)*n * FWCTL_CELL_SIZE) {
+	    (__u64)h->text_cell * FWCTL_CELL_SIZE + h->text_bytes > (__u64)*n * FWCTL_CELL_SIZE ||
+	    (FWCTL_CT_SERIAL_CELL(h) &&
+	     (__u64)FWCTL_CT_SERIAL_CELL(h) + serial_cells(FWCTL_CT_SERIAL_IDS(h)) > *n)) {
 		fwctl_err_set(e, "the rule table is not of this fwctl version (detach and attach "
 				 "again)");
 		free(*cells);
@@ -160,7 +188,10 @@ int ruleset_read(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct 
 		return err;
 	h = &cells[0].hdr;
 	rs->policy = h->policy;
+	rs->next_serial = FWCTL_CT_SERIAL_NEXT(h);
 	err = parse_text((const char *)&cells[h->text_cell], h->text_bytes, ctx, rs, e);
+	for (unsigned int i = 0; !err && i < rs->n; i++)
+		rs->v[i].serial = rs->v[i].rule.stateful ? serial_of(cells, rs->v[i].id) : 0;
 	free(cells);
 	if (err)
 		ruleset_free(rs);
@@ -278,6 +309,44 @@ static int add_text_cells(const struct ruleset *rs, struct fwctl_cell **cells, _
 	return 0;
 }
 
+/*
+ * Append the serial cells of rs's stateful rules after the classifier
+ * cells and point the header at them (none: ct_serial_cell 0). The next
+ * serial goes into the header whatever the set holds.
+ */
+static int add_serial_cells(const struct ruleset *rs, struct fwctl_cell **cells, __u32 *n_cells)
+{
+	struct fwctl_serial_cell *sc;
+	struct fwctl_cell *c = *cells;
+	__u32 first = *n_cells, n_ids = 0, n, id;
+	unsigned int i;
+
+	for (i = 0; i < rs->n; i++)
+		if (rs->v[i].serial && rs->v[i].id >= n_ids)
+			n_ids = rs->v[i].id + 1;
+	n = first + serial_cells(n_ids);
+	if (n > first) {
+		c = realloc(*cells, sizeof(*c) * n);
+		if (!c)
+			return -ENOMEM;
+		memset(c + first, 0, sizeof(*c) * (n - first));
+		for (i = 0; i < rs->n; i++) {
+			id = rs->v[i].id;
+			if (!rs->v[i].serial)
+				continue;
+			sc = (void *)&c[first + id / FWCTL_CT_SERIALS_PER_CELL];
+			sc->serial[id % FWCTL_CT_SERIALS_PER_CELL] = rs->v[i].serial;
+		}
+	}
+	FWCTL_CT_SERIAL_CELL(&c[0].hdr) = n > first ? first : 0;
+	FWCTL_CT_SERIAL_IDS(&c[0].hdr) = n_ids;
+	FWCTL_CT_SERIAL_NEXT(&c[0].hdr) = rs->next_serial;
+	c[0].hdr.n_cells = n;
+	*cells = c;
+	*n_cells = n;
+	return 0;
+}
+
 /* Compile rs into a complete generation (cells malloc'd). */
 static int build(const struct ruleset *rs, struct fwctl_cell **cells, __u32 *n_cells,
 		 struct classifier_stats *st, struct fwctl_err *e)
@@ -298,7 +367,9 @@ static int build(const struct ruleset *rs, struct fwctl_cell **cells, __u32 *n_c
 	err = classifier_compile(rules, ids, rs->n, rs->policy, cells, n_cells, st, e);
 	if (!err) {
 		(*cells)[0].hdr.n_rules = rs->n;
-		err = add_text_cells(rs, cells, n_cells);
+		err = add_serial_cells(rs, cells, n_cells);
+		if (!err)
+			err = add_text_cells(rs, cells, n_cells);
 	}
 out:
 	if (err == -ENOMEM)
@@ -308,22 +379,54 @@ out:
 	return err;
 }
 
+/* The next serial after s: never 0. */
+static __u32 serial_next(__u32 s)
+{
+	return s + 1 ? s + 1 : 1;
+}
+
+/*
+ * Serials for rs: a stateful entry given an id now (fresh[i]) gets a new
+ * one, as does one that somehow has none; the others keep theirs. The
+ * counter starts from the larger of old's and rs's, so it never goes back.
+ */
+static void assign_serials(const struct ruleset *old, struct ruleset *rs, const __u8 *fresh)
+{
+	__u32 next = rs->next_serial > old->next_serial ? rs->next_serial : old->next_serial;
+	unsigned int i;
+
+	if (!next)
+		next = 1;
+	for (i = 0; i < rs->n; i++) {
+		struct ruleset_entry *en = &rs->v[i];
+
+		if (!en->rule.stateful) {
+			en->serial = 0;
+		} else if (fresh[i] || !en->serial) {
+			en->serial = next;
+			next = serial_next(next);
+		}
+	}
+	rs->next_serial = next;
+}
+
 /*
  * Give every entry of rs with id 0 the lowest id used neither by rs nor by
  * the current set old (still counted on until the commit), and zero their
- * counters.
+ * counters; then the serials.
  */
 static int assign_ids(const struct fwctl_maps *m, const struct ruleset *old, struct ruleset *rs,
 		      struct fwctl_err *e)
 {
-	unsigned char *used;
+	unsigned char *used, *is_fresh = NULL;
 	__u32 *fresh = NULL, n_fresh = 0, next = 1;
 	unsigned int i;
 	int err = 0;
 
 	used = calloc(FWCTL_RULE_ID_SLOTS, 1);
 	fresh = malloc(sizeof(*fresh) * (rs->n ? rs->n : 1));
-	if (!used || !fresh) {
+	is_fresh = calloc(rs->n ? rs->n : 1, 1);
+	if (!used || !fresh || !is_fresh) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -343,7 +446,9 @@ static int assign_ids(const struct fwctl_maps *m, const struct ruleset *old, str
 			goto out;
 		}
 		rs->v[i].id = fresh[n_fresh++] = next++;
+		is_fresh[i] = 1;
 	}
+	assign_serials(old, rs, is_fresh);
 	err = rule_stats_reset(m, fresh, n_fresh);
 	if (err)
 		fwctl_err_set(e, "cannot reset the new rules' counters: %s", strerror(-err));
@@ -352,6 +457,7 @@ out:
 		fwctl_err_set(e, "out of memory");
 	free(used);
 	free(fresh);
+	free(is_fresh);
 	return err;
 }
 
@@ -394,11 +500,14 @@ static int copy_entries(struct ruleset *dst, const struct ruleset *src)
 
 	memset(dst, 0, sizeof(*dst));
 	dst->policy = src->policy;
+	dst->next_serial = src->next_serial;
 	err = rs_reserve(dst, src->n);
 	for (i = 0; !err && i < src->n; i++) {
 		err = rule_copy(&r, &src->v[i].rule);
 		if (!err)
 			err = entry_set(&dst->v[dst->n++], src->v[i].id, &r);
+		if (!err)
+			dst->v[i].serial = src->v[i].serial;
 	}
 	return err;
 }
@@ -569,6 +678,7 @@ int ruleset_flush(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct
 	if (err)
 		return err;
 	rs.policy = old.policy;
+	rs.next_serial = old.next_serial;
 	err = commit(m, &old, &rs, e);
 	if (!err)
 		err = old.n;
@@ -588,6 +698,7 @@ int ruleset_replace(const struct fwctl_maps *m, const struct rule_ctx *ctx, stru
 	if (err)
 		goto free_rules;
 	rs.policy = policy >= 0 ? (__u32)policy : old.policy;
+	rs.next_serial = old.next_serial;
 	err = index_build(&old, 0, old.n, &old_ix);
 	if (!err)
 		err = rs_reserve(&rs, n);
@@ -600,6 +711,7 @@ int ruleset_replace(const struct fwctl_maps *m, const struct rule_ctx *ctx, stru
 		at = index_find(&old_ix, rs.v[i].key);
 		if (at >= 0) {
 			rs.v[i].id = old.v[at].id;
+			rs.v[i].serial = old.v[at].serial;
 			diff->kept++;
 		} else {
 			diff->added++;
@@ -690,6 +802,32 @@ int ruleset_policy_set(const struct fwctl_maps *m, __u32 policy, struct fwctl_er
 	err = table_set_policy(fd, policy, e);
 	close(fd);
 	return err;
+}
+
+int ruleset_serials(const struct fwctl_maps *m, __u32 **serial, __u32 *n_ids,
+		    struct fwctl_err *e)
+{
+	struct fwctl_cell *cells = NULL;
+	__u32 n = 0, ids, i;
+	int err;
+
+	*serial = NULL;
+	*n_ids = 0;
+	err = read_current(m, &cells, &n, e);
+	if (err)
+		return err;
+	ids = FWCTL_CT_SERIAL_CELL(&cells[0].hdr) ? FWCTL_CT_SERIAL_IDS(&cells[0].hdr) : 0;
+	*serial = calloc(ids ? ids : 1, sizeof(**serial));
+	if (!*serial) {
+		free(cells);
+		fwctl_err_set(e, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < ids; i++)
+		(*serial)[i] = serial_of(cells, i);
+	*n_ids = ids;
+	free(cells);
+	return 0;
 }
 
 int ruleset_init(const struct fwctl_maps *m, struct fwctl_err *e)

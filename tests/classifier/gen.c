@@ -159,6 +159,14 @@ void gen_rule(struct rng *g, const struct gen_pool *p, struct rule *r)
 			r->code = rng_below(g, 3);
 		}
 	}
+	/* stateful: allow rules that can start a flow (ICMP: echo requests) */
+	if (r->action == FWCTL_ACTION_ALLOW &&
+	    (r->proto == 6 || r->proto == 17 || r->proto == 1 || r->proto == 58) &&
+	    chance(g, 25)) {
+		r->stateful = true;
+		if (r->has_type)
+			r->type = r->proto == 1 ? 8 : 128;
+	}
 }
 
 /* An address near prefix x: its first or last address, one outside it, or inside. */
@@ -260,6 +268,7 @@ void gen_key(struct rng *g, const struct gen_pool *p, const struct rule *rules,
 	k->w[FWCTL_DIM_PROTO] = proto;
 	k->w[FWCTL_DIM_FAMILY] = fam;
 	k->w[FWCTL_DIM_IN] = r && r->in >= 0 && chance(g, 70) ? (__u32)r->in : rng_below(g, 2);
+	k->w[FWCTL_DIM_START] = !frag && chance(g, 50);
 	if (frag) {
 		/* A non-first fragment: no ports, no type; IPv6 loses its protocol. */
 		k->w[FWCTL_DIM_FRAG] = 1;

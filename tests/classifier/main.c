@@ -187,7 +187,7 @@ static int check_table_seen(struct table *t, const struct rule *rules, const __u
 			const struct fwctl_box *b = &t->cells[lf->box[i]].box;
 
 			if (b->prio >= n || b->rule_id != ids[b->prio] ||
-			    b->action != rules[b->prio].action) {
+			    b->action != rule_box_action(&rules[b->prio])) {
 				snprintf(why, len, "box %u: prio %u id %u action %u", lf->box[i],
 					 b->prio, b->rule_id, b->action);
 				return -1;
@@ -218,7 +218,7 @@ static int check_key(const struct table *t, const struct rule *rules, const __u3
 	if (exp < 0 && !got)
 		return 0;
 	if (exp >= 0 && b && b->prio == (__u32)exp && b->rule_id == ids[exp] &&
-	    b->action == rules[exp].action)
+	    b->action == rule_box_action(&rules[exp]))
 		return 0;
 	snprintf(why, len, "key [");
 	for (int d = 0; d < FWCTL_DIMS; d++)
@@ -327,6 +327,8 @@ static int key_from_text(const char *text, struct fwctl_key *k)
 			k->w[FWCTL_DIM_SPORT] = k->w[FWCTL_DIM_DPORT] = 0;
 			if (k->w[FWCTL_DIM_FAMILY] == FWCTL_FAMILY_V6)
 				k->w[FWCTL_DIM_PROTO] = FWCTL_PROTO_UNKNOWN;
+		} else if (!strcmp(t, "start")) {
+			k->w[FWCTL_DIM_START] = 1;
 		} else if (!strcmp(t, "in")) {
 			t = strtok_r(NULL, " ", &save);
 			if (!t)
@@ -503,6 +505,25 @@ static void test_semantics(void)
 		 RULES("allow any in out0"), "1.0.0.1 2.0.0.2 6 1 2 in 1", 1);
 	semantic("7: in and the other fields together",
 		 RULES("deny tcp in in0 dport 22", "allow tcp"), "1.0.0.1 2.0.0.2 6 1 22 in 1", 2);
+
+	/* stateful: only a packet that can start a flow (START 1) matches */
+	semantic("stateful: START 0 does not match a stateful rule",
+		 RULES("allow tcp dport 22 stateful"), "1.0.0.1 2.0.0.2 6 5 22", 0);
+	semantic("stateful: START 1 matches a stateful rule",
+		 RULES("allow tcp dport 22 stateful"), "1.0.0.1 2.0.0.2 6 5 22 start", 1);
+	semantic("stateful: START 0 skips the stateful rule and takes the next",
+		 RULES("allow udp dport 53 stateful", "deny udp"), "1.0.0.1 2.0.0.2 17 5 53", 2);
+	semantic("stateful: START 1 takes the stateful rule before the next",
+		 RULES("allow udp dport 53 stateful", "deny udp"), "1.0.0.1 2.0.0.2 17 5 53 start", 1);
+	semantic("stateful: a stateless twin after it takes START 0",
+		 RULES("allow tcp dport 22 stateful", "allow tcp dport 22"), "::1 ::2 6 5 22", 2);
+	semantic("stateful: a stateless twin before it hides it",
+		 RULES("allow tcp dport 22", "allow tcp dport 22 stateful"), "::1 ::2 6 5 22 start", 1);
+	semantic("stateful: a stateless rule matches START 1 too",
+		 RULES("allow icmp type echo-request"), "1.0.0.1 2.0.0.2 1 8 0 start", 1);
+	semantic("stateful: icmpv6 echo request with START 1",
+		 RULES("deny icmpv6 type echo-reply", "allow icmpv6 type echo-request stateful"),
+		 "::1 ::2 58 128 0 start", 2);
 }
 
 #define A FWCTL_ACTION_ALLOW

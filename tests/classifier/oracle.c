@@ -62,6 +62,9 @@ int rule_matches(const struct rule *r, const struct fwctl_key *key)
 	/* 7 */
 	if (r->in >= 0 && key->w[FWCTL_DIM_IN] != (__u32)r->in)
 		return 0;
+	/* stateful: only a packet that can start a flow matches */
+	if (r->stateful && r->action == FWCTL_ACTION_ALLOW && !key->w[FWCTL_DIM_START])
+		return 0;
 	/* 5: addresses of the packet's family only. */
 	if (!addr_in(r->src, r->n_src, fam, &key->w[FWCTL_DIM_SRC0]))
 		return 0;
@@ -76,6 +79,12 @@ int rule_matches(const struct rule *r, const struct fwctl_key *key)
 	if (r->has_code && dport != r->code)
 		return 0;
 	return 1;
+}
+
+__u32 rule_box_action(const struct rule *r)
+{
+	return r->stateful && r->action == FWCTL_ACTION_ALLOW ? FWCTL_ACTION_ALLOW_STATEFUL :
+								 r->action;
 }
 
 int first_match(const struct rule *rules, unsigned int n, const struct fwctl_key *key)

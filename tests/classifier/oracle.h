@@ -11,6 +11,8 @@
 
 int rule_matches(const struct rule *r, const struct fwctl_key *key);
 /* Index of the first rule of rules[0..n) that matches key, or -1. */
+/* The action a rule's boxes carry (allow, deny, allow stateful). */
+__u32 rule_box_action(const struct rule *r);
 int first_match(const struct rule *rules, unsigned int n, const struct fwctl_key *key);
 
 #endif

@@ -270,6 +270,48 @@ static void test_single_leaf(void)
 	tb_free(&t);
 }
 
+/*
+ * allow tcp dport 22 stateful, deny tcp dport 22, allow udp stateful: a
+ * stateful box (START [1, 1], action ALLOW_STATEFUL) matches only keys that
+ * can start a flow, and its action comes back as it is.
+ */
+static void test_stateful(void)
+{
+	const struct fwctl_key keys[] = {
+		KEY(W(PROTO, 6), W(DPORT, 22), W(START, 1)),
+		KEY(W(PROTO, 6), W(DPORT, 22)),
+		KEY(W(PROTO, 17), W(DPORT, 53), W(START, 1)),
+		KEY(W(PROTO, 17), W(DPORT, 53)),
+		KEY(W(PROTO, 6), W(DPORT, 23), W(START, 1)),
+	};
+	const struct ct_out want[] = {
+		expect_match(1, FWCTL_ACTION_ALLOW_STATEFUL, 0, FWCTL_POLICY_DROP),
+		expect_match(2, FWCTL_ACTION_DENY, 1, FWCTL_POLICY_DROP),
+		expect_match(3, FWCTL_ACTION_ALLOW_STATEFUL, 2, FWCTL_POLICY_DROP),
+		expect_none(FWCTL_POLICY_DROP),
+		expect_none(FWCTL_POLICY_DROP),
+	};
+	struct tb t;
+	__u32 b[3];
+
+	tb_init(&t);
+	b[0] = tb_box(&t, 0, 1, FWCTL_ACTION_ALLOW_STATEFUL);
+	tb_dim(&t, b[0], FWCTL_DIM_PROTO, 6, 6);
+	tb_dim(&t, b[0], FWCTL_DIM_DPORT, 22, 22);
+	tb_dim(&t, b[0], FWCTL_DIM_START, 1, 1);
+	b[1] = tb_box(&t, 1, 2, FWCTL_ACTION_DENY);
+	tb_dim(&t, b[1], FWCTL_DIM_PROTO, 6, 6);
+	tb_dim(&t, b[1], FWCTL_DIM_DPORT, 22, 22);
+	b[2] = tb_box(&t, 2, 3, FWCTL_ACTION_ALLOW_STATEFUL);
+	tb_dim(&t, b[2], FWCTL_DIM_PROTO, 17, 17);
+	tb_dim(&t, b[2], FWCTL_DIM_START, 1, 1);
+	tb_root(&t, tb_leaf(&t, 3, b), FWCTL_NO_PRIO);
+	tb_done(&t, 3, FWCTL_POLICY_DROP);
+	check_keys("stateful boxes match only START 1 and report action ALLOW_STATEFUL (2) as is; "
+		   "START 0 goes on to the next box", &t, keys, want, ARRAY_SIZE(keys));
+	tb_free(&t);
+}
+
 /* A catch-all box of rule id in a leaf of its own. */
 static __u32 leaf_of_rule(struct tb *t, __u32 prio, __u32 id)
 {
@@ -1242,6 +1284,7 @@ int main(int argc, char **argv)
 
 	test_pins();
 	test_single_leaf();
+	test_stateful();
 	test_two_levels();
 	test_full_nodes();
 	test_padding();

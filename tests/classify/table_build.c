@@ -237,6 +237,10 @@ static __u32 rnd_box(struct tb *t, __u64 *s, const struct region *g, __u32 prio)
 		}
 		tb_dim(t, b, d, x < y ? x : y, x < y ? y : x);
 	}
+	/* A stateful box as the compiler makes it, if the region allows. */
+	if (RND_ACTION(prio) == FWCTL_ACTION_ALLOW_STATEFUL && g->lo[FWCTL_DIM_START] <= 1 &&
+	    g->hi[FWCTL_DIM_START] >= 1)
+		tb_dim(t, b, FWCTL_DIM_START, 1, 1);
 	return b;
 }
 

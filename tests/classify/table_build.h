@@ -55,6 +55,7 @@ void rnd_table_scan(const struct tb *t, const struct fwctl_key *k, struct ct_out
 /* A key: inside a random box, on or just off one of its edges, or anywhere. */
 void rnd_key(const struct tb *t, __u64 *seed, struct fwctl_key *k);
 #define RND_RULE_ID(prio)	((prio) + 1)
-#define RND_ACTION(prio)	((prio) % 3 == 1 ? FWCTL_ACTION_DENY : FWCTL_ACTION_ALLOW)
+#define RND_ACTION(prio)	((prio) % 3 == 1 ? FWCTL_ACTION_DENY :		\
+				 (prio) % 3 == 2 ? FWCTL_ACTION_ALLOW_STATEFUL : FWCTL_ACTION_ALLOW)
 
 #endif /* FWCTL_TABLE_BUILD_H */

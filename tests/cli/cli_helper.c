@@ -46,6 +46,7 @@
 #include <bpf/bpf.h>
 #include "fwctl.h"
 #include "classifier.h"
+#include "fwctl_conntrack.h"
 
 #define MAGIC		"FWCTLCLI"
 #define MAGIC_LEN	8
@@ -352,14 +353,17 @@ static int cmd_check(void)
 		fprintf(stderr, "cli_helper check: cannot compile the rule list: %s\n", e.msg);
 		return 1;
 	}
-	/* The classifier's cells; the header's text fields and n_rules are the
-	 * loader's, after them. */
+	/* The classifier's cells; the header's text fields, n_rules and the
+	 * serial words (fwctl_conntrack.h) are the loader's, after them. */
 	if (n_want > n_have || have[0].hdr.n_rules != rs.n)
 		mismatch++;
 	want[0].hdr.text_cell = have[0].hdr.text_cell;
 	want[0].hdr.text_bytes = have[0].hdr.text_bytes;
 	want[0].hdr.n_cells = have[0].hdr.n_cells;
 	want[0].hdr.n_rules = have[0].hdr.n_rules;
+	FWCTL_CT_SERIAL_CELL(&want[0].hdr) = FWCTL_CT_SERIAL_CELL(&have[0].hdr);
+	FWCTL_CT_SERIAL_IDS(&want[0].hdr) = FWCTL_CT_SERIAL_IDS(&have[0].hdr);
+	FWCTL_CT_SERIAL_NEXT(&want[0].hdr) = FWCTL_CT_SERIAL_NEXT(&have[0].hdr);
 	for (i = 0; i < n_want && i < n_have; i++)
 		if (memcmp(&want[i], &have[i], sizeof(want[i])))
 			mismatch++;

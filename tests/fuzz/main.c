@@ -364,6 +364,7 @@ static int to_ref(const struct rule *r, struct ref_rule *out)
 	    r->n_dport > REF_LIST_MAX)
 		return -E2BIG;
 	out->deny = r->action == FWCTL_ACTION_DENY;
+	out->stateful = r->stateful && !out->deny;
 	out->proto = r->proto == RULE_PROTO_ANY ? REF_ANY : r->proto;
 	out->in = r->in < 0 ? REF_ANY : r->in;
 	out->has_ports = r->has_ports;

@@ -85,6 +85,7 @@ struct pkt {
 	const uint8_t *src, *dst;	/* 4 or 16 bytes in the frame */
 	int dir;		/* the interface it arrived on */
 	int tagged;		/* it came in VLAN tags */
+	int can_start;		/* TCP SYN without ACK, UDP, ICMP(v6) echo request */
 };
 
 /* Why a rule does not match a packet: one bit per field that fails. */
@@ -103,6 +104,7 @@ enum {
 	M_TYPE = 1 << 11,
 	M_CODE = 1 << 12,
 	M_FRAGMENT = 1 << 13,		/* ports or type asked of a non-first fragment */
+	M_START = 1 << 14,		/* stateful, and the packet cannot start a flow */
 };
 
 static int prefix_holds(const struct ref_prefix *p, const uint8_t *a)
@@ -163,6 +165,8 @@ static unsigned int misses(const struct ref_rule *r, const struct pkt *p, int *l
 	}
 	if (r->in != REF_ANY && r->in != p->dir)
 		m |= M_IN;
+	if (r->stateful && !p->can_start)
+		m |= M_START;
 	if (r->n_src) {
 		at = list_addr(r->src, r->n_src, p, p->src, &fam);
 		if (at < 0)
@@ -426,6 +430,9 @@ static void decide_l4(const uint8_t *f, size_t len, size_t l4, size_t l4_end, st
 		p->type = f[l4];
 		p->code = f[l4 + 1];
 	}
+	/* Issue 12: what can start a flow (the TCP header is whole here). */
+	p->can_start = (proto == 6 && (f[l4 + 13] & 0x12) == 0x02) || proto == 17 ||
+		       (proto == 1 && !is_v6 && f[l4] == 8) || (proto == 58 && is_v6 && f[l4] == 128);
 	r = decide_rules(rs, p, v);
 	if (nd_typed) {
 		if (r)

@@ -40,6 +40,7 @@ struct ref_rule {
 	struct ref_prefix src[REF_LIST_MAX], dst[REF_LIST_MAX];
 	struct ref_range sport[REF_LIST_MAX], dport[REF_LIST_MAX];
 	uint8_t has_type, has_code, type, code;
+	uint8_t stateful;	/* issue 12: matches only a packet that can start a flow */
 };
 
 struct ref_ruleset {

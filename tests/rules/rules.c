@@ -150,6 +150,26 @@ static const struct {
 	  "in input comment \"dns\"",
 	  "deny udp 53 in input src 10.0.0.0/8 dst 192.168.0.0/16 sport 1024-65535 "
 	  "dport 53,5353 comment \"dns\"" },
+	/* stateful (issue 12): after every match, before the comment */
+	{ "allow tcp dport 7070 in input stateful", "allow tcp in input dport 7070 stateful" },
+	{ "allow udp dport 53 in input stateful", "allow udp in input dport 53 stateful" },
+	{ "allow icmp type echo-request in input stateful",
+	  "allow icmp in input type echo-request stateful" },
+	{ "allow icmpv6 type echo-request in input stateful",
+	  "allow icmpv6 in input type echo-request stateful" },
+	{ "tcp 22 stateful", "allow tcp 22 stateful" },
+	{ "TCP dport 22 STATEFUL", "allow tcp dport 22 stateful" },
+	{ "6 dport 22 stateful", "allow tcp dport 22 stateful" },
+	{ "17 stateful", "allow udp stateful" },
+	{ "1 stateful", "allow icmp stateful" },
+	{ "58 stateful", "allow icmpv6 stateful" },
+	{ "icmp type 8 stateful", "allow icmp type echo-request stateful" },
+	{ "icmp type 8/0 stateful", "allow icmp type echo-request/0 stateful" },
+	{ "icmpv6 type 128 stateful", "allow icmpv6 type echo-request stateful" },
+	{ "udp src 10.0.0.0/8 dst fd00::/8,10.1.0.0/16 sport 1024-65535 stateful comment \"q\"",
+	  "allow udp src 10.0.0.0/8 dst 10.1.0.0/16,fd00::/8 sport 1024-65535 stateful comment \"q\"" },
+	{ "tcp dport 22 stateful # stateful", "allow tcp dport 22 stateful" },
+	{ "tcp dport 22 comment \"stateful\"", "allow tcp dport 22 comment \"stateful\"" },
 };
 
 static void test_valid(void)
@@ -197,6 +217,9 @@ static const struct {
 	{ { "tcp", "80", "comment", "\"quoted\"" }, "allow tcp 80 comment \"\\\"quoted\\\"\"" },
 	{ { "deny", "tcp", "dport", "22", "src", "10.9.0.0/16" }, "deny tcp src 10.9.0.0/16 dport 22" },
 	{ { "icmpv6", "type", "echo-request", "in", "output" }, "allow icmpv6 in output type echo-request" },
+	{ { "allow", "tcp", "dport", "7070", "in", "input", "stateful" },
+	  "allow tcp in input dport 7070 stateful" },
+	{ { "udp", "53", "stateful", "comment", "dns" }, "allow udp 53 stateful comment \"dns\"" },
 };
 
 static int argv_len(const char *const *argv)
@@ -261,7 +284,6 @@ static const struct {
 	{ "udp 5000-", "invalid port range '5000-': not a number" },
 	{ "tcp -5", "invalid port range '-5': not a number" },
 	{ "tcp 1-2-3", "invalid port range '1-2-3'" },
-	{ "tcp 80 81", "unexpected '81' (expected in, src, dst, sport, dport, type or comment)" },
 	{ "tcp 22,80", "invalid port '22,80': a list needs sport or dport" },
 	{ "icmp 80", "unexpected port '80': protocol 'icmp' has no ports (only tcp and udp do)" },
 	{ "47 80", "unexpected port '80': protocol '47' has no ports" },
@@ -300,8 +322,33 @@ static const struct {
 	{ "tcp in", "missing value after 'in'" },
 	{ "icmp type", "missing value after 'type'" },
 	{ "tcp comment", "missing text after 'comment'" },
-	{ "tcp stateful", "unexpected 'stateful' (expected in, src, dst, sport, dport, type or comment)" },
-	{ "tcp dport 80 stateful", "unexpected 'stateful'" },
+	{ "tcp 80 81", "unexpected '81' (expected in, src, dst, sport, dport, type, stateful or comment)" },
+	/* stateful */
+	{ "deny tcp dport 22 stateful", "'stateful' needs an allow rule: a deny rule creates no flow" },
+	{ "deny icmp type echo-request stateful", "'stateful' needs an allow rule" },
+	{ "any stateful", "'stateful' needs protocol tcp, udp, icmp or icmpv6, not any" },
+	{ "allow any src 10.0.0.0/8 stateful", "'stateful' needs protocol tcp, udp, icmp or icmpv6, not any" },
+	{ "47 stateful", "'stateful' needs protocol tcp, udp, icmp or icmpv6, not 47: "
+	  "the rule could never start a flow" },
+	{ "0 stateful", "not 0: the rule could never start a flow" },
+	{ "icmp type echo-reply stateful", "'stateful' with icmp type echo-reply: only echo-request "
+	  "starts a flow" },
+	{ "icmp type 3/4 stateful", "'stateful' with icmp type destination-unreachable:" },
+	{ "icmp type 5 stateful", "'stateful' with icmp type 5: only echo-request starts a flow" },
+	{ "icmp type 128 stateful", "'stateful' with icmp type 128:" },
+	{ "icmpv6 type 8 stateful", "'stateful' with icmpv6 type 8:" },
+	{ "icmpv6 type echo-reply stateful", "'stateful' with icmpv6 type echo-reply:" },
+	{ "icmpv6 type packet-too-big stateful", "'stateful' with icmpv6 type packet-too-big:" },
+	{ "tcp stateful stateful", "'stateful' given twice" },
+	{ "tcp dport 22 stateful stateful comment \"x\"", "'stateful' given twice" },
+	{ "tcp stateful dport 22", "unexpected 'dport' after 'stateful' (stateful comes after every "
+	  "match, before the comment)" },
+	{ "udp stateful in input", "unexpected 'in' after 'stateful'" },
+	{ "tcp comment \"x\" stateful", "unexpected 'stateful' after the comment (the comment comes last)" },
+	{ "stateful tcp", "unknown protocol 'stateful'" },
+	{ "allow stateful", "unknown protocol 'stateful'" },
+	{ "tcp dport stateful", "invalid port 'stateful': not a number" },
+	{ "tcp \"stateful\"", "unexpected quoted string \"stateful\"" },
 	{ "tcp dport 80 allow", "unexpected 'allow': the action (allow or deny) comes first" },
 	{ "tcp dport 80 deny", "unexpected 'deny': the action (allow or deny) comes first" },
 	{ "tcp from 10.0.0.0/8", "unexpected 'from'" },
@@ -848,9 +895,13 @@ static void test_file_item14(void)
 	p = write_str("dup2.rules", "tcp dport 80,22\n# x\ntcp dport 22,80,22\n");
 	file_error("duplicate after normalization", p,
 		   "dup2.rules:3: duplicate of line 1: 'allow tcp dport 22,80'");
-	p = write_str("nodup.rules", "tcp 1\ndeny tcp 1\ntcp 1 in input\ntcp dport 1\ntcp sport 1\n");
-	if (file_ok("near duplicates", p, 5, &f))
-		pass("near duplicates (action, in, sport/dport differ) are all kept");
+	p = write_str("dup3.rules", "tcp dport 22 stateful\ntcp dport 22\nTCP DPORT 22 STATEFUL comment \"b\"\n");
+	file_error("stateful duplicate in a file", p,
+		   "dup3.rules:3: duplicate of line 1: 'allow tcp dport 22 stateful'");
+	p = write_str("nodup.rules", "tcp 1\ndeny tcp 1\ntcp 1 in input\ntcp dport 1\ntcp sport 1\n"
+		      "tcp dport 1 stateful\n");
+	if (file_ok("near duplicates", p, 6, &f))
+		pass("near duplicates (action, in, sport/dport, stateful differ) are all kept");
 	rules_file_free(&f);
 }
 

@@ -1873,6 +1873,187 @@ static bool refused(const char *label, const char *const *lines, unsigned int n_
  * comment aside) is refused, naming the existing rule, and nothing changes;
  * in a batch, one duplicate refuses the whole batch.
  */
+/*
+ * The serial of the rule written line, and its id, as the current
+ * generation holds them: ruleset_read's entry and the generation's serial
+ * cells (ruleset_serials) must agree. *serial 0: not stateful.
+ */
+static int rule_serial(const char *line, __u32 *id, __u32 *serial, char *why)
+{
+	struct fwctl_err e = {};
+	struct ruleset rs;
+	struct rule r;
+	__u32 *cells = NULL, n_ids = 0;
+	char *key;
+	unsigned int i;
+	int err;
+
+	if (parse_rule(line, &r, why))
+		return -EINVAL;
+	key = rule_key_text(&r);
+	rule_free(&r);
+	err = ruleset_read(&maps, &rctx, &rs, &e);
+	if (!err)
+		err = ruleset_serials(&maps, &cells, &n_ids, &e);
+	if (err) {
+		WHY("read: %s", e.msg);
+		goto out;
+	}
+	for (i = 0; i < rs.n && strcmp(rs.v[i].key, key); i++)
+		;
+	if (i == rs.n) {
+		WHY("'%s' is not in the set", key);
+		err = -ENOENT;
+		goto out;
+	}
+	*id = rs.v[i].id;
+	*serial = rs.v[i].serial;
+	if ((*id < n_ids ? cells[*id] : 0) != *serial || (*serial && *serial >= rs.next_serial)) {
+		WHY("'%s' (id %u): serial %u in the list, %u in the cells, next %u", key, *id,
+		    *serial, *id < n_ids ? cells[*id] : 0, rs.next_serial);
+		err = -EIO;
+	}
+out:
+	free(key);
+	free(cells);
+	ruleset_free(&rs);
+	return err;
+}
+
+/* Stateful ids in the current generation's serial cells (0: no cells). */
+static int serial_ids(__u32 *n, char *why)
+{
+	struct fwctl_err e = {};
+	__u32 *cells = NULL, i, k = 0;
+	int err = ruleset_serials(&maps, &cells, n, &e);
+
+	if (err) {
+		WHY("ruleset_serials: %s", e.msg);
+		return err;
+	}
+	for (i = 0; i < *n; i++)
+		k += !!cells[i];
+	free(cells);
+	return k;
+}
+
+static int load_rules(const char *const *lines, unsigned int n, char *why)
+{
+	struct rule rules[8];
+	struct ruleset_diff diff;
+	struct fwctl_err e = {};
+	unsigned int i;
+	int err;
+
+	rules_changed();
+	for (i = 0; i < n; i++) {
+		if (parse_rule(lines[i], &rules[i], why)) {
+			while (i--)
+				rule_free(&rules[i]);
+			return -EINVAL;
+		}
+	}
+	err = ruleset_replace(&maps, &rctx, rules, n, -1, &diff, &e);	/* consumes rules */
+	if (err)
+		WHY("load: %s", e.msg);
+	return err;
+}
+
+#define SERIAL(line, id, serial) DO("serial of " line, rule_serial(line, id, serial, why))
+#define EXPECT(cond, ...)                                                                        \
+	do {                                                                                     \
+		if (!(cond)) {                                                                   \
+			WHY(__VA_ARGS__);                                                        \
+			return false;                                                            \
+		}                                                                                \
+	} while (0)
+
+/* Rule lifetime (docs/conntrack.md): serials given, kept and never reused. */
+static bool test_serials(char *why)
+{
+	static const char *set1[] = {
+		"allow udp dport 53 stateful comment \"dns\"", "allow tcp dport 7070 stateful",
+		"allow icmp type echo-request stateful", "allow tcp dport 22",
+	};
+	static const char *set2[] = { "allow tcp dport 7070 stateful", "allow tcp dport 22" };
+	__u32 id[4], s[4], id2, s2, n, before, k;
+	int got;
+
+	DO("flush", flush_rules(why));
+	got = serial_ids(&n, why);
+	DO("serial cells", got);
+	EXPECT(!n, "an empty set has serial cells (%u ids)", n);
+	DO("add", add_rule("allow tcp dport 7070 stateful", &id[0], why));
+	DO("add", add_rule("allow udp dport 53 stateful", &id[1], why));
+	DO("add", add_rule("allow tcp dport 7070", &id[2], why));
+	SERIAL("allow tcp dport 7070 stateful", &id[0], &s[0]);
+	SERIAL("allow udp dport 53 stateful", &id[1], &s[1]);
+	SERIAL("allow tcp dport 7070", &id[2], &s[2]);
+	EXPECT(s[0] && s[1] && s[0] != s[1] && !s[2],
+	       "add: serials %u, %u (stateful, non-zero, different) and %u (stateless, 0)",
+	       s[0], s[1], s[2]);
+	got = serial_ids(&n, why);
+	DO("serial cells", got);
+	EXPECT(got == 2 && n == (id[0] > id[1] ? id[0] : id[1]) + 1,
+	       "serial cells: %d stateful ids of %u, want 2", got, n);
+
+	/* An insert before them, a delete of another: theirs are kept. */
+	DO("insert", add_rule_at("allow icmpv6 type echo-request stateful", 1, &id[3], why));
+	SERIAL("allow icmpv6 type echo-request stateful", &id[3], &s[3]);
+	EXPECT(s[3] && s[3] != s[0] && s[3] != s[1], "insert: serial %u", s[3]);
+	DO("del", del_rule("allow tcp dport 7070", why));
+	SERIAL("allow tcp dport 7070 stateful", &id2, &s2);
+	EXPECT(id2 == id[0] && s2 == s[0], "after insert and del: id %u serial %u, was %u %u",
+	       id2, s2, id[0], s[0]);
+
+	/* del: its serial leaves the generation; re-added: a new serial. */
+	DO("del", del_rule("allow tcp dport 7070 stateful", why));
+	got = serial_ids(&n, why);
+	DO("serial cells", got);
+	EXPECT(got == 2, "after del: %d stateful ids, want 2", got);
+	DO("re-add", add_rule("allow tcp dport 7070 stateful", &id2, why));
+	SERIAL("allow tcp dport 7070 stateful", &id2, &s2);
+	EXPECT(s2 && s2 != s[0] && s2 > s[3], "re-added (id %u, was %u): serial %u, was %u",
+	       id2, id[0], s2, s[0]);
+	s[0] = s2;
+	id[0] = id2;
+
+	/* load: unchanged text (a new comment aside) keeps id and serial. */
+	before = s[1];
+	DO("load", load_rules(set1, 4, why));
+	SERIAL("allow udp dport 53 stateful", &id2, &s2);
+	EXPECT(id2 == id[1] && s2 == before, "load, comment changed: id %u serial %u, was %u %u",
+	       id2, s2, id[1], before);
+	SERIAL("allow tcp dport 7070 stateful", &id2, &s2);
+	EXPECT(id2 == id[0] && s2 == s[0], "load, unchanged: id %u serial %u, was %u %u",
+	       id2, s2, id[0], s[0]);
+	SERIAL("allow icmp type echo-request stateful", &id2, &s2);
+	EXPECT(s2 > s[0] && s2 > s[3], "load, new rule: serial %u, not above %u", s2, s[0]);
+	k = s2;
+	got = serial_ids(&n, why);
+	DO("serial cells", got);
+	EXPECT(got == 3, "after load: %d stateful ids, want 3 (icmpv6's gone)", got);
+
+	/* load without a rule: its serial goes; the others stay. */
+	DO("load", load_rules(set2, 2, why));
+	got = serial_ids(&n, why);
+	DO("serial cells", got);
+	SERIAL("allow tcp dport 7070 stateful", &id2, &s2);
+	EXPECT(got == 1 && id2 == id[0] && s2 == s[0], "load of a subset: %d stateful ids, "
+	       "7070 id %u serial %u (was %u %u)", got, id2, s2, id[0], s[0]);
+
+	/* flush: no serial cells; the counter does not go back. */
+	DO("flush", flush_rules(why));
+	got = serial_ids(&n, why);
+	DO("serial cells", got);
+	EXPECT(!n, "after flush: serial cells for %u ids", n);
+	DO("add", add_rule("allow udp dport 53 stateful", &id2, why));
+	SERIAL("allow udp dport 53 stateful", &id2, &s2);
+	EXPECT(s2 > k, "after flush: serial %u, not above %u", s2, k);
+	DO("flush", flush_rules(why));
+	return true;
+}
+
 static bool test_duplicates(char *why)
 {
 	static const char *same_order[] = { "tcp dport 80,22 src 10.0.0.0/8" };
@@ -2162,6 +2343,9 @@ int main(int argc, char **argv)
 			  test_10000_rules);
 		run_named("11.8 duplicates: same canonical text refused, naming the rule; nothing changes",
 			  test_duplicates);
+		run_named("rule serials: stateful rules get one when given an id (add, load), keep it "
+			  "with their id (insert, del of others, load unchanged), lose it with the rule "
+			  "(del, load, flush); a re-added rule gets a new one", test_serials);
 		run_named("11.7 in: an interface's own instance matches 'in' by its fixed direction",
 			  test_instance_dir);
 		test_totals();
