@@ -213,18 +213,15 @@ static json_object *dir_json(const struct report *r, int d)
 	const struct fwctl_tx_stats *tx = &r->s->tx[d];
 	/* Generic XDP transmits through the stack: only redirect errors are traced. */
 	bool skb = r->cfg->mode == FWCTL_MODE_SKB;
-	json_object *o = json_object_new_object(), *dr, *t, *rt, *fw, *by;
+	json_object *o = json_object_new_object(), *dr, *t, *rt, *fw;
 	int i;
 
 	json_add(o, "from", json_str(r->cfg->ifname[d]));
 	json_add(o, "to", json_str(r->cfg->ifname[!d]));
 	json_add(o, "received", pkts_bytes(dir_received_packets(st), dir_received_bytes(st)));
 	fw = pkts_bytes(st->fwd_packets, st->fwd_bytes);
-	by = json_object_new_object();
 	for (i = 0; i < FWCTL_FWD_REASON_COUNT; i++)
-		json_add(by, fwd_reason_key(i), pkts_bytes(st->fwd_reason_packets[i],
-							  st->fwd_reason_bytes[i]));
-	json_add(fw, "by_reason", by);
+		json_add(fw, fwd_reason_json(i), json_u64(st->fwd_reason_packets[i]));
 	json_add(o, "forwarded", fw);
 	json_add(o, "arp_nd", json_u64(st->arp_nd_packets));
 	dr = json_object_new_object();

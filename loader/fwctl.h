@@ -297,6 +297,7 @@ const char *drop_reason_name(enum fwctl_drop_reason r);	/* "unknown ethertype" *
 const char *drop_reason_key(enum fwctl_drop_reason r);	/* "unknown_ethertype" */
 const char *fwd_reason_label(enum fwctl_fwd_reason r);	/* "ARP/ND" */
 const char *fwd_reason_key(enum fwctl_fwd_reason r);	/* "arp-nd" */
+const char *fwd_reason_json(enum fwctl_fwd_reason r);	/* "arp_nd" */
 const char *dir_key(enum fwctl_dir d);			/* "input_to_output" */
 const char *policy_name(__u32 policy);
 /* "1.25 M", "812", ... into buf; with unit for rates ("bit/s"). */

@@ -40,13 +40,17 @@ const char *drop_reason_key(enum fwctl_drop_reason r)
 	return r < FWCTL_DROP_REASON_COUNT ? drop_names[r][1] : "unknown";
 }
 
-/* What decided a forward: in tables; as the JSON, the trace and the metrics name it. */
-static const char *const fwd_names[FWCTL_FWD_REASON_COUNT][2] = {
-	[FWCTL_FWD_RULE] = { "rule", "rule" },
-	[FWCTL_FWD_POLICY] = { "policy", "policy" },
-	[FWCTL_FWD_ARP_ND] = { "ARP/ND", "arp-nd" },
-	[FWCTL_FWD_FLOW] = { "flow", "flow" },
-	[FWCTL_FWD_RELATED] = { "related ICMP", "related" },
+/*
+ * What decided a forward: in tables; as the trace and the metrics name it;
+ * as the key of its packet count in `stats --json` (like the drops':
+ * "rule" and "policy" are strings everywhere else).
+ */
+static const char *const fwd_names[FWCTL_FWD_REASON_COUNT][3] = {
+	[FWCTL_FWD_RULE] = { "rule", "rule", "by_rule" },
+	[FWCTL_FWD_POLICY] = { "policy", "policy", "by_policy" },
+	[FWCTL_FWD_ARP_ND] = { "ARP/ND", "arp-nd", "arp_nd" },
+	[FWCTL_FWD_FLOW] = { "flow", "flow", "flow" },
+	[FWCTL_FWD_RELATED] = { "related ICMP", "related", "related" },
 };
 
 const char *fwd_reason_label(enum fwctl_fwd_reason r)
@@ -57,6 +61,11 @@ const char *fwd_reason_label(enum fwctl_fwd_reason r)
 const char *fwd_reason_key(enum fwctl_fwd_reason r)
 {
 	return r < FWCTL_FWD_REASON_COUNT ? fwd_names[r][1] : "unknown";
+}
+
+const char *fwd_reason_json(enum fwctl_fwd_reason r)
+{
+	return r < FWCTL_FWD_REASON_COUNT ? fwd_names[r][2] : "unknown";
 }
 
 const char *dir_key(enum fwctl_dir d)

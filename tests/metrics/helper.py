@@ -128,6 +128,8 @@ def samples(path):
 DROP_KEYS = {"policy": "by_policy", "malformed": "malformed", "fragment": "fragment",
              "unknown_ethertype": "unknown_ethertype", "redirect_error": "redirect_error",
              "rule": "by_rule"}
+FWD_KEYS = {"rule": "by_rule", "policy": "by_policy", "arp-nd": "arp_nd", "flow": "flow",
+            "related": "related"}
 
 
 def key(name, **labels):
@@ -142,9 +144,18 @@ def compare(prom_path, json_path, version):
     drop_bytes = {}
     for d, st in j["directions"].items():
         lab = dict(interface=st["from"], direction=d)
-        for reason, c in st["forwarded"]["by_reason"].items():
-            want[key("fwctl_packets_total", verdict="forward", reason=reason, **lab)] = c["packets"]
-            want[key("fwctl_bytes_total", verdict="forward", reason=reason, **lab)] = c["bytes"]
+        fwd_bytes = 0
+        for reason, jk in FWD_KEYS.items():
+            want[key("fwctl_packets_total", verdict="forward", reason=reason, **lab)] = \
+                st["forwarded"][jk]
+            # stats --json has forwarded bytes only in total.
+            k = key("fwctl_bytes_total", verdict="forward", reason=reason, **lab)
+            want[k] = got.get(k)
+            fwd_bytes += got.get(k) or 0
+        if fwd_bytes != st["forwarded"]["bytes"]:
+            print("forwarded bytes of %s: the samples add up to %d, stats --json says %d"
+                  % (d, fwd_bytes, st["forwarded"]["bytes"]))
+            return 1
         total = 0
         for reason, jk in DROP_KEYS.items():
             want[key("fwctl_packets_total", verdict="drop", reason=reason, **lab)] = \
