@@ -142,26 +142,22 @@ static __always_inline void fwctl_scan_leaf(void *gen, const struct fwctl_leaf *
 }
 
 /*
- * Classify key against generation gen (from fwctl_current_generation()).
- * Fills *m (the policy too, from the header) and returns an enum
- * fwctl_classify_status (include/fwctl_classifier.h).
+ * Classify key against generation gen whose header (cell 0) the caller
+ * already has, h (NULL: none). Fills *m (the policy too) and returns an
+ * enum fwctl_classify_status (include/fwctl_classifier.h).
  */
-static __always_inline int fwctl_classify(void *gen, const struct fwctl_key *key,
-					  struct fwctl_match *m)
+static __always_inline int fwctl_classify_hdr(void *gen, const struct fwctl_table_hdr *h,
+					      const struct fwctl_key *key, struct fwctl_match *m)
 {
-	const struct fwctl_table_hdr *h;
 	const struct fwctl_leaf *leaf;
-	const struct fwctl_cell *c;
 	__u32 r, n_roots;
 
 	m->rule_id = 0;
 	m->action = FWCTL_ACTION_ALLOW;
 	m->prio = FWCTL_NO_PRIO;
 	m->policy = FWCTL_POLICY_DROP;
-	c = fwctl_cell_at(gen, 0);
-	if (!c || c->hdr.kind != FWCTL_CELL_HDR || c->hdr.magic != FWCTL_TABLE_MAGIC)
+	if (!h || h->kind != FWCTL_CELL_HDR || h->magic != FWCTL_TABLE_MAGIC)
 		return FWCTL_CLASSIFY_NO_TABLE;
-	h = &c->hdr;
 	m->policy = h->policy;
 	n_roots = h->n_roots;
 	for (r = 0; r < FWCTL_MAX_ROOTS && r < n_roots; r++) {
@@ -172,6 +168,19 @@ static __always_inline int fwctl_classify(void *gen, const struct fwctl_key *key
 			fwctl_scan_leaf(gen, leaf, key, m);
 	}
 	return m->prio == FWCTL_NO_PRIO ? FWCTL_CLASSIFY_NO_MATCH : FWCTL_CLASSIFY_MATCH;
+}
+
+/*
+ * Classify key against generation gen (from fwctl_current_generation()).
+ * Fills *m (the policy too, from the header) and returns an enum
+ * fwctl_classify_status (include/fwctl_classifier.h).
+ */
+static __always_inline int fwctl_classify(void *gen, const struct fwctl_key *key,
+					  struct fwctl_match *m)
+{
+	const struct fwctl_cell *c = fwctl_cell_at(gen, 0);
+
+	return fwctl_classify_hdr(gen, c ? &c->hdr : NULL, key, m);
 }
 
 #endif /* FWCTL_CLASSIFY_H */

@@ -414,7 +414,9 @@ static __always_inline bool ct_usable(__u32 table, struct fwctl_ct_entry *e,
 			CT_COUNT(rule_gone);
 		return false;
 	}
-	if (now - e->last_ns > ct_timeout_ns(e->timeout)) {
+	/* Each program instance keeps its own clock (ct_clock.h): the other
+	 * one may have stamped the entry a tick ahead of ours. */
+	if (now > e->last_ns && now - e->last_ns > ct_timeout_ns(e->timeout)) {
 		if (ct_delete(table, &t->key))
 			CT_COUNT(expired);
 		return false;

@@ -57,6 +57,7 @@ static __always_inline struct fwctl_frag_entry *frag_lookup(const struct fwctl_k
 {
 	struct fwctl_frag_entry *fe;
 	struct fwctl_frag_key fk;
+	__u64 now;
 
 	if (m->frag != PKT_FRAG_LATER)
 		return NULL;
@@ -64,7 +65,9 @@ static __always_inline struct fwctl_frag_entry *frag_lookup(const struct fwctl_k
 	fe = bpf_map_lookup_elem(&FWCTL_MAP_FRAG, &fk);
 	if (!fe)
 		return NULL;
-	if (ct_now() - fe->seen_ns > FWCTL_FRAG_TIMEOUT_NS) {
+	now = ct_now();
+	/* now may lag the stamp by a tick: another instance's clock made it */
+	if (now > fe->seen_ns && now - fe->seen_ns > FWCTL_FRAG_TIMEOUT_NS) {
 		bpf_map_delete_elem(&FWCTL_MAP_FRAG, &fk);
 		return NULL;
 	}

@@ -11,6 +11,13 @@
  * While a trace or a check runs, each verdict is shown to it first
  * (bpf/trace.h); a `fwctl check` probe counts nothing.
  *
+ * Connection and fragment tracking (docs/conntrack.md): a later fragment
+ * of a remembered datagram gets its first fragment's verdict; a packet of
+ * a live flow (or an ICMP error about one) is forwarded before any rule,
+ * looked up only when the generation has stateful rules; a stateful allow
+ * rule creates the flow of a packet that can start one; every first
+ * fragment's verdict is remembered.
+ *
  * Read top to bottom against the numbered spec in README.md ("Datapath").
  */
 #include "vmlinux.h"
@@ -22,6 +29,9 @@
 #include "parse.h"
 #include "classify.h"
 #include "trace.h"
+#include "pkt_meta.h"
+#include "conntrack.h"
+#include "frag.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -91,8 +101,9 @@ static __always_inline int drop(struct xdp_md *ctx, struct fwctl_dir_stats *st, 
 /*
  * Redirect to the peer interface; counted as forwarded for the reason
  * given (enum fwctl_fwd_reason), or as a redirect error. Forwarded by an
- * allow rule, it counts on that rule: a redirect error is not the rule's
- * doing (the trace still names the rule).
+ * allow rule (or a flow, or a first fragment's verdict), it counts on that
+ * rule: a redirect error is not the rule's doing (the trace still names
+ * the rule).
  */
 static __always_inline int forward(struct xdp_md *ctx, struct fwctl_dir_stats *st, __u32 dir,
 				   __u32 reason, __u32 rule_id, __u32 proto, __u32 len,
@@ -107,7 +118,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct fwctl_dir_stats *s
 		st->fwd_reason_packets[reason]++;
 		st->fwd_reason_bytes[reason] += len;
 	}
-	if (reason == FWCTL_FWD_RULE)
+	if (rule_id != FWCTL_NO_RULE)
 		count_rule(rule_id, len);
 	return XDP_REDIRECT;
 }
@@ -207,7 +218,7 @@ static __always_inline int verdict_unmatched_by(struct xdp_md *ctx, __u32 dir, _
  * (cannot happen; it convinces the verifier).
  */
 static __always_inline int build_key(void *data, void *data_end, __u64 info, __u32 dir,
-				     struct fwctl_key *k)
+				     struct fwctl_key *k, struct pkt_meta *meta, bool slow)
 {
 	void *l3 = data + sizeof(struct ethhdr) + (PKT_VLANS(info) & 3) * sizeof(struct vlan_hdr);
 	int i;
@@ -220,6 +231,9 @@ static __always_inline int build_key(void *data, void *data_end, __u64 info, __u
 			return 1;
 		k->w[FWCTL_DIM_SRC0] = bpf_ntohl(ip->saddr);
 		k->w[FWCTL_DIM_DST0] = bpf_ntohl(ip->daddr);
+		/* parse_fast() takes first fragments too, and leaves meta to us */
+		if (!slow && (ip->frag_off & bpf_htons(IP_MF)))
+			meta->frag = PKT_FRAG_FIRST;
 	} else {
 		struct ipv6hdr *ip6 = l3;
 
@@ -240,42 +254,175 @@ static __always_inline int build_key(void *data, void *data_end, __u64 info, __u
 	return 0;
 }
 
-/*
- * The walk over the current generation, as a global function: the
- * verifier checks it once, on its own, rather than at every call site
- * (inlined twice it exceeds the verifier's budget). Returns an enum
- * fwctl_classify_status; m->policy is the generation's policy.
- */
-__noinline int classify_key(const struct fwctl_key *key, struct fwctl_match *m)
-{
-	void *gen;
+/* What classify_pkt() decided: enum fwctl_classify_status, or a flow. */
+#define DEC_FLOW	(FWCTL_CLASSIFY_NO_TABLE + 1)	/* a packet of a live flow */
+#define DEC_RELATED	(FWCTL_CLASSIFY_NO_TABLE + 2)	/* an ICMP error about one */
 
-	if (!key || !m)
+/* In and out of classify_pkt(). */
+struct classify_io {
+	struct fwctl_match m;	/* out: the rule (flows: m.rule_id, the flow's) */
+	__u32 dir;		/* in: enum fwctl_dir */
+	__u32 len;		/* in: frame bytes */
+	__u32 serial;		/* out: a stateful rule's serial (0: none), set
+				 * only when m.action is FWCTL_ACTION_ALLOW_STATEFUL */
+	__u32 fast;		/* in: parse_fast()'s packet, meta left to pkt_meta_fast() */
+	__u64 info;		/* in: the parser's result */
+};
+
+/*
+ * Flows, then the walk over the current generation, as a global function:
+ * the verifier checks it once, on its own, rather than at every call site
+ * (inlined twice it exceeds the verifier's budget). A generation without
+ * stateful rules cannot have a live flow: for it, tracking costs the one
+ * compare of its serial cell. Returns an enum fwctl_classify_status, or
+ * DEC_FLOW / DEC_RELATED; io->m.policy is the generation's policy.
+ */
+__noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
+			    struct pkt_meta *meta, struct classify_io *io)
+{
+	const struct fwctl_cell *c;
+	struct ct_io cio;
+	struct ct_gen g;
+	void *gen;
+	int r;
+
+	if (!key || !meta || !io)
 		return FWCTL_CLASSIFY_NO_TABLE;
+	io->m.policy = FWCTL_POLICY_DROP;
 	gen = fwctl_current_generation();
-	if (!gen) {
-		m->policy = FWCTL_POLICY_DROP;
+	if (!gen)
 		return FWCTL_CLASSIFY_NO_TABLE;
+	c = fwctl_cell_at(gen, 0);
+	if (c && FWCTL_CT_SERIAL_CELL(&c->hdr)) {
+		if (io->fast && !meta->l3_end)	/* parse_fast() left it to us */
+			pkt_meta_fast((void *)(long)ctx->data, (void *)(long)ctx->data_end,
+				      io->info, meta);
+		cio.dir = io->dir;
+		cio.len = io->len;
+		r = ct_lookup(ctx, key, meta, &cio);
+		if (r != CT_MISS) {
+			io->m.rule_id = cio.rule_id;
+			return r == CT_HIT ? DEC_FLOW : DEC_RELATED;
+		}
+		/* Stateful boxes hold only keys with this set. */
+		key->w[FWCTL_DIM_START] = ct_can_start(ctx, key, meta);
 	}
-	return fwctl_classify(gen, key, m);
+	r = fwctl_classify_hdr(gen, c ? &c->hdr : NULL, key, &io->m);
+	if (r == FWCTL_CLASSIFY_MATCH && io->m.action == FWCTL_ACTION_ALLOW_STATEFUL) {
+		ct_gen_from(gen, &c->hdr, &g);
+		io->serial = ct_rule_serial(&g, io->m.rule_id);
+	}
+	return r;
 }
 
-/* An IP packet: the first rule that matches it, else the policy. */
-static __always_inline int classify_ip(struct xdp_md *ctx, void *data, void *data_end,
-				       __u64 info, __u32 dir, __u32 len, const bool obs)
+/*
+ * A later fragment whose first fragment was remembered: the same verdict,
+ * counted on the same rule and under the same reason; -1 for any other
+ * packet. A global function: its key copies stay out of the hot path's
+ * registers. obs: as datapath()'s, at run time (this is off the hot path).
+ */
+__noinline int follow_first(struct xdp_md *ctx, const struct fwctl_key *key,
+			    const struct pkt_meta *meta, __u32 dir, __u32 obs)
 {
+	struct fwctl_frag_entry *fe;
 	struct fwctl_dir_stats *st;
-	struct fwctl_match m;
-	struct fwctl_key key;
+	__u32 proto, len;
 
-	if (build_key(data, data_end, info, dir, &key))
-		return verdict_unmatched_by(ctx, dir, info, FWCTL_POLICY_DROP, len, obs);
-	if (classify_key(&key, &m) != FWCTL_CLASSIFY_MATCH)
-		return verdict_unmatched_by(ctx, dir, info, m.policy, len, obs);
+	if (!ctx || !key || !meta)
+		return -1;
+	len = ctx->data_end - ctx->data;
+	fe = frag_lookup(key, meta);
+	if (!fe)
+		return -1;
 	st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
 	if (!st)
 		return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
-	return act_on_rule(ctx, st, dir, &m, PKT_PROTO(info), len, obs);
+	proto = key->w[FWCTL_DIM_PROTO];
+	if (fe->verdict == FWCTL_FRAG_FORWARD)
+		return forward(ctx, st, dir, fe->how, fe->rule_id, proto, len, obs);
+	return drop(ctx, st, dir, fe->reason, fe->rule_id, proto, len, obs);
+}
+
+/* Remember what a first fragment got (r: classify_pkt()'s answer). */
+static __always_inline void remember_first(const struct fwctl_key *key,
+					   const struct pkt_meta *meta, int r,
+					   const struct fwctl_match *m)
+{
+	struct frag_verdict v = { .rule_id = m->rule_id, .verdict = FWCTL_FRAG_FORWARD };
+
+	if (r == DEC_FLOW || r == DEC_RELATED) {
+		v.how = r == DEC_FLOW ? FWCTL_FWD_FLOW : FWCTL_FWD_RELATED;
+	} else if (r == FWCTL_CLASSIFY_MATCH) {
+		v.how = FWCTL_FWD_RULE;
+		if (m->action == FWCTL_ACTION_DENY) {
+			v.verdict = FWCTL_FRAG_DROP;
+			v.reason = FWCTL_DROP_RULE;
+		}
+	} else {
+		v.rule_id = FWCTL_NO_RULE;
+		v.how = FWCTL_FWD_POLICY;
+		if (m->policy != FWCTL_POLICY_ACCEPT) {
+			v.verdict = FWCTL_FRAG_DROP;
+			v.reason = FWCTL_DROP_POLICY;
+		}
+	}
+	frag_remember(key, meta, &v);
+}
+
+/*
+ * An IP packet: its first fragment's verdict if it is a later fragment of
+ * a remembered one, else its flow's, else the first rule that matches it,
+ * else the policy. slow: it came through parse_slow() (constant).
+ */
+static __always_inline int classify_ip(struct xdp_md *ctx, void *data, void *data_end,
+				       __u64 info, __u32 dir, __u32 len, struct pkt_meta *meta,
+				       const bool slow, const bool obs)
+{
+	struct fwctl_dir_stats *st;
+	struct classify_io io;
+	struct fwctl_key key;
+	int r, verdict;
+
+	if (build_key(data, data_end, info, dir, &key, meta, slow))
+		return verdict_unmatched_by(ctx, dir, info, FWCTL_POLICY_DROP, len, obs);
+	if (slow && meta->frag == PKT_FRAG_LATER) {
+		verdict = follow_first(ctx, &key, meta, dir, obs);
+		if (verdict >= 0)
+			return verdict;
+	}
+	io.dir = dir;
+	io.len = len;
+	io.info = info;
+	io.fast = !slow;
+	r = classify_pkt(ctx, &key, meta, &io);
+	if (r == FWCTL_CLASSIFY_MATCH) {
+		st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
+		if (!st)
+			return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
+		verdict = act_on_rule(ctx, st, dir, &io.m, PKT_PROTO(info), len, obs);
+		/* A probe of `fwctl check` creates nothing. */
+		if (verdict == XDP_REDIRECT && io.m.action == FWCTL_ACTION_ALLOW_STATEFUL &&
+		    !(obs && check_probe(ctx))) {
+			struct ct_new a = { dir, len, io.m.rule_id, io.serial };
+
+			ct_create(ctx, &key, meta, &a);
+		}
+	} else if (r == DEC_FLOW || r == DEC_RELATED) {
+		st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
+		if (!st)
+			return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
+		verdict = forward(ctx, st, dir, r == DEC_FLOW ? FWCTL_FWD_FLOW : FWCTL_FWD_RELATED,
+				  io.m.rule_id, PKT_PROTO(info), len, obs);
+	} else {
+		verdict = verdict_unmatched_by(ctx, dir, info, io.m.policy, len, obs);
+	}
+	if (meta->frag == PKT_FRAG_FIRST && !(obs && check_probe(ctx))) {
+		if (!slow && !meta->l3_end)
+			pkt_meta_fast((void *)(long)ctx->data, (void *)(long)ctx->data_end, info,
+				      meta);
+		remember_first(&key, meta, r, &io.m);
+	}
+	return verdict;
 }
 
 /*
@@ -284,11 +431,11 @@ static __always_inline int classify_ip(struct xdp_md *ctx, void *data, void *dat
  * the program took 761,000 of the 1,000,000 instructions it allows; out of
  * line the whole program takes 382,000, leaving room for tracing and flows).
  */
-__noinline __u64 parse_slow(struct xdp_md *ctx)
+__noinline __u64 parse_slow(struct xdp_md *ctx, struct pkt_meta *meta)
 {
-	if (!ctx)
+	if (!ctx || !meta)
 		return PKT_MALFORMED;
-	return parse_frame((void *)(long)ctx->data, (void *)(long)ctx->data_end);
+	return parse_frame((void *)(long)ctx->data, (void *)(long)ctx->data_end, meta);
 }
 
 /*
@@ -300,22 +447,26 @@ static __always_inline int datapath(struct xdp_md *ctx, const bool obs)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 len = data_end - data, dir = frame_dir(ctx);
+	struct pkt_meta meta;
 	__u64 info;
 	__u8 kind;
 
-	/* 1. The common case: TCP or UDP with plain headers, straight to the rules.
+	/* 1. The common case: TCP or UDP with plain headers, straight to the
+	 * rules (meta: l3_end 0 until pkt_meta_fast() fills it, if needed).
 	 * 2. Every other frame: the full header walk; the rules for IP packets
 	 * that passed every header check. */
 	info = parse_fast(data, data_end);
-	if (info == PKT_SLOW_PATH) {
-		info = parse_slow(ctx);
-		kind = PKT_KIND(info);
-		if (kind != PKT_L4 && kind != PKT_FRAGMENT)
-			return verdict_unmatched_by(ctx, dir, info, -1, len, obs);
-		data = (void *)(long)ctx->data;
-		data_end = (void *)(long)ctx->data_end;
+	if (info != PKT_SLOW_PATH) {
+		*(__u64 *)&meta = 0;
+		return classify_ip(ctx, data, data_end, info, dir, len, &meta, false, obs);
 	}
-	return classify_ip(ctx, data, data_end, info, dir, len, obs);
+	info = parse_slow(ctx, &meta);
+	kind = PKT_KIND(info);
+	if (kind != PKT_L4 && kind != PKT_FRAGMENT)
+		return verdict_unmatched_by(ctx, dir, info, -1, len, obs);
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	return classify_ip(ctx, data, data_end, info, dir, len, &meta, true, obs);
 }
 
 #ifndef FWCTL_NO_TRACE	/* tests/trace/fwctl_notrace.bpf.c: the cost of tracing off */
@@ -331,6 +482,16 @@ static __noinline int datapath_observed(struct xdp_md *ctx)
  * variable and a branch (bpf/trace.h). Checks (BPF_PROG_TEST_RUN with
  * probe metadata) take the observed copy too.
  */
+/*
+ * The datapath without tracing, out of line too: the two copies' frames
+ * must not stack up, or with flow tracking's calls under the observed one
+ * the program passes the 512 bytes of stack BPF allows.
+ */
+static __noinline int datapath_plain(struct xdp_md *ctx)
+{
+	return datapath(ctx, false);
+}
+
 SEC("xdp")
 int fwctl_xdp(struct xdp_md *ctx)
 {
@@ -338,5 +499,5 @@ int fwctl_xdp(struct xdp_md *ctx)
 	if (observe_any())
 		return datapath_observed(ctx);
 #endif
-	return datapath(ctx, false);
+	return datapath_plain(ctx);
 }

@@ -22,6 +22,8 @@
 
 #define IP_OFFSET_MASK		0x1fff	/* IPv4 frag_off: offset in 8-byte units */
 #define IP6_OFFSET_MASK		0xfff8	/* IPv6 frag header: offset << 3 */
+#define IP_MF			0x2000	/* IPv4 frag_off: more fragments */
+#define IP6_MF			0x0001	/* IPv6 frag header: more fragments */
 
 #define ICMP_MIN_LEN		8	/* type, code, checksum, 4 more bytes */
 

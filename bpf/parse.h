@@ -12,6 +12,11 @@
  * classifier needs packed in one u64 (PKT()), so that no parser state is
  * spilled to the stack. parse_fast() takes the common TCP/UDP packet with
  * fixed-offset loads; parse_frame() walks every frame the fast one declines.
+ * parse_frame() also fills a struct pkt_meta (pkt_meta.h) for flow and
+ * fragment tracking: where the L4 header and the IP packet end are, and
+ * whether the packet is a fragment (offsets from data); for parse_fast()'s
+ * packets, whose headers sit at fixed offsets, pkt_meta_fast() derives it
+ * when it is needed.
  */
 #ifndef FWCTL_PARSE_H
 #define FWCTL_PARSE_H
@@ -21,6 +26,7 @@
 #include <bpf/bpf_endian.h>
 #include "fwctl_classifier.h"
 #include "net_consts.h"
+#include "pkt_meta.h"
 
 /* What a frame is, as far as the rules are concerned. */
 enum pkt_kind {
@@ -68,9 +74,11 @@ static __always_inline bool icmpv6_is_nd(const __u8 *icmp)
  * inside the L3 packet (l3_end) and the frame (data_end). nd_ok: the IPv6
  * headers allow Neighbor Discovery (always false for IPv4).
  */
-static __always_inline __u64 parse_l4(void *l4, void *l3_end, void *data_end, __u8 proto,
-				      __u8 family, bool nd_ok)
+static __always_inline __u64 parse_l4(void *data, void *l4, void *l3_end, void *data_end,
+				      __u8 proto, __u8 family, bool nd_ok, struct pkt_meta *meta)
 {
+	meta->l4_off = l4 - data;
+	meta->l3_end = l3_end - data;
 	switch (proto) {
 	case IPPROTO_TCP: {
 		struct tcphdr *tcp = l4;
@@ -110,7 +118,8 @@ static __always_inline __u64 parse_l4(void *l4, void *l3_end, void *data_end, __
  * IPv4: version, IHL, total length against IHL and the frame (Ethernet
  * padding after the total length is fine); options skipped.
  */
-static __always_inline __u64 parse_ipv4(void *l3, void *data_end)
+static __always_inline __u64 parse_ipv4(void *data, void *l3, void *data_end,
+					 struct pkt_meta *meta)
 {
 	struct iphdr *ip = l3;
 	__u32 hdr_len, tot_len;
@@ -125,11 +134,17 @@ static __always_inline __u64 parse_ipv4(void *l3, void *data_end)
 	tot_len = bpf_ntohs(ip->tot_len);
 	if (PAST(ip, hdr_len, data_end) || tot_len < hdr_len || PAST(ip, tot_len, data_end))
 		return PKT_MALFORMED;
+	meta->frag_id = bpf_ntohs(ip->id);
 	/* Its protocol field takes part in reassembly: it is the datagram's. */
-	if (ip->frag_off & bpf_htons(IP_OFFSET_MASK))
+	if (ip->frag_off & bpf_htons(IP_OFFSET_MASK)) {
+		meta->frag = PKT_FRAG_LATER;
+		meta->l3_end = tot_len + (l3 - data);
 		return PKT(PKT_FRAGMENT, FWCTL_FAMILY_V4, ip->protocol, 0, 0);
-	return parse_l4(l3 + hdr_len, l3 + tot_len, data_end, ip->protocol, FWCTL_FAMILY_V4,
-			false);
+	}
+	if (ip->frag_off & bpf_htons(IP_MF))
+		meta->frag = PKT_FRAG_FIRST;
+	return parse_l4(data, l3 + hdr_len, l3 + tot_len, data_end, ip->protocol,
+			FWCTL_FAMILY_V4, false, meta);
 }
 
 /* Is @nexthdr one of the IPv6 extension headers the walk steps over? */
@@ -149,7 +164,8 @@ static __always_inline bool ipv6_is_ext(__u8 nexthdr)
  * later one is whatever the sender wrote). Neighbor Discovery needs hop
  * limit 255 and no Fragment header in the chain (RFC 4861, RFC 6980).
  */
-static __always_inline __u64 parse_ipv6(void *l3, void *data_end)
+static __always_inline __u64 parse_ipv6(void *data, void *l3, void *data_end,
+					 struct pkt_meta *meta)
 {
 	struct ipv6hdr *ip6 = l3;
 	void *pos, *l3_end;
@@ -181,9 +197,16 @@ static __always_inline __u64 parse_ipv6(void *l3, void *data_end)
 		if (nexthdr == IPPROTO_FRAGMENT) {
 			struct frag_hdr *fh = pos;
 
-			if (fh->frag_off & bpf_htons(IP6_OFFSET_MASK))
+			meta->frag_id = bpf_ntohl(fh->identification);
+			if (fh->frag_off & bpf_htons(IP6_OFFSET_MASK)) {
+				meta->frag = PKT_FRAG_LATER;
+				meta->l3_end = l3_end - data;
 				return PKT(PKT_FRAGMENT, FWCTL_FAMILY_V6, FWCTL_PROTO_UNKNOWN,
 					   0, 0);
+			}
+			/* more-fragments; without it, an atomic fragment */
+			if (fh->frag_off & bpf_htons(IP6_MF))
+				meta->frag = PKT_FRAG_FIRST;
 			fragmented = true;
 			ext_len = 8;
 		} else if (nexthdr == IPPROTO_AH) {
@@ -198,8 +221,8 @@ static __always_inline __u64 parse_ipv6(void *l3, void *data_end)
 	}
 	if (ipv6_is_ext(nexthdr))
 		return PKT_MALFORMED;		/* more than FWCTL_MAX_IPV6_EXT */
-	return parse_l4(pos, l3_end, data_end, nexthdr, FWCTL_FAMILY_V6,
-			ip6->hop_limit == ND_HOP_LIMIT && !fragmented);
+	return parse_l4(data, pos, l3_end, data_end, nexthdr, FWCTL_FAMILY_V6,
+			ip6->hop_limit == ND_HOP_LIMIT && !fragmented, meta);
 }
 
 /* parse_fast() leaves this frame to parse_frame(). */
@@ -256,6 +279,36 @@ static __always_inline __u64 parse_fast(void *data, void *data_end)
 }
 
 /*
+ * The struct pkt_meta of a packet parse_fast() took (info its result):
+ * untagged, plain IPv4 or IPv6 header, so everything is at a fixed
+ * offset. Derived only when needed (flows, first fragments), to keep
+ * the common case free of it. Zeroes if the headers are not there (they
+ * are: parse_fast() checked them; this convinces the verifier).
+ */
+static __always_inline void pkt_meta_fast(void *data, void *data_end, __u64 info,
+					  struct pkt_meta *meta)
+{
+	struct iphdr *ip = data + sizeof(struct ethhdr);
+	struct ipv6hdr *ip6 = data + sizeof(struct ethhdr);
+
+	__builtin_memset(meta, 0, sizeof(*meta));
+	if (PKT_FAMILY(info) == FWCTL_FAMILY_V4) {
+		if (PAST(ip, sizeof(*ip), data_end))
+			return;
+		meta->l4_off = sizeof(struct ethhdr) + sizeof(*ip);
+		meta->l3_end = sizeof(struct ethhdr) + bpf_ntohs(ip->tot_len);
+		meta->frag_id = bpf_ntohs(ip->id);
+		if (ip->frag_off & bpf_htons(IP_MF))	/* parse_fast() took offset 0 only */
+			meta->frag = PKT_FRAG_FIRST;
+		return;
+	}
+	if (PAST(ip6, sizeof(*ip6), data_end))
+		return;
+	meta->l4_off = sizeof(struct ethhdr) + sizeof(*ip6);
+	meta->l3_end = meta->l4_off + bpf_ntohs(ip6->payload_len);
+}
+
+/*
  * ARP passes unconditionally only as the protocol allows it: an Ethernet/
  * IPv4 request or reply, 28 bytes plus at most the padding to a minimum
  * frame. Any other frame of ARP's ethertype is left to the policy, so it
@@ -279,13 +332,14 @@ static __always_inline __u64 parse_arp(void *l3, void *data_end)
  * the L3 parser of the inner ethertype. After two tags, a third tag type is
  * an unknown ethertype.
  */
-static __always_inline __u64 parse_frame(void *data, void *data_end)
+static __always_inline __u64 parse_frame(void *data, void *data_end, struct pkt_meta *meta)
 {
 	struct ethhdr *eth = data;
 	void *pos = data + sizeof(*eth);
 	__u16 type;
 	int i;
 
+	__builtin_memset(meta, 0, sizeof(*meta));
 	if (PAST(eth, sizeof(*eth), data_end))
 		return PKT_MALFORMED;
 	type = eth->h_proto;			/* network order throughout */
@@ -303,9 +357,9 @@ static __always_inline __u64 parse_frame(void *data, void *data_end)
 	}
 
 	if (type == bpf_htons(ETH_P_IP))
-		return parse_ipv4(pos, data_end) | (__u64)i << PKT_VLAN_SHIFT;
+		return parse_ipv4(data, pos, data_end, meta) | (__u64)i << PKT_VLAN_SHIFT;
 	if (type == bpf_htons(ETH_P_IPV6))
-		return parse_ipv6(pos, data_end) | (__u64)i << PKT_VLAN_SHIFT;
+		return parse_ipv6(data, pos, data_end, meta) | (__u64)i << PKT_VLAN_SHIFT;
 	if (type == bpf_htons(ETH_P_ARP))
 		return parse_arp(pos, data_end);
 	return PKT_OTHER_ETHERTYPE;

@@ -129,13 +129,14 @@ static __always_inline int datapath(struct xdp_md *ctx, const bool obs)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 len = data_end - data, proto;
+	struct pkt_meta meta;
 	__u16 dport;
 	__u64 info;
 	__u8 kind;
 
 	info = parse_fast(data, data_end);
 	if (info == PKT_SLOW_PATH)
-		info = parse_frame(data, data_end);
+		info = parse_frame(data, data_end, &meta);
 	kind = PKT_KIND(info);
 	proto = kind == PKT_L4 || kind == PKT_FRAGMENT || (kind == PKT_ARP_ND && PKT_PROTO(info)) ?
 		PKT_PROTO(info) : FWCTL_TRACE_PROTO_NONE;

@@ -32,6 +32,7 @@
 #include <bpf/libbpf.h>
 #include "fwctl.h"
 #include "fwctl.skel.h"
+#include "fwctl_conntrack.h"
 #include "frame.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -1308,6 +1309,24 @@ static bool dirs_equal(const struct fwctl_dir_stats *before, const struct fwctl_
 static struct fwctl_rule_stats rs_before[FWCTL_RULE_ID_SLOTS], rs_after[FWCTL_RULE_ID_SLOTS];
 
 /*
+ * Forget every remembered first fragment: each case here is one frame on
+ * its own, and one case's first fragment must not decide the next case's
+ * later fragments (tests/conntrack checks that they do).
+ */
+static void frag_forget(void)
+{
+	struct fwctl_frag_key k, next;
+	struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, FWCTL_STR(FWCTL_MAP_FRAG));
+	int fd = map ? bpf_map__fd(map) : -1;
+
+	while (fd >= 0 && !bpf_map_get_next_key(fd, NULL, &next)) {
+		k = next;
+		if (bpf_map_delete_elem(fd, &k))
+			break;
+	}
+}
+
+/*
  * Run one frame through program prog, arriving on ifindex, and check the
  * verdict, the output bytes and every counter: the frame counts in
  * direction dir, and on rule rule_id (FWCTL_NO_RULE: on none), allowed or
@@ -1321,6 +1340,7 @@ static bool check_frame_on(int prog, __u32 ifindex, const uint8_t *frame, size_t
 	__u32 out_len, id;
 	int ret, err, want = verdict == V_FWD ? XDP_REDIRECT : XDP_DROP;
 
+	frag_forget();
 	if (read_dirs(before, why))
 		return false;
 	err = rule_stats_read_first(&maps, id_span, rs_before);
