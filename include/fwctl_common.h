@@ -79,6 +79,8 @@ struct fwctl_config {
 	/* Network namespace attach ran in (SO_NETNS_COOKIE; struct net's
 	 * net_cookie on the BPF side): ifindexes mean something only there. */
 	__u64 netns_cookie;
+	__u32 ct_size;			/* flow table slots, --ct-size (loader only) */
+	__u32 pad;
 };
 
 /* Value of fwctl_rule_stats[id] (per CPU). */

@@ -27,6 +27,7 @@
 #include <xdp/libxdp.h>
 #include "fwctl.h"
 #include "trace.h"		/* struct fwctl_trace_ctl, for the skeleton */
+#include "conntrack.h"
 #include "fwctl.skel.h"
 #include "xmit_watch.skel.h"
 
@@ -152,7 +153,7 @@ static int watcher_attach(struct fwctl_err *e)
 
 /* Load one instance of the datapath and attach it to ifindex. */
 static int xdp_attach_one(const char *ifname, int ifindex, enum fwctl_dir dir,
-			  enum fwctl_mode mode, struct fwctl_err *e)
+			  enum fwctl_mode mode, __u32 ct_size, struct fwctl_err *e)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir());
 	struct xdp_program *prog = NULL;
@@ -178,6 +179,13 @@ static int xdp_attach_one(const char *ifname, int ifindex, enum fwctl_dir dir,
 		goto out;
 	}
 	skel->rodata->instance_dir = dir;	/* this instance sees one interface */
+	/* The first instance makes the flow tables; the second reuses their
+	 * pins, which libbpf does only if the sizes match. */
+	err = ct_maps_set_size(skel->obj, ct_size);
+	if (err) {
+		fwctl_err_set(e, "cannot size the flow tables: %s", strerror(-err));
+		goto out;
+	}
 	prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
 	err = libxdp_get_error(prog);
 	if (err) {
@@ -343,9 +351,26 @@ static int config_commit(const struct fwctl_config *cfg, struct fwctl_err *e)
 	return err;
 }
 
-int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, struct fwctl_err *e)
+/* Default timeouts in the flow tables' config, made by the first instance. */
+static int ct_init(struct fwctl_err *e)
 {
-	struct fwctl_config cfg = { .mode = mode };
+	struct ct_maps m;
+	int err;
+
+	err = ct_maps_open_pinned(pin_dir(), &m, e);
+	if (err)
+		return err;
+	err = ct_config_init(&m);
+	ct_maps_close(&m);
+	if (err)
+		fwctl_err_set(e, "cannot write the flow timeouts: %s", strerror(-err));
+	return err;
+}
+
+int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, __u32 ct_size,
+		 struct fwctl_err *e)
+{
+	struct fwctl_config cfg = { .mode = mode, .ct_size = ct_size };
 	const char *const names[FWCTL_DIR_COUNT] = { if_in, if_out };
 	struct fwctl_maps maps;
 	int i, err, attached = 0;
@@ -384,11 +409,14 @@ int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, st
 	if (err)
 		goto fail;
 	for (i = 0; i < FWCTL_DIR_COUNT; i++) {
-		err = xdp_attach_one(names[i], cfg.ifindex[i], i, mode, e);
+		err = xdp_attach_one(names[i], cfg.ifindex[i], i, mode, ct_size, e);
 		if (err)
 			goto fail;
 		attached++;
 	}
+	err = ct_init(e);
+	if (err)
+		goto fail;
 	cfg.attached_at = time(NULL);
 	err = config_commit(&cfg, e);
 	if (err)

@@ -37,6 +37,15 @@ const struct command *command_find(const struct command *table, const char *name
 				   const char *what);
 
 /*
+ * A command of subcommands (rules, ct): -h/--help before the subcommand
+ * runs help(); else the subcommand (exact name or unique prefix) of table
+ * runs with its own argv ("fwctl CMD SUB: ..." in messages). names lists
+ * them for the message when none is given.
+ */
+int command_dispatch(const char *cmd, const struct command *table, int argc, char **argv,
+		     int (*help)(void), const char *names);
+
+/*
  * getopt_long() over a command's argv with fwctl's messages: the option's
  * value, -1 after the last option (operands from argv[optind]), or '?'
  * once the usage error is printed (return EXIT_USAGE). Start each command's

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "cli.h"
+#include "conntrack.h"
 
 static const char attach_help[] =
 	"Attach the filter between IF_IN (the \"input\" side) and IF_OUT (\"output\"):\n"
@@ -15,6 +16,8 @@ static const char attach_help[] =
 	"rules and policy drop: only ARP and IPv6 Neighbor Discovery pass.\n\n"
 	"Options:\n"
 	"  -m, --mode native|skb  XDP mode (default native; skb works on any driver)\n"
+	"      --ct-size N        flows the connection tracking table holds (default\n"
+	"                         262144, 256-4194304; a quarter more for unanswered ones)\n"
 	"  -h, --help             this help\n";
 
 /*
@@ -22,7 +25,8 @@ static const char attach_help[] =
  * attach left is cleaned up first, but only in the namespace it was made
  * in: its interface indexes mean other interfaces anywhere else.
  */
-static int attach_locked(const char *ifs[2], enum fwctl_mode mode, struct fwctl_err *e)
+static int attach_locked(const char *ifs[2], enum fwctl_mode mode, __u32 ct_size,
+			 struct fwctl_err *e)
 {
 	struct fwctl_config cfg;
 	char since[32], why[sizeof(e->msg)];
@@ -50,28 +54,33 @@ static int attach_locked(const char *ifs[2], enum fwctl_mode mode, struct fwctl_
 		fprintf(stderr, "fwctl attach: note: cleaned up an interrupted attach in %s\n",
 			pin_dir());
 	}
-	return fwctl_attach(ifs[0], ifs[1], mode, e);
+	return fwctl_attach(ifs[0], ifs[1], mode, ct_size, e);
 }
 
 int cmd_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
+		{ "ct-size", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum fwctl_mode mode = FWCTL_MODE_NATIVE;
-	const char *ifs[2] = {}, *mode_arg = NULL;
+	const char *ifs[2] = {}, *mode_arg = NULL, *ct_arg = NULL;
+	__u32 ct_size = FWCTL_CT_DEFAULT_SIZE;
 	struct fwctl_err e = {};
 	int i, opt, n, lock_fd, err;
 
 	for (optind = 0; (opt = cli_opt("attach", argc, argv, ":m:h", opts)) != -1;) {
 		if (opt == 'h')
-			return command_help("attach", "[-m|--mode native|skb] IF_IN IF_OUT",
-					    attach_help);
-		if (opt != 'm')
+			return command_help("attach", "[-m|--mode native|skb] [--ct-size N] IF_IN "
+					    "IF_OUT", attach_help);
+		if (opt == 'C')
+			ct_arg = optarg;
+		else if (opt == 'm')
+			mode_arg = optarg;
+		else
 			return EXIT_USAGE;
-		mode_arg = optarg;
 	}
 	n = argc - optind;
 	if (n > 2)
@@ -85,6 +94,8 @@ int cmd_attach(int argc, char **argv)
 		mode = FWCTL_MODE_SKB;
 	else if (mode_arg && strcmp(mode_arg, "native"))
 		return usage_error("attach", "unknown mode '%s' (native or skb)", mode_arg);
+	if (ct_arg && ct_parse_size(ct_arg, &ct_size, &e))
+		return usage_error("attach", "%s", e.msg);
 	if (n < 2)
 		return usage_error("attach", "missing interface: usage: fwctl attach "
 					     "[--mode native|skb] IF_IN IF_OUT");
@@ -100,7 +111,7 @@ int cmd_attach(int argc, char **argv)
 	lock_fd = state_prepare(true, &e);
 	if (lock_fd < 0)
 		return runtime_error("attach", &e);
-	err = attach_locked(ifs, mode, &e);
+	err = attach_locked(ifs, mode, ct_size, &e);
 	state_unlock(lock_fd);
 	if (err)
 		return runtime_error("attach", &e);
@@ -279,6 +290,7 @@ static void status_json(const struct fwctl_config *cfg, int attached, unsigned i
 	json_add(o, "policy", cfg ? json_object_new_string(policy_name(policy)) : NULL);
 	json_add(o, "rule_count", cfg ? json_u64(n_rules) : NULL);
 	json_add(o, "max_rules", json_u64(FWCTL_SET_MAX_RULES));
+	json_add(o, "ct_size", cfg ? json_u64(cfg->ct_size) : NULL);
 	if (cfg)
 		fmt_time_utc(cfg->attached_at, since, sizeof(since));
 	json_add(o, "attached_at", cfg ? json_object_new_string(since) : NULL);
@@ -309,6 +321,7 @@ static void status_table(const struct fwctl_config *cfg, unsigned int n_rules, _
 	}
 	printf("policy     %s\nrules      %u of %d\n", policy_name(policy), n_rules,
 	       FWCTL_SET_MAX_RULES);
+	printf("ct-size    %u flows\n", cfg->ct_size);
 }
 
 static const char status_help[] =

@@ -1,14 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cmd_ct.c - fwctl ct list [-j] | flush | stats [-j] | timeout [-j] [NAME SECONDS].
- * Ready for main.c's command table:
- *   { "ct", cmd_ct, "list|flush|stats|timeout ...", "connection tracking: flows, timeouts" }
  *
- * Until the rule-set code says which stateful rules are alive (see "Rule
- * lifetime" in fwctl_conntrack.h), every unexpired flow is shown: flows
- * of a deleted rule are already dead to the datapath and go at their
- * next packet or by LRU. Set ct_alive/ct_alive_arg from the current
- * generation's serials (ct_serials_alive) to hide them.
+ * Flows whose rule is no longer in the current rule set (its serial gone,
+ * see "Rule lifetime" in fwctl_conntrack.h) are dead to the datapath and
+ * are not shown; they go at their next packet or by LRU.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,8 +14,6 @@
 #include "cli.h"
 #include "conntrack.h"
 
-static ct_alive_fn ct_alive;
-static void *ct_alive_arg;
 
 /*
  * Options of a subcommand: -h, and -j unless json is NULL. 1 if help was
@@ -48,37 +42,43 @@ static int ct_opts(const char *cmd, int argc, char **argv, bool *json, const cha
 	return 0;
 }
 
-/* Root, bpffs, lock, an attached fwctl and its flow tables. */
-static int ct_open(struct ct_maps *m, struct fwctl_config *cfg, int *lock_fd,
-		   struct fwctl_err *e)
+/* What every ct command holds: the attached fwctl, its flow tables, and
+ * which stateful rules are alive (their serials in the current generation). */
+struct ct_ctx {
+	struct fwctl_state st;
+	struct ct_maps m;
+	struct ct_serials alive;
+};
+
+/* Root, bpffs, lock, an attached fwctl, its flow tables and live rules. */
+static int ct_open(struct ct_ctx *c, struct fwctl_err *e)
 {
+	__u32 *serial = NULL;
 	int err;
 
-	*lock_fd = state_prepare(false, e);
-	if (*lock_fd < 0)
-		return *lock_fd;
-	err = state_inspect(cfg, e);
-	if (err == PINS_NONE) {
-		fwctl_err_set(e, "not attached: run 'fwctl attach IF_IN IF_OUT' first");
-		err = -ENOENT;
-	} else if (err == PINS_PARTIAL) {
-		fwctl_err_set(e, "incomplete attach in %s (an attach was interrupted): run 'fwctl "
-				 "detach' to clean it up, or 'fwctl attach' again", pin_dir());
-		err = -ESTALE;
-	}
-	if (err >= 0)
-		err = ct_maps_open_pinned(pin_dir(), m, e);
-	if (err < 0) {
-		state_unlock(*lock_fd);
+	memset(&c->m, -1, sizeof(c->m));
+	c->alive.serial = NULL;
+	err = state_open(&c->st, e);
+	if (err)
 		return err;
+	/* Maps only, as rules and stats: from any network namespace. */
+	err = ct_maps_open_pinned(pin_dir(), &c->m, e);
+	if (!err)
+		err = ruleset_serials(&c->st.maps, &serial, &c->alive.n_ids, e);
+	c->alive.serial = serial;
+	if (err) {
+		ct_maps_close(&c->m);
+		state_close(&c->st);
 	}
-	return 0;
+	return err;
 }
 
-static void ct_close(struct ct_maps *m, int lock_fd)
+static void ct_close(struct ct_ctx *c)
 {
-	ct_maps_close(m);
-	state_unlock(lock_fd);
+	ct_maps_close(&c->m);
+	state_close(&c->st);
+	free((void *)c->alive.serial);
+	c->alive.serial = NULL;
 }
 
 static bool has_ports(const struct ct_flow *f)
@@ -164,23 +164,22 @@ static int ct_list(int argc, char **argv)
 {
 	struct fwctl_err e = {};
 	struct ct_flow *flows = NULL;
-	struct fwctl_config cfg;
-	struct ct_maps m;
+	struct ct_ctx c;
 	json_object *o, *a;
 	bool json = false;
 	size_t n = 0, i;
-	int lock_fd, err;
+	int err;
 
 	err = ct_opts("ct list", argc, argv, &json, list_help);
 	if (err)
 		return err > 0 ? 0 : EXIT_USAGE;
 	if (optind < argc)
 		return usage_error("ct list", "unexpected argument '%s'", argv[optind]);
-	if (ct_open(&m, &cfg, &lock_fd, &e))
+	if (ct_open(&c, &e))
 		return runtime_error("ct list", &e);
-	err = ct_flows_read(&m, ct_alive, ct_alive_arg, &flows, &n);
-	ct_close(&m, lock_fd);
+	err = ct_flows_read(&c.m, ct_serials_alive, &c.alive, &flows, &n);
 	if (err) {
+		ct_close(&c);
 		fwctl_err_set(&e, "cannot read the flow tables: %s", strerror(-err));
 		return runtime_error("ct list", &e);
 	}
@@ -188,7 +187,7 @@ static int ct_list(int argc, char **argv)
 		o = json_object_new_object();
 		a = json_object_new_array();
 		for (i = 0; i < n; i++)
-			json_object_array_add(a, json_flow(&flows[i], &cfg));
+			json_object_array_add(a, json_flow(&flows[i], &c.st.cfg));
 		json_add(o, "flows", a);
 		json_print(o);
 	} else if (!n) {
@@ -200,6 +199,7 @@ static int ct_list(int argc, char **argv)
 		for (i = 0; i < n; i++)
 			print_flow(&flows[i]);
 	}
+	ct_close(&c);
 	free(flows);
 	return 0;
 }
@@ -207,10 +207,9 @@ static int ct_list(int argc, char **argv)
 static int ct_flush_cmd(int argc, char **argv)
 {
 	struct fwctl_err e = {};
-	struct fwctl_config cfg;
-	struct ct_maps m;
+	struct ct_ctx c;
 	size_t n = 0;
-	int lock_fd, err;
+	int err;
 
 	err = ct_opts("ct flush", argc, argv, NULL,
 		      "Usage: fwctl ct flush\n\nEnd every flow at once.\n");
@@ -218,10 +217,10 @@ static int ct_flush_cmd(int argc, char **argv)
 		return err > 0 ? 0 : EXIT_USAGE;
 	if (optind < argc)
 		return usage_error("ct flush", "unexpected argument '%s'", argv[optind]);
-	if (ct_open(&m, &cfg, &lock_fd, &e))
+	if (ct_open(&c, &e))
 		return runtime_error("ct flush", &e);
-	err = ct_flush(&m, &n);
-	ct_close(&m, lock_fd);
+	err = ct_flush(&c.m, &n);
+	ct_close(&c);
 	if (err) {
 		fwctl_err_set(&e, "cannot flush the flow tables: %s", strerror(-err));
 		return runtime_error("ct flush", &e);
@@ -289,21 +288,20 @@ static const char stats_help[] =
 static int ct_stats_cmd(int argc, char **argv)
 {
 	struct fwctl_err e = {};
-	struct fwctl_config cfg;
 	struct ct_summary s;
-	struct ct_maps m;
+	struct ct_ctx c;
 	bool json = false;
-	int lock_fd, err;
+	int err;
 
 	err = ct_opts("ct stats", argc, argv, &json, stats_help);
 	if (err)
 		return err > 0 ? 0 : EXIT_USAGE;
 	if (optind < argc)
 		return usage_error("ct stats", "unexpected argument '%s'", argv[optind]);
-	if (ct_open(&m, &cfg, &lock_fd, &e))
+	if (ct_open(&c, &e))
 		return runtime_error("ct stats", &e);
-	err = ct_summary_read(&m, ct_alive, ct_alive_arg, &s);
-	ct_close(&m, lock_fd);
+	err = ct_summary_read(&c.m, ct_serials_alive, &c.alive, &s);
+	ct_close(&c);
 	if (err) {
 		fwctl_err_set(&e, "cannot read the flow tables: %s", strerror(-err));
 		return runtime_error("ct stats", &e);
@@ -329,11 +327,10 @@ static int ct_timeout_cmd(int argc, char **argv)
 {
 	__u32 ms[FWCTL_CT_TIMEOUTS], mask = 0, set_ms = 0, i;
 	struct fwctl_err e = {};
-	struct fwctl_config cfg;
-	struct ct_maps m;
+	struct ct_ctx c;
 	bool json = false, set;
 	json_object *o, *t;
-	int lock_fd, err;
+	int err;
 
 	err = ct_opts("ct timeout", argc, argv, &json, timeout_help);
 	if (err)
@@ -347,14 +344,14 @@ static int ct_timeout_cmd(int argc, char **argv)
 	/* Both words checked before anything is opened. */
 	if (set && ct_timeout_parse(argv[0], argv[1], &mask, &set_ms, &e))
 		return usage_error("ct timeout", "%s", e.msg);
-	if (ct_open(&m, &cfg, &lock_fd, &e))
+	if (ct_open(&c, &e))
 		return runtime_error("ct timeout", &e);
-	err = set ? ct_timeout_write(&m, mask, set_ms, &e) : 0;
-	if (!err && ct_timeouts_get_ms(&m, ms)) {
+	err = set ? ct_timeout_write(&c.m, mask, set_ms, &e) : 0;
+	if (!err && ct_timeouts_get_ms(&c.m, ms)) {
 		err = -EIO;
 		fwctl_err_set(&e, "cannot read the timeouts: %s", strerror(errno));
 	}
-	ct_close(&m, lock_fd);
+	ct_close(&c);
 	if (err)
 		return runtime_error("ct timeout", &e);
 	if (json) {
@@ -395,26 +392,6 @@ static int ct_help(void)
 
 int cmd_ct(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct command *c;
-	char name[32];
-	int opt;
-
-	/* '+': options before the subcommand are the dispatcher's. */
-	for (optind = 0; (opt = cli_opt("ct", argc, argv, "+:h", opts)) != -1;) {
-		if (opt != 'h')
-			return EXIT_USAGE;
-		return ct_help();
-	}
-	if (optind >= argc)
-		return usage_error("ct", "missing command (list, flush, stats or timeout)");
-	c = command_find(ct_commands, argv[optind], "ct command");
-	if (!c)
-		return EXIT_USAGE;
-	snprintf(name, sizeof(name), "ct %s", c->name);
-	argv[optind] = name;	/* messages say "fwctl ct list: ..." */
-	return c->run(argc - optind, argv + optind);
+	return command_dispatch("ct", ct_commands, argc, argv, ct_help,
+				"list, flush, stats or timeout");
 }

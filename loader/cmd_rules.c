@@ -537,32 +537,8 @@ static int rules_help(void)
 
 int cmd_rules(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct command *c;
-	char name[32];
-	int opt;
-
-	/* '+': options before the subcommand are the dispatcher's. */
-	for (optind = 0; (opt = cli_opt("rules", argc, argv, "+:h", opts)) != -1;) {
-		if (opt != 'h')
-			return EXIT_USAGE;
-		return rules_help();
-	}
-	if (optind == argc)
-		return usage_error("rules", "missing command: add, del, flush, list, load, save "
-				   "or check (see 'fwctl rules --help')");
-	c = command_find(rules_commands, argv[optind], "rules command");
-	if (!c)
-		return EXIT_USAGE;
-	snprintf(name, sizeof(name), "rules %s", c->name);
-	argv[optind] = name;	/* messages say "fwctl rules add: ..." */
-	argc -= optind;
-	argv += optind;
-	optind = 0;
-	return c->run(argc, argv);
+	return command_dispatch("rules", rules_commands, argc, argv, rules_help,
+				"add, del, flush, list, load, save or check");
 }
 
 static const char policy_help[] =

@@ -238,7 +238,8 @@ const char *mode_name(enum fwctl_mode mode);
  * and devmap, attach to both interfaces, and only then mark the config
  * complete (attached_at): anything less is partial state (state_inspect).
  */
-int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, struct fwctl_err *e);
+int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, __u32 ct_size,
+		 struct fwctl_err *e);
 /*
  * Detach from both interfaces named in cfg (those still there; none if
  * cfg is zeroes, as after an attach killed early) and remove every pin and

@@ -16,6 +16,7 @@
 #include <xdp/libxdp.h>
 #include "fwctl.h"
 #include "cli.h"
+#include "conntrack.h"
 
 bool cli_json;
 
@@ -37,6 +38,7 @@ static const struct command commands[] = {
 	  "show the frames the filter sees, with verdicts" },
 	{ "check", cmd_check, "FILE [--in IF] [--expect forward|drop] [-j]",
 	  "run a capture through the live rules" },
+	{ "ct", cmd_ct, "list|flush|stats|timeout", "connection tracking: flows, timeouts" },
 	{ "help", cmd_help, "[COMMAND [SUBCOMMAND]]", "this help, or a command's" },
 	{ NULL, NULL, NULL, NULL },
 };
@@ -166,6 +168,37 @@ const struct command *command_find(const struct command *table, const char *name
 		usage_error(NULL, "unknown %s '%s': %s", what, name, names);
 	}
 	return found;
+}
+
+int command_dispatch(const char *cmd, const struct command *table, int argc, char **argv,
+		     int (*help)(void), const char *names)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *c;
+	char name[32], what[32];
+	int opt;
+
+	/* '+': options before the subcommand are the dispatcher's. */
+	for (optind = 0; (opt = cli_opt(cmd, argc, argv, "+:h", opts)) != -1;) {
+		if (opt != 'h')
+			return EXIT_USAGE;
+		return help();
+	}
+	if (optind == argc)
+		return usage_error(cmd, "missing command: %s (see 'fwctl %s --help')", names, cmd);
+	snprintf(what, sizeof(what), "%s command", cmd);
+	c = command_find(table, argv[optind], what);
+	if (!c)
+		return EXIT_USAGE;
+	snprintf(name, sizeof(name), "%s %s", cmd, c->name);
+	argv[optind] = name;	/* messages say "fwctl rules add: ..." */
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	return c->run(argc, argv);
 }
 
 /* Is c one of the short options in shorts (not an argument marker)? */
