@@ -36,6 +36,7 @@
 #include "ct_test.h"
 #include "ct_test.skel.h"
 #include "pkt.h"
+#include "real.h"
 
 #define WHY_LEN		512
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -1301,276 +1302,6 @@ static bool t_loader_size(char *why)
 	return true;
 }
 
-/* --- fwctl ct (cmd_ct) on the test's maps pinned in a private directory ----------- */
-
-static char pin_path[128];
-
-/* Run cmd_ct(args) in a child; its stdout+stderr into out; exit status. */
-static int run_cmd(char *out, size_t len, int argc, char **argv)
-{
-	int p[2], status;
-	ssize_t n, got = 0;
-	pid_t pid;
-
-	if (pipe(p))
-		return -1;
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		if (getenv("CT_SHOW"))	/* show what fwctl ct prints */
-			fprintf(stderr, "$ fwctl ct %s%s%s\n", argv[1], argc > 2 ? " " : "",
-				argc > 2 ? argv[2] : "");
-		setenv("FWCTL_PIN_DIR", pin_path, 1);
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		close(p[0]);
-		exit(cmd_ct(argc, argv));
-	}
-	close(p[1]);
-	while (got < (ssize_t)len - 1 && (n = read(p[0], out + got, len - 1 - got)) > 0)
-		got += n;
-	out[got] = 0;
-	close(p[0]);
-	waitpid(pid, &status, 0);
-	if (getenv("CT_SHOW"))
-		fprintf(stderr, "%s", out);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-#define CMD(out, ...)                                                           \
-	({                                                                      \
-		char *__a[] = { "ct", __VA_ARGS__ };                            \
-		run_cmd(out, sizeof(out), ARRAY_SIZE(__a), __a);                \
-	})
-
-/* obj[key] as a number (-1: missing or not a number). */
-static long long jnum(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	if (!obj || !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_int))
-		return -1;
-	return json_object_get_int64(v);
-}
-
-static const char *jstr(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	if (!obj || !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
-		return "";
-	return json_object_get_string(v);
-}
-
-static bool jnull(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	return obj && json_object_object_get_ex(obj, key, &v) && !v;
-}
-
-/* The flow of protocol proto in a `ct list --json` object. */
-static json_object *jflow(json_object *root, const char *proto)
-{
-	json_object *flows;
-	size_t i;
-
-	if (!json_object_object_get_ex(root, "flows", &flows) ||
-	    !json_object_is_type(flows, json_type_array))
-		return NULL;
-	for (i = 0; i < json_object_array_length(flows); i++) {
-		json_object *f = json_object_array_get_idx(flows, i);
-
-		if (!strcmp(jstr(f, "proto"), proto))
-			return f;
-	}
-	return NULL;
-}
-
-static bool t_cmd_ct(char *why)
-{
-	json_object *root, *f, *p, *b;
-	char out[8192];
-	bool ok;
-	int rc;
-
-	if (!tcp_connect(V4, 40000, why))
-		return false;
-	SEND(ECHO(V6, A, B, REQ(V6), 4660), IN, FWD);
-	rc = CMD(out, "list");
-	CHECK(rc == 0 && strstr(out, "10.0.0.1:40000") && strstr(out, "10.0.0.2:7070") &&
-	      strstr(out, "established") && strstr(out, "fd00::1") && strstr(out, "4660") &&
-	      strstr(out, "2/1") && strstr(out, "108/54"), "ct list: status %d: %.300s", rc, out);
-	rc = CMD(out, "list", "--json");
-	root = json_tokener_parse(out);
-	f = jflow(root, "tcp");
-	ok = rc == 0 && f && !strcmp(jstr(f, "src"), "10.0.0.1") &&
-	     !strcmp(jstr(f, "dst"), "10.0.0.2") && jnum(f, "sport") == 40000 &&
-	     jnum(f, "dport") == 7070 && jnull(f, "icmp_id") &&
-	     !strcmp(jstr(f, "state"), "established") && jnum(f, "age") == 0 &&
-	     jnum(f, "expires") > 7190 && jnum(f, "rule_id") == 1 && !strcmp(jstr(f, "in"), "ctin") &&
-	     json_object_object_get_ex(f, "packets", &p) && jnum(p, "orig") == 2 &&
-	     jnum(p, "reply") == 1 && json_object_object_get_ex(f, "bytes", &b) &&
-	     jnum(b, "orig") == 108 && jnum(b, "reply") == 54;
-	f = jflow(root, "icmpv6");
-	ok = ok && f && jnum(f, "icmp_id") == 4660 && jnull(f, "sport") && jnull(f, "dport") &&
-	     !strcmp(jstr(f, "src"), "fd00::1") && !strcmp(jstr(f, "state"), "new");
-	json_object_put(root);
-	CHECK(ok, "ct list --json: status %d: %.400s", rc, out);
-	rc = CMD(out, "stats");
-	CHECK(rc == 0 && strstr(out, "established") && strstr(out, "evicted") &&
-	      strstr(out, "insert failures"), "ct stats: status %d: %.300s", rc, out);
-	rc = CMD(out, "stats", "-j");
-	root = json_tokener_parse(out);
-	ok = json_object_object_get_ex(root, "by_state", &p);
-	ok = ok && rc == 0 && jnum(root, "flows") == 2 && jnum(p, "established") == 1 &&
-	     jnum(p, "new") == 1 && jnum(root, "created") >= 2 && jnum(root, "evicted") >= 0 &&
-	     jnum(root, "insert_failures") >= 0 && jnum(root, "expired") >= 0;
-	json_object_put(root);
-	CHECK(ok, "ct stats --json: status %d: %.300s", rc, out);
-	rc = CMD(out, "timeout", "tcp-closing", "20");
-	CHECK(rc == 0, "ct timeout tcp-closing 20: status %d: %.300s", rc, out);
-	rc = CMD(out, "timeout");
-	CHECK(rc == 0 && strstr(out, "tcp-closing      20") && strstr(out, "tcp-established  7200"),
-	      "ct timeout: status %d: %.300s", rc, out);
-	rc = CMD(out, "timeout", "--json");
-	root = json_tokener_parse(out);
-	ok = json_object_object_get_ex(root, "timeouts", &p) && jnum(p, "tcp-closing") == 20 &&
-	     jnum(p, "udp-replied") == 180;
-	json_object_put(root);
-	CHECK(rc == 0 && ok, "ct timeout --json: status %d: %.300s", rc, out);
-	rc = CMD(out, "timeout", "tcp-syn", "zero");
-	CHECK(rc == 2 && strstr(out, "'zero'") && !strchr(strchr(out, '\n') + 1, '\n'),
-	      "ct timeout tcp-syn zero: status %d: %.300s", rc, out);
-	rc = CMD(out, "timeout", "nope", "5");
-	CHECK(rc == 2 && strstr(out, "'nope'"), "ct timeout nope 5: status %d: %.300s", rc, out);
-	rc = CMD(out, "timeout", "tcp-syn");
-	CHECK(rc == 2, "ct timeout tcp-syn: status %d: %.300s", rc, out);
-	rc = CMD(out, "timeout");
-	CHECK(strstr(out, "tcp-syn          60"), "a refused timeout changed something: %.300s", out);
-	rc = CMD(out, "bogus");
-	CHECK(rc == 2, "ct bogus: status %d: %.300s", rc, out);
-	rc = CMD(out, "list", "extra");
-	CHECK(rc == 2, "ct list extra: status %d: %.300s", rc, out);
-	rc = CMD(out, "flush", "--json");
-	CHECK(rc == 2, "ct flush --json: status %d: %.300s", rc, out);
-	rc = CMD(out, "flush");
-	CHECK(rc == 0 && strstr(out, "flushed 2 flows"), "ct flush: status %d: %.300s", rc, out);
-	rc = CMD(out, "list");
-	CHECK(rc == 0 && strstr(out, "no flows"), "ct list after flush: status %d: %.300s", rc, out);
-	SEND(TCP(V4, B, A, 7070, 40000, TCP_ACK), OUT, DROP);
-	return true;
-}
-
-static bool t_cmd_not_attached(char *why)
-{
-	char out[1024], saved[100];
-	int rc;
-
-	snprintf(saved, sizeof(saved), "%.99s", pin_path);
-	snprintf(pin_path, sizeof(pin_path), "%s-none", saved);
-	rc = CMD(out, "list");
-	snprintf(pin_path, sizeof(pin_path), "%s", saved);
-	CHECK(rc == 1 && strstr(out, "not attached"), "status %d: %.300s", rc, out);
-	return true;
-}
-
-static int pin_maps(void)
-{
-	const char *names[] = { "fwctl_ct_new", "fwctl_ct_est", "fwctl_ct_count",
-				"fwctl_ct_config", "fwctl_ct_stats", "fwctl_frag" };
-	int fds[] = { cm.new, cm.est, cm.count, cm.config, cm.stats, cm.frag };
-	char path[256];
-	unsigned int i;
-
-	struct fwctl_config cfg = { .ifindex = { 1, 1 }, .attached_at = 1,
-				    .ifname = { "ctin", "ctout" } };
-	__u32 key = 0;
-	int fd;
-
-	snprintf(pin_path, sizeof(pin_path), "/sys/fs/bpf/fwctl-cttest-%d", getpid());
-	if (mkdir(pin_path, 0700))
-		return -errno;
-	/* What makes state_inspect() see a complete attach. */
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, FWCTL_STR(FWCTL_MAP_CONFIG), 4, sizeof(cfg), 1, NULL);
-	if (fd < 0 || bpf_map_update_elem(fd, &key, &cfg, BPF_ANY))
-		return -errno;
-	snprintf(path, sizeof(path), "%s/%s", pin_path, FWCTL_STR(FWCTL_MAP_CONFIG));
-	if (bpf_obj_pin(fd, path))
-		return -errno;
-	close(fd);
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_path, names[i]);
-		if (bpf_obj_pin(fds[i], path))
-			return -errno;
-	}
-	return 0;
-}
-
-static void unpin_maps(void)
-{
-	char path[256];
-
-	ct_maps_unpin(pin_path);
-	snprintf(path, sizeof(path), "%s/%s", pin_path, FWCTL_STR(FWCTL_MAP_CONFIG));
-	unlink(path);
-	rmdir(pin_path);
-}
-
-/* --- the test shim for cmd_ct (main.c's helpers are not in libfwctl.a) ------------ */
-
-bool cli_json;
-
-int usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "fwctl %s: ", cmd ? cmd : "");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_USAGE;
-}
-
-int runtime_error(const char *cmd, const struct fwctl_err *e)
-{
-	fprintf(stderr, "fwctl %s: %s\n", cmd, e->msg);
-	return EXIT_RUNTIME;
-}
-
-int command_help(const char *cmd, const char *args, const char *text)
-{
-	printf("Usage: fwctl %s %s\n\n%s", cmd, args, text);
-	return 0;
-}
-
-const struct command *command_find(const struct command *table, const char *name,
-				   const char *what)
-{
-	const struct command *c;
-
-	for (c = table; c->name; c++)
-		if (!strcmp(c->name, name))
-			return c;
-	usage_error(NULL, "unknown %s '%s'", what, name);
-	return NULL;
-}
-
-int cli_opt(const char *cmd, int argc, char **argv, const char *shorts,
-	    const struct option *longs)
-{
-	int c;
-
-	opterr = 0;
-	c = getopt_long(argc, argv, shorts, longs, NULL);
-	if (c == '?' || c == ':') {
-		usage_error(cmd, "bad option '%s'", argv[optind - 1]);
-		return '?';
-	}
-	return c;
-}
-
 /* --- insert failures: an established table that refuses inserts ------------------ */
 
 static bool t_insert_failed(char *why)
@@ -1718,6 +1449,7 @@ static void bench(void)
 
 int main(int argc, char **argv)
 {
+	char **real_if = NULL;
 	int i, err;
 
 	for (i = 1; i < argc; i++) {
@@ -1725,6 +1457,8 @@ int main(int argc, char **argv)
 			only = argv[++i];
 		else if (!strcmp(argv[i], "-v"))
 			verbose = true;
+		else if (!strcmp(argv[i], "--real") && i + 2 < argc)
+			real_if = argv + ++i, i++;
 	}
 	if (geteuid()) {
 		printf("SKIP: conntrack tests: need root\n");
@@ -1732,6 +1466,8 @@ int main(int argc, char **argv)
 	}
 	if (!verbose)
 		libbpf_set_print(NULL);
+	if (real_if)
+		return real_main(real_if[0], real_if[1], only);
 	err = setup(0);
 	if (err) {
 		printf("FAIL: conntrack: cannot load the test program: %s (run with -v)\n",
@@ -1815,17 +1551,6 @@ int main(int argc, char **argv)
 	test("loader: timeouts by name (udp sets both); bad names and values refused, nothing changed",
 	     t_loader_timeouts);
 	test("loader: --ct-size bounds", t_loader_size);
-	err = pin_maps();
-	if (err) {
-		printf("FAIL: fwctl ct: cannot pin the test maps under %s: %s\n", pin_path,
-		       strerror(-err));
-		failures++;
-	} else {
-		test("fwctl ct: list, list --json, stats, timeout, flush; bad input exits 2", t_cmd_ct);
-		test("fwctl ct: without the pinned tables says not attached, exit 1",
-		     t_cmd_not_attached);
-	}
-	unpin_maps();
 	bench();
 	ct_test__destroy(skel);
 
