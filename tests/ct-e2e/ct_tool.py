@@ -37,14 +37,21 @@ Commands (arguments in brackets are optional):
                        way out); pass: it arrives whole, and with echo the
                        server's SIZE-byte echo comes back whole; drop: not
                        one of its fragments arrives on the server's eth0
+  frag6-relabel SIZE pass|drop  (IPv6) a SIZE-byte UDP datagram cut into
+                       fragments by hand, sent from the client's eth0, its
+                       later fragments relabelled as TCP in their fragment
+                       header; pass: all arrive and the datagram is whole;
+                       drop: not one arrives
   close                close the connection (RST)
 """
 import ctypes
+import json
 import os
 import random
 import select
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -432,6 +439,79 @@ class Tool:
 			cap.close()
 			srv.close()
 			cli.close()
+
+
+	def _inject(self):
+		p = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+		p.bind(("eth0", 0))
+		return p
+
+	def cmd_frag6_relabel(self, size, how):
+		"""An IPv6 datagram of SIZE bytes cut by hand, its later fragments
+		relabelled as TCP: pass, it arrives whole; drop, no fragment does."""
+		if self.fam != socket.AF_INET6 or how not in ("pass", "drop"):
+			raise RuntimeError("frag6-relabel SIZE pass|drop, to an IPv6 address")
+		probe = in_ns(self.cli, socket.socket, self.fam, socket.SOCK_DGRAM)
+		probe.connect((self.dst, self.port))
+		src = probe.getsockname()[0]
+		probe.close()
+		data, frames = frag6_frames(src, self.dst, mac_of(self.cli), mac_of(self.srv),
+					    self.port, int(size), 6)
+		cap = in_ns(self.srv, self._capture)
+		srv = in_ns(self.srv, self._udp, self.port)
+		inj = in_ns(self.cli, self._inject)
+		frags = 0
+		try:
+			for f in frames:
+				inj.send(f)
+			srv.settimeout(WAIT if how == "pass" else 0.5)
+			try:
+				got = srv.recv(65536)
+			except socket.timeout:
+				got = None
+			time.sleep(0.2 if how == "pass" else 1.0)
+			while True:
+				try:
+					frags += self._is_frag(cap.recv(65536), src)
+				except BlockingIOError:
+					break
+		finally:
+			cap.close()
+			srv.close()
+			inj.close()
+		if how == "drop":
+			if got is not None or frags:
+				raise Fail("%d of %d fragments arrived" % (frags, len(frames)))
+			return "fragments=0 of %d" % len(frames)
+		if got != data or frags != len(frames):
+			raise Fail("%d of %d fragments arrived, datagram %s" %
+				   (frags, len(frames), "lost" if got is None else "whole" if got == data else "different"))
+		return "fragments=%d" % frags
+
+
+def mac_of(ns, dev="eth0"):
+	out = subprocess.run(["ip", "-n", ns, "-j", "link", "show", "dev", dev],
+			     capture_output=True, text=True, check=True).stdout
+	return bytes.fromhex(json.loads(out)[0]["address"].replace(":", ""))
+
+
+def frag6_frames(src, dst, smac, dmac, dport, size, relabel):
+	"""A UDP datagram from src to dst:dport cut into IPv6 fragments by hand,
+	the later ones with Next Header relabel in their fragment header."""
+	a, b = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst)
+	data = os.urandom(size)
+	ulen = 8 + size
+	udp = struct.pack("!HHHH", 40200, dport, ulen, 0) + data
+	c = csum(a + b + struct.pack("!IxxxB", ulen, 17) + udp) or 0xffff
+	udp = udp[:6] + struct.pack("!H", c) + udp[8:]
+	ident, frames, chunk = random.getrandbits(32), [], 1232
+	for off in range(0, ulen, chunk):
+		part = udp[off:off + chunk]
+		more = off + chunk < ulen
+		fh = struct.pack("!BBHI", 17 if off == 0 else relabel, 0, off | more, ident)
+		ip = struct.pack("!IHBB", 0x60000000, 8 + len(part), 44, 64) + a + b
+		frames.append(dmac + smac + b"\x86\xdd" + ip + fh + part)
+	return data, frames
 
 
 def run(tool, line):
