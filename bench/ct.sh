@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench/ct.sh - connection tracking's cost (issue 12, "Benchmarks"); run by
 # `make bench` after the others, alone by `make bench-ct`. Writes
-# bench/conntrack.md (BENCH_CT_OUT elsewhere); BENCH_QUICK=1 for fewer rounds.
+# bench/conntrack.md (BENCH_CT_OUT elsewhere), with bench/conntrack-notes.md
+# (the analysis) appended; BENCH_QUICK=1 for fewer rounds.
 #
 # In a private network namespace: two fwctl instances attached natively by
 # `fwctl attach`, each on a veth pair of its own (their peers with GRO on, so
@@ -132,5 +133,11 @@ mem_rows >"$TMP/mem.tsv"
 	est=$(awk -F'\t' '$1 ~ /ct_est/ { print $4 }' "$TMP/mem.tsv")
 	[ -n "$est" ] && jq -rn --argjson b "$est" --argjson n "$(jq .size.established "$TMP/stats.json")" \
 		'"The established table: \($b / 1048576 * 10 | round / 10) MiB for \($n) flows, \($b / $n | round) bytes a flow."'
+	# The analysis, written by hand after a run (kept apart so that a new
+	# run does not lose it).
+	if [ -f "$ROOT/bench/conntrack-notes.md" ]; then
+		echo
+		cat "$ROOT/bench/conntrack-notes.md"
+	fi
 } >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
 cat "$OUT"
