@@ -5,11 +5,12 @@
 #   make test        all tests (unit, CLI, end-to-end, differential); root
 #   make demo        the reference scenario end to end; root
 #   make bench       benchmarks against the alternatives, then on ClassBench,
-#                    then the cost of tracing; root
+#                    then the cost of tracing, then connection tracking; root
 #   make bench-unit  in-kernel ns/packet against a trivial redirect; root
 #   make bench-classbench  the ClassBench sets alone (issue 11); root
 #   make bench-trace ns/packet of the datapath with tracing off and on
 #                    (bench/trace.md); root
+#   make bench-ct    connection tracking's cost alone (bench/conntrack.md); root
 #   make fuzz        time-bounded differential fuzzing (FUZZ_SECONDS=60)
 #   make install     build/fwctl to $(DESTDIR)$(SBINDIR), the man page to
 #                    $(DESTDIR)$(MAN8DIR) (PREFIX=/usr/local by default)
@@ -59,7 +60,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps test demo bench bench-unit bench-classbench bench-trace fuzz install uninstall vmlinux clean
+.PHONY: all deps test demo bench bench-unit bench-classbench bench-trace bench-ct fuzz install uninstall vmlinux clean
 
 # --- BPF objects and their skeletons ---------------------------------------
 BPF_SRCS  := $(wildcard bpf/*.bpf.c tests/*/*.bpf.c bench/*/*.bpf.c)
@@ -84,7 +85,7 @@ all: $(SKELS) $(BUILD)/fwctl $(TOOLS)
 # --- what the build needs ---------------------------------------------------
 # Goals that run things install the Debian packages they miss; a plain build
 # never installs anything. Every compile waits for `deps` (order-only).
-ifneq ($(filter bench bench-unit bench-classbench bench-trace,$(MAKECMDGOALS)),)
+ifneq ($(filter bench bench-unit bench-classbench bench-trace bench-ct,$(MAKECMDGOALS)),)
 INSTALL_GROUP := bench
 else ifneq ($(filter test demo fuzz,$(MAKECMDGOALS)),)
 INSTALL_GROUP := run
@@ -168,7 +169,10 @@ demo: all
 	$(Q)scripts/demo.sh
 
 bench: all
-	$(Q)bench/run.sh; rc=$$?; bench/classbench.sh && bench/trace.sh && exit $$rc
+	$(Q)bench/run.sh; rc=$$?; bench/classbench.sh && bench/trace.sh && bench/ct.sh && exit $$rc
+
+bench-ct: all
+	$(Q)bench/ct.sh
 
 # Only the programs it runs: it does not need the test tools to build.
 bench-classbench: deps $(BUILD)/fwctl $(BUILD)/bench/classbench $(BUILD)/bench/classifier \

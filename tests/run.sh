@@ -12,7 +12,7 @@
 set -u
 cd "$(dirname "$0")/.."
 
-suites=${SUITES:-"rules classifier capture unit cli ruleset output fuzz e2e peer classify packaging harness metrics conntrack trace"}
+suites=${SUITES:-"rules classifier capture unit cli ruleset output fuzz e2e peer classify packaging harness metrics conntrack trace ct-e2e"}
 limit=${SUITE_TIMEOUT:-1200}
 pass=0 fail=0 skip=0
 log=$(mktemp)
