@@ -468,7 +468,7 @@ static int commit(const struct fwctl_maps *m, const struct ruleset *old, struct 
 	struct classifier_stats st;
 	struct fwctl_cell *cells = NULL;
 	__u32 n_cells = 0;
-	int err, fd;
+	int err, fd, bank;
 
 	if (rs->n > FWCTL_SET_MAX_RULES) {
 		fwctl_err_set(e, "too many rules: %u (limit %d)", rs->n, FWCTL_SET_MAX_RULES);
@@ -479,7 +479,12 @@ static int commit(const struct fwctl_maps *m, const struct ruleset *old, struct 
 		err = build(rs, &cells, &n_cells, &st, e);
 	if (err)
 		goto out;
-	fd = table_create(cells, n_cells, e);
+	bank = table_bank_prepare(m, cells, e);
+	if (bank < FWCTL_BANK_NONE) {
+		err = bank;
+		goto out;
+	}
+	fd = table_create_bank(cells, n_cells, bank, e);
 	if (fd < 0) {
 		err = fd;
 		goto out;
