@@ -125,12 +125,17 @@ static __always_inline bool fwctl_box_holds(const struct fwctl_box *b,
 static __always_inline bool fwctl_bank_box_holds(const struct fwctl_bank_box *b,
 						 const struct fwctl_key *k)
 {
-	__u32 j, n = b->n_dims;
+	__u32 n = b->n_dims;
 
-	for (j = 0; j < FWCTL_BANK_BOX_DIMS && j < n; j++) {
-		if (k->w[b->dim[j] & 15] - b->lo[j] > b->span[j])
-			return false;
-	}
+#define FWCTL_BANK_DIM(j)						\
+	if (n <= j)							\
+		return true;						\
+	if (k->w[b->dim[j] & 15] - b->lo[j] > b->span[j])		\
+		return false;
+	FWCTL_BANK_DIM(0) FWCTL_BANK_DIM(1) FWCTL_BANK_DIM(2) FWCTL_BANK_DIM(3)
+	FWCTL_BANK_DIM(4) FWCTL_BANK_DIM(5) FWCTL_BANK_DIM(6) FWCTL_BANK_DIM(7)
+	FWCTL_BANK_DIM(8) FWCTL_BANK_DIM(9) FWCTL_BANK_DIM(10) FWCTL_BANK_DIM(11)
+#undef FWCTL_BANK_DIM
 	return true;
 }
 
