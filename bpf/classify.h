@@ -48,6 +48,27 @@ static __always_inline const struct fwctl_cell *fwctl_cell_at(void *gen, __u32 i
 }
 
 /*
+ * Where a walk reads its cells: map is a generation (base 0, mask ~0) or
+ * fwctl_banks (base = the bank's first cell, mask = FWCTL_BANK_CELLS - 1:
+ * a damaged index stays inside its bank). Inlined with a constant map,
+ * the lookup is inlined too.
+ */
+struct fwctl_cells {
+	void *map;
+	__u32 base;
+	__u32 mask;
+	bool bank;	/* boxes are struct fwctl_bank_box */
+};
+
+static __always_inline const struct fwctl_cell *fwctl_cell_in(const struct fwctl_cells *cs,
+							      __u32 idx)
+{
+	__u32 k = cs->base + (idx & cs->mask);
+
+	return bpf_map_lookup_elem(cs->map, &k);
+}
+
+/*
  * 1 if a > b else 0, for a, b < 2^32, without a branch: b - a borrows into
  * bit 63 exactly when a > b. The empty asm hides from clang that a is
  * zero-extended, which would let it fold this back into a compare and a
@@ -100,8 +121,27 @@ static __always_inline bool fwctl_box_holds(const struct fwctl_box *b,
 	return true;
 }
 
+/* Does bank box b hold key k? Only the dimensions it narrows, one compare each. */
+static __always_inline bool fwctl_bank_box_holds(const struct fwctl_bank_box *b,
+						 const struct fwctl_key *k)
+{
+	__u32 n = b->n_dims;
+
+#define FWCTL_BANK_DIM(j)						\
+	if (n <= j)							\
+		return true;						\
+	if (k->w[b->dim[j] & 15] - b->lo[j] > b->span[j])		\
+		return false;
+	FWCTL_BANK_DIM(0) FWCTL_BANK_DIM(1) FWCTL_BANK_DIM(2) FWCTL_BANK_DIM(3)
+	FWCTL_BANK_DIM(4) FWCTL_BANK_DIM(5) FWCTL_BANK_DIM(6) FWCTL_BANK_DIM(7)
+	FWCTL_BANK_DIM(8) FWCTL_BANK_DIM(9) FWCTL_BANK_DIM(10) FWCTL_BANK_DIM(11)
+#undef FWCTL_BANK_DIM
+	return true;
+}
+
 /* From cell idx down to a leaf; NULL when the tree breaks the layout. */
-static __always_inline const struct fwctl_leaf *fwctl_descend(void *gen, __u32 idx,
+static __always_inline const struct fwctl_leaf *fwctl_descend(const struct fwctl_cells *cs,
+							      __u32 idx,
 							      const struct fwctl_key *key)
 {
 	const struct fwctl_cell *c;
@@ -109,7 +149,7 @@ static __always_inline const struct fwctl_leaf *fwctl_descend(void *gen, __u32 i
 
 	/* FWCTL_MAX_DEPTH nodes, then the leaf. */
 	for (d = 0; d <= FWCTL_MAX_DEPTH; d++) {
-		c = fwctl_cell_at(gen, idx);
+		c = fwctl_cell_in(cs, idx);
 		if (!c)
 			return NULL;
 		if (c->kind == FWCTL_CELL_LEAF)
@@ -122,15 +162,29 @@ static __always_inline const struct fwctl_leaf *fwctl_descend(void *gen, __u32 i
 }
 
 /* The leaf's boxes in prio order: the first holding the key beats m, if any does. */
-static __always_inline void fwctl_scan_leaf(void *gen, const struct fwctl_leaf *leaf,
+static __always_inline void fwctl_scan_leaf(const struct fwctl_cells *cs,
+					    const struct fwctl_leaf *leaf,
 					    const struct fwctl_key *key, struct fwctl_match *m)
 {
 	const struct fwctl_cell *c;
 	__u32 b, n = leaf->n_boxes;
 
 	for (b = 0; b < FWCTL_LEAF_MAX && b < n; b++) {
-		c = fwctl_cell_at(gen, leaf->box[b]);
-		if (!c || c->box.prio >= m->prio)
+		c = fwctl_cell_in(cs, leaf->box[b]);
+		if (!c)
+			return;
+		if (cs->bank) {
+			if (c->bank_box.prio >= m->prio)
+				return;
+			if (fwctl_bank_box_holds(&c->bank_box, key)) {
+				m->prio = c->bank_box.prio;
+				m->rule_id = c->bank_box.rule_id;
+				m->action = c->bank_box.action;
+				return;
+			}
+			continue;
+		}
+		if (c->box.prio >= m->prio)
 			return;
 		if (fwctl_box_holds(&c->box, key)) {
 			m->prio = c->box.prio;
@@ -141,16 +195,61 @@ static __always_inline void fwctl_scan_leaf(void *gen, const struct fwctl_leaf *
 	}
 }
 
+/* Every tree of the generation whose header is h, its cells read from cs. */
+static __always_inline void fwctl_walk(const struct fwctl_cells *cs,
+				       const struct fwctl_table_hdr *h,
+				       const struct fwctl_key *key, struct fwctl_match *m)
+{
+	const struct fwctl_leaf *leaf;
+	__u32 r, n_roots = h->n_roots;
+
+	for (r = 0; r < FWCTL_MAX_ROOTS && r < n_roots; r++) {
+		if (h->root_min_prio[r] >= m->prio)
+			continue;
+		leaf = fwctl_descend(cs, h->root[r], key);
+		if (leaf)
+			fwctl_scan_leaf(cs, leaf, key, m);
+	}
+}
+
+/*
+ * The walk over bank (0 or 1) of fwctl_banks, header included (a copy of
+ * the generation's cells 0 .. text_cell-1, roots and all, boxes as bank
+ * boxes). Every lookup in it is of one constant plain array, which the
+ * verifier inlines. 1 if the bank holds no header (cannot happen: then the
+ * generation itself is walked).
+ */
+static __always_inline int fwctl_classify_bank(const struct fwctl_key *key,
+					       struct fwctl_match *m, __u32 bank)
+{
+	struct fwctl_cells cs = {
+		.map = &FWCTL_MAP_BANKS,
+		.base = (bank & 1) * FWCTL_BANK_CELLS,
+		.mask = FWCTL_BANK_CELLS - 1,
+		.bank = true,
+	};
+	const struct fwctl_cell *c;
+
+	c = fwctl_cell_in(&cs, 0);
+	if (!c || c->hdr.kind != FWCTL_CELL_HDR || c->hdr.magic != FWCTL_TABLE_MAGIC)
+		return 1;
+	fwctl_walk(&cs, &c->hdr, key, m);
+	return 0;
+}
+
 /*
  * Classify key against generation gen whose header (cell 0) the caller
  * already has, h (NULL: none). Fills *m (the policy too) and returns an
- * enum fwctl_classify_status (include/fwctl_classifier.h).
+ * enum fwctl_classify_status (include/fwctl_classifier.h). A small
+ * generation names its bank by its size (a field of the map itself, no
+ * lookup): its cells are walked there. The policy always comes from the
+ * generation's own header: `fwctl policy` changes it in place.
  */
 static __always_inline int fwctl_classify_hdr(void *gen, const struct fwctl_table_hdr *h,
 					      const struct fwctl_key *key, struct fwctl_match *m)
 {
-	const struct fwctl_leaf *leaf;
-	__u32 r, n_roots;
+	struct fwctl_cells cs = { .map = gen, .base = 0, .mask = ~0u, .bank = false };
+	__u32 size = ((struct bpf_map *)gen)->max_entries;
 
 	m->rule_id = 0;
 	m->action = FWCTL_ACTION_ALLOW;
@@ -159,14 +258,9 @@ static __always_inline int fwctl_classify_hdr(void *gen, const struct fwctl_tabl
 	if (!h || h->kind != FWCTL_CELL_HDR || h->magic != FWCTL_TABLE_MAGIC)
 		return FWCTL_CLASSIFY_NO_TABLE;
 	m->policy = h->policy;
-	n_roots = h->n_roots;
-	for (r = 0; r < FWCTL_MAX_ROOTS && r < n_roots; r++) {
-		if (h->root_min_prio[r] >= m->prio)
-			continue;
-		leaf = fwctl_descend(gen, h->root[r], key);
-		if (leaf)
-			fwctl_scan_leaf(gen, leaf, key, m);
-	}
+	if (FWCTL_GEN_BANK(size) == FWCTL_BANK_NONE ||
+	    fwctl_classify_bank(key, m, FWCTL_GEN_BANK(size)) != 0)
+		fwctl_walk(&cs, h, key, m);
 	return m->prio == FWCTL_NO_PRIO ? FWCTL_CLASSIFY_NO_MATCH : FWCTL_CLASSIFY_MATCH;
 }
 

@@ -21,6 +21,19 @@
  *                      read by BPF): text_bytes bytes of
  *                      "ID<TAB>CANONICAL RULE\n" lines in list order
  *
+ * Small sets (the classifier's cells, text_cell, at most FWCTL_BANK_CELLS)
+ * are also copied, before the commit, into one of the two banks of the
+ * plain array fwctl_banks (bank b: cells b * FWCTL_BANK_CELLS + i, every
+ * box as a struct fwctl_bank_box), and the generation's size names it:
+ * max_entries % 4 is 1 + the bank, 0 or 3 for none (the loader pads a
+ * generation with up to two free cells). The datapath reads the size from
+ * the map itself, walks the bank, whose lookups the verifier inlines, and
+ * reads nothing of the generation (an inner map: a helper call per cell)
+ * unless no rule matches (the policy). The writer always takes the bank
+ * the current generation does not name: the commit that made that
+ * generation current waited for an RCU grace period, so no packet can
+ * still be reading the other bank (docs/classifier.md, "Small sets").
+ *
  * Classification: a rule is a union of boxes (one box per combination of
  * its list elements); a box is a closed range [lo, hi] in every dimension
  * of the key. The first rule in list order (lowest prio) with a box that
@@ -102,6 +115,14 @@ enum fwctl_cell_kind {
 
 #define FWCTL_TABLE_MAGIC	0x66777432	/* "fwt2": layout version 2 (15 dims) */
 
+/* Cells per bank of fwctl_banks (a power of two: the walk masks indexes). */
+#define FWCTL_BANK_CELLS	4096
+#define FWCTL_BANKS		2
+#define FWCTL_BANK_NONE		(-1)
+/* The bank a generation of max_entries cells names, or FWCTL_BANK_NONE. */
+#define FWCTL_GEN_BANK(max_entries)					\
+	(((max_entries) & 3) == 1 ? 0 : ((max_entries) & 3) == 2 ? 1 : FWCTL_BANK_NONE)
+
 /* Cell 0. */
 struct fwctl_table_hdr {
 	__u32 kind;		/* FWCTL_CELL_HDR */
@@ -111,7 +132,8 @@ struct fwctl_table_hdr {
 	__u32 n_roots;		/* 0: no rules, the policy decides everything */
 	__u32 text_cell;	/* first text cell */
 	__u32 text_bytes;
-	__u32 n_cells;		/* cells in this generation, header included */
+	__u32 n_cells;		/* cells in this generation, header included
+				 * (the map may have up to 2 more, free) */
 	__u32 root[FWCTL_MAX_ROOTS];		/* cell of each tree's root */
 	__u32 root_min_prio[FWCTL_MAX_ROOTS];	/* lowest prio of a box in it */
 	__u32 pad[32 - 8 - 2 * FWCTL_MAX_ROOTS];
@@ -152,6 +174,27 @@ struct fwctl_box {
 	__u32 kind : 4;		/* FWCTL_CELL_BOX */
 };
 
+/*
+ * A box as a bank holds it (small sets only): just the dimensions it
+ * narrows (those where it is not [0, the largest value the key can hold]),
+ * most selective first, each as lo and span = hi - lo, so that one unsigned
+ * compare, key - lo > span, rejects. A set with a box narrowing more than
+ * FWCTL_BANK_BOX_DIMS dimensions gets no bank.
+ */
+#define FWCTL_BANK_BOX_DIMS	12
+struct fwctl_bank_box {
+	__u8 kind;		/* FWCTL_CELL_BOX */
+	__u8 n_dims;		/* 0 .. FWCTL_BANK_BOX_DIMS */
+	__u8 dim[FWCTL_BANK_BOX_DIMS];	/* enum fwctl_dim of lo[i], span[i] */
+	__u16 pad;
+	__u32 prio;
+	__u32 rule_id;
+	__u32 action;
+	__u32 lo[FWCTL_BANK_BOX_DIMS];
+	__u32 span[FWCTL_BANK_BOX_DIMS];
+	__u32 pad2;
+};
+
 struct fwctl_cell {
 	union {
 		__u8 kind;	/* first byte of a header, node or leaf cell; a box
@@ -160,6 +203,7 @@ struct fwctl_cell {
 		struct fwctl_node node;
 		struct fwctl_leaf leaf;
 		struct fwctl_box box;
+		struct fwctl_bank_box bank_box;	/* in fwctl_banks only */
 		char text[FWCTL_CELL_SIZE];
 	};
 };
@@ -176,6 +220,7 @@ _Static_assert(sizeof(struct fwctl_table_hdr) == FWCTL_CELL_SIZE, "hdr cell size
 _Static_assert(sizeof(struct fwctl_node) == FWCTL_CELL_SIZE, "node cell size");
 _Static_assert(sizeof(struct fwctl_leaf) == FWCTL_CELL_SIZE, "leaf cell size");
 _Static_assert(sizeof(struct fwctl_box) == FWCTL_CELL_SIZE, "box cell size");
+_Static_assert(sizeof(struct fwctl_bank_box) == FWCTL_CELL_SIZE, "bank box cell size");
 _Static_assert(sizeof(struct fwctl_cell) == FWCTL_CELL_SIZE, "cell size");
 _Static_assert(FWCTL_MAX_RULE_ID < (1 << 24), "rule ids fit fwctl_box.rule_id");
 #endif

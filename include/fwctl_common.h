@@ -21,6 +21,7 @@
 #define FWCTL_MAP_TX_STATS	fwctl_tx_stats
 #define FWCTL_MAP_DEVMAP	fwctl_devmap
 #define FWCTL_MAP_TABLES	fwctl_tables
+#define FWCTL_MAP_BANKS		fwctl_banks
 #define FWCTL_STR_(x)		#x
 #define FWCTL_STR(x)		FWCTL_STR_(x)
 

@@ -1310,12 +1310,90 @@ int classifier_compile(const struct rule *rules, const __u32 *ids, unsigned int 
 	return 0;
 }
 
+/* ---- the bank copy of a small set ------------------------------------------ */
+
+/* The order a bank box compares its dimensions in: those that differ most often first. */
+static const __u8 bank_dim_order[] = {
+	FWCTL_DIM_PROTO, FWCTL_DIM_DPORT, FWCTL_DIM_SPORT, FWCTL_DIM_SRC0,
+	FWCTL_DIM_DST0, FWCTL_DIM_FAMILY, FWCTL_DIM_IN, FWCTL_DIM_FRAG,
+	FWCTL_DIM_SRC1, FWCTL_DIM_SRC2, FWCTL_DIM_SRC3,
+	FWCTL_DIM_DST1, FWCTL_DIM_DST2, FWCTL_DIM_DST3,
+};
+
+/* Box bx as a bank box: -E2BIG if it narrows too many dimensions. */
+static int bank_box(const struct fwctl_box *bx, struct fwctl_bank_box *out)
+{
+	bool seen[FWCTL_DIMS] = {};
+	unsigned int i, n = 0;
+	int d;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = FWCTL_CELL_BOX;
+	out->prio = bx->prio;
+	out->rule_id = bx->rule_id;
+	out->action = bx->action;
+	/* The known order first, then any dimension it does not name. */
+	for (i = 0; i < sizeof(bank_dim_order) + FWCTL_DIMS; i++) {
+		d = i < sizeof(bank_dim_order) ? bank_dim_order[i] : (int)(i - sizeof(bank_dim_order));
+		if (d >= FWCTL_DIMS || seen[d])
+			continue;
+		seen[d] = true;
+		if (bx->lo[d] == 0 && bx->hi[d] >= dim_max[d])
+			continue;	/* holds every value a key can have */
+		if (n == FWCTL_BANK_BOX_DIMS)
+			return -E2BIG;
+		out->dim[n] = d;
+		out->lo[n] = bx->lo[d];
+		out->span[n] = bx->hi[d] - bx->lo[d];
+		n++;
+	}
+	out->n_dims = n;
+	return 0;
+}
+
+int classifier_bank_cells(const struct fwctl_cell *cells, __u32 n, struct fwctl_cell *out)
+{
+	const struct fwctl_table_hdr *h = &cells[0].hdr;
+	bool done[FWCTL_BANK_CELLS] = {};
+	__u32 i, j, b;
+	int err;
+
+	if (n == 0 || n > FWCTL_BANK_CELLS || h->kind != FWCTL_CELL_HDR)
+		return -E2BIG;
+	memcpy(out, cells, (size_t)n * sizeof(*cells));
+	/* Boxes are the cells leaves name (a box's first byte is not its kind). */
+	for (i = 1; i < n; i++) {
+		if (cells[i].kind != FWCTL_CELL_LEAF)
+			continue;
+		for (j = 0; j < cells[i].leaf.n_boxes && j < FWCTL_LEAF_MAX; j++) {
+			b = cells[i].leaf.box[j];
+			if (b >= n || cells[b].box.kind != FWCTL_CELL_BOX)
+				return -EINVAL;
+			if (done[b])
+				continue;	/* shared by several leaves */
+			err = bank_box(&cells[b].box, &out[b].bank_box);
+			if (err)
+				return err;
+			done[b] = true;
+		}
+	}
+	return 0;
+}
+
 /* ---- the walk --------------------------------------------------------------- */
 
 static bool box_match(const struct fwctl_box *bx, const struct fwctl_key *key)
 {
 	for (int d = 0; d < FWCTL_DIMS; d++)
 		if (key->w[d] < bx->lo[d] || key->w[d] > bx->hi[d])
+			return false;
+	return true;
+}
+
+static bool bank_box_match(const struct fwctl_bank_box *bb, const struct fwctl_key *key)
+{
+	for (int i = 0; i < FWCTL_BANK_BOX_DIMS && i < bb->n_dims; i++)
+		if (key->w[bb->dim[i] & 15] - bb->lo[i] > bb->span[i])
 			return false;
 	return true;
 }
@@ -1337,8 +1415,8 @@ static __u32 node_child(const struct fwctl_node *nd, __u32 v)
 	return nd->child[i];
 }
 
-__u32 classifier_lookup_walk(const struct fwctl_cell *cells, __u32 n_cells,
-			     const struct fwctl_key *key, struct classifier_walk *w)
+static __u32 lookup(const struct fwctl_cell *cells, __u32 n_cells, const struct fwctl_key *key,
+		    struct classifier_walk *w, bool bank)
 {
 	const struct fwctl_table_hdr *h;
 	__u32 best = FWCTL_NO_PRIO, best_cell = 0;
@@ -1379,6 +1457,20 @@ __u32 classifier_lookup_walk(const struct fwctl_cell *cells, __u32 n_cells,
 			__u32 bc = lf->box[i];
 			const struct fwctl_box *bx;
 
+			if (bank) {
+				const struct fwctl_bank_box *bb = &cells[bc].bank_box;
+
+				if (bc >= n_cells || bb->kind != FWCTL_CELL_BOX || bb->prio >= best)
+					break;
+				if (w)
+					w->boxes++;
+				if (bank_box_match(bb, key)) {
+					best = bb->prio;
+					best_cell = bc;
+					break;
+				}
+				continue;
+			}
 			if (bc >= n_cells || cells[bc].box.kind != FWCTL_CELL_BOX)
 				break;
 			bx = &cells[bc].box;
@@ -1396,8 +1488,20 @@ __u32 classifier_lookup_walk(const struct fwctl_cell *cells, __u32 n_cells,
 	return best_cell;
 }
 
+__u32 classifier_lookup_walk(const struct fwctl_cell *cells, __u32 n_cells,
+			     const struct fwctl_key *key, struct classifier_walk *w)
+{
+	return lookup(cells, n_cells, key, w, false);
+}
+
 __u32 classifier_lookup(const struct fwctl_cell *cells, __u32 n_cells,
 			const struct fwctl_key *key)
 {
-	return classifier_lookup_walk(cells, n_cells, key, NULL);
+	return lookup(cells, n_cells, key, NULL, false);
+}
+
+__u32 classifier_bank_lookup(const struct fwctl_cell *bank, __u32 n_cells,
+			     const struct fwctl_key *key)
+{
+	return lookup(bank, n_cells, key, NULL, true);
 }

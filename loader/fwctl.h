@@ -36,6 +36,7 @@ struct fwctl_maps {
 	int tx_stats;
 	int devmap;
 	int tables;	/* fwctl_tables: the current rule-set generation */
+	int banks;	/* fwctl_banks: small generations, walked with inlined lookups */
 };
 
 /* --- ruleset.c: the rule list, in the current generation ---------------- */
@@ -164,6 +165,18 @@ int table_fill(int fd, const struct fwctl_cell *cells, __u32 n);
  * is still being classified by the old generation when this returns.
  */
 int table_commit(const struct fwctl_maps *m, int gen_fd, struct fwctl_err *e);
+/*
+ * Before the commit of a small generation (its classifier cells,
+ * cells[0].hdr.text_cell, fit in FWCTL_BANK_CELLS): write them, boxes as
+ * bank boxes, into the bank of fwctl_banks that the current generation
+ * does not name, and return that bank (0 or 1) for table_create_bank().
+ * FWCTL_BANK_NONE: no bank (a large set, a box the bank format cannot
+ * hold, the current generation unreadable); -errno < -1 on an error.
+ */
+int table_bank_prepare(const struct fwctl_maps *m, const struct fwctl_cell *cells,
+		       struct fwctl_err *e);
+/* table_create() of a generation that names bank (sized to say so). */
+int table_create_bank(const struct fwctl_cell *cells, __u32 n, int bank, struct fwctl_err *e);
 /* An fd of the current generation; -ENOENT before the first commit. */
 int table_open_current(const struct fwctl_maps *m, struct fwctl_err *e);
 /* Every cell of a generation: *cells is malloc'ed, *n their number. */

@@ -222,6 +222,7 @@ static const struct {
 	{ FWCTL_STR(FWCTL_MAP_TX_STATS), offsetof(struct fwctl_maps, tx_stats) },
 	{ FWCTL_STR(FWCTL_MAP_DEVMAP), offsetof(struct fwctl_maps, devmap) },
 	{ FWCTL_STR(FWCTL_MAP_TABLES), offsetof(struct fwctl_maps, tables) },
+	{ FWCTL_STR(FWCTL_MAP_BANKS), offsetof(struct fwctl_maps, banks) },
 };
 #define MAP_COUNT (sizeof(map_names) / sizeof(map_names[0]))
 

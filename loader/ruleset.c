@@ -62,15 +62,25 @@ static int rs_reserve(struct ruleset *rs, unsigned int n)
 	return 0;
 }
 
-/* Fill an entry's texts from its rule (which it now owns). */
-static int entry_set(struct ruleset_entry *en, __u32 id, struct rule *r)
+/*
+ * Fill an entry from its rule (which it now owns) and its canonical text
+ * (owned too; NULL: made from the rule). Without a comment the key text
+ * is the text: the printer runs once, not twice (a rules add re-reads
+ * the whole set).
+ */
+static int entry_set_text(struct ruleset_entry *en, __u32 id, struct rule *r, char *text)
 {
 	en->id = id;
 	en->rule = *r;
 	memset(r, 0, sizeof(*r));
-	en->text = rule_to_text(&en->rule);
-	en->key = rule_key_text(&en->rule);
+	en->text = text ? text : rule_to_text(&en->rule);
+	en->key = !en->text ? NULL : en->rule.comment ? rule_key_text(&en->rule) : strdup(en->text);
 	return en->text && en->key ? 0 : -ENOMEM;
+}
+
+static int entry_set(struct ruleset_entry *en, __u32 id, struct rule *r)
+{
+	return entry_set_text(en, id, r, NULL);
 }
 
 /* The attached interfaces, for 'in IF'. */
@@ -114,12 +124,14 @@ static int parse_text(const char *text, size_t len, const struct rule_ctx *ctx,
 		if (!line)
 			return -ENOMEM;
 		err = rule_from_text(line, ctx, &r, e);
-		free(line);
-		if (err)
-			return err;
-		err = rs_reserve(rs, rs->n + 1);
 		if (!err)
-			err = entry_set(&rs->v[rs->n++], id, &r);
+			err = rs_reserve(rs, rs->n + 1);
+		if (err) {
+			free(line);
+			return err;
+		}
+		/* The stored text is canonical already (fwctl wrote it). */
+		err = entry_set_text(&rs->v[rs->n++], id, &r, line);
 		if (err)
 			return err;
 		p = nl + 1;
@@ -468,7 +480,7 @@ static int commit(const struct fwctl_maps *m, const struct ruleset *old, struct 
 	struct classifier_stats st;
 	struct fwctl_cell *cells = NULL;
 	__u32 n_cells = 0;
-	int err, fd;
+	int err, fd, bank;
 
 	if (rs->n > FWCTL_SET_MAX_RULES) {
 		fwctl_err_set(e, "too many rules: %u (limit %d)", rs->n, FWCTL_SET_MAX_RULES);
@@ -479,7 +491,12 @@ static int commit(const struct fwctl_maps *m, const struct ruleset *old, struct 
 		err = build(rs, &cells, &n_cells, &st, e);
 	if (err)
 		goto out;
-	fd = table_create(cells, n_cells, e);
+	bank = table_bank_prepare(m, cells, e);
+	if (bank < FWCTL_BANK_NONE) {
+		err = bank;
+		goto out;
+	}
+	fd = table_create_bank(cells, n_cells, bank, e);
 	if (fd < 0) {
 		err = fd;
 		goto out;
@@ -503,9 +520,17 @@ static int copy_entries(struct ruleset *dst, const struct ruleset *src)
 	dst->next_serial = src->next_serial;
 	err = rs_reserve(dst, src->n);
 	for (i = 0; !err && i < src->n; i++) {
+		char *text;
+
 		err = rule_copy(&r, &src->v[i].rule);
-		if (!err)
-			err = entry_set(&dst->v[dst->n++], src->v[i].id, &r);
+		if (err)
+			break;
+		text = strdup(src->v[i].text);
+		if (!text) {
+			rule_free(&r);
+			return -ENOMEM;
+		}
+		err = entry_set_text(&dst->v[dst->n++], src->v[i].id, &r, text);
 		if (!err)
 			dst->v[i].serial = src->v[i].serial;
 	}

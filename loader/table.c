@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "fwctl.h"
 #include "fwctl_classifier.h"
+#include "classifier.h"
 
 #define GEN_FLAGS	(BPF_F_INNER_MAP | BPF_F_MMAPABLE)
 
@@ -67,10 +68,21 @@ int table_fill(int fd, const struct fwctl_cell *cells, __u32 n)
 	return err;
 }
 
-int table_create(const struct fwctl_cell *cells, __u32 n, struct fwctl_err *e)
+/* The size of a generation of n cells that names bank (or FWCTL_BANK_NONE). */
+static __u32 gen_size(__u32 n, int bank)
+{
+	__u32 size = n;
+
+	while (FWCTL_GEN_BANK(size) != bank)
+		size++;
+	return size;
+}
+
+int table_create_bank(const struct fwctl_cell *cells, __u32 n, int bank, struct fwctl_err *e)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = GEN_FLAGS);
 	const struct fwctl_table_hdr *h = &cells[0].hdr;
+	__u32 size = gen_size(n, bank);
 	int fd, err;
 
 	/* A generation must say what it is: the walk trusts its header. */
@@ -80,8 +92,9 @@ int table_create(const struct fwctl_cell *cells, __u32 n, struct fwctl_err *e)
 				 "of %u cells", n);
 		return -EINVAL;
 	}
+	/* The cells past n are free (a new array is all zeroes). */
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fwctl_gen", sizeof(__u32),
-			    sizeof(struct fwctl_cell), n, &opts);
+			    sizeof(struct fwctl_cell), size, &opts);
 	if (fd < 0) {
 		fwctl_err_set(e, "cannot create a rule-set generation of %u cells: %s", n,
 			      strerror(-fd));
@@ -96,6 +109,11 @@ int table_create(const struct fwctl_cell *cells, __u32 n, struct fwctl_err *e)
 	return fd;
 }
 
+int table_create(const struct fwctl_cell *cells, __u32 n, struct fwctl_err *e)
+{
+	return table_create_bank(cells, n, FWCTL_BANK_NONE, e);
+}
+
 int table_commit(const struct fwctl_maps *m, int gen_fd, struct fwctl_err *e)
 {
 	__u32 zero = 0;
@@ -106,6 +124,62 @@ int table_commit(const struct fwctl_maps *m, int gen_fd, struct fwctl_err *e)
 	if (err)
 		fwctl_err_set(e, "cannot make the new rule set current: %s", strerror(-err));
 	return err;
+}
+
+static int table_size(int fd, __u32 *n);
+
+/* The bank the current generation names: 0 or 1, FWCTL_BANK_NONE, or -errno < -1. */
+static int current_bank(const struct fwctl_maps *m)
+{
+	struct fwctl_err scratch;
+	__u32 size;
+	int fd, err;
+
+	fd = table_open_current(m, &scratch);
+	if (fd < 0)
+		return fd == -ENOENT ? FWCTL_BANK_NONE : (fd < -1 ? fd : -EIO);
+	err = table_size(fd, &size);
+	close(fd);
+	if (err)
+		return err < -1 ? err : -EIO;
+	return FWCTL_GEN_BANK(size);
+}
+
+/*
+ * Why the other bank is free: the generation now current was made current
+ * by a commit that returned only after an RCU grace period, so every packet
+ * that looked up an older generation (and so maybe this bank) has finished;
+ * packets since then see the current generation, which names the other
+ * bank or none. Commits are serialized by the lock (state.c), and a commit
+ * interrupted by kill -9 still waits out its grace period (the syscall does
+ * not return early), so the current generation always got there that way.
+ * Nothing written here is visible before the commit.
+ */
+int table_bank_prepare(const struct fwctl_maps *m, const struct fwctl_cell *cells,
+		       struct fwctl_err *e)
+{
+	size_t size = (size_t)FWCTL_BANKS * FWCTL_BANK_CELLS * sizeof(*cells);
+	__u32 n = cells[0].hdr.text_cell;
+	int cur, bank, err;
+	char *p;
+
+	if (m->banks < 0 || n == 0 || n > FWCTL_BANK_CELLS)
+		return FWCTL_BANK_NONE;
+	cur = current_bank(m);
+	if (cur < FWCTL_BANK_NONE)
+		return FWCTL_BANK_NONE;	/* unknown: the generation walk is always safe */
+	bank = cur == 0 ? 1 : 0;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, m->banks, 0);
+	if (p == MAP_FAILED) {
+		err = -errno;
+		fwctl_err_set(e, "cannot map the small-set banks: %s", strerror(-err));
+		return err;
+	}
+	/* Written in place: the bank is free, and nothing names it before the commit. */
+	err = classifier_bank_cells(cells, n, (struct fwctl_cell *)p +
+				    (size_t)bank * FWCTL_BANK_CELLS);
+	munmap(p, size);
+	return err ? FWCTL_BANK_NONE : bank;
 }
 
 int table_open_current(const struct fwctl_maps *m, struct fwctl_err *e)
@@ -168,6 +242,10 @@ int table_read(int gen_fd, struct fwctl_cell **cells, __u32 *n, struct fwctl_err
 	}
 	memcpy(out, p, (size_t)size * sizeof(*out));
 	munmap(p, (size_t)size * sizeof(*out));
+	/* The free cells that pad it to name its bank are not its own. */
+	if (out[0].hdr.kind == FWCTL_CELL_HDR && out[0].hdr.n_cells <= size &&
+	    out[0].hdr.n_cells + 2 >= size)
+		size = out[0].hdr.n_cells;
 	*cells = out;
 	*n = size;
 	return 0;

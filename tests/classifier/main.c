@@ -49,6 +49,7 @@ static int selected(const char *what)
 struct table {
 	struct fwctl_cell *cells;
 	__u32 n;
+	struct fwctl_cell *bank;	/* its bank copy (bank_buf), NULL if none */
 	struct classifier_stats st;
 	__u8 *seen;		/* leaves reached from a root (check_table) */
 };
@@ -58,6 +59,10 @@ static int reached(const struct table *t, __u32 c)
 	return t->seen && t->seen[c];
 }
 
+/* The bank copy of the last table compiled, and how many keys went through one. */
+static struct fwctl_cell bank_buf[FWCTL_BANK_CELLS];
+static unsigned long bank_keys;
+
 static int compile(const struct rule *rules, const __u32 *ids, unsigned int n,
 		   struct table *t, char *why, size_t len)
 {
@@ -65,10 +70,13 @@ static int compile(const struct rule *rules, const __u32 *ids, unsigned int n,
 	int err;
 
 	t->seen = NULL;
+	t->bank = NULL;
 	err = classifier_compile(rules, ids, n, FWCTL_POLICY_DROP, &t->cells, &t->n, &t->st, &e);
 
 	if (err)
 		snprintf(why, len, "compile: %s (%d)", e.msg, err);
+	else if (!classifier_bank_cells(t->cells, t->n, bank_buf))
+		t->bank = bank_buf;	/* a small set: check its bank walk too */
 	return err;
 }
 
@@ -214,7 +222,18 @@ static int check_key(const struct table *t, const struct rule *rules, const __u3
 {
 	__u32 got = classifier_lookup(t->cells, t->n, k);
 	const struct fwctl_box *b = got ? &t->cells[got].box : NULL;
+	__u32 in_bank;
 
+	if (t->bank) {
+		/* The bank format must give the very same box. */
+		in_bank = classifier_bank_lookup(t->bank, t->n, k);
+		bank_keys++;
+		if (in_bank != got) {
+			snprintf(why, len, "bank walk: box cell %u, generation walk: %u", in_bank,
+				 got);
+			return -1;
+		}
+	}
 	if (exp < 0 && !got)
 		return 0;
 	if (exp >= 0 && b && b->prio == (__u32)exp && b->rule_id == ids[exp] &&
@@ -388,6 +407,78 @@ static void semantic(const char *what, const char *const *text, const char *key,
 }
 
 #define RULES(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/* Compile rule texts; 0 or the error, the table in *t. */
+static int compile_text(const char *const *text, struct table *t, char *why, size_t len)
+{
+	struct rule rules[8];
+	__u32 ids[8];
+	unsigned int n = 0;
+	int err;
+
+	for (; text[n]; n++) {
+		struct fwctl_err e = { { 0 } };
+
+		ids[n] = n + 1;
+		if (rule_from_text(text[n], &ctx, &rules[n], &e)) {
+			snprintf(why, len, "rule '%s': %s", text[n], e.msg);
+			free_rules(rules, n);
+			return -1;
+		}
+	}
+	err = compile(rules, ids, n, t, why, len);
+	free_rules(rules, n);
+	return err;
+}
+
+/*
+ * The bank format of small sets (include/fwctl_classifier.h): each box
+ * keeps only the dimensions it narrows, as lo and span; a box narrowing
+ * more than FWCTL_BANK_BOX_DIMS, or a set of more than FWCTL_BANK_CELLS
+ * cells, gets no bank. Every differential test below also walks the bank
+ * copy of each small table (check_key) and requires the same box.
+ */
+static void test_bank_format(void)
+{
+	const char *what = "bank: the reference rules' boxes keep only what they narrow";
+	struct fwctl_cell *cells;
+	struct table t;
+	char why[512] = "";
+	int err;
+
+	if (selected(what)) {
+		int ok = !compile_text(RULES("icmp", "tcp 7070", "udp"), &t, why, sizeof(why)) &&
+			 t.bank;
+		unsigned int dims[4] = { 0 }, boxes = 0;
+
+		for (__u32 c = 1; ok && c < t.n; c++)
+			if (t.cells[c].box.kind == FWCTL_CELL_BOX && boxes < 4)
+				dims[boxes++] = t.bank[c].bank_box.n_dims;
+		/* icmp: proto, family; tcp 7070 (sport, dport): proto, port, frag; udp: proto */
+		ok = ok && boxes == 4 && dims[0] == 2 && dims[1] == 3 && dims[2] == 3 && dims[3] == 1;
+		result(ok, what, "%s; boxes %u, dims %u %u %u %u", why, boxes, dims[0], dims[1],
+		       dims[2], dims[3]);
+		if (!why[0])
+			free(t.cells);
+	}
+	what = "bank: a box narrowing more than FWCTL_BANK_BOX_DIMS dimensions gets no bank";
+	if (selected(what)) {
+		err = compile_text(RULES("tcp sport 1 dport 2 in in0 src 2001:db8::1 dst 2001:db8::2"),
+				   &t, why, sizeof(why));
+		result(!err && !t.bank && classifier_bank_cells(t.cells, t.n, bank_buf) == -E2BIG,
+		       what, "%s; bank %p", why, (void *)t.bank);
+		if (!err)
+			free(t.cells);
+	}
+	what = "bank: a set of more than FWCTL_BANK_CELLS cells gets no bank";
+	if (selected(what)) {
+		cells = calloc(FWCTL_BANK_CELLS + 1, sizeof(*cells));
+		cells[0].hdr.kind = FWCTL_CELL_HDR;
+		result(cells && classifier_bank_cells(cells, FWCTL_BANK_CELLS + 1, bank_buf) == -E2BIG &&
+		       classifier_bank_cells(cells, FWCTL_BANK_CELLS, bank_buf) == 0, what, "");
+		free(cells);
+	}
+}
 
 /* Each numbered semantic of issue 11 that the classifier decides. */
 static void test_semantics(void)
@@ -885,6 +976,7 @@ int main(int argc, char **argv)
 	test_shapes();
 	test_random(seed);
 	test_tuning(seed);
+	test_bank_format();
 	for (const char *const *n = (const char *const[]){ "acl1-1k", "fw1-1k", "ipc1-1k",
 			"acl1-10k", "fw1-10k", "ipc1-10k", NULL }; *n; n++)
 		test_classbench(*n);
@@ -892,5 +984,8 @@ int main(int argc, char **argv)
 		for (const char *const *n = (const char *const[]){ "acl1-100k", "fw1-100k",
 				"ipc1-100k", NULL }; *n; n++)
 			test_classbench(*n);
+	result(bank_keys > 0, "bank: every key of every small table gave the same box in its bank copy",
+	       "no table had a bank");
+	printf("# %lu keys checked in bank copies\n", bank_keys);
 	return failures ? 1 : 0;
 }

@@ -757,6 +757,89 @@ static void test_read_back_and_policy(void)
 	tb_free(&t);
 }
 
+/* Replace the rule set through ruleset.c, as fwctl does; the bank the new generation names. */
+static int load_texts(const char *const *text, unsigned int n, __u32 policy, int *bank)
+{
+	static const struct rule_ctx ctx = { { "in0", "out0" } };
+	struct ruleset_diff diff;
+	struct fwctl_err e = {};
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct rule *rules = calloc(n ? n : 1, sizeof(*rules));
+	unsigned int i;
+	int err = rules ? 0 : -ENOMEM, fd;
+
+	for (i = 0; i < n && !err; i++)
+		err = rule_from_text(text[i], &ctx, &rules[i], &e);
+	if (!err)
+		err = ruleset_replace(&maps, &ctx, rules, n, policy, &diff, &e);
+	else
+		while (i--)
+			rule_free(&rules[i]);
+	free(rules);
+	if (err) {
+		fprintf(stderr, "load: %s\n", e.msg);
+		return err;
+	}
+	fd = table_open_current(&maps, &e);
+	if (fd < 0)
+		return fd;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	*bank = FWCTL_GEN_BANK(info.max_entries);
+	return err;
+}
+
+/*
+ * Small sets are walked in a bank of fwctl_banks, named by the size of
+ * their generation; commits alternate between the two banks, a large set
+ * names none, and every answer stays that of its own generation.
+ */
+static void test_banks(void)
+{
+	static const char *const ref[] = { "icmp", "tcp 7070", "udp" };
+	static const char *const other[] = { "deny tcp 7070", "udp" };
+	const struct fwctl_key k7070 = KEY(W(PROTO, 6), W(SPORT, 1234), W(DPORT, 7070)),
+			       k99 = KEY(W(PROTO, 99));
+	char **big = calloc(3000, sizeof(*big));
+	struct ct_out a, b;
+	int b1 = -9, b2 = -9, b3 = -9, b4 = -9, err;
+	unsigned int i;
+
+	err = load_texts(ref, 3, FWCTL_POLICY_DROP, &b1) ||
+	      run_key(prog_cur, &k7070, &a, 1, NULL) || run_key(prog_cur, &k99, &b, 1, NULL);
+	report(!err && (b1 == 0 || b1 == 1) && a.status == FWCTL_CLASSIFY_MATCH && a.prio == 1 &&
+	       a.action == FWCTL_ACTION_ALLOW && b.status == FWCTL_CLASSIFY_NO_MATCH &&
+	       b.policy == FWCTL_POLICY_DROP,
+	       "banks: the reference rules are walked in a bank (tcp 7070: rule 2; proto 99: the policy)",
+	       "err %d bank %d, %s, %s", err, b1, fmt_out(&a, (char[96]){}, 96),
+	       fmt_out(&b, (char[96]){}, 96));
+	err = load_texts(other, 2, FWCTL_POLICY_ACCEPT, &b2) ||
+	      run_key(prog_cur, &k7070, &a, 1, NULL) || run_key(prog_cur, &k99, &b, 1, NULL);
+	report(!err && b2 == !b1 && a.status == FWCTL_CLASSIFY_MATCH && a.prio == 0 &&
+	       a.action == FWCTL_ACTION_DENY && b.status == FWCTL_CLASSIFY_NO_MATCH &&
+	       b.policy == FWCTL_POLICY_ACCEPT,
+	       "banks: the next small set takes the other bank, and only its answers are seen",
+	       "err %d banks %d then %d, %s, %s", err, b1, b2, fmt_out(&a, (char[96]){}, 96),
+	       fmt_out(&b, (char[96]){}, 96));
+	for (i = 0; big && i < 3000; i++)
+		if (asprintf(&big[i], "tcp %u", 10000 + i) < 0)
+			big[i] = NULL;
+	err = !big || load_texts((const char *const *)big, 3000, FWCTL_POLICY_DROP, &b3) ||
+	      run_key(prog_cur, &(struct fwctl_key)KEY(W(PROTO, 6), W(DPORT, 10005)), &a, 1, NULL);
+	report(!err && b3 == FWCTL_BANK_NONE && a.status == FWCTL_CLASSIFY_MATCH && a.prio == 5,
+	       "banks: a set of more than FWCTL_BANK_CELLS cells names no bank, walked in place",
+	       "err %d bank %d, %s", err, b3, fmt_out(&a, (char[96]){}, 96));
+	err = load_texts(ref, 3, FWCTL_POLICY_DROP, &b4) || run_key(prog_cur, &k7070, &a, 1, NULL);
+	report(!err && (b4 == 0 || b4 == 1) && a.status == FWCTL_CLASSIFY_MATCH && a.prio == 1,
+	       "banks: after a large set, a small one is walked in a bank again",
+	       "err %d bank %d, %s", err, b4, fmt_out(&a, (char[96]){}, 96));
+	for (i = 0; big && i < 3000; i++)
+		free(big[i]);
+	free(big);
+	load_texts(NULL, 0, FWCTL_POLICY_DROP, &b4);
+}
+
 struct runner {
 	pthread_t th;
 	volatile bool stop;
@@ -1296,6 +1379,7 @@ int main(int argc, char **argv)
 	test_read_back_and_policy();
 	test_commit_in_use();
 	test_rule_stats();
+	test_banks();
 	test_measure();
 	cleanup();
 	return failures ? 1 : 0;
