@@ -364,7 +364,7 @@ static void print_table(const struct report *r)
 	print_rules_table(r->rows, r->n_rows, "  ");
 	print_traffic(r);
 	print_transmit(r);
-	printf("Trace records lost: %llu to the rate limit, %llu to a full ring buffer\n",
+	printf("\n  Trace records lost: %llu to the rate limit, %llu to a full ring buffer\n",
 	       (unsigned long long)r->s->trace_lost_rate_limit,
 	       (unsigned long long)r->s->trace_lost_ring_full);
 }
