@@ -219,6 +219,8 @@ int state_lock(struct fwctl_err *e);
 /* The lock if it is free, else -EWOULDBLOCK at once (no signals: any thread). */
 int state_trylock(void);
 void state_unlock(int lock_fd);
+/* /proc/PID/stat from just after the command name; NULL if pid is gone. */
+const char *proc_stat_fields(pid_t pid, char *buf, size_t size);
 
 /* What the pin directory holds (state_inspect). */
 enum pin_state {

@@ -127,23 +127,38 @@ static int mount_ns_of(const char *pid, struct stat *st)
 	return stat(path, st);
 }
 
-static pid_t parent_of(pid_t pid)
+/*
+ * /proc/PID/stat read into buf, from just after the command name (whose
+ * parentheses and spaces would fool a scan): " S PPID ...". NULL if the
+ * process is gone.
+ */
+const char *proc_stat_fields(pid_t pid, char *buf, size_t size)
 {
-	char path[64], buf[512], *p;
+	char path[64], *p;
 	ssize_t n;
-	int fd, ppid;
+	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return NULL;
 	buf[n] = '\0';
-	p = strrchr(buf, ')');	/* the name may hold spaces and parentheses */
-	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+	p = strrchr(buf, ')');
+	return p ? p + 1 : NULL;
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	const char *p;
+	char buf[512];
+	int ppid;
+
+	p = proc_stat_fields(pid, buf, sizeof(buf));
+	if (!p || sscanf(p, " %*c %d", &ppid) != 1)
 		return 0;
 	return ppid;
 }
