@@ -30,6 +30,8 @@
 #include "classify.h"
 #include "trace.h"
 #include "pkt_meta.h"
+/* Flows read the generation's header as the walk does: from its bank if it has one. */
+#define CT_GEN_HDR(cells)	({ bool banked_; fwctl_gen_hdr(cells, &banked_); })
 #include "conntrack.h"
 #include "frag.h"
 
@@ -275,14 +277,17 @@ struct classify_io {
  * (inlined twice it exceeds the verifier's budget). A generation without
  * stateful rules cannot have a live flow: for it, tracking costs the one
  * compare of its serial cell. Returns an enum fwctl_classify_status, or
- * DEC_FLOW / DEC_RELATED; io->m.policy is the generation's policy.
+ * DEC_FLOW / DEC_RELATED; io->m.policy is the generation's policy when
+ * no rule matched. Small sets have their header from their bank (no
+ * lookup in the generation unless the policy is needed).
  */
 __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 			    struct pkt_meta *meta, struct classify_io *io)
 {
-	const struct fwctl_cell *c;
+	const struct fwctl_table_hdr *h;
 	struct ct_io cio;
 	struct ct_gen g;
+	bool banked;
 	void *gen;
 	int r;
 
@@ -292,8 +297,8 @@ __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 	gen = fwctl_current_generation();
 	if (!gen)
 		return FWCTL_CLASSIFY_NO_TABLE;
-	c = fwctl_cell_at(gen, 0);
-	if (c && FWCTL_CT_SERIAL_CELL(&c->hdr)) {
+	h = fwctl_gen_hdr(gen, &banked);
+	if (h && FWCTL_CT_SERIAL_CELL(h)) {
 		if (io->fast && !meta->l3_end)	/* parse_fast() left it to us */
 			pkt_meta_fast((void *)(long)ctx->data, (void *)(long)ctx->data_end,
 				      io->info, meta);
@@ -307,9 +312,9 @@ __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 		/* Stateful boxes hold only keys with this set. */
 		key->w[FWCTL_DIM_START] = ct_can_start(ctx, key, meta);
 	}
-	r = fwctl_classify_hdr(gen, c ? &c->hdr : NULL, key, &io->m);
-	if (r == FWCTL_CLASSIFY_MATCH && io->m.action == FWCTL_ACTION_ALLOW_STATEFUL) {
-		ct_gen_from(gen, &c->hdr, &g);
+	r = fwctl_classify_walk(gen, h, banked, key, &io->m);
+	if (r == FWCTL_CLASSIFY_MATCH && io->m.action == FWCTL_ACTION_ALLOW_STATEFUL && h) {
+		ct_gen_from(gen, h, &g);
 		io->serial = ct_rule_serial(&g, io->m.rule_id);
 	}
 	return r;
