@@ -213,43 +213,53 @@ static __always_inline void fwctl_walk(const struct fwctl_cells *cs,
 }
 
 /*
- * The walk over bank (0 or 1) of fwctl_banks, header included (a copy of
- * the generation's cells 0 .. text_cell-1, roots and all, boxes as bank
- * boxes). Every lookup in it is of one constant plain array, which the
- * verifier inlines. 1 if the bank holds no header (cannot happen: then the
- * generation itself is walked).
+ * The header a walk of generation gen reads, looked up in gen itself only
+ * when it must be: a small generation names its bank by its size (a field
+ * of the map itself, no lookup), and the bank holds a copy of the header
+ * whose lookup the verifier inlines (*banked = true). The copy has every
+ * word of the generation's own header (the flows' serial cell too) but the
+ * policy, which `fwctl policy` changes in place in gen only. NULL: no
+ * header.
  */
-static __always_inline int fwctl_classify_bank(const struct fwctl_key *key,
-					       struct fwctl_match *m, __u32 bank)
+static __always_inline const struct fwctl_table_hdr *fwctl_gen_hdr(void *gen, bool *banked)
 {
-	struct fwctl_cells cs = {
+	int bank = FWCTL_GEN_BANK(((struct bpf_map *)gen)->max_entries);
+	const struct fwctl_cell *c;
+	__u32 k;
+
+	*banked = false;
+	if (bank != FWCTL_BANK_NONE) {
+		k = (bank & 1) * FWCTL_BANK_CELLS;
+		c = bpf_map_lookup_elem(&FWCTL_MAP_BANKS, &k);
+		if (c && c->hdr.kind == FWCTL_CELL_HDR && c->hdr.magic == FWCTL_TABLE_MAGIC) {
+			*banked = true;
+			return &c->hdr;
+		}
+	}
+	c = fwctl_cell_at(gen, 0);
+	return c ? &c->hdr : NULL;
+}
+
+/*
+ * Classify key against generation gen whose walk header h (and banked)
+ * the caller has from fwctl_gen_hdr(). Fills *m and returns an enum
+ * fwctl_classify_status (include/fwctl_classifier.h). m->policy is the
+ * generation's policy when nothing matched; a match needs no policy, so
+ * a banked walk that finds one never looks up gen's own header.
+ */
+static __always_inline int fwctl_classify_walk(void *gen, const struct fwctl_table_hdr *h,
+					       bool banked, const struct fwctl_key *key,
+					       struct fwctl_match *m)
+{
+	struct fwctl_cells cs = { .map = gen, .base = 0, .mask = ~0u, .bank = false };
+	struct fwctl_cells bs = {
 		.map = &FWCTL_MAP_BANKS,
-		.base = (bank & 1) * FWCTL_BANK_CELLS,
+		.base = (FWCTL_GEN_BANK(((struct bpf_map *)gen)->max_entries) & 1) *
+			FWCTL_BANK_CELLS,
 		.mask = FWCTL_BANK_CELLS - 1,
 		.bank = true,
 	};
 	const struct fwctl_cell *c;
-
-	c = fwctl_cell_in(&cs, 0);
-	if (!c || c->hdr.kind != FWCTL_CELL_HDR || c->hdr.magic != FWCTL_TABLE_MAGIC)
-		return 1;
-	fwctl_walk(&cs, &c->hdr, key, m);
-	return 0;
-}
-
-/*
- * Classify key against generation gen whose header (cell 0) the caller
- * already has, h (NULL: none). Fills *m (the policy too) and returns an
- * enum fwctl_classify_status (include/fwctl_classifier.h). A small
- * generation names its bank by its size (a field of the map itself, no
- * lookup): its cells are walked there. The policy always comes from the
- * generation's own header: `fwctl policy` changes it in place.
- */
-static __always_inline int fwctl_classify_hdr(void *gen, const struct fwctl_table_hdr *h,
-					      const struct fwctl_key *key, struct fwctl_match *m)
-{
-	struct fwctl_cells cs = { .map = gen, .base = 0, .mask = ~0u, .bank = false };
-	__u32 size = ((struct bpf_map *)gen)->max_entries;
 
 	m->rule_id = 0;
 	m->action = FWCTL_ACTION_ALLOW;
@@ -257,24 +267,34 @@ static __always_inline int fwctl_classify_hdr(void *gen, const struct fwctl_tabl
 	m->policy = FWCTL_POLICY_DROP;
 	if (!h || h->kind != FWCTL_CELL_HDR || h->magic != FWCTL_TABLE_MAGIC)
 		return FWCTL_CLASSIFY_NO_TABLE;
-	m->policy = h->policy;
-	if (FWCTL_GEN_BANK(size) == FWCTL_BANK_NONE ||
-	    fwctl_classify_bank(key, m, FWCTL_GEN_BANK(size)) != 0)
+	if (!banked) {
+		m->policy = h->policy;
 		fwctl_walk(&cs, h, key, m);
-	return m->prio == FWCTL_NO_PRIO ? FWCTL_CLASSIFY_NO_MATCH : FWCTL_CLASSIFY_MATCH;
+		return m->prio == FWCTL_NO_PRIO ? FWCTL_CLASSIFY_NO_MATCH : FWCTL_CLASSIFY_MATCH;
+	}
+	fwctl_walk(&bs, h, key, m);
+	if (m->prio != FWCTL_NO_PRIO)
+		return FWCTL_CLASSIFY_MATCH;
+	c = fwctl_cell_at(gen, 0);
+	if (!c || c->hdr.kind != FWCTL_CELL_HDR || c->hdr.magic != FWCTL_TABLE_MAGIC)
+		return FWCTL_CLASSIFY_NO_TABLE;
+	m->policy = c->hdr.policy;
+	return FWCTL_CLASSIFY_NO_MATCH;
 }
 
 /*
  * Classify key against generation gen (from fwctl_current_generation()).
- * Fills *m (the policy too, from the header) and returns an enum
+ * Fills *m (the policy too when nothing matched) and returns an enum
  * fwctl_classify_status (include/fwctl_classifier.h).
  */
 static __always_inline int fwctl_classify(void *gen, const struct fwctl_key *key,
 					  struct fwctl_match *m)
 {
-	const struct fwctl_cell *c = fwctl_cell_at(gen, 0);
+	const struct fwctl_table_hdr *h;
+	bool banked;
 
-	return fwctl_classify_hdr(gen, c ? &c->hdr : NULL, key, m);
+	h = fwctl_gen_hdr(gen, &banked);
+	return fwctl_classify_walk(gen, h, banked, key, m);
 }
 
 #endif /* FWCTL_CLASSIFY_H */

@@ -63,6 +63,10 @@
 #ifndef CT_GEN_MAP
 #define CT_GEN_MAP	FWCTL_MAP_TABLES
 #endif
+/* The header of generation cells: its cell 0 (the datapath's, from its bank). */
+#ifndef CT_GEN_HDR
+#define CT_GEN_HDR(cells)	ct_gen_own_hdr(cells)
+#endif
 
 /* A generation, as far as flows care (fwctl_conntrack.h, "Rule lifetime"). */
 struct ct_gen {
@@ -96,6 +100,13 @@ static __always_inline void ct_gen_from(void *cells, const struct fwctl_table_hd
 	g->serial_ids = FWCTL_CT_SERIAL_IDS(h);
 }
 
+static __always_inline const struct fwctl_table_hdr *ct_gen_own_hdr(void *cells)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(cells, &zero);
+}
+
 /* The current generation; false if there is none or it has no stateful rule. */
 static __always_inline bool ct_gen_current(struct ct_gen *g)
 {
@@ -106,7 +117,7 @@ static __always_inline bool ct_gen_current(struct ct_gen *g)
 	cells = bpf_map_lookup_elem(&CT_GEN_MAP, &zero);
 	if (!cells)
 		return false;
-	h = bpf_map_lookup_elem(cells, &zero);
+	h = CT_GEN_HDR(cells);
 	if (!h)
 		return false;
 	ct_gen_from(cells, h, g);

@@ -30,6 +30,8 @@
 #include "classify.h"
 #include "trace.h"
 #include "pkt_meta.h"
+/* Flows read the generation's header as the walk does: from its bank if it has one. */
+#define CT_GEN_HDR(cells)	({ bool banked_; fwctl_gen_hdr(cells, &banked_); })
 #include "conntrack.h"
 #include "frag.h"
 
@@ -267,7 +269,32 @@ struct classify_io {
 				 * only when m.action is FWCTL_ACTION_ALLOW_STATEFUL */
 	__u32 fast;		/* in: parse_fast()'s packet, meta left to pkt_meta_fast() */
 	__u64 info;		/* in: the parser's result */
+	union {			/* here, off the frames (512 bytes for all) */
+		struct ct_io ct;	/* classify_pkt()'s own */
+		struct ct_new new;	/* then ct_create()'s */
+		struct frag_verdict fv;	/* then frag_remember()'s */
+	};
 };
+
+/*
+ * The datapath's biggest locals. The plain copy keeps them on its stack;
+ * the observed one in a per-CPU slot: its frame sits on top of the plain
+ * copy's (inline in fwctl_xdp, off a call on the hot path) in the 512
+ * bytes BPF allows. XDP runs with bottom halves off (BPF_PROG_TEST_RUN
+ * too): one frame at a time per CPU.
+ */
+struct dp_locals {
+	struct fwctl_key key;
+	struct classify_io io;
+	struct pkt_meta meta;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dp_locals);
+} fwctl_dp_locals SEC(".maps");
 
 /*
  * Flows, then the walk over the current generation, as a global function:
@@ -275,14 +302,17 @@ struct classify_io {
  * (inlined twice it exceeds the verifier's budget). A generation without
  * stateful rules cannot have a live flow: for it, tracking costs the one
  * compare of its serial cell. Returns an enum fwctl_classify_status, or
- * DEC_FLOW / DEC_RELATED; io->m.policy is the generation's policy.
+ * DEC_FLOW / DEC_RELATED; io->m.policy is the generation's policy when
+ * no rule matched. Small sets have their header from their bank (no
+ * lookup in the generation unless the policy is needed).
  */
 __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 			    struct pkt_meta *meta, struct classify_io *io)
 {
-	const struct fwctl_cell *c;
-	struct ct_io cio;
+	struct ct_io *cio = &io->ct;
+	const struct fwctl_table_hdr *h;
 	struct ct_gen g;
+	bool banked;
 	void *gen;
 	int r;
 
@@ -292,24 +322,24 @@ __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 	gen = fwctl_current_generation();
 	if (!gen)
 		return FWCTL_CLASSIFY_NO_TABLE;
-	c = fwctl_cell_at(gen, 0);
-	if (c && FWCTL_CT_SERIAL_CELL(&c->hdr)) {
+	h = fwctl_gen_hdr(gen, &banked);
+	if (h && FWCTL_CT_SERIAL_CELL(h)) {
 		if (io->fast && !meta->l3_end)	/* parse_fast() left it to us */
 			pkt_meta_fast((void *)(long)ctx->data, (void *)(long)ctx->data_end,
 				      io->info, meta);
-		cio.dir = io->dir;
-		cio.len = io->len;
-		r = ct_lookup(ctx, key, meta, &cio);
+		cio->dir = io->dir;
+		cio->len = io->len;
+		r = ct_lookup(ctx, key, meta, cio);
 		if (r != CT_MISS) {
-			io->m.rule_id = cio.rule_id;
+			io->m.rule_id = cio->rule_id;
 			return r == CT_HIT ? DEC_FLOW : DEC_RELATED;
 		}
 		/* Stateful boxes hold only keys with this set. */
 		key->w[FWCTL_DIM_START] = ct_can_start(ctx, key, meta);
 	}
-	r = fwctl_classify_hdr(gen, c ? &c->hdr : NULL, key, &io->m);
-	if (r == FWCTL_CLASSIFY_MATCH && io->m.action == FWCTL_ACTION_ALLOW_STATEFUL) {
-		ct_gen_from(gen, &c->hdr, &g);
+	r = fwctl_classify_walk(gen, h, banked, key, &io->m);
+	if (r == FWCTL_CLASSIFY_MATCH && io->m.action == FWCTL_ACTION_ALLOW_STATEFUL && h) {
+		ct_gen_from(gen, h, &g);
 		io->serial = ct_rule_serial(&g, io->m.rule_id);
 	}
 	return r;
@@ -346,27 +376,29 @@ __noinline int follow_first(struct xdp_md *ctx, const struct fwctl_key *key,
 /* Remember what a first fragment got (r: classify_pkt()'s answer). */
 static __always_inline void remember_first(const struct fwctl_key *key,
 					   const struct pkt_meta *meta, int r,
-					   const struct fwctl_match *m)
+					   struct classify_io *io)
 {
-	struct frag_verdict v = { .rule_id = m->rule_id, .verdict = FWCTL_FRAG_FORWARD };
+	struct frag_verdict *v = &io->fv;
+	const struct fwctl_match *m = &io->m;
 
+	*v = (struct frag_verdict){ .rule_id = m->rule_id, .verdict = FWCTL_FRAG_FORWARD };
 	if (r == DEC_FLOW || r == DEC_RELATED) {
-		v.how = r == DEC_FLOW ? FWCTL_FWD_FLOW : FWCTL_FWD_RELATED;
+		v->how = r == DEC_FLOW ? FWCTL_FWD_FLOW : FWCTL_FWD_RELATED;
 	} else if (r == FWCTL_CLASSIFY_MATCH) {
-		v.how = FWCTL_FWD_RULE;
+		v->how = FWCTL_FWD_RULE;
 		if (m->action == FWCTL_ACTION_DENY) {
-			v.verdict = FWCTL_FRAG_DROP;
-			v.reason = FWCTL_DROP_RULE;
+			v->verdict = FWCTL_FRAG_DROP;
+			v->reason = FWCTL_DROP_RULE;
 		}
 	} else {
-		v.rule_id = FWCTL_NO_RULE;
-		v.how = FWCTL_FWD_POLICY;
+		v->rule_id = FWCTL_NO_RULE;
+		v->how = FWCTL_FWD_POLICY;
 		if (m->policy != FWCTL_POLICY_ACCEPT) {
-			v.verdict = FWCTL_FRAG_DROP;
-			v.reason = FWCTL_DROP_POLICY;
+			v->verdict = FWCTL_FRAG_DROP;
+			v->reason = FWCTL_DROP_POLICY;
 		}
 	}
-	frag_remember(key, meta, &v);
+	frag_remember(key, meta, v);
 }
 
 /*
@@ -375,52 +407,52 @@ static __always_inline void remember_first(const struct fwctl_key *key,
  * else the policy. slow: it came through parse_slow() (constant).
  */
 static __always_inline int classify_ip(struct xdp_md *ctx, void *data, void *data_end,
-				       __u64 info, __u32 dir, __u32 len, struct pkt_meta *meta,
+				       __u64 info, __u32 dir, __u32 len, struct dp_locals *l,
 				       const bool slow, const bool obs)
 {
+	struct fwctl_key *key = &l->key;
+	struct pkt_meta *meta = &l->meta;
+	struct classify_io *io = &l->io;
 	struct fwctl_dir_stats *st;
-	struct classify_io io;
-	struct fwctl_key key;
 	int r, verdict;
 
-	if (build_key(data, data_end, info, dir, &key, meta, slow))
+	if (build_key(data, data_end, info, dir, key, meta, slow))
 		return verdict_unmatched_by(ctx, dir, info, FWCTL_POLICY_DROP, len, obs);
 	if (slow && meta->frag == PKT_FRAG_LATER) {
-		verdict = follow_first(ctx, &key, meta, dir, obs);
+		verdict = follow_first(ctx, key, meta, dir, obs);
 		if (verdict >= 0)
 			return verdict;
 	}
-	io.dir = dir;
-	io.len = len;
-	io.info = info;
-	io.fast = !slow;
-	r = classify_pkt(ctx, &key, meta, &io);
+	io->dir = dir;
+	io->len = len;
+	io->info = info;
+	io->fast = !slow;
+	r = classify_pkt(ctx, key, meta, io);
 	if (r == FWCTL_CLASSIFY_MATCH) {
 		st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
 		if (!st)
 			return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
-		verdict = act_on_rule(ctx, st, dir, &io.m, PKT_PROTO(info), len, obs);
+		verdict = act_on_rule(ctx, st, dir, &io->m, PKT_PROTO(info), len, obs);
 		/* A probe of `fwctl check` creates nothing. */
-		if (verdict == XDP_REDIRECT && io.m.action == FWCTL_ACTION_ALLOW_STATEFUL &&
+		if (verdict == XDP_REDIRECT && io->m.action == FWCTL_ACTION_ALLOW_STATEFUL &&
 		    !(obs && check_probe(ctx))) {
-			struct ct_new a = { dir, len, io.m.rule_id, io.serial };
-
-			ct_create(ctx, &key, meta, &a);
+			io->new = (struct ct_new){ dir, len, io->m.rule_id, io->serial };
+			ct_create(ctx, key, meta, &io->new);
 		}
 	} else if (r == DEC_FLOW || r == DEC_RELATED) {
 		st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
 		if (!st)
 			return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
 		verdict = forward(ctx, st, dir, r == DEC_FLOW ? FWCTL_FWD_FLOW : FWCTL_FWD_RELATED,
-				  io.m.rule_id, PKT_PROTO(info), len, obs);
+				  io->m.rule_id, PKT_PROTO(info), len, obs);
 	} else {
-		verdict = verdict_unmatched_by(ctx, dir, info, io.m.policy, len, obs);
+		verdict = verdict_unmatched_by(ctx, dir, info, io->m.policy, len, obs);
 	}
 	if (meta->frag == PKT_FRAG_FIRST && !(obs && check_probe(ctx))) {
 		if (!slow && !meta->l3_end)
 			pkt_meta_fast((void *)(long)ctx->data, (void *)(long)ctx->data_end, info,
 				      meta);
-		remember_first(&key, meta, r, &io.m);
+		remember_first(key, meta, r, io);
 	}
 	return verdict;
 }
@@ -447,9 +479,16 @@ static __always_inline int datapath(struct xdp_md *ctx, const bool obs)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 len = data_end - data, dir = frame_dir(ctx);
-	struct pkt_meta meta;
+	struct dp_locals stack_locals, *l = &stack_locals;
+	__u32 zero = 0;
 	__u64 info;
 	__u8 kind;
+
+	if (obs) {
+		l = bpf_map_lookup_elem(&fwctl_dp_locals, &zero);
+		if (!l)
+			return XDP_DROP;	/* cannot happen: a one-slot array */
+	}
 
 	/* 1. The common case: TCP or UDP with plain headers, straight to the
 	 * rules (meta: l3_end 0 until pkt_meta_fast() fills it, if needed).
@@ -457,16 +496,16 @@ static __always_inline int datapath(struct xdp_md *ctx, const bool obs)
 	 * that passed every header check. */
 	info = parse_fast(data, data_end);
 	if (info != PKT_SLOW_PATH) {
-		*(__u64 *)&meta = 0;
-		return classify_ip(ctx, data, data_end, info, dir, len, &meta, false, obs);
+		*(__u64 *)&l->meta = 0;
+		return classify_ip(ctx, data, data_end, info, dir, len, l, false, obs);
 	}
-	info = parse_slow(ctx, &meta);
+	info = parse_slow(ctx, &l->meta);
 	kind = PKT_KIND(info);
 	if (kind != PKT_L4 && kind != PKT_FRAGMENT)
 		return verdict_unmatched_by(ctx, dir, info, -1, len, obs);
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
-	return classify_ip(ctx, data, data_end, info, dir, len, &meta, true, obs);
+	return classify_ip(ctx, data, data_end, info, dir, len, l, true, obs);
 }
 
 #ifndef FWCTL_NO_TRACE	/* tests/trace/fwctl_notrace.bpf.c: the cost of tracing off */
@@ -478,20 +517,22 @@ static __noinline int datapath_observed(struct xdp_md *ctx)
 #endif
 
 /*
- * The one test tracing adds to the hot path: one load of a global
- * variable and a branch (bpf/trace.h). Checks (BPF_PROG_TEST_RUN with
- * probe metadata) take the observed copy too.
+ * The datapath without tracing, inline in fwctl_xdp: out of line, the call
+ * cost 7 ns a packet here (bench/unit, program mode). The observed copy's
+ * frame sits on top of this one's; its big locals are per CPU (struct
+ * dp_locals) to keep the two, with the flow calls under them, within the
+ * 512 bytes of stack BPF allows.
  */
-/*
- * The datapath without tracing, out of line too: the two copies' frames
- * must not stack up, or with flow tracking's calls under the observed one
- * the program passes the 512 bytes of stack BPF allows.
- */
-static __noinline int datapath_plain(struct xdp_md *ctx)
+static __always_inline int datapath_plain(struct xdp_md *ctx)
 {
 	return datapath(ctx, false);
 }
 
+/*
+ * The one test tracing adds to the hot path: one load of a global
+ * variable and a branch (bpf/trace.h). Checks (BPF_PROG_TEST_RUN with
+ * probe metadata) take the observed copy too.
+ */
 SEC("xdp")
 int fwctl_xdp(struct xdp_md *ctx)
 {
