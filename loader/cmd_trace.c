@@ -33,7 +33,7 @@ static const char trace_help[] =
 	"                     2: up to 1500 bytes, with the payload in hex and ASCII\n"
 	"  --verdict V        only forward or only drop\n"
 	"  --reason R         only this reason (repeatable): rule, policy, arp-nd,\n"
-	"                     flow, malformed, fragment, unknown_ethertype,\n"
+	"                     flow, related, malformed, fragment, unknown_ethertype,\n"
 	"                     redirect_error\n"
 	"  --rule ID          only frames rule ID decided\n"
 	"  --proto P          only IP protocol P (tcp, udp, icmp, icmpv6, 0-255)\n"
