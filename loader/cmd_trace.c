@@ -235,7 +235,9 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*r) || r->caplen > size - sizeof(*r))
 		return 0;	/* cannot happen: the program writes fixed sizes */
-	if (stop || t->err || (t->o->count && t->shown >= t->o->count))
+	/* Not on a signal: what the program recorded before the slot went off
+	 * is shown (run_trace drains the ring last), never dropped silently. */
+	if (t->err || (t->o->count && t->shown >= t->o->count))
 		return 0;
 	fi = (struct frame_info){
 		.ts_ns = r->ts_ns + t->mono_to_real,
