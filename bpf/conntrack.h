@@ -88,7 +88,8 @@ struct ct_io {
 	__u32 rule_id;		/* out: the flow's rule: count the packet on it */
 	__u8 state;		/* out: enum fwctl_ct_state after this packet */
 	__u8 reply;		/* out: 1 if the packet went the reply way */
-	__u16 pad;
+	__u8 probe;		/* in: a `fwctl check` probe: find, change nothing */
+	__u8 pad;
 };
 
 /* g from a generation and its header (cell 0), as the caller has them. */
@@ -416,19 +417,19 @@ static __always_inline bool ct_delete(__u32 table, const struct fwctl_ct_key *ke
  */
 static __always_inline bool ct_usable(__u32 table, struct fwctl_ct_entry *e,
 				      const struct ct_tuple *t, __u32 dir, const struct ct_gen *g,
-				      __u64 now)
+				      __u64 now, bool probe)
 {
 	bool is_orig = dir == e->orig_dir;
 
 	if (ct_rule_serial(g, e->rule_id) != e->rule_serial) {
-		if (ct_delete(table, &t->key))
+		if (!probe && ct_delete(table, &t->key))
 			CT_COUNT(rule_gone);
 		return false;
 	}
 	/* Each program instance keeps its own clock (ct_clock.h): the other
 	 * one may have stamped the entry a tick ahead of ours. */
 	if (now > e->last_ns && now - e->last_ns > ct_timeout_ns(e->timeout)) {
-		if (ct_delete(table, &t->key))
+		if (!probe && ct_delete(table, &t->key))
 			CT_COUNT(expired);
 		return false;
 	}
@@ -439,20 +440,21 @@ static __always_inline bool ct_usable(__u32 table, struct fwctl_ct_entry *e,
 	return true;
 }
 
-/* The flow of tuple t for a packet in direction dir; *table says where. */
+/* The flow of tuple t for a packet in direction dir; *table says where.
+ * probe: leave a dead or expired entry where it is. */
 static __always_inline struct fwctl_ct_entry *ct_find(const struct ct_tuple *t, __u32 dir,
 						      const struct ct_gen *g, __u64 now,
-						      __u32 *table)
+						      __u32 *table, bool probe)
 {
 	struct fwctl_ct_entry *e;
 
 	*table = FWCTL_CT_TABLE_EST;
 	e = bpf_map_lookup_elem(&FWCTL_MAP_CT_EST, &t->key);
-	if (e && ct_usable(FWCTL_CT_TABLE_EST, e, t, dir, g, now))
+	if (e && ct_usable(FWCTL_CT_TABLE_EST, e, t, dir, g, now, probe))
 		return e;
 	*table = FWCTL_CT_TABLE_NEW;
 	e = bpf_map_lookup_elem(&FWCTL_MAP_CT_NEW, &t->key);
-	if (e && ct_usable(FWCTL_CT_TABLE_NEW, e, t, dir, g, now))
+	if (e && ct_usable(FWCTL_CT_TABLE_NEW, e, t, dir, g, now, probe))
 		return e;
 	return NULL;
 }
@@ -510,12 +512,18 @@ static __always_inline int ct_track(const struct ct_tuple *t, const struct ct_ge
 	bool is_orig, in_new, move;
 	__u8 state;
 
-	e = ct_find(t, dir, g, now, &table);
+	e = ct_find(t, dir, g, now, &table, io->probe);
 	if (!e)
 		return CT_MISS;
 	is_orig = dir == e->orig_dir;
 	in_new = table == FWCTL_CT_TABLE_NEW;
 	d = is_orig ? FWCTL_CT_ORIG : FWCTL_CT_REPLY;
+	if (io->probe) {	/* the verdict only: no counter, time or state */
+		io->rule_id = e->rule_id;
+		io->state = e->state;
+		io->reply = !is_orig;
+		return CT_HIT;
+	}
 	__sync_fetch_and_add(&e->packets[d], 1);
 	__sync_fetch_and_add(&e->bytes[d], len);
 	if (e->last_ns != now)
@@ -541,15 +549,17 @@ static __always_inline int ct_related(const struct ct_tuple *t, const struct ct_
 	struct fwctl_ct_entry *e;
 	__u32 table, d;
 
-	e = ct_find(t, dir ^ 1, g, ct_now(), &table);
+	e = ct_find(t, dir ^ 1, g, ct_now(), &table, io->probe);
 	if (!e)
 		return CT_MISS;
 	d = dir == e->orig_dir ? FWCTL_CT_ORIG : FWCTL_CT_REPLY;
-	__sync_fetch_and_add(&e->packets[d], 1);
-	__sync_fetch_and_add(&e->bytes[d], len);
 	io->rule_id = e->rule_id;
 	io->state = e->state;
 	io->reply = d;
+	if (io->probe)
+		return CT_RELATED;
+	__sync_fetch_and_add(&e->packets[d], 1);
+	__sync_fetch_and_add(&e->bytes[d], len);
 	CT_COUNT(related);
 	return CT_RELATED;
 }

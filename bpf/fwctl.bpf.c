@@ -267,7 +267,8 @@ struct classify_io {
 	__u32 len;		/* in: frame bytes */
 	__u32 serial;		/* out: a stateful rule's serial (0: none), set
 				 * only when m.action is FWCTL_ACTION_ALLOW_STATEFUL */
-	__u32 fast;		/* in: parse_fast()'s packet, meta left to pkt_meta_fast() */
+	__u16 fast;		/* in: parse_fast()'s packet, meta left to pkt_meta_fast() */
+	__u16 probe;		/* in: a `fwctl check` probe: flows are only read */
 	__u64 info;		/* in: the parser's result */
 	union {			/* here, off the frames (512 bytes for all) */
 		struct ct_io ct;	/* classify_pkt()'s own */
@@ -329,6 +330,7 @@ __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 				      io->info, meta);
 		cio->dir = io->dir;
 		cio->len = io->len;
+		cio->probe = io->probe;
 		r = ct_lookup(ctx, key, meta, cio);
 		if (r != CT_MISS) {
 			io->m.rule_id = cio->rule_id;
@@ -427,6 +429,7 @@ static __always_inline int classify_ip(struct xdp_md *ctx, void *data, void *dat
 	io->len = len;
 	io->info = info;
 	io->fast = !slow;
+	io->probe = obs && check_probe(ctx);
 	r = classify_pkt(ctx, key, meta, io);
 	if (r == FWCTL_CLASSIFY_MATCH) {
 		st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);

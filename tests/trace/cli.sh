@@ -406,6 +406,20 @@ check "check: under policy accept too (actions of live runs = checked verdicts)"
 	"live: $got_live; check: $got_check" test "$got_live" = "$got_check"
 "$FW" policy drop >/dev/null
 
+# A check of a packet of a live flow: the flow's verdict, and the flow untouched
+# (packets, bytes, state as before).
+"$FW" rules add allow tcp dport 7777 in "$IN" stateful >/dev/null
+send "$IN" tcp4,sport=41000,dport=7777
+"$T" pcap "$tmp/flow.pcapng" tcp4,sport=41000,dport=7777,flags=0x10
+fbefore=$("$FW" ct list --json | jq -c '[.flows[] | select(.dport == 7777) | del(.age, .expires)]')
+fout=$("$FW" check "$tmp/flow.pcapng" --json 2>&1)
+fafter=$("$FW" ct list --json | jq -c '[.flows[] | select(.dport == 7777) | del(.age, .expires)]')
+fverdict=$(jq -r '.verdict + " " + .reason' <<<"$fout" 2>/dev/null)
+check "check: a packet of a live flow is forwarded as flow; the flow's counters and state unchanged" \
+	"check: $fout; flow before: $fbefore; after: $fafter" \
+	test "$fverdict" = "forward flow" -a "$(jq length <<<"$fbefore")" = 1 -a "$fbefore" = "$fafter"
+"$FW" rules del allow tcp dport 7777 in "$IN" stateful >/dev/null
+
 badc() {	# badc WHAT WANT_RC ARGS...
 	local what=$1 want=$2 rc err
 	shift 2
