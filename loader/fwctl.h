@@ -139,6 +139,10 @@ int devmap_link(const struct fwctl_maps *m, __u32 ifindex_a, __u32 ifindex_b);
 /* Fill a struct fwctl_maps from a loaded skeleton's bpf_object. */
 struct bpf_object;
 int maps_from_object(struct bpf_object *obj, struct fwctl_maps *m);
+/* Before loading obj: have each of its maps (not .rodata and the like) use
+ * the map of the same name in the loaded object from, unpinned (a second
+ * program instance on the same maps, as the tests and benchmarks build). */
+int maps_share_from(struct bpf_object *obj, struct bpf_object *from);
 /* Open the maps pinned in dir (FWCTL_PIN_DIR); close with maps_close(). */
 int maps_open_pinned(const char *dir, struct fwctl_maps *m, struct fwctl_err *e);
 void maps_close(struct fwctl_maps *m);

@@ -267,6 +267,24 @@ int maps_open_pinned(const char *dir, struct fwctl_maps *m, struct fwctl_err *e)
 	return 0;
 }
 
+int maps_share_from(struct bpf_object *obj, struct bpf_object *from)
+{
+	struct bpf_map *map, *theirs;
+	int err;
+
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__is_internal(map))
+			continue;	/* .rodata and the like: each instance its own */
+		theirs = bpf_object__find_map_by_name(from, bpf_map__name(map));
+		err = theirs ? bpf_map__reuse_fd(map, bpf_map__fd(theirs)) : -ENOENT;
+		if (!err)
+			err = bpf_map__set_pin_path(map, NULL);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int maps_unpin(const char *dir)
 {
 	char path[256];

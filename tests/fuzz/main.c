@@ -239,22 +239,14 @@ static int snapshot(void)
 /* The instance of one interface, as fwctl attach loads it, on our maps. */
 static int load_dir_instance(int dir)
 {
-	struct bpf_map *map, *ours;
-	int err = 0;
+	int err;
 
 	skel_dir[dir] = fwctl__open();
 	if (!skel_dir[dir])
 		return -errno;
-	bpf_object__for_each_map(map, skel_dir[dir]->obj) {
-		if (bpf_map__is_internal(map))
-			continue;	/* .rodata: its own direction */
-		ours = bpf_object__find_map_by_name(skel->obj, bpf_map__name(map));
-		err = ours ? bpf_map__reuse_fd(map, bpf_map__fd(ours)) : -ENOENT;
-		if (!err)
-			err = bpf_map__set_pin_path(map, NULL);
-		if (err)
-			return err;
-	}
+	err = maps_share_from(skel_dir[dir]->obj, skel->obj);
+	if (err)
+		return err;
 	skel_dir[dir]->rodata->instance_dir = dir;
 	err = fwctl__load(skel_dir[dir]);
 	if (!err)

@@ -82,23 +82,6 @@ static int fill(struct bpf_object *obj, int ifx_in, int ifx_out)
 	return err;
 }
 
-/* Share every map of the loaded obj with to (not its own .rodata, .data...). */
-static int share_maps(struct bpf_object *to, struct bpf_object *obj)
-{
-	struct bpf_map *map, *ours;
-	int err;
-
-	bpf_object__for_each_map(map, to) {
-		if (bpf_map__is_internal(map))
-			continue;
-		ours = bpf_object__find_map_by_name(obj, bpf_map__name(map));
-		err = ours ? bpf_map__reuse_fd(map, bpf_map__fd(ours)) : -ENOENT;
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 static __u64 cpu_ns(void)
 {
 	struct timespec ts;
@@ -271,7 +254,7 @@ int tt_bench(int ifx_in, int ifx_out, int rounds, __u32 repeat)
 	nt->rodata->instance_dir = FWCTL_DIR_IN_TO_OUT;
 	err = fwctl__load(tr);
 	if (!err)
-		err = share_maps(nt->obj, tr->obj);
+		err = maps_share_from(nt->obj, tr->obj);
 	if (!err)
 		err = fwctl_notrace__load(nt);
 	if (!err)
