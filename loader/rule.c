@@ -773,9 +773,15 @@ static int parse(const struct tok *t, int n, bool text_form, const struct rule_c
 int rule_from_args(int argc, char **argv, const struct rule_ctx *ctx, struct rule *r,
 		   struct fwctl_err *e)
 {
-	struct tok *t = calloc(argc > 0 ? argc : 1, sizeof(*t));
+	struct tok *t;
 	int i, err;
 
+	/* One word holding blanks can only be a whole rule quoted as one
+	 * argument (no token holds a blank): read it as a line of a file,
+	 * so that canonical text pasted from `rules list` works as is. */
+	if (argc == 1 && argv[0][strcspn(argv[0], " \t")])
+		return rule_from_text(argv[0], ctx, r, e);
+	t = calloc(argc > 0 ? argc : 1, sizeof(*t));
 	if (!t) {
 		memset(r, 0, sizeof(*r));
 		return oom(e);

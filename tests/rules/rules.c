@@ -261,6 +261,39 @@ static void test_valid_args(void)
 	}
 }
 
+/* A whole rule quoted as one argument is read as a line of a file. */
+static void test_one_word_rule(void)
+{
+	static const struct {
+		const char *word, *out;
+	} w[] = {
+		{ "tcp 7070", "allow tcp 7070" },
+		{ "deny tcp dport 22 src 10.9.0.0/16", "deny tcp src 10.9.0.0/16 dport 22" },
+		{ "allow any src 192.168.7.0/24 comment \"backup host\"",
+		  "allow any src 192.168.7.0/24 comment \"backup host\"" },
+		{ "allow tcp in input dport 7070 stateful", "allow tcp in input dport 7070 stateful" },
+		{ "udp\t53 # a file comment", "allow udp 53" },
+	};
+	struct fwctl_err e = { "" };
+	struct rule r;
+	size_t i;
+	char *t;
+
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		if (rule_from_args(1, (char **)&w[i].word, &attached, &r, &e)) {
+			fail("one word '%s': rejected: %s", w[i].word, e.msg);
+			continue;
+		}
+		t = rule_to_text(&r);
+		rule_free(&r);
+		if (t && !strcmp(t, w[i].out))
+			pass("one word '%s' -> '%s'", w[i].word, t);
+		else
+			fail("one word '%s' -> '%s', expected '%s'", w[i].word, t, w[i].out);
+		free(t);
+	}
+}
+
 /* --- invalid rules: exact messages ------------------------------------- */
 
 static const struct {
@@ -455,7 +488,7 @@ static void test_invalid_args(void)
 	const char *a1[] = { "tcp", "comment", "a\nb" };
 	const char *a2[] = { "tcp", "80", "comment", "a", "b" };
 	const char *a3[] = { "tcp", "comment", longc };
-	const char *a4[] = { "tcp 80" };
+	const char *a4[] = { "tcp 80 frob" };
 	const char *a5[] = { "tcp", "comment", "del\x7f" };
 	struct fwctl_err e;
 	struct rule r;
@@ -467,7 +500,8 @@ static void test_invalid_args(void)
 			  "args: DEL in a comment");
 	expect_args_error(5, a2, &attached, "unexpected 'b' after the comment",
 			  "args: a comment of two words");
-	expect_args_error(1, a4, &attached, "unknown protocol 'tcp 80'", "args: one word with a blank");
+	expect_args_error(1, a4, &attached, "unexpected 'frob'",
+			  "args: a whole rule in one word, read as a line, with an error");
 	memset(longc, 'x', sizeof(longc) - 1);
 	longc[sizeof(longc) - 1] = '\0';
 	expect_args_error(3, a3, &attached, "comment too long (256 bytes, at most 255)",
@@ -1139,6 +1173,7 @@ int main(int argc, char **argv)
 	atexit(cleanup);
 	test_valid();
 	test_valid_args();
+	test_one_word_rule();
 	test_invalid();
 	test_invalid_args();
 	test_soup();
