@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cmd_ct.c - fwctl ct list [-j] | flush | stats [-j] | timeout [-j] [NAME SECONDS].
+ * cmd_ct.c - fwctl ct list [-j] | flush | stats [-j] | timeout [-j] [NAME [SECONDS]].
  *
  * Flows whose rule is no longer in the current rule set (its serial gone,
  * see "Rule lifetime" in fwctl_conntrack.h) are dead to the datapath and
@@ -314,8 +314,8 @@ static int ct_stats_cmd(int argc, char **argv)
 }
 
 static const char timeout_help[] =
-	"Usage: fwctl ct timeout [-j|--json] [NAME SECONDS]\n\n"
-	"Show the timeouts, or set one: seconds without a packet before a flow\n"
+	"Usage: fwctl ct timeout [-j|--json] [NAME [SECONDS]]\n\n"
+	"Show the timeouts (or NAME's), or set one: seconds without a packet before a flow\n"
 	"ends (1-4294967). Names and defaults: tcp-syn 60, tcp-established 7200,\n"
 	"tcp-closing 10, udp-new 30 (before a reply), udp-replied 180, icmp 30;\n"
 	"udp sets both UDP timeouts. Existing flows get the new value at once.\n\n"
@@ -338,12 +338,16 @@ static int ct_timeout_cmd(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	set = argc == 2;
-	if (argc != 0 && argc != 2)
-		return usage_error("ct timeout", "expected NAME SECONDS or nothing, got %d argument%s",
-				   argc, argc == 1 ? "" : "s");
-	/* Both words checked before anything is opened. */
+	if (argc > 2)
+		return usage_error("ct timeout", "expected NAME SECONDS, NAME or nothing, got %d "
+				   "arguments", argc);
+	/* Every word checked before anything is opened. */
 	if (set && ct_timeout_parse(argv[0], argv[1], &mask, &set_ms, &e))
 		return usage_error("ct timeout", "%s", e.msg);
+	if (argc == 1 && ct_timeout_mask(argv[0], &mask, &e))
+		return usage_error("ct timeout", "%s", e.msg);
+	if (argc == 0)
+		mask = (1u << FWCTL_CT_TIMEOUTS) - 1;
 	if (ct_open(&c, &e))
 		return runtime_error("ct timeout", &e);
 	err = set ? ct_timeout_write(&c.m, mask, set_ms, &e) : 0;
@@ -358,14 +362,16 @@ static int ct_timeout_cmd(int argc, char **argv)
 		o = json_object_new_object();
 		t = json_object_new_object();
 		for (i = 0; i < FWCTL_CT_TIMEOUTS; i++)
-			json_add(t, ct_timeout_name(i), json_u64(ms[i] / 1000));
+			if (mask & 1u << i)
+				json_add(t, ct_timeout_name(i), json_u64(ms[i] / 1000));
 		json_add(o, "timeouts", t);
 		json_print(o);
 	} else if (set) {
 		printf("timeout %s: %u s\n", argv[0], set_ms / 1000);
 	} else {
 		for (i = 0; i < FWCTL_CT_TIMEOUTS; i++)
-			printf("%-16s %u\n", ct_timeout_name(i), ms[i] / 1000);
+			if (mask & 1u << i)
+				printf("%-16s %u\n", ct_timeout_name(i), ms[i] / 1000);
 	}
 	return 0;
 }
@@ -374,7 +380,7 @@ static const struct command ct_commands[] = {
 	{ "list", ct_list, "[-j]", "every flow with its state, age and counters" },
 	{ "flush", ct_flush_cmd, "", "end every flow" },
 	{ "stats", ct_stats_cmd, "[-j]", "flows by state; created, expired, evicted, failures" },
-	{ "timeout", ct_timeout_cmd, "[-j] [NAME SECONDS]", "show or set a timeout" },
+	{ "timeout", ct_timeout_cmd, "[-j] [NAME [SECONDS]]", "show or set a timeout" },
 	{ NULL, NULL, NULL, NULL },
 };
 

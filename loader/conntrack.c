@@ -166,11 +166,8 @@ int ct_timeouts_get_ms(const struct ct_maps *m, __u32 ms[FWCTL_CT_TIMEOUTS])
 	return 0;
 }
 
-int ct_timeout_parse(const char *name, const char *seconds, __u32 *mask, __u32 *ms,
-		     struct fwctl_err *e)
+int ct_timeout_mask(const char *name, __u32 *mask, struct fwctl_err *e)
 {
-	unsigned long v;
-	char *end;
 	__u32 i;
 
 	*mask = 0;
@@ -184,6 +181,17 @@ int ct_timeout_parse(const char *name, const char *seconds, __u32 *mask, __u32 *
 				 "udp-new, udp-replied, udp, icmp)", name);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int ct_timeout_parse(const char *name, const char *seconds, __u32 *mask, __u32 *ms,
+		     struct fwctl_err *e)
+{
+	unsigned long v;
+	char *end;
+
+	if (ct_timeout_mask(name, mask, e))
+		return -EINVAL;
 	errno = 0;
 	v = strtoul(seconds, &end, 10);
 	if (!*seconds || *end || seconds[0] == '-' || errno || v < 1 || v > CT_TIMEOUT_MAX_S) {

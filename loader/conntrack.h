@@ -58,6 +58,8 @@ int ct_timeout_set(const struct ct_maps *m, const char *name, const char *second
 		   struct fwctl_err *e);
 /* The two halves of ct_timeout_set(): check (mask of timeouts, value in
  * ms; -EINVAL with e), then write (ms for every timeout in mask). */
+/* The timeouts NAME stands for (udp: both UDP ones), as a mask. */
+int ct_timeout_mask(const char *name, __u32 *mask, struct fwctl_err *e);
 int ct_timeout_parse(const char *name, const char *seconds, __u32 *mask, __u32 *ms,
 		     struct fwctl_err *e);
 int ct_timeout_write(const struct ct_maps *m, __u32 mask, __u32 ms, struct fwctl_err *e);

@@ -558,6 +558,17 @@ static bool t_cli(char *why)
 	     jnum(root, "timeouts.tcp-established") == 7200;
 	json_object_put(root);
 	CHECK(ok, "ct timeout --json: %d: %.300s", rc, out);
+	rc = fwctl("ct timeout udp");
+	CHECK(rc == 0 && strstr(out, "udp-new          45") && strstr(out, "udp-replied      45") &&
+	      !strstr(out, "tcp-syn"), "ct timeout udp: %d: %.300s", rc, out);
+	rc = fwctl("ct timeout --json tcp-established");
+	root = json_tokener_parse(out);
+	ok = rc == 0 && jnum(root, "timeouts.tcp-established") == 7200 &&
+	     jnum(root, "timeouts.udp-new") < 0;
+	json_object_put(root);
+	CHECK(ok, "ct timeout --json tcp-established: %d: %.300s", rc, out);
+	rc = fwctl("ct timeout tcp-syn 5 6");
+	CHECK(rc == 2, "ct timeout tcp-syn 5 6: %d: %s", rc, out);
 	rc = fwctl("ct timeout tcp-syn 0");
 	CHECK(rc == 2 && strchr(out, '\n') == out + strlen(out) - 1, "ct timeout tcp-syn 0: %d: %s",
 	      rc, out);
