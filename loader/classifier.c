@@ -1227,9 +1227,10 @@ static double now_seconds(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int classifier_compile(const struct rule *rules, const __u32 *ids, unsigned int n,
-		       __u32 policy, struct fwctl_cell **cells, __u32 *n_cells,
-		       struct classifier_stats *st, struct fwctl_err *e)
+/* classifier_compile(), and where the boxes start (*tree_cells: cells before are nodes and leaves). */
+static int compile(const struct rule *rules, const __u32 *ids, unsigned int n, __u32 policy,
+		   struct fwctl_cell **cells, __u32 *n_cells, __u32 *tree_cells_out,
+		   struct classifier_stats *st, struct fwctl_err *e)
 {
 	struct classifier_stats local;
 	struct tree trees[FWCTL_MAX_ROOTS];
@@ -1299,14 +1300,114 @@ int classifier_compile(const struct rule *rules, const __u32 *ids, unsigned int 
 		h->root[i] = i < n_trees ? trees[i].root : 0;
 		h->root_min_prio[i] = i < n_trees ? trees[i].min_prio : FWCTL_NO_PRIO;
 	}
+	/* All of it is the main part: nothing appended yet. */
+	CLASSIFIER_TAIL_CELL(h) = b.n_cells;
+	CLASSIFIER_TAIL_PRIO(h) = n;
+	CLASSIFIER_MAIN_ROOTS(h) = n_trees;
 	*cells = b.cells;
 	*n_cells = b.n_cells;
+	*tree_cells_out = tree_cells;
 	st->roots = n_trees;
 	for (__u32 i = 0; i < n_trees; i++)
 		st->tree_boxes[i] = trees[i].boxes;
 	st->n_cells = b.n_cells;
 	st->bytes = (__u64)b.n_cells * FWCTL_CELL_SIZE;
 	st->compile_seconds = now_seconds() - t0;
+	return 0;
+}
+
+int classifier_compile(const struct rule *rules, const __u32 *ids, unsigned int n,
+		       __u32 policy, struct fwctl_cell **cells, __u32 *n_cells,
+		       struct classifier_stats *st, struct fwctl_err *e)
+{
+	__u32 tree_cells;
+
+	return compile(rules, ids, n, policy, cells, n_cells, &tree_cells, st, e);
+}
+
+/*
+ * Move the cells of a compiled tail (nodes and leaves before tree_cells,
+ * boxes from there) by off cells and its prios by base: it becomes the
+ * part of a bigger generation that holds rules base...
+ */
+static void relocate(struct fwctl_cell *c, __u32 n, __u32 tree_cells, __u32 off, __u32 base)
+{
+	for (__u32 i = 0; i < n; i++) {
+		if (i >= tree_cells) {
+			c[i].box.prio += base;
+		} else if (c[i].kind == FWCTL_CELL_NODE) {
+			for (__u32 k = 0; k < FWCTL_NODE_FANOUT; k++)
+				c[i].node.child[k] += off;
+		} else if (c[i].kind == FWCTL_CELL_LEAF) {
+			for (__u32 k = 0; k < c[i].leaf.n_boxes && k < FWCTL_LEAF_MAX; k++)
+				c[i].leaf.box[k] += off;
+		}
+	}
+}
+
+int classifier_append(const struct fwctl_cell *keep, __u32 n_main, __u32 main_roots,
+		      __u32 base, const struct rule *rules, const __u32 *ids, unsigned int n,
+		      __u32 policy, struct fwctl_cell **cells, __u32 *n_cells,
+		      struct classifier_stats *st, struct fwctl_err *e)
+{
+	struct fwctl_cell *tail = NULL, *out;
+	struct fwctl_table_hdr *h, t;
+	const struct fwctl_table_hdr *th;
+	__u32 n_tail = 0, tree_cells, off = n_main - 1, r;
+	int err;
+
+	*cells = NULL;
+	*n_cells = 0;
+	if (n_main < 1 || main_roots > FWCTL_MAX_ROOTS || base + n > FWCTL_SET_MAX_RULES) {
+		fwctl_err_set(e, "cannot append to this rule set");
+		return -EINVAL;
+	}
+	err = compile(rules, ids, n, policy, &tail, &n_tail, &tree_cells, st, e);
+	if (err)
+		return err;
+	th = &tail[0].hdr;
+	if (main_roots + th->n_roots > FWCTL_MAX_ROOTS ||
+	    (__u64)n_main + n_tail - 1 > CLASSIFIER_MAX_CELLS) {
+		free(tail);
+		fwctl_err_set(e, "no root left for the appended rules");
+		return -ENOSPC;
+	}
+	out = realloc(tail, sizeof(*out) * (n_main + n_tail - 1));
+	if (!out) {
+		free(tail);
+		fwctl_err_set(e, "out of memory compiling the rule set");
+		return -ENOMEM;
+	}
+	/* The tail's own cells after the kept ones, those in front. */
+	t = out[0].hdr;
+	memmove(&out[n_main], &out[1], sizeof(*out) * (n_tail - 1));
+	relocate(&out[n_main], n_tail - 1, tree_cells - 1, off, base);
+	memcpy(&out[1], &keep[1], sizeof(*out) * (n_main - 1));
+	/* The tail's header, with the kept roots in front of its own: still
+	 * sorted by their lowest prio, since every tail prio is >= base. */
+	h = &out[0].hdr;
+	for (r = 0; r < FWCTL_MAX_ROOTS; r++) {
+		h->root[r] = 0;
+		h->root_min_prio[r] = FWCTL_NO_PRIO;
+	}
+	for (r = 0; r < main_roots; r++) {
+		h->root[r] = keep[0].hdr.root[r];
+		h->root_min_prio[r] = keep[0].hdr.root_min_prio[r];
+	}
+	for (r = 0; r < t.n_roots; r++) {
+		h->root[main_roots + r] = t.root[r] + off;
+		h->root_min_prio[main_roots + r] = t.root_min_prio[r] == FWCTL_NO_PRIO ?
+			FWCTL_NO_PRIO : t.root_min_prio[r] + base;
+	}
+	h->n_roots = main_roots + t.n_roots;
+	h->n_rules = base + n;
+	h->n_cells = h->text_cell = n_main + n_tail - 1;
+	h->text_bytes = 0;
+	CLASSIFIER_TAIL_CELL(h) = n_main;
+	CLASSIFIER_TAIL_PRIO(h) = base;
+	CLASSIFIER_MAIN_ROOTS(h) = main_roots;
+	*cells = out;
+	*n_cells = h->n_cells;
 	return 0;
 }
 

@@ -55,6 +55,33 @@ int classifier_compile(const struct rule *rules, const __u32 *ids, unsigned int 
 		       struct classifier_stats *st, struct fwctl_err *e);
 
 /*
+ * Which part of a generation's classifier a rules add may keep: cells
+ * [1, TAIL_CELL) and roots [0, MAIN_ROOTS) hold rules [0, TAIL_PRIO); the
+ * cells from TAIL_CELL and the other roots hold the rules appended since
+ * (classifier_append). Header words the datapath never reads; a header
+ * with TAIL_CELL 0 has no such record (the whole set is compiled again).
+ */
+#define CLASSIFIER_TAIL_CELL(hdr)	((hdr)->pad[5])
+#define CLASSIFIER_TAIL_PRIO(hdr)	((hdr)->pad[6])
+#define CLASSIFIER_MAIN_ROOTS(hdr)	((hdr)->pad[7])
+
+/*
+ * The generation of rules 0..base-1 followed by rules[0..n) (ids[i]: the
+ * id of rule base + i), from keep[0..n_main), the cells of rules 0..base-1
+ * as classifier_compile() made them (their header, with main_roots roots,
+ * in cell 0): those cells are kept as they are, and the new rules compile
+ * into trees of their own after them (every packet still gets the first
+ * rule in list order: the walk takes the lowest prio over all trees).
+ * Costs O(n), not O(base). Output as classifier_compile(); -ENOSPC when
+ * the trees would need more than FWCTL_MAX_ROOTS roots (compile the whole
+ * set instead).
+ */
+int classifier_append(const struct fwctl_cell *keep, __u32 n_main, __u32 main_roots,
+		      __u32 base, const struct rule *rules, const __u32 *ids, unsigned int n,
+		      __u32 policy, struct fwctl_cell **cells, __u32 *n_cells,
+		      struct classifier_stats *st, struct fwctl_err *e);
+
+/*
  * Knobs of the tree builder. The defaults are the ones docs/classifier.md
  * measured; benchmarks vary them, tests lower max_depth to force the
  * extra trees that take what a leaf at the depth limit cannot hold.

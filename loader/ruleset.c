@@ -473,6 +473,23 @@ out:
 	return err;
 }
 
+/* Put a complete generation into a fresh map (and a bank) and make it current. */
+static int publish(const struct fwctl_maps *m, const struct fwctl_cell *cells, __u32 n_cells,
+		   struct fwctl_err *e)
+{
+	int err, fd, bank;
+
+	bank = table_bank_prepare(m, cells, e);
+	if (bank < FWCTL_BANK_NONE)
+		return bank;
+	fd = table_create_bank(cells, n_cells, bank, e);
+	if (fd < 0)
+		return fd;
+	err = table_commit(m, fd, e);	/* the commit point */
+	close(fd);
+	return err;
+}
+
 /* Build rs (ids assigned against old) and make it current. */
 static int commit(const struct fwctl_maps *m, const struct ruleset *old, struct ruleset *rs,
 		  struct fwctl_err *e)
@@ -480,7 +497,7 @@ static int commit(const struct fwctl_maps *m, const struct ruleset *old, struct 
 	struct classifier_stats st;
 	struct fwctl_cell *cells = NULL;
 	__u32 n_cells = 0;
-	int err, fd, bank;
+	int err;
 
 	if (rs->n > FWCTL_SET_MAX_RULES) {
 		fwctl_err_set(e, "too many rules: %u (limit %d)", rs->n, FWCTL_SET_MAX_RULES);
@@ -489,21 +506,8 @@ static int commit(const struct fwctl_maps *m, const struct ruleset *old, struct 
 	err = assign_ids(m, old, rs, e);
 	if (!err)
 		err = build(rs, &cells, &n_cells, &st, e);
-	if (err)
-		goto out;
-	bank = table_bank_prepare(m, cells, e);
-	if (bank < FWCTL_BANK_NONE) {
-		err = bank;
-		goto out;
-	}
-	fd = table_create_bank(cells, n_cells, bank, e);
-	if (fd < 0) {
-		err = fd;
-		goto out;
-	}
-	err = table_commit(m, fd, e);	/* the commit point */
-	close(fd);
-out:
+	if (!err)
+		err = publish(m, cells, n_cells, e);
 	free(cells);
 	return err;
 }
@@ -544,6 +548,338 @@ static void dup_error(struct fwctl_err *e, const struct ruleset *rs, int at, con
 		      rs->v[at].id, at + 1);
 }
 
+/* ---- appending without reading the whole set back ----------------------- */
+
+/*
+ * An add at the end of the list (the common case) keeps the compiled cells
+ * of the current generation and compiles only the rules appended since the
+ * last whole compile (the tail), with the new ones, into trees of their own
+ * (classifier_append): one add on a 10k set costs about what compiling
+ * its tail does, not the 10k rules. The text and serial cells of the rules
+ * before are copied as they are; only the tail's rules are parsed. Past
+ * TAIL_MAX_RULES rules in the tail, or when the trees run out of roots,
+ * the whole set is compiled again and the tail starts over, empty.
+ *
+ * The result is the generation the general path would make but for how
+ * the classifier cuts the boxes into trees: the same rules, ids, serials,
+ * text, header words and policy, committed the same way. Anything unusual
+ * (a duplicate, no free id, a record that does not add up) sends the add
+ * down the general path, which reports it in its own words.
+ */
+#define TAIL_MAX_RULES	1024
+#define FAST_MAX_NEW	64	/* more rules at once (a file): the general path */
+#define FAST_FALLBACK	1
+
+/* One "ID<TAB>TEXT\n" line of a generation's text cells. */
+struct text_line {
+	const char *text;
+	__u32 len;	/* of the text, newline excluded */
+	__u32 key_len;	/* of the key text: the text before its comment */
+	__u32 id;
+};
+
+struct append {
+	struct fwctl_cell *cells;	/* the current generation */
+	__u32 n_cells;
+	struct text_line *line;		/* its rules, in list order */
+	unsigned int n_old;
+	unsigned int n;			/* rules added */
+	char **text, **key;		/* theirs */
+	__u32 *id, *serial;		/* theirs */
+	__u32 next_serial;
+};
+
+static void append_free(struct append *a)
+{
+	for (unsigned int i = 0; a->text && i < a->n; i++) {
+		if (a->key[i] != a->text[i])
+			free(a->key[i]);
+		free(a->text[i]);
+	}
+	free(a->text);
+	free(a->key);
+	free(a->id);
+	free(a->serial);
+	free(a->line);
+	free(a->cells);
+}
+
+/* The generation's lines; FAST_FALLBACK unless there are exactly n_rules. */
+static int lines_split(struct append *a)
+{
+	const struct fwctl_table_hdr *h = &a->cells[0].hdr;
+	const char *p = (const char *)&a->cells[h->text_cell], *end = p + h->text_bytes;
+	const char *nl, *tab, *c;
+	struct text_line *l;
+	char *num_end;
+
+	a->line = malloc(sizeof(*a->line) * (h->n_rules ? h->n_rules : 1));
+	if (!a->line)
+		return -ENOMEM;
+	for (a->n_old = 0; p < end; a->n_old++, p = nl + 1) {
+		nl = memchr(p, '\n', end - p);
+		tab = nl ? memchr(p, '\t', nl - p) : NULL;
+		if (!tab || a->n_old == h->n_rules)
+			return FAST_FALLBACK;
+		l = &a->line[a->n_old];
+		l->id = strtoul(p, &num_end, 10);
+		if (num_end != tab || l->id < 1 || l->id > FWCTL_MAX_RULE_ID)
+			return FAST_FALLBACK;
+		l->text = tab + 1;
+		l->len = nl - l->text;
+		/* Canonical text: the comment comes last, and nothing before it quotes. */
+		c = memmem(l->text, l->len, " comment \"", 10);
+		l->key_len = c ? (__u32)(c - l->text) : l->len;
+	}
+	return a->n_old == h->n_rules ? 0 : FAST_FALLBACK;
+}
+
+/* Does the generation say which of its cells hold the rules before its tail? */
+static bool tail_usable(const struct append *a, unsigned int n, unsigned int pos)
+{
+	const struct fwctl_table_hdr *h = &a->cells[0].hdr;
+	__u32 tail_cell = CLASSIFIER_TAIL_CELL(h), tail_prio = CLASSIFIER_TAIL_PRIO(h);
+	__u32 main_roots = CLASSIFIER_MAIN_ROOTS(h), end = h->text_cell, r;
+
+	if (FWCTL_CT_SERIAL_CELL(h))
+		end = FWCTL_CT_SERIAL_CELL(h);
+	if ((pos && pos != h->n_rules + 1) || n < 1 || n > FAST_MAX_NEW ||
+	    h->n_rules + n > FWCTL_SET_MAX_RULES || tail_cell < 1 || tail_cell > end ||
+	    tail_prio > h->n_rules || h->n_rules - tail_prio + n > TAIL_MAX_RULES ||
+	    main_roots > h->n_roots || h->n_roots > FWCTL_MAX_ROOTS)
+		return false;
+	for (r = 0; r < main_roots; r++)
+		if (h->root[r] < 1 || h->root[r] >= tail_cell ||
+		    h->root_min_prio[r] >= tail_prio)
+			return false;
+	return true;
+}
+
+/* The new rules' texts, checked against the set and each other: a twin falls back. */
+static int new_texts(struct append *a, const struct rule *rules)
+{
+	unsigned int i, j;
+	size_t len;
+
+	a->text = calloc(a->n, sizeof(*a->text));
+	a->key = calloc(a->n, sizeof(*a->key));
+	if (!a->text || !a->key)
+		return -ENOMEM;
+	for (i = 0; i < a->n; i++) {
+		a->text[i] = rule_to_text(&rules[i]);
+		a->key[i] = !a->text[i] ? NULL : rules[i].comment ? rule_key_text(&rules[i]) :
+			    a->text[i];
+		if (!a->key[i])
+			return -ENOMEM;
+		len = strlen(a->key[i]);
+		for (j = 0; j < a->n_old; j++)
+			if (a->line[j].key_len == len && !memcmp(a->line[j].text, a->key[i], len))
+				return FAST_FALLBACK;
+		for (j = 0; j < i; j++)
+			if (!strcmp(a->key[j], a->key[i]))
+				return FAST_FALLBACK;
+	}
+	return 0;
+}
+
+/* Ids and serials as assign_ids() gives them: the lowest free ids, counters zeroed. */
+static int new_ids(const struct fwctl_maps *m, struct append *a, const struct rule *rules,
+		   struct fwctl_err *e)
+{
+	const struct fwctl_table_hdr *h = &a->cells[0].hdr;
+	unsigned char *used = calloc(FWCTL_RULE_ID_SLOTS, 1);
+	__u32 next = 1, next_serial = FWCTL_CT_SERIAL_NEXT(h);
+	unsigned int i;
+	int err = 0;
+
+	a->id = calloc(a->n, sizeof(*a->id));
+	a->serial = calloc(a->n, sizeof(*a->serial));
+	if (!used || !a->id || !a->serial) {
+		free(used);
+		return -ENOMEM;
+	}
+	for (i = 0; i < a->n_old; i++)
+		used[a->line[i].id] = 1;
+	if (!next_serial)
+		next_serial = 1;
+	for (i = 0; i < a->n && !err; i++) {
+		while (next < FWCTL_RULE_ID_SLOTS && used[next])
+			next++;
+		if (next == FWCTL_RULE_ID_SLOTS)
+			err = FAST_FALLBACK;
+		a->id[i] = next++;
+		if (rules[i].stateful) {
+			a->serial[i] = next_serial;
+			next_serial = serial_next(next_serial);
+		}
+	}
+	free(used);
+	a->next_serial = next_serial;
+	if (!err) {
+		err = rule_stats_reset(m, a->id, a->n);
+		if (err)
+			fwctl_err_set(e, "cannot reset the new rules' counters: %s", strerror(-err));
+	}
+	return err;
+}
+
+/* The classifier: the kept cells, then the tail's rules and the new ones compiled. */
+static int tail_compile(struct append *a, const struct rule_ctx *ctx, const struct rule *rules,
+			struct fwctl_cell **cells, __u32 *n_cells, struct fwctl_err *e)
+{
+	const struct fwctl_table_hdr *h = &a->cells[0].hdr;
+	__u32 base = CLASSIFIER_TAIL_PRIO(h), n_tail = a->n_old - base, nt = n_tail + a->n;
+	struct rule *tr = calloc(nt, sizeof(*tr));
+	__u32 *tid = calloc(nt, sizeof(*tid));
+	unsigned int i, parsed = 0;
+	struct fwctl_err scratch;
+	int err = tr && tid ? 0 : -ENOMEM;
+
+	for (i = 0; !err && i < n_tail; i++, parsed++) {
+		const struct text_line *l = &a->line[base + i];
+		char *text = strndup(l->text, l->len);
+
+		if (!text)
+			err = -ENOMEM;
+		else if (rule_from_text(text, ctx, &tr[i], &scratch))
+			err = FAST_FALLBACK;
+		free(text);
+		tid[i] = l->id;
+		if (err)
+			break;
+	}
+	for (i = 0; !err && i < a->n; i++) {
+		tr[n_tail + i] = rules[i];	/* shallow: the compiler only reads */
+		tid[n_tail + i] = a->id[i];
+	}
+	if (!err && classifier_append(a->cells, CLASSIFIER_TAIL_CELL(h), CLASSIFIER_MAIN_ROOTS(h),
+				      base, tr, tid, nt, h->policy, cells, n_cells, NULL,
+				      &scratch))
+		err = FAST_FALLBACK;	/* no root left, or anything else: compile it all */
+	for (i = 0; i < parsed; i++)
+		rule_free(&tr[i]);
+	free(tr);
+	free(tid);
+	if (err == -ENOMEM)
+		fwctl_err_set(e, "out of memory");
+	return err;
+}
+
+/* Grow *cells by n cells (zeroed) at *n_cells. */
+static int cells_grow(struct fwctl_cell **cells, __u32 *n_cells, __u32 n)
+{
+	struct fwctl_cell *c = realloc(*cells, sizeof(*c) * (*n_cells + n ? *n_cells + n : 1));
+
+	if (!c)
+		return -ENOMEM;
+	memset(c + *n_cells, 0, sizeof(*c) * n);
+	*cells = c;
+	*n_cells += n;
+	return 0;
+}
+
+/* The serial cells, as add_serial_cells() makes them: the old ones and the new rules'. */
+static int append_serials(const struct append *a, struct fwctl_cell **cells, __u32 *n_cells)
+{
+	const struct fwctl_table_hdr *oh = &a->cells[0].hdr;
+	__u32 first = *n_cells, old_ids = FWCTL_CT_SERIAL_CELL(oh) ? FWCTL_CT_SERIAL_IDS(oh) : 0;
+	__u32 n_ids = old_ids, id;
+	struct fwctl_serial_cell *sc;
+	struct fwctl_table_hdr *h;
+	unsigned int i;
+
+	for (i = 0; i < a->n; i++)
+		if (a->serial[i] && a->id[i] >= n_ids)
+			n_ids = a->id[i] + 1;
+	if (cells_grow(cells, n_cells, serial_cells(n_ids)))
+		return -ENOMEM;
+	if (old_ids)
+		memcpy(&(*cells)[first], &a->cells[FWCTL_CT_SERIAL_CELL(oh)],
+		       sizeof(**cells) * serial_cells(old_ids));
+	for (i = 0; i < a->n; i++) {
+		id = a->id[i];
+		if (!a->serial[i])
+			continue;
+		sc = (void *)&(*cells)[first + id / FWCTL_CT_SERIALS_PER_CELL];
+		sc->serial[id % FWCTL_CT_SERIALS_PER_CELL] = a->serial[i];
+	}
+	h = &(*cells)[0].hdr;
+	FWCTL_CT_SERIAL_CELL(h) = *n_cells > first ? first : 0;
+	FWCTL_CT_SERIAL_IDS(h) = n_ids;
+	FWCTL_CT_SERIAL_NEXT(h) = a->next_serial;
+	h->n_cells = *n_cells;
+	return 0;
+}
+
+/* The text cells, as add_text_cells() makes them: the old lines and the new rules'. */
+static int append_text(const struct append *a, struct fwctl_cell **cells, __u32 *n_cells)
+{
+	const struct fwctl_table_hdr *oh = &a->cells[0].hdr;
+	__u32 first = *n_cells;
+	size_t bytes = 0, off = oh->text_bytes;
+	struct fwctl_table_hdr *h;
+	unsigned int i;
+	char *p;
+
+	for (i = 0; i < a->n_old; i++)
+		bytes += 12 + a->line[i].len;
+	for (i = 0; i < a->n; i++)
+		bytes += 12 + strlen(a->text[i]);
+	if (cells_grow(cells, n_cells, (bytes + FWCTL_CELL_SIZE - 1) / FWCTL_CELL_SIZE))
+		return -ENOMEM;
+	p = (char *)&(*cells)[first];
+	memcpy(p, &a->cells[oh->text_cell], oh->text_bytes);
+	for (i = 0; i < a->n; i++)
+		off += sprintf(p + off, "%u\t%s\n", a->id[i], a->text[i]);
+	h = &(*cells)[0].hdr;
+	h->text_cell = first;
+	h->text_bytes = off;
+	h->n_cells = *n_cells;
+	return 0;
+}
+
+/* The add at the end, or FAST_FALLBACK: take the general path. rules stay the caller's. */
+static int add_fast(const struct fwctl_maps *m, const struct rule_ctx *ctx,
+		    const struct rule *rules, unsigned int n, unsigned int pos, __u32 *ids,
+		    unsigned int *pos_out, struct fwctl_err *e)
+{
+	struct append a = { .n = n };
+	struct fwctl_cell *cells = NULL;
+	struct fwctl_err scratch;
+	__u32 n_cells = 0;
+	int err;
+
+	if (n < 1 || n > FAST_MAX_NEW || (pos && pos > FWCTL_SET_MAX_RULES + 1))
+		return FAST_FALLBACK;
+	/* Whatever fails reading is the general path's to report. */
+	if (read_current(m, &a.cells, &a.n_cells, &scratch))
+		return FAST_FALLBACK;
+	err = tail_usable(&a, n, pos) ? lines_split(&a) : FAST_FALLBACK;
+	if (!err)
+		err = new_texts(&a, rules);
+	if (!err)
+		err = new_ids(m, &a, rules, e);
+	if (!err)
+		err = tail_compile(&a, ctx, rules, &cells, &n_cells, e);
+	if (!err)
+		err = append_serials(&a, &cells, &n_cells);
+	if (!err)
+		err = append_text(&a, &cells, &n_cells);
+	if (err == -ENOMEM)
+		fwctl_err_set(e, "out of memory");
+	if (!err)
+		err = publish(m, cells, n_cells, e);
+	if (!err) {
+		for (unsigned int i = 0; ids && i < n; i++)
+			ids[i] = a.id[i];
+		if (pos_out)
+			*pos_out = a.n_old + 1;
+	}
+	free(cells);
+	append_free(&a);
+	return err;
+}
+
 int ruleset_add(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct rule *rules,
 		unsigned int n, unsigned int pos, const char *file, const unsigned int *lines,
 		__u32 *ids, unsigned int *pos_out, struct fwctl_err *e)
@@ -554,6 +890,9 @@ int ruleset_add(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct r
 	unsigned int i;
 	int err, at;
 
+	err = add_fast(m, ctx, rules, n, pos, ids, pos_out, e);
+	if (err != FAST_FALLBACK)
+		goto free_rules;
 	err = ruleset_read(m, ctx, &old, e);
 	if (err)
 		goto free_rules;

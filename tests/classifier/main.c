@@ -894,6 +894,155 @@ static void test_tuning(__u64 seed)
 	classifier_tuning = saved;
 }
 
+/* ---- appending to a compiled set ---------------------------------------------- */
+
+/*
+ * One set grown the way 'rules add' grows it: a first part compiled whole,
+ * then a few rules at a time appended with classifier_append() on the
+ * kept part its header names (the whole set compiled again when the tail
+ * gets long or the roots run out). After every step: the layout, and
+ * keys against the first-match scan of the rules so far.
+ */
+static int append_one(__u64 seed, unsigned int n, unsigned int keys, unsigned int *appends,
+		      unsigned int *wholes, unsigned int *no_root, unsigned int tail_max,
+		      char *why, size_t len)
+{
+	struct rng g = { seed };
+	struct gen_pool pool;
+	struct rule *rules = calloc(n, sizeof(*rules));
+	__u32 *ids = calloc(n, sizeof(*ids));
+	struct table t = { 0 };
+	unsigned int cur, step;
+	int bad;
+
+	gen_pool_init(&g, &pool, n);
+	for (unsigned int i = 0; i < n; i++) {
+		gen_rule(&g, &pool, &rules[i]);
+		ids[i] = 5 * n - 2 * i;
+	}
+	cur = rng_below(&g, n / 2 + 1);	/* from an empty set, too */
+	bad = compile(rules, ids, cur, &t, why, len);
+	while (!bad && cur < n) {
+		const struct fwctl_table_hdr *h = &t.cells[0].hdr;
+		__u32 base = CLASSIFIER_TAIL_PRIO(h);
+		struct fwctl_cell *next = NULL;
+		struct fwctl_err e = { { 0 } };
+		__u32 n_next = 0;
+		int err;
+
+		step = 1 + rng_next(&g) % (tail_max > 100 ? 40 : 3);
+		if (cur + step > n)
+			step = n - cur;
+		err = cur - base + step > tail_max ? -E2BIG :
+			classifier_append(t.cells, CLASSIFIER_TAIL_CELL(h), CLASSIFIER_MAIN_ROOTS(h),
+					  base, rules + base, ids + base, cur + step - base,
+					  FWCTL_POLICY_DROP, &next, &n_next, NULL, &e);
+		cur += step;
+		*no_root += err == -ENOSPC;
+		if (err == -ENOSPC || err == -E2BIG) {
+			free(t.cells);
+			bad = compile(rules, ids, cur, &t, why, len);
+			(*wholes)++;
+			continue;
+		}
+		if (err) {
+			snprintf(why, len, "append: %s (%d)", e.msg, err);
+			bad = 1;
+			break;
+		}
+		free(t.cells);
+		t.cells = next;
+		t.n = n_next;
+		t.bank = classifier_bank_cells(t.cells, t.n, bank_buf) ? NULL : bank_buf;
+		(*appends)++;
+		bad = check_table(&t, rules, ids, cur, why, len);
+		for (unsigned int i = 0; i < keys && !bad; i++) {
+			struct fwctl_key k;
+
+			gen_key(&g, &pool, rules, cur, &k);
+			bad = check_key(&t, rules, ids, first_match(rules, cur, &k), &k, why, len);
+		}
+	}
+	if (!bad)
+		free(t.cells);
+	free_rules(rules, n);
+	free(rules);
+	free(ids);
+	return bad;
+}
+
+/* Every root taken by the kept part: -ENOSPC, and nothing made. */
+static void test_append_no_root(void)
+{
+	const char *what = "append: no root left for the new rules: -ENOSPC, no cells";
+	const char *const one[] = { "tcp 7070", NULL }, *const two[] = { "udp 53", NULL };
+	struct fwctl_cell *cells = (void *)1;
+	struct fwctl_err e = { { 0 } };
+	struct rule r;
+	__u32 n = 1, id = 2;
+	char why[256] = "";
+	struct table t;
+	int err = 0;
+
+	if (!selected(what))
+		return;
+	if (compile_text(one, &t, why, sizeof(why))) {
+		result(0, what, "%s", why);
+		return;
+	}
+	if (rule_from_text(two[0], &ctx, &r, &e)) {
+		result(0, what, "%s", e.msg);
+		free(t.cells);
+		return;
+	}
+	err = classifier_append(t.cells, t.n, FWCTL_MAX_ROOTS, 1, &r, &id, 1,
+				FWCTL_POLICY_DROP, &cells, &n, NULL, &e);
+	result(err == -ENOSPC && !cells && !n, what, "got %d, %p, %u cells", err, (void *)cells, n);
+	free(t.cells);
+	free_rules(&r, 1);
+}
+
+static void test_append(__u64 seed)
+{
+	static const struct { unsigned int size, sets, keys, depth, tail; } plan[] = {
+		{ 8, 100, 100, FWCTL_MAX_DEPTH, 40 }, { 40, 60, 200, FWCTL_MAX_DEPTH, 40 },
+		{ 300, 12, 300, FWCTL_MAX_DEPTH, 40 }, { 2000, 2, 300, FWCTL_MAX_DEPTH, 40 },
+		{ 1000, 3, 300, FWCTL_MAX_DEPTH, 400 },	/* long tails, several trees */
+	};
+	struct classifier_tuning saved = classifier_tuning;
+
+	for (size_t p = 0; p < sizeof(plan) / sizeof(plan[0]); p++) {
+		char what[200], why[512] = "";
+		unsigned int appends = 0, wholes = 0, no_root = 0;
+		int bad = 0;
+
+		snprintf(what, sizeof(what), "append: %u sets of %u rules grown a few rules at a "
+			 "time equal the first-match scan after every step (tails up to %u)",
+			 plan[p].sets, plan[p].size, plan[p].tail);
+		if (!selected(what))
+			continue;
+		classifier_tuning.max_depth = plan[p].depth;
+		for (unsigned int s = 0; s < plan[p].sets && !bad; s++) {
+			__u64 sd = seed * 7 + plan[p].size * 131 + plan[p].depth + s;
+
+			bad = append_one(sd, plan[p].size, plan[p].keys, &appends, &wholes, &no_root,
+					 plan[p].tail, why, sizeof(why));
+			if (bad)
+				snprintf(why + strlen(why), sizeof(why) - strlen(why),
+					 " (set seed %llu)", (unsigned long long)sd);
+		}
+		classifier_tuning = saved;
+		if (!bad && !appends) {
+			snprintf(why, sizeof(why), "nothing was appended");
+			bad = 1;
+		}
+		printf("# %u appends, %u whole compiles (%u: no root left)\n", appends, wholes,
+		       no_root);
+		result(!bad, what, "%s", why);
+	}
+	test_append_no_root();
+}
+
 /* ---- ClassBench ----------------------------------------------------------------- */
 
 static void test_classbench(const char *name)
@@ -976,6 +1125,7 @@ int main(int argc, char **argv)
 	test_shapes();
 	test_random(seed);
 	test_tuning(seed);
+	test_append(seed);
 	test_bank_format();
 	for (const char *const *n = (const char *const[]){ "acl1-1k", "fw1-1k", "ipc1-1k",
 			"acl1-10k", "fw1-10k", "ipc1-10k", NULL }; *n; n++)

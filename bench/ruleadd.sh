@@ -1,0 +1,82 @@
+#!/bin/bash
+# bench/ruleadd.sh - one 'fwctl rules add' on big sets, two builds side by
+# side: each attached to its own veth pair (in one private netns) with its
+# own pin directory, the same set loaded into both, then adds (each deleted
+# again) interleaved A, B, A, B... Prints the medians of wall and CPU time
+# (user + system, bash's time) per set and build. Root.
+#
+# usage: bench/ruleadd.sh [-n REPS] [-s "SET..."] [-d CLASSBENCH_DIR] FWCTL_A FWCTL_B
+#   defaults: 9 adds each, acl1-10k fw1-10k ipc1-10k, ../shared/classbench
+# The rule added is the one bench/classbench.sh adds (at the end of the
+# list); '-p' adds it at position 1 instead (the whole set is recompiled).
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+reps=9 sets="acl1-10k fw1-10k ipc1-10k" dir=$here/../shared/classbench at=()
+[ -d "$dir" ] || dir=/work/shared/classbench
+while getopts n:s:d:p o; do
+	case $o in
+	n) reps=$OPTARG ;;
+	s) sets=$OPTARG ;;
+	d) dir=$OPTARG ;;
+	p) at=(--at 1) ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 2 ] || { echo "usage: $0 [-n REPS] [-s SETS] [-d DIR] [-p] FWCTL_A FWCTL_B" >&2; exit 2; }
+
+if [ -z "${RULEADD_INNER:-}" ]; then
+	exec env RULEADD_INNER=1 unshare --net -- "$0" -n "$reps" -s "$sets" -d "$dir" \
+		${at:+-p} "$(realpath "$1")" "$(realpath "$2")"
+fi
+
+A=$1 B=$2 work=$(mktemp -d /tmp/ruleadd.XXXXXX)
+pin() { echo "/sys/fs/bpf/ruleadd-$$-$1"; }
+cleanup() {
+	FWCTL_PIN_DIR=$(pin a) "$A" detach >/dev/null 2>&1
+	FWCTL_PIN_DIR=$(pin b) "$B" detach >/dev/null 2>&1
+	rm -rf "$(pin a)" "$(pin b)" "$work"
+}
+trap cleanup EXIT
+for x in a b; do
+	ip link add "ra${x}0" type veth peer name "ra${x}1" && ip link set "ra${x}0" up &&
+		ip link set "ra${x}1" up || exit 1
+done
+FWCTL_PIN_DIR=$(pin a) "$A" attach raa0 raa1 >/dev/null 2>&1 || { echo "attach A failed" >&2; exit 1; }
+FWCTL_PIN_DIR=$(pin b) "$B" attach rab0 rab1 >/dev/null 2>&1 || { echo "attach B failed" >&2; exit 1; }
+
+rule=(allow tcp src 203.0.113.7 dport 4444)
+# one X: append "wall cpu" (seconds) of one add to $work/X, then delete it
+one() {
+	local x=$1 bin TIMEFORMAT='%3R %3U %3S' w u k
+	bin=$A
+	[ "$x" = b ] && bin=$B
+	{ time FWCTL_PIN_DIR=$(pin "$x") "$bin" rules add "${at[@]}" "${rule[@]}" >/dev/null; } \
+		2>"$work/t" || { echo "add on $x failed" >&2; exit 1; }
+	read -r w u k <"$work/t"
+	echo "$w $(awk -v u="$u" -v k="$k" 'BEGIN { print u + k }')" >>"$work/$x"
+	FWCTL_PIN_DIR=$(pin "$x") "$bin" rules del "${rule[@]}" >/dev/null || exit 1
+}
+med() {	# FILE COLUMN: median in ms
+	awk -v c="$2" '{ print $c }' "$1" | sort -g |
+		awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
+			printf "%.0f", m * 1000 }'
+}
+printf '%-10s %5s  %8s %8s  %8s %8s   (medians of %d adds each, ms; load %s)\n' set rules \
+	"A wall" "A cpu" "B wall" "B cpu" "$reps" "$(cut -d' ' -f1-3 /proc/loadavg)"
+for s in $sets; do
+	for x in a b; do
+		bin=$A
+		[ "$x" = b ] && bin=$B
+		FWCTL_PIN_DIR=$(pin "$x") "$bin" rules load "$dir/$s.rules" >/dev/null ||
+			{ echo "load $s on $x failed" >&2; exit 1; }
+	done
+	: >"$work/a"
+	: >"$work/b"
+	for r in $(seq "$reps"); do
+		one a
+		one b
+	done
+	printf '%-10s %5s  %8s %8s  %8s %8s\n' "$s" "$(grep -c . "$dir/$s.rules")" \
+		"$(med "$work/a" 1)" "$(med "$work/a" 2)" "$(med "$work/b" 1)" "$(med "$work/b" 2)"
+done
