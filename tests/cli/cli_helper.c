@@ -18,7 +18,8 @@
  *       Open the pinned maps (in $FWCTL_PIN_DIR or /sys/fs/bpf/fwctl) and
  *       verify the current rule-set generation is whole: its header valid,
  *       its rule list readable, and its classifier cells exactly what
- *       compiling that list gives. Prints "rules N cells C mismatch M";
+ *       compiling that list gives (the part appended since the last whole
+ *       compile appended the same way). Prints "rules N cells C mismatch M";
  *       exit 0 when whole, 1 if not.
  *   churn SECONDS INTERVAL_US PROTECT_PROTO PROTECT_PORT
  *       Add and delete rules unrelated to PROTECT_PROTO PROTECT_PORT (other
@@ -308,6 +309,31 @@ static int cmd_recv(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Compile rules[0..n) as the loader did: wholly, or (when the header says
+ * rules from tail_prio on were appended since) rules[0..tail_prio) wholly
+ * and the rest appended to those cells (classifier_append). Either way the
+ * cells are fully determined by the list.
+ */
+static int compile_like(const struct fwctl_table_hdr *h, const struct rule *rules,
+			const __u32 *ids, unsigned int n, __u32 policy, struct fwctl_cell **cells,
+			__u32 *n_cells, struct fwctl_err *e)
+{
+	__u32 base = CLASSIFIER_TAIL_PRIO(h);
+	struct fwctl_cell *keep = NULL;
+	__u32 n_keep = 0;
+	int err;
+
+	if (!CLASSIFIER_TAIL_CELL(h) || base >= n)
+		return classifier_compile(rules, ids, n, policy, cells, n_cells, NULL, e);
+	err = classifier_compile(rules, ids, base, policy, &keep, &n_keep, NULL, e);
+	if (!err)
+		err = classifier_append(keep, n_keep, keep[0].hdr.n_roots, base, rules + base,
+					ids + base, n - base, policy, cells, n_cells, NULL, e);
+	free(keep);
+	return err;
+}
+
 static int cmd_check(void)
 {
 	struct fwctl_cell *have = NULL, *want = NULL;
@@ -347,8 +373,8 @@ static int cmd_check(void)
 		rules[i] = rs.v[i].rule;
 		ids[i] = rs.v[i].id;
 	}
-	err = rules && ids ? classifier_compile(rules, ids, rs.n, rs.policy, &want, &n_want, NULL, &e)
-			   : -ENOMEM;
+	err = rules && ids ? compile_like(&have[0].hdr, rules, ids, rs.n, rs.policy, &want, &n_want,
+					  &e) : -ENOMEM;
 	if (err) {
 		fprintf(stderr, "cli_helper check: cannot compile the rule list: %s\n", e.msg);
 		return 1;
