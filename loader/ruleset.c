@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "fwctl.h"
@@ -157,11 +158,27 @@ static __u32 serial_of(const struct fwctl_cell *cells, __u32 id)
 	return c->serial[id % FWCTL_CT_SERIALS_PER_CELL];
 }
 
+/* Do the header's text and serial fields fit the generation's n cells? */
+static int check_current(const struct fwctl_cell *cells, __u32 n, struct fwctl_err *e)
+{
+	const struct fwctl_table_hdr *h = &cells[0].hdr;
+
+	if (n < 1 || h->kind != FWCTL_CELL_HDR || h->magic != FWCTL_TABLE_MAGIC ||
+	    h->text_cell > n ||
+	    (__u64)h->text_cell * FWCTL_CELL_SIZE + h->text_bytes > (__u64)n * FWCTL_CELL_SIZE ||
+	    (FWCTL_CT_SERIAL_CELL(h) &&
+	     (__u64)FWCTL_CT_SERIAL_CELL(h) + serial_cells(FWCTL_CT_SERIAL_IDS(h)) > n)) {
+		fwctl_err_set(e, "the rule table is not of this fwctl version (detach and attach "
+				 "again)");
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
 /* The current generation's cells (malloc'd). */
 static int read_current(const struct fwctl_maps *m, struct fwctl_cell **cells, __u32 *n,
 			struct fwctl_err *e)
 {
-	const struct fwctl_table_hdr *h;
 	int fd, err;
 
 	fd = table_open_current(m, e);
@@ -171,19 +188,32 @@ static int read_current(const struct fwctl_maps *m, struct fwctl_cell **cells, _
 	close(fd);
 	if (err)
 		return err;
-	h = &(*cells)[0].hdr;
-	if (*n < 1 || h->kind != FWCTL_CELL_HDR || h->magic != FWCTL_TABLE_MAGIC ||
-	    h->text_cell > *n ||
-	    (__u64)h->text_cell * FWCTL_CELL_SIZE + h->text_bytes > (__u64)*n * FWCTL_CELL_SIZE ||
-	    (FWCTL_CT_SERIAL_CELL(h) &&
-	     (__u64)FWCTL_CT_SERIAL_CELL(h) + serial_cells(FWCTL_CT_SERIAL_IDS(h)) > *n)) {
-		fwctl_err_set(e, "the rule table is not of this fwctl version (detach and attach "
-				 "again)");
+	err = check_current(*cells, *n, e);
+	if (err) {
 		free(*cells);
 		*cells = NULL;
-		return -EUCLEAN;
 	}
-	return 0;
+	return err;
+}
+
+/* read_current(), mapped rather than copied (len bytes to munmap). */
+static int map_current(const struct fwctl_maps *m, const struct fwctl_cell **cells, __u32 *n,
+		       size_t *len, struct fwctl_err *e)
+{
+	int fd, err;
+
+	fd = table_open_current(m, e);
+	if (fd < 0)
+		return fd;
+	err = table_map(fd, cells, n, len, e);
+	close(fd);
+	if (!err)
+		err = check_current(*cells, *n, e);
+	if (err && *cells) {
+		munmap((void *)*cells, *len);
+		*cells = NULL;
+	}
+	return err;
 }
 
 int ruleset_read(const struct fwctl_maps *m, const struct rule_ctx *ctx, struct ruleset *rs,
@@ -579,8 +609,9 @@ struct text_line {
 };
 
 struct append {
-	struct fwctl_cell *cells;	/* the current generation */
+	const struct fwctl_cell *cells;	/* the current generation, mapped */
 	__u32 n_cells;
+	size_t map_len;
 	struct text_line *line;		/* its rules, in list order */
 	unsigned int n_old;
 	unsigned int n;			/* rules added */
@@ -601,7 +632,8 @@ static void append_free(struct append *a)
 	free(a->id);
 	free(a->serial);
 	free(a->line);
-	free(a->cells);
+	if (a->cells)
+		munmap((void *)a->cells, a->map_len);
 }
 
 /* The generation's lines; FAST_FALLBACK unless there are exactly n_rules. */
@@ -852,7 +884,7 @@ static int add_fast(const struct fwctl_maps *m, const struct rule_ctx *ctx,
 	if (n < 1 || n > FAST_MAX_NEW || (pos && pos > FWCTL_SET_MAX_RULES + 1))
 		return FAST_FALLBACK;
 	/* Whatever fails reading is the general path's to report. */
-	if (read_current(m, &a.cells, &a.n_cells, &scratch))
+	if (map_current(m, &a.cells, &a.n_cells, &a.map_len, &scratch))
 		return FAST_FALLBACK;
 	err = tail_usable(&a, n, pos) ? lines_split(&a) : FAST_FALLBACK;
 	if (!err)

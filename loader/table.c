@@ -278,3 +278,38 @@ int table_set_policy(int gen_fd, enum fwctl_policy policy, struct fwctl_err *e)
 		fwctl_err_set(e, "cannot set the policy: %s", strerror(-err));
 	return err;
 }
+
+/* The cells of a generation of size cells that are its own, not padding. */
+static __u32 own_cells(const struct fwctl_cell *c, __u32 size)
+{
+	/* As table_read(): the padding that names a bank is not its own. */
+	if (c[0].hdr.kind == FWCTL_CELL_HDR && c[0].hdr.n_cells <= size &&
+	    c[0].hdr.n_cells + 2 >= size)
+		return c[0].hdr.n_cells;
+	return size;
+}
+
+int table_map(int gen_fd, const struct fwctl_cell **cells, __u32 *n, size_t *len,
+	      struct fwctl_err *e)
+{
+	__u32 size;
+	void *p;
+	int err;
+
+	err = table_size(gen_fd, &size);
+	if (!err && size == 0)
+		err = -EINVAL;
+	if (!err) {
+		p = map_cells(gen_fd, size, PROT_READ);
+		err = p == MAP_FAILED ? -errno : 0;
+	}
+	if (err) {
+		fwctl_err_set(e, "cannot read the rule set back: %s", strerror(-err));
+		return err;
+	}
+	/* Only the policy word ever changes in a generation, under the lock. */
+	*cells = p;
+	*n = own_cells(p, size);
+	*len = (size_t)size * sizeof(struct fwctl_cell);
+	return 0;
+}
