@@ -588,7 +588,9 @@ static void dup_error(struct fwctl_err *e, const struct ruleset *rs, int at, con
  * its tail does, not the 10k rules. The text and serial cells of the rules
  * before are copied as they are; only the tail's rules are parsed. Past
  * TAIL_MAX_RULES rules in the tail, or when the trees run out of roots,
- * the whole set is compiled again and the tail starts over, empty.
+ * the whole set is compiled again and the tail starts over, empty. A set
+ * of up to TAIL_MAX_RULES rules is always compiled whole (it is cheap, and
+ * a small set keeps its one tree).
  *
  * The result is the generation the general path would make but for how
  * the classifier cuts the boxes into trees: the same rules, ids, serials,
@@ -614,6 +616,7 @@ struct append {
 	size_t map_len;
 	struct text_line *line;		/* its rules, in list order */
 	unsigned int n_old;
+	__u32 base, keep_cells, keep_roots;	/* what it keeps: plan_tail() */
 	unsigned int n;			/* rules added */
 	char **text, **key;		/* theirs */
 	__u32 *id, *serial;		/* theirs */
@@ -666,24 +669,41 @@ static int lines_split(struct append *a)
 	return a->n_old == h->n_rules ? 0 : FAST_FALLBACK;
 }
 
-/* Does the generation say which of its cells hold the rules before its tail? */
-static bool tail_usable(const struct append *a, unsigned int n, unsigned int pos)
+/*
+ * What to keep: the cells [1, keep_cells) and roots [0, keep_roots) of
+ * rules [0, base), as the generation's tail record says; false if it says
+ * nothing usable. A small set (TAIL_MAX_RULES rules with the new ones)
+ * keeps nothing but is compiled whole, as the general path does it: its
+ * walk stays one tree, and its bank the same.
+ */
+static bool plan_tail(struct append *a, unsigned int n, unsigned int pos)
 {
 	const struct fwctl_table_hdr *h = &a->cells[0].hdr;
 	__u32 tail_cell = CLASSIFIER_TAIL_CELL(h), tail_prio = CLASSIFIER_TAIL_PRIO(h);
 	__u32 main_roots = CLASSIFIER_MAIN_ROOTS(h), end = h->text_cell, r;
 
+	if ((pos && pos != h->n_rules + 1) || n < 1 || n > FAST_MAX_NEW ||
+	    h->n_rules + n > FWCTL_SET_MAX_RULES)
+		return false;
+	if (h->n_rules + n <= TAIL_MAX_RULES) {
+		a->base = 0;
+		a->keep_cells = 1;
+		a->keep_roots = 0;
+		return true;
+	}
 	if (FWCTL_CT_SERIAL_CELL(h))
 		end = FWCTL_CT_SERIAL_CELL(h);
-	if ((pos && pos != h->n_rules + 1) || n < 1 || n > FAST_MAX_NEW ||
-	    h->n_rules + n > FWCTL_SET_MAX_RULES || tail_cell < 1 || tail_cell > end ||
-	    tail_prio > h->n_rules || h->n_rules - tail_prio + n > TAIL_MAX_RULES ||
-	    main_roots > h->n_roots || h->n_roots > FWCTL_MAX_ROOTS)
+	if (tail_cell < 1 || tail_cell > end || tail_prio > h->n_rules ||
+	    h->n_rules - tail_prio + n > TAIL_MAX_RULES || main_roots > h->n_roots ||
+	    h->n_roots > FWCTL_MAX_ROOTS)
 		return false;
 	for (r = 0; r < main_roots; r++)
 		if (h->root[r] < 1 || h->root[r] >= tail_cell ||
 		    h->root_min_prio[r] >= tail_prio)
 			return false;
+	a->base = tail_prio;
+	a->keep_cells = tail_cell;
+	a->keep_roots = main_roots;
 	return true;
 }
 
@@ -760,7 +780,7 @@ static int tail_compile(struct append *a, const struct rule_ctx *ctx, const stru
 			struct fwctl_cell **cells, __u32 *n_cells, struct fwctl_err *e)
 {
 	const struct fwctl_table_hdr *h = &a->cells[0].hdr;
-	__u32 base = CLASSIFIER_TAIL_PRIO(h), n_tail = a->n_old - base, nt = n_tail + a->n;
+	__u32 base = a->base, n_tail = a->n_old - base, nt = n_tail + a->n;
 	struct rule *tr = calloc(nt, sizeof(*tr));
 	__u32 *tid = calloc(nt, sizeof(*tid));
 	unsigned int i, parsed = 0;
@@ -784,9 +804,8 @@ static int tail_compile(struct append *a, const struct rule_ctx *ctx, const stru
 		tr[n_tail + i] = rules[i];	/* shallow: the compiler only reads */
 		tid[n_tail + i] = a->id[i];
 	}
-	if (!err && classifier_append(a->cells, CLASSIFIER_TAIL_CELL(h), CLASSIFIER_MAIN_ROOTS(h),
-				      base, tr, tid, nt, h->policy, cells, n_cells, NULL,
-				      &scratch))
+	if (!err && classifier_append(a->cells, a->keep_cells, a->keep_roots, base, tr, tid, nt,
+				      h->policy, cells, n_cells, NULL, &scratch))
 		err = FAST_FALLBACK;	/* no root left, or anything else: compile it all */
 	for (i = 0; i < parsed; i++)
 		rule_free(&tr[i]);
@@ -886,7 +905,7 @@ static int add_fast(const struct fwctl_maps *m, const struct rule_ctx *ctx,
 	/* Whatever fails reading is the general path's to report. */
 	if (map_current(m, &a.cells, &a.n_cells, &a.map_len, &scratch))
 		return FAST_FALLBACK;
-	err = tail_usable(&a, n, pos) ? lines_split(&a) : FAST_FALLBACK;
+	err = plan_tail(&a, n, pos) ? lines_split(&a) : FAST_FALLBACK;
 	if (!err)
 		err = new_texts(&a, rules);
 	if (!err)

@@ -19,7 +19,8 @@
  *       verify the current rule-set generation is whole: its header valid,
  *       its rule list readable, and its classifier cells exactly what
  *       compiling that list gives (the part appended since the last whole
- *       compile appended the same way). Prints "rules N cells C mismatch M";
+ *       compile appended the same way). Prints "rules N cells C mismatch M
+ *       appended A" (A: rules compiled on their own after the others);
  *       exit 0 when whole, 1 if not.
  *   churn SECONDS INTERVAL_US PROTECT_PROTO PROTECT_PORT
  *       Add and delete rules unrelated to PROTECT_PROTO PROTECT_PORT (other
@@ -393,7 +394,8 @@ static int cmd_check(void)
 	for (i = 0; i < n_want && i < n_have; i++)
 		if (memcmp(&want[i], &have[i], sizeof(want[i])))
 			mismatch++;
-	printf("rules %u cells %u mismatch %u\n", rs.n, n_have, mismatch);
+	printf("rules %u cells %u mismatch %u appended %u\n", rs.n, n_have, mismatch,
+	       CLASSIFIER_TAIL_CELL(&have[0].hdr) ? rs.n - CLASSIFIER_TAIL_PRIO(&have[0].hdr) : 0);
 	ruleset_free(&rs);
 	free(rules);
 	free(ids);
