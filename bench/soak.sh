@@ -8,6 +8,7 @@
 #   bench/soak.sh                       60 s, native mode
 #   SOAK_SECONDS=10 SOAK_MODE=skb bench/soak.sh
 #   SOAK_CHURN=load SOAK_LOAD_RULES=10000 bench/soak.sh
+#   SOAK_BASE_RULES=5000 bench/soak.sh  the rules churn on top of a big set
 #
 # Knobs: SOAK_SECONDS (60), SOAK_MODE (native|skb), SOAK_INTERVAL_US (2000:
 # one rule change every 2 ms from the libfwctl churner, plus a second churner
@@ -15,7 +16,10 @@
 # can), SOAK_LEN (frame length, 64), SOAK_CHURN (rules: the two churners;
 # load: instead of them, 'fwctl rules load' of two files A and B in turn,
 # back to back, each of SOAK_LOAD_RULES rules (10000) and both allowing the
-# soak's traffic), SOAK_JSON (a file to write the summary to, one JSON object).
+# soak's traffic), SOAK_BASE_RULES (rules churn: that many deny rules for
+# TCP from 198.18.0.0/15 after "udp 5201" before the churn starts, so that
+# the churners' adds append to a big set, which compiles only what they
+# append; 0), SOAK_JSON (a file to write the summary to, one JSON object).
 #
 # The load churn (issue 11: no packet allowed by both the old and the new
 # rule set may be dropped during a change): A is "allow udp 5201" followed
@@ -49,6 +53,7 @@ PPS=${SOAK_PPS:-0}
 LEN=${SOAK_LEN:-64}
 CHURN_KIND=${SOAK_CHURN:-rules}
 LOAD_RULES=${SOAK_LOAD_RULES:-10000}
+BASE_RULES=${SOAK_BASE_RULES:-0}
 JSON_OUT=${SOAK_JSON:-}
 PORT=5201
 RULE="allow udp $PORT"	# canonical text of the rule that allows the traffic
@@ -62,6 +67,10 @@ if ! [[ $LOAD_RULES =~ ^[0-9]+$ ]] || [ "$LOAD_RULES" -lt 2 ] || [ "$LOAD_RULES"
 	exit 2
 fi
 
+if ! [[ $BASE_RULES =~ ^[0-9]+$ ]] || [ "$BASE_RULES" -gt 100000 ]; then
+	echo "soak.sh: SOAK_BASE_RULES is 0..100000" >&2
+	exit 2
+fi
 if [ "$(id -u)" -ne 0 ]; then
 	echo "soak.sh: must run as root" >&2
 	exit 1
@@ -105,6 +114,12 @@ topo_up "$SUF" || die "cannot create the topology"
 	die "attach failed: $(cat "$TMP/attach.err")"
 "$FWCTL" rules add udp $PORT >/dev/null || die "rules add failed"
 "$FWCTL" policy drop >/dev/null || die "policy failed"
+if [ "$CHURN_KIND" = rules ] && [ "$BASE_RULES" -gt 0 ]; then
+	for i in $(seq 0 $((BASE_RULES - 1))); do
+		echo "deny tcp src 198.$((18 + i / 65536)).$((i / 256 % 256)).$((i % 256)) dport $((i % 60000 + 1))"
+	done >"$TMP/base.rules"
+	"$FWCTL" rules add --file "$TMP/base.rules" >/dev/null || die "rules add --file of the base rules failed"
+fi
 
 # The load churn's files, in canonical text (rules save prints the same):
 # N rules each, "allow udp 5201" first in A and last in B. The other rules
@@ -281,7 +296,11 @@ fi
 printf '  %-52s %12s\n' "  all changes: mean interval (ms)" "$(awk -v n="$((changes + cli_changes))" -v s="$SECONDS_" 'BEGIN {printf "%.1f", n ? 1000 * s / n : 0}')"
 printf '  %-52s %12s\n' "received == forwarded + dropped (both dirs)" "$consistent"
 printf '  %-52s %12s\n' "rule table after (check)" "$(cat "$TMP/check")"
-printf '  %-52s %12s\n' "rules left" "$rules_left"
+if [ "$BASE_RULES" -gt 0 ] && [ "$CHURN_KIND" = rules ]; then
+	printf '  %-52s %12s\n' "rules left" "$(cut -d, -f1 <<<"$rules_left") + $(($(tr -cd , <<<"$rules_left" | wc -c))) more"
+else
+	printf '  %-52s %12s\n' "rules left" "$rules_left"
+fi
 
 ok=1
 verdict() { echo "  $1"; }
@@ -306,7 +325,10 @@ if [ "$CHURN_KIND" = load ]; then
 	[[ $rules_left == file* ]] || { verdict "RULE SET NOT A LOADED FILE: $rules_left"; ok=0; }
 	[ -s "$TMP/load.err" ] && verdict "load errors: $(head -c 300 "$TMP/load.err")"
 else
-	[ "$rules_left" = "$RULE" ] || { verdict "churn rules left behind: $rules_left"; ok=0; }
+	want_left=$RULE
+	[ "$BASE_RULES" -gt 0 ] && want_left="$RULE,$(paste -sd, "$TMP/base.rules")"
+	[ "$rules_left" = "$want_left" ] ||
+		{ verdict "churn rules left behind: $(head -c 300 <<<"$rules_left")"; ok=0; }
 fi
 if [ "$ok" = 1 ]; then
 	echo "  RESULT: zero allowed packets lost ($sent sent, $rule_pk matched, $in_fwd forwarded, $got received) while $((changes + cli_changes)) rule changes ran; counters consistent"
