@@ -8,17 +8,20 @@
 # usage: bench/ruleadd.sh [-n REPS] [-s "SET..."] [-d CLASSBENCH_DIR] FWCTL_A FWCTL_B
 #   defaults: 9 adds each, acl1-10k fw1-10k ipc1-10k, ../shared/classbench
 # The rule added is the one bench/classbench.sh adds (at the end of the
-# list); '-p' adds it at position 1 instead (the whole set is recompiled).
+# list); '-p' adds it at position 1 instead (the whole set is recompiled);
+# '-k' keeps every add (REPS different rules, one after the other: the
+# appended rules pile up) instead of deleting each again.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-reps=9 sets="acl1-10k fw1-10k ipc1-10k" dir=$here/../shared/classbench at=()
+reps=9 sets="acl1-10k fw1-10k ipc1-10k" dir=$here/../shared/classbench at=() keep=0
 [ -d "$dir" ] || dir=/work/shared/classbench
-while getopts n:s:d:p o; do
+while getopts n:s:d:pk o; do
 	case $o in
 	n) reps=$OPTARG ;;
 	s) sets=$OPTARG ;;
 	d) dir=$OPTARG ;;
 	p) at=(--at 1) ;;
+	k) keep=1 ;;
 	*) exit 2 ;;
 	esac
 done
@@ -26,8 +29,11 @@ shift $((OPTIND - 1))
 [ $# -eq 2 ] || { echo "usage: $0 [-n REPS] [-s SETS] [-d DIR] [-p] FWCTL_A FWCTL_B" >&2; exit 2; }
 
 if [ -z "${RULEADD_INNER:-}" ]; then
-	exec env RULEADD_INNER=1 unshare --net -- "$0" -n "$reps" -s "$sets" -d "$dir" \
-		${at:+-p} "$(realpath "$1")" "$(realpath "$2")"
+	opt=()
+	[ ${#at[@]} -gt 0 ] && opt+=(-p)
+	[ "$keep" = 1 ] && opt+=(-k)
+	exec env RULEADD_INNER=1 unshare --net -- "$0" -n "$reps" -s "$sets" -d "$dir" "${opt[@]}" \
+		"$(realpath "$1")" "$(realpath "$2")"
 fi
 
 A=$1 B=$2 work=$(mktemp -d /tmp/ruleadd.XXXXXX)
@@ -51,17 +57,17 @@ done
 FWCTL_PIN_DIR=$(pin a) "$A" attach raa0 raa1 >/dev/null 2>&1 || { echo "attach A failed" >&2; exit 1; }
 FWCTL_PIN_DIR=$(pin b) "$B" attach rab0 rab1 >/dev/null 2>&1 || { echo "attach B failed" >&2; exit 1; }
 
-rule=(allow tcp src 203.0.113.7 dport 4444)
-# one X: append "wall cpu" (seconds) of one add to $work/X, then delete it
+# one X R: append "wall cpu" (seconds) of one add to $work/X, then delete it
 one() {
-	local x=$1 bin TIMEFORMAT='%3R %3U %3S' w u k
+	local x=$1 bin TIMEFORMAT='%3R %3U %3S' w u k rule=(allow tcp src 203.0.113.7 dport 4444)
+	[ "$keep" = 1 ] && rule[5]=$((4444 + $2))
 	bin=$A
 	[ "$x" = b ] && bin=$B
 	{ time FWCTL_PIN_DIR=$(pin "$x") "$bin" rules add "${at[@]}" "${rule[@]}" >/dev/null; } \
 		2>"$work/t" || { echo "add on $x failed" >&2; exit 1; }
 	read -r w u k <"$work/t"
 	echo "$w $(awk -v u="$u" -v k="$k" 'BEGIN { print u + k }')" >>"$work/$x"
-	FWCTL_PIN_DIR=$(pin "$x") "$bin" rules del "${rule[@]}" >/dev/null || exit 1
+	[ "$keep" = 1 ] || FWCTL_PIN_DIR=$(pin "$x") "$bin" rules del "${rule[@]}" >/dev/null || exit 1
 }
 med() {	# FILE COLUMN: median in ms
 	awk -v c="$2" '{ print $c }' "$1" | sort -g |
@@ -74,15 +80,16 @@ for s in $sets; do
 	for x in a b; do
 		bin=$A
 		[ "$x" = b ] && bin=$B
-		FWCTL_PIN_DIR=$(pin "$x") "$bin" rules load "$dir/$s.rules" >/dev/null ||
+		FWCTL_PIN_DIR=$(pin "$x") "$bin" rules load "$dir/$s.rules" >"$work/load" ||
 			{ echo "load $s on $x failed" >&2; exit 1; }
+		n=$(awk '{ print $2 }' "$work/load")
 	done
 	: >"$work/a"
 	: >"$work/b"
 	for r in $(seq "$reps"); do
-		one a
-		one b
+		one a "$r"
+		one b "$r"
 	done
-	printf '%-10s %5s  %8s %8s  %8s %8s\n' "$s" "$(grep -c . "$dir/$s.rules")" \
+	printf '%-10s %5s  %8s %8s  %8s %8s\n' "$s" "$n" \
 		"$(med "$work/a" 1)" "$(med "$work/a" 2)" "$(med "$work/b" 1)" "$(med "$work/b" 2)"
 done
