@@ -1304,6 +1304,7 @@ static int compile(const struct rule *rules, const __u32 *ids, unsigned int n, _
 	CLASSIFIER_TAIL_CELL(h) = b.n_cells;
 	CLASSIFIER_TAIL_PRIO(h) = n;
 	CLASSIFIER_MAIN_ROOTS(h) = n_trees;
+	CLASSIFIER_MAIN_BOXES(h) = st->boxes;
 	*cells = b.cells;
 	*n_cells = b.n_cells;
 	*tree_cells_out = tree_cells;
@@ -1350,8 +1351,10 @@ int classifier_append(const struct fwctl_cell *keep, __u32 n_main, __u32 main_ro
 		      __u32 policy, struct fwctl_cell **cells, __u32 *n_cells,
 		      struct classifier_stats *st, struct fwctl_err *e)
 {
+	struct classifier_stats local;
 	struct fwctl_cell *tail = NULL, *out;
 	struct fwctl_table_hdr *h, t;
+	__u64 main_boxes;
 	const struct fwctl_table_hdr *th;
 	__u32 n_tail = 0, tree_cells, off = n_main - 1, r;
 	int err;
@@ -1362,9 +1365,18 @@ int classifier_append(const struct fwctl_cell *keep, __u32 n_main, __u32 main_ro
 		fwctl_err_set(e, "cannot append to this rule set");
 		return -EINVAL;
 	}
+	if (!st)
+		st = &local;
 	err = compile(rules, ids, n, policy, &tail, &n_tail, &tree_cells, st, e);
 	if (err)
 		return err;
+	/* A kept part without a root has no box either (a set compiled whole). */
+	main_boxes = main_roots ? CLASSIFIER_MAIN_BOXES(&keep[0].hdr) : 0;
+	if (main_boxes + st->boxes > CLASSIFIER_MAX_BOXES) {
+		free(tail);
+		fwctl_err_set(e, "the set would make more than %u boxes", CLASSIFIER_MAX_BOXES);
+		return -E2BIG;
+	}
 	th = &tail[0].hdr;
 	if (main_roots + th->n_roots > FWCTL_MAX_ROOTS ||
 	    (__u64)n_main + n_tail - 1 > CLASSIFIER_MAX_CELLS) {
@@ -1406,6 +1418,7 @@ int classifier_append(const struct fwctl_cell *keep, __u32 n_main, __u32 main_ro
 	CLASSIFIER_TAIL_CELL(h) = n_main;
 	CLASSIFIER_TAIL_PRIO(h) = base;
 	CLASSIFIER_MAIN_ROOTS(h) = main_roots;
+	CLASSIFIER_MAIN_BOXES(h) = main_boxes;
 	*cells = out;
 	*n_cells = h->n_cells;
 	return 0;

@@ -64,6 +64,8 @@ int classifier_compile(const struct rule *rules, const __u32 *ids, unsigned int 
 #define CLASSIFIER_TAIL_CELL(hdr)	((hdr)->pad[5])
 #define CLASSIFIER_TAIL_PRIO(hdr)	((hdr)->pad[6])
 #define CLASSIFIER_MAIN_ROOTS(hdr)	((hdr)->pad[7])
+/* The boxes rules [0, TAIL_PRIO) made: with the tail's, at most CLASSIFIER_MAX_BOXES. */
+#define CLASSIFIER_MAIN_BOXES(hdr)	((hdr)->pad[4])
 
 /*
  * The generation of rules 0..base-1 followed by rules[0..n) (ids[i]: the
@@ -73,8 +75,9 @@ int classifier_compile(const struct rule *rules, const __u32 *ids, unsigned int 
  * into trees of their own after them (every packet still gets the first
  * rule in list order: the walk takes the lowest prio over all trees).
  * Costs O(n), not O(base). Output as classifier_compile(); -ENOSPC when
- * the trees would need more than FWCTL_MAX_ROOTS roots (compile the whole
- * set instead).
+ * the trees would need more than FWCTL_MAX_ROOTS roots, -E2BIG when the
+ * set would make more than CLASSIFIER_MAX_BOXES boxes (compile the whole
+ * set instead: it names the rule).
  */
 int classifier_append(const struct fwctl_cell *keep, __u32 n_main, __u32 main_roots,
 		      __u32 base, const struct rule *rules, const __u32 *ids, unsigned int n,

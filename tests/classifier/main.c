@@ -998,6 +998,28 @@ static void test_append_no_root(void)
 	err = classifier_append(t.cells, t.n, FWCTL_MAX_ROOTS, 1, &r, &id, 1,
 				FWCTL_POLICY_DROP, &cells, &n, NULL, &e);
 	result(err == -ENOSPC && !cells && !n, what, "got %d, %p, %u cells", err, (void *)cells, n);
+
+	/* The box limit holds for the whole set, not just what is appended. */
+	what = "append: the kept part's boxes count against the box limit";
+	if (selected(what)) {
+		const struct fwctl_table_hdr *h = &t.cells[0].hdr;
+		__u32 roots = CLASSIFIER_MAIN_ROOTS(h), ok_n = 0, over_n = 0;
+		struct fwctl_cell *ok = NULL, *over = NULL;
+		int err_ok, err_over;
+
+		/* udp 53 makes two boxes (source or destination port 53) */
+		CLASSIFIER_MAIN_BOXES(&t.cells[0].hdr) = CLASSIFIER_MAX_BOXES - 2;
+		err_ok = classifier_append(t.cells, t.n, roots, 1, &r, &id, 1, FWCTL_POLICY_DROP,
+					   &ok, &ok_n, NULL, &e);
+		CLASSIFIER_MAIN_BOXES(&t.cells[0].hdr) = CLASSIFIER_MAX_BOXES - 1;
+		err_over = classifier_append(t.cells, t.n, roots, 1, &r, &id, 1, FWCTL_POLICY_DROP,
+					     &over, &over_n, NULL, &e);
+		result(!err_ok && ok && CLASSIFIER_MAIN_BOXES(&ok[0].hdr) == CLASSIFIER_MAX_BOXES - 2 &&
+		       err_over == -E2BIG && !over, what,
+		       "at the limit: %d; one over: %d (%s)", err_ok, err_over, e.msg);
+		free(ok);
+		free(over);
+	}
 	free(t.cells);
 	free_rules(&r, 1);
 }
