@@ -1346,58 +1346,47 @@ static void relocate(struct fwctl_cell *c, __u32 n, __u32 tree_cells, __u32 off,
 	}
 }
 
-int classifier_append(const struct fwctl_cell *keep, __u32 n_main, __u32 main_roots,
-		      __u32 base, const struct rule *rules, const __u32 *ids, unsigned int n,
-		      __u32 policy, struct fwctl_cell **cells, __u32 *n_cells,
-		      struct classifier_stats *st, struct fwctl_err *e)
+int classifier_append_tail(const struct fwctl_cell *keep, __u32 n_main, __u32 main_roots,
+			   __u32 base, const struct rule *rules, const __u32 *ids, unsigned int n,
+			   __u32 policy, struct fwctl_cell **tail, __u32 *n_tail,
+			   struct classifier_stats *st, struct fwctl_err *e)
 {
 	struct classifier_stats local;
-	struct fwctl_cell *tail = NULL, *out;
+	struct fwctl_cell *c = NULL;
 	struct fwctl_table_hdr *h, t;
+	__u32 nc = 0, tree_cells, off = n_main - 1, r;
 	__u64 main_boxes;
-	const struct fwctl_table_hdr *th;
-	__u32 n_tail = 0, tree_cells, off = n_main - 1, r;
 	int err;
 
-	*cells = NULL;
-	*n_cells = 0;
+	*tail = NULL;
+	*n_tail = 0;
 	if (n_main < 1 || main_roots > FWCTL_MAX_ROOTS || base + n > FWCTL_SET_MAX_RULES) {
 		fwctl_err_set(e, "cannot append to this rule set");
 		return -EINVAL;
 	}
 	if (!st)
 		st = &local;
-	err = compile(rules, ids, n, policy, &tail, &n_tail, &tree_cells, st, e);
+	err = compile(rules, ids, n, policy, &c, &nc, &tree_cells, st, e);
 	if (err)
 		return err;
 	/* A kept part without a root has no box either (a set compiled whole). */
 	main_boxes = main_roots ? CLASSIFIER_MAIN_BOXES(&keep[0].hdr) : 0;
 	if (main_boxes + st->boxes > CLASSIFIER_MAX_BOXES) {
-		free(tail);
+		free(c);
 		fwctl_err_set(e, "the set would make more than %u boxes", CLASSIFIER_MAX_BOXES);
 		return -E2BIG;
 	}
-	th = &tail[0].hdr;
-	if (main_roots + th->n_roots > FWCTL_MAX_ROOTS ||
-	    (__u64)n_main + n_tail - 1 > CLASSIFIER_MAX_CELLS) {
-		free(tail);
+	if (main_roots + c[0].hdr.n_roots > FWCTL_MAX_ROOTS ||
+	    (__u64)n_main + nc - 1 > CLASSIFIER_MAX_CELLS) {
+		free(c);
 		fwctl_err_set(e, "no root left for the appended rules");
 		return -ENOSPC;
 	}
-	out = realloc(tail, sizeof(*out) * (n_main + n_tail - 1));
-	if (!out) {
-		free(tail);
-		fwctl_err_set(e, "out of memory compiling the rule set");
-		return -ENOMEM;
-	}
-	/* The tail's own cells after the kept ones, those in front. */
-	t = out[0].hdr;
-	memmove(&out[n_main], &out[1], sizeof(*out) * (n_tail - 1));
-	relocate(&out[n_main], n_tail - 1, tree_cells - 1, off, base);
-	memcpy(&out[1], &keep[1], sizeof(*out) * (n_main - 1));
+	relocate(&c[1], nc - 1, tree_cells - 1, off, base);
 	/* The tail's header, with the kept roots in front of its own: still
 	 * sorted by their lowest prio, since every tail prio is >= base. */
-	h = &out[0].hdr;
+	t = c[0].hdr;
+	h = &c[0].hdr;
 	for (r = 0; r < FWCTL_MAX_ROOTS; r++) {
 		h->root[r] = 0;
 		h->root_min_prio[r] = FWCTL_NO_PRIO;
@@ -1413,14 +1402,43 @@ int classifier_append(const struct fwctl_cell *keep, __u32 n_main, __u32 main_ro
 	}
 	h->n_roots = main_roots + t.n_roots;
 	h->n_rules = base + n;
-	h->n_cells = h->text_cell = n_main + n_tail - 1;
+	h->n_cells = h->text_cell = n_main + nc - 1;
 	h->text_bytes = 0;
 	CLASSIFIER_TAIL_CELL(h) = n_main;
 	CLASSIFIER_TAIL_PRIO(h) = base;
 	CLASSIFIER_MAIN_ROOTS(h) = main_roots;
 	CLASSIFIER_MAIN_BOXES(h) = main_boxes;
+	*tail = c;
+	*n_tail = nc;
+	return 0;
+}
+
+int classifier_append(const struct fwctl_cell *keep, __u32 n_main, __u32 main_roots,
+		      __u32 base, const struct rule *rules, const __u32 *ids, unsigned int n,
+		      __u32 policy, struct fwctl_cell **cells, __u32 *n_cells,
+		      struct classifier_stats *st, struct fwctl_err *e)
+{
+	struct fwctl_cell *tail, *out;
+	__u32 n_tail;
+	int err;
+
+	*cells = NULL;
+	*n_cells = 0;
+	err = classifier_append_tail(keep, n_main, main_roots, base, rules, ids, n, policy, &tail,
+				     &n_tail, st, e);
+	if (err)
+		return err;
+	out = realloc(tail, sizeof(*out) * (n_main + n_tail - 1));
+	if (!out) {
+		free(tail);
+		fwctl_err_set(e, "out of memory compiling the rule set");
+		return -ENOMEM;
+	}
+	/* Header, kept cells, the tail's own cells. */
+	memmove(&out[n_main], &out[1], sizeof(*out) * (n_tail - 1));
+	memcpy(&out[1], &keep[1], sizeof(*out) * (n_main - 1));
 	*cells = out;
-	*n_cells = h->n_cells;
+	*n_cells = n_main + n_tail - 1;
 	return 0;
 }
 

@@ -83,6 +83,16 @@ int classifier_append(const struct fwctl_cell *keep, __u32 n_main, __u32 main_ro
 		      __u32 base, const struct rule *rules, const __u32 *ids, unsigned int n,
 		      __u32 policy, struct fwctl_cell **cells, __u32 *n_cells,
 		      struct classifier_stats *st, struct fwctl_err *e);
+/*
+ * The same in parts, for a caller that writes the generation itself: the
+ * new header in (*tail)[0] (n_cells: n_main + *n_tail - 1), then the
+ * appended cells, already placed to follow keep[1..n_main) (they go at
+ * n_main + i - 1). The generation is header, keep[1..n_main), (*tail)[1..).
+ */
+int classifier_append_tail(const struct fwctl_cell *keep, __u32 n_main, __u32 main_roots,
+			   __u32 base, const struct rule *rules, const __u32 *ids, unsigned int n,
+			   __u32 policy, struct fwctl_cell **tail, __u32 *n_tail,
+			   struct classifier_stats *st, struct fwctl_err *e);
 
 /*
  * Knobs of the tree builder. The defaults are the ones docs/classifier.md
