@@ -185,6 +185,12 @@ int table_create_bank(const struct fwctl_cell *cells, __u32 n, int bank, struct 
 int table_open_current(const struct fwctl_maps *m, struct fwctl_err *e);
 /* Every cell of a generation: *cells is malloc'ed, *n their number. */
 int table_read(int gen_fd, struct fwctl_cell **cells, __u32 *n, struct fwctl_err *e);
+/*
+ * A generation of n cells (naming bank) to be written in place: its fd,
+ * and *cells mapped read-write (n cells, zeroed; the caller munmaps them).
+ * The caller writes a complete generation, header first, before committing.
+ */
+int table_create_mapped(__u32 n, int bank, struct fwctl_cell **cells, struct fwctl_err *e);
 /* The same cells mapped read-only, not copied (*len bytes, for munmap). */
 int table_map(int gen_fd, const struct fwctl_cell **cells, __u32 *n, size_t *len,
 	      struct fwctl_err *e);

@@ -612,7 +612,7 @@ struct text_line {
 
 struct append {
 	const struct fwctl_cell *cells;	/* the current generation, mapped */
-	__u32 n_cells;
+	__u32 n_cells_old;
 	size_t map_len;
 	struct text_line *line;		/* its rules, in list order */
 	unsigned int n_old;
@@ -621,6 +621,10 @@ struct append {
 	char **text, **key;		/* theirs */
 	__u32 *id, *serial;		/* theirs */
 	__u32 next_serial;
+	struct fwctl_cell *tail;	/* new header, appended cells: tail_compile() */
+	__u32 n_tail;
+	/* the new generation: classifier, serial and text cells (layout()) */
+	__u32 serial_first, n_ids, text_first, n_cells;
 };
 
 static void append_free(struct append *a)
@@ -635,6 +639,7 @@ static void append_free(struct append *a)
 	free(a->id);
 	free(a->serial);
 	free(a->line);
+	free(a->tail);
 	if (a->cells)
 		munmap((void *)a->cells, a->map_len);
 }
@@ -775,9 +780,9 @@ static int new_ids(const struct fwctl_maps *m, struct append *a, const struct ru
 	return err;
 }
 
-/* The classifier: the kept cells, then the tail's rules and the new ones compiled. */
+/* The classifier: the kept cells, then the tail's rules and the new ones compiled (a->tail). */
 static int tail_compile(struct append *a, const struct rule_ctx *ctx, const struct rule *rules,
-			struct fwctl_cell **cells, __u32 *n_cells, struct fwctl_err *e)
+			struct fwctl_err *e)
 {
 	const struct fwctl_table_hdr *h = &a->cells[0].hdr;
 	__u32 base = a->base, n_tail = a->n_old - base, nt = n_tail + a->n;
@@ -804,8 +809,8 @@ static int tail_compile(struct append *a, const struct rule_ctx *ctx, const stru
 		tr[n_tail + i] = rules[i];	/* shallow: the compiler only reads */
 		tid[n_tail + i] = a->id[i];
 	}
-	if (!err && classifier_append(a->cells, a->keep_cells, a->keep_roots, base, tr, tid, nt,
-				      h->policy, cells, n_cells, NULL, &scratch))
+	if (!err && classifier_append_tail(a->cells, a->keep_cells, a->keep_roots, base, tr, tid,
+					   nt, h->policy, &a->tail, &a->n_tail, NULL, &scratch))
 		err = FAST_FALLBACK;	/* no root left, or anything else: compile it all */
 	for (i = 0; i < parsed; i++)
 		rule_free(&tr[i]);
@@ -816,77 +821,117 @@ static int tail_compile(struct append *a, const struct rule_ctx *ctx, const stru
 	return err;
 }
 
-/* Grow *cells by n cells (zeroed) at *n_cells. */
-static int cells_grow(struct fwctl_cell **cells, __u32 *n_cells, __u32 n)
-{
-	struct fwctl_cell *c = realloc(*cells, sizeof(*c) * (*n_cells + n ? *n_cells + n : 1));
-
-	if (!c)
-		return -ENOMEM;
-	memset(c + *n_cells, 0, sizeof(*c) * n);
-	*cells = c;
-	*n_cells += n;
-	return 0;
-}
-
-/* The serial cells, as add_serial_cells() makes them: the old ones and the new rules'. */
-static int append_serials(const struct append *a, struct fwctl_cell **cells, __u32 *n_cells)
+/* Where the serial and text cells go, as add_serial_cells() and add_text_cells() put them. */
+static void layout(struct append *a)
 {
 	const struct fwctl_table_hdr *oh = &a->cells[0].hdr;
-	__u32 first = *n_cells, old_ids = FWCTL_CT_SERIAL_CELL(oh) ? FWCTL_CT_SERIAL_IDS(oh) : 0;
-	__u32 n_ids = old_ids, id;
-	struct fwctl_serial_cell *sc;
-	struct fwctl_table_hdr *h;
+	size_t bytes = 0;
 	unsigned int i;
 
+	a->n_ids = FWCTL_CT_SERIAL_CELL(oh) ? FWCTL_CT_SERIAL_IDS(oh) : 0;
 	for (i = 0; i < a->n; i++)
-		if (a->serial[i] && a->id[i] >= n_ids)
-			n_ids = a->id[i] + 1;
-	if (cells_grow(cells, n_cells, serial_cells(n_ids)))
-		return -ENOMEM;
-	if (old_ids)
-		memcpy(&(*cells)[first], &a->cells[FWCTL_CT_SERIAL_CELL(oh)],
-		       sizeof(**cells) * serial_cells(old_ids));
-	for (i = 0; i < a->n; i++) {
-		id = a->id[i];
-		if (!a->serial[i])
-			continue;
-		sc = (void *)&(*cells)[first + id / FWCTL_CT_SERIALS_PER_CELL];
-		sc->serial[id % FWCTL_CT_SERIALS_PER_CELL] = a->serial[i];
-	}
-	h = &(*cells)[0].hdr;
-	FWCTL_CT_SERIAL_CELL(h) = *n_cells > first ? first : 0;
-	FWCTL_CT_SERIAL_IDS(h) = n_ids;
-	FWCTL_CT_SERIAL_NEXT(h) = a->next_serial;
-	h->n_cells = *n_cells;
-	return 0;
-}
-
-/* The text cells, as add_text_cells() makes them: the old lines and the new rules'. */
-static int append_text(const struct append *a, struct fwctl_cell **cells, __u32 *n_cells)
-{
-	const struct fwctl_table_hdr *oh = &a->cells[0].hdr;
-	__u32 first = *n_cells;
-	size_t bytes = 0, off = oh->text_bytes;
-	struct fwctl_table_hdr *h;
-	unsigned int i;
-	char *p;
-
+		if (a->serial[i] && a->id[i] >= a->n_ids)
+			a->n_ids = a->id[i] + 1;
+	a->serial_first = a->keep_cells + a->n_tail - 1;
+	a->text_first = a->serial_first + serial_cells(a->n_ids);
 	for (i = 0; i < a->n_old; i++)
 		bytes += 12 + a->line[i].len;
 	for (i = 0; i < a->n; i++)
 		bytes += 12 + strlen(a->text[i]);
-	if (cells_grow(cells, n_cells, (bytes + FWCTL_CELL_SIZE - 1) / FWCTL_CELL_SIZE))
-		return -ENOMEM;
-	p = (char *)&(*cells)[first];
+	a->n_cells = a->text_first + (bytes + FWCTL_CELL_SIZE - 1) / FWCTL_CELL_SIZE;
+}
+
+/* The serial cells: the old ones, and the new rules'. */
+static void write_serials(const struct append *a, struct fwctl_cell *out)
+{
+	const struct fwctl_table_hdr *oh = &a->cells[0].hdr;
+	struct fwctl_serial_cell *sc;
+	unsigned int i;
+	__u32 id;
+
+	if (FWCTL_CT_SERIAL_CELL(oh) && FWCTL_CT_SERIAL_IDS(oh))
+		memcpy(&out[a->serial_first], &a->cells[FWCTL_CT_SERIAL_CELL(oh)],
+		       sizeof(*out) * serial_cells(FWCTL_CT_SERIAL_IDS(oh)));
+	for (i = 0; i < a->n; i++) {
+		id = a->id[i];
+		if (!a->serial[i])
+			continue;
+		sc = (void *)&out[a->serial_first + id / FWCTL_CT_SERIALS_PER_CELL];
+		sc->serial[id % FWCTL_CT_SERIALS_PER_CELL] = a->serial[i];
+	}
+}
+
+/* The text: the old lines as they are, and the new rules'. */
+static size_t write_text(const struct append *a, struct fwctl_cell *out)
+{
+	const struct fwctl_table_hdr *oh = &a->cells[0].hdr;
+	char *p = (char *)&out[a->text_first], line[24];
+	size_t off = oh->text_bytes, len;
+	unsigned int i;
+
 	memcpy(p, &a->cells[oh->text_cell], oh->text_bytes);
-	for (i = 0; i < a->n; i++)
-		off += sprintf(p + off, "%u\t%s\n", a->id[i], a->text[i]);
-	h = &(*cells)[0].hdr;
-	h->text_cell = first;
-	h->text_bytes = off;
-	h->n_cells = *n_cells;
-	return 0;
+	for (i = 0; i < a->n; i++) {
+		/* No sprintf of the whole line: it would write its NUL past a full map. */
+		len = snprintf(line, sizeof(line), "%u\t", a->id[i]);
+		memcpy(p + off, line, len);
+		off += len;
+		len = strlen(a->text[i]);
+		memcpy(p + off, a->text[i], len);
+		off += len;
+		p[off++] = '\n';
+	}
+	return off;
+}
+
+/* The whole generation into out, a->n_cells zeroed cells. */
+static void write_generation(const struct append *a, struct fwctl_cell *out)
+{
+	struct fwctl_table_hdr *h = &out[0].hdr;
+
+	memcpy(&out[1], &a->cells[1], sizeof(*out) * (a->keep_cells - 1));
+	memcpy(&out[a->keep_cells], &a->tail[1], sizeof(*out) * (a->n_tail - 1));
+	write_serials(a, out);
+	/* The header last but for its text fields: as add_serial_cells() and
+	 * add_text_cells() leave it. */
+	out[0] = a->tail[0];
+	FWCTL_CT_SERIAL_CELL(h) = a->text_first > a->serial_first ? a->serial_first : 0;
+	FWCTL_CT_SERIAL_IDS(h) = a->n_ids;
+	FWCTL_CT_SERIAL_NEXT(h) = a->next_serial;
+	h->text_cell = a->text_first;
+	h->text_bytes = write_text(a, out);
+	h->n_cells = a->n_cells;
+}
+
+/*
+ * Make it current. A small one (a bank's worth of cells before its text)
+ * goes the usual way, bank and all; a big one is written straight into
+ * its map, sparing a copy of the kept cells (tens of MiB at 100k rules).
+ */
+static int append_publish(const struct fwctl_maps *m, const struct append *a,
+			  struct fwctl_err *e)
+{
+	struct fwctl_cell *out;
+	int fd, err;
+
+	if (a->text_first <= FWCTL_BANK_CELLS) {
+		out = calloc(a->n_cells, sizeof(*out));
+		if (!out) {
+			fwctl_err_set(e, "out of memory");
+			return -ENOMEM;
+		}
+		write_generation(a, out);
+		err = publish(m, out, a->n_cells, e);
+		free(out);
+		return err;
+	}
+	fd = table_create_mapped(a->n_cells, FWCTL_BANK_NONE, &out, e);
+	if (fd < 0)
+		return fd;
+	write_generation(a, out);
+	munmap(out, sizeof(*out) * a->n_cells);
+	err = table_commit(m, fd, e);	/* the commit point */
+	close(fd);
+	return err;
 }
 
 /* The add at the end, or FAST_FALLBACK: take the general path. rules stay the caller's. */
@@ -895,15 +940,13 @@ static int add_fast(const struct fwctl_maps *m, const struct rule_ctx *ctx,
 		    unsigned int *pos_out, struct fwctl_err *e)
 {
 	struct append a = { .n = n };
-	struct fwctl_cell *cells = NULL;
 	struct fwctl_err scratch;
-	__u32 n_cells = 0;
 	int err;
 
 	if (n < 1 || n > FAST_MAX_NEW || (pos && pos > FWCTL_SET_MAX_RULES + 1))
 		return FAST_FALLBACK;
 	/* Whatever fails reading is the general path's to report. */
-	if (map_current(m, &a.cells, &a.n_cells, &a.map_len, &scratch))
+	if (map_current(m, &a.cells, &a.n_cells_old, &a.map_len, &scratch))
 		return FAST_FALLBACK;
 	err = plan_tail(&a, n, pos) ? lines_split(&a) : FAST_FALLBACK;
 	if (!err)
@@ -911,22 +954,19 @@ static int add_fast(const struct fwctl_maps *m, const struct rule_ctx *ctx,
 	if (!err)
 		err = new_ids(m, &a, rules, e);
 	if (!err)
-		err = tail_compile(&a, ctx, rules, &cells, &n_cells, e);
-	if (!err)
-		err = append_serials(&a, &cells, &n_cells);
-	if (!err)
-		err = append_text(&a, &cells, &n_cells);
+		err = tail_compile(&a, ctx, rules, e);
 	if (err == -ENOMEM)
 		fwctl_err_set(e, "out of memory");
-	if (!err)
-		err = publish(m, cells, n_cells, e);
+	if (!err) {
+		layout(&a);
+		err = append_publish(m, &a, e);
+	}
 	if (!err) {
 		for (unsigned int i = 0; ids && i < n; i++)
 			ids[i] = a.id[i];
 		if (pos_out)
 			*pos_out = a.n_old + 1;
 	}
-	free(cells);
 	append_free(&a);
 	return err;
 }

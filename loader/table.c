@@ -313,3 +313,28 @@ int table_map(int gen_fd, const struct fwctl_cell **cells, __u32 *n, size_t *len
 	*len = (size_t)size * sizeof(struct fwctl_cell);
 	return 0;
 }
+
+int table_create_mapped(__u32 n, int bank, struct fwctl_cell **cells, struct fwctl_err *e)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = GEN_FLAGS);
+	__u32 size = gen_size(n, bank);
+	void *p;
+	int fd, err;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fwctl_gen", sizeof(__u32),
+			    sizeof(struct fwctl_cell), size, &opts);
+	if (fd < 0) {
+		fwctl_err_set(e, "cannot create a rule-set generation of %u cells: %s", n,
+			      strerror(-fd));
+		return fd;
+	}
+	p = map_cells(fd, n, PROT_READ | PROT_WRITE);
+	if (p == MAP_FAILED) {
+		err = -errno;
+		fwctl_err_set(e, "cannot fill the rule-set generation: %s", strerror(-err));
+		close(fd);
+		return err;
+	}
+	*cells = p;
+	return fd;
+}
