@@ -1227,7 +1227,7 @@ static double now_seconds(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* classifier_compile(), and where the boxes start (*tree_cells: cells before are nodes and leaves). */
+/* classifier_compile(), and *tree_cells: the first box cell (nodes and leaves before it). */
 static int compile(const struct rule *rules, const __u32 *ids, unsigned int n, __u32 policy,
 		   struct fwctl_cell **cells, __u32 *n_cells, __u32 *tree_cells_out,
 		   struct classifier_stats *st, struct fwctl_err *e)
