@@ -63,16 +63,25 @@
 #ifndef CT_GEN_MAP
 #define CT_GEN_MAP	FWCTL_MAP_TABLES
 #endif
-/* The header of generation cells: its cell 0 (the datapath's, from its bank). */
+/*
+ * The header of generation cells: its cell 0, or (the datapath's) its
+ * bank's copy, *banked then true. CT_SERIAL_BANK, if defined, is the map
+ * of banks (fwctl_classifier.h, "Small sets"): a banked generation's
+ * serial cells are read from there too, an inlined lookup instead of a
+ * helper call into the generation (an inner map).
+ */
 #ifndef CT_GEN_HDR
-#define CT_GEN_HDR(cells)	ct_gen_own_hdr(cells)
+#define CT_GEN_HDR(cells, banked)	({ *(banked) = false; ct_gen_own_hdr(cells); })
 #endif
 
 /* A generation, as far as flows care (fwctl_conntrack.h, "Rule lifetime"). */
 struct ct_gen {
 	void *cells;		/* the generation: an array map of struct fwctl_cell */
 	__u32 serial_cell;	/* FWCTL_CT_SERIAL_CELL(hdr); 0: no stateful rule */
-	__u32 serial_ids;	/* FWCTL_CT_SERIAL_IDS(hdr) */
+	/* 16 bytes: the stack of global functions is shared with their callers */
+	__u32 serial_ids : 24;	/* FWCTL_CT_SERIAL_IDS(hdr), <= FWCTL_RULE_ID_SLOTS */
+	__u32 bank : 8;		/* 1 + the bank of CT_SERIAL_BANK the serial cells
+				 * are read from; 0: from cells */
 };
 
 enum ct_verdict {
@@ -99,6 +108,20 @@ static __always_inline void ct_gen_from(void *cells, const struct fwctl_table_hd
 	g->cells = cells;
 	g->serial_cell = FWCTL_CT_SERIAL_CELL(h);
 	g->serial_ids = FWCTL_CT_SERIAL_IDS(h);
+	g->bank = 0;
+}
+
+/* The same, for a generation whose header came from its bank copy. */
+static __always_inline void ct_gen_from_bank(void *cells, const struct fwctl_table_hdr *h,
+					     bool banked, struct ct_gen *g)
+{
+	ct_gen_from(cells, h, g);
+#ifdef CT_SERIAL_BANK
+	if (banked)
+		g->bank = 1 + (FWCTL_GEN_BANK(((struct bpf_map *)cells)->max_entries) & 1);
+#else
+	(void)banked;
+#endif
 }
 
 static __always_inline const struct fwctl_table_hdr *ct_gen_own_hdr(void *cells)
@@ -113,15 +136,16 @@ static __always_inline bool ct_gen_current(struct ct_gen *g)
 {
 	const struct fwctl_table_hdr *h;
 	__u32 zero = 0;
+	bool banked;
 	void *cells;
 
 	cells = bpf_map_lookup_elem(&CT_GEN_MAP, &zero);
 	if (!cells)
 		return false;
-	h = CT_GEN_HDR(cells);
+	h = CT_GEN_HDR(cells, &banked);
 	if (!h)
 		return false;
-	ct_gen_from(cells, h, g);
+	ct_gen_from_bank(cells, h, banked, g);
 	return g->serial_cell != 0;
 }
 
@@ -323,6 +347,14 @@ static __always_inline __u32 ct_rule_serial(const struct ct_gen *g, __u32 rule_i
 	if (!g->serial_cell || rule_id >= g->serial_ids)
 		return 0;
 	idx = g->serial_cell + rule_id / FWCTL_CT_SERIALS_PER_CELL;
+#ifdef CT_SERIAL_BANK
+	if (g->bank) {
+		/* The bank holds every cell before the text, serials included. */
+		idx = (g->bank - 1) * FWCTL_BANK_CELLS + (idx & (FWCTL_BANK_CELLS - 1));
+		c = bpf_map_lookup_elem(&CT_SERIAL_BANK, &idx);
+		return c ? c->serial[rule_id & (FWCTL_CT_SERIALS_PER_CELL - 1)] : 0;
+	}
+#endif
 	c = bpf_map_lookup_elem(g->cells, &idx);
 	if (!c)
 		return 0;

@@ -30,8 +30,9 @@
 #include "classify.h"
 #include "trace.h"
 #include "pkt_meta.h"
-/* Flows read the generation's header as the walk does: from its bank if it has one. */
-#define CT_GEN_HDR(cells)	({ bool banked_; fwctl_gen_hdr(cells, &banked_); })
+/* Flows read the generation's header and serials as the walk does: from its bank if it has one. */
+#define CT_GEN_HDR(cells, banked)	fwctl_gen_hdr(cells, banked)
+#define CT_SERIAL_BANK			FWCTL_MAP_BANKS
 #include "conntrack.h"
 #include "frag.h"
 
@@ -341,7 +342,7 @@ __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 	}
 	r = fwctl_classify_walk(gen, h, banked, key, &io->m);
 	if (r == FWCTL_CLASSIFY_MATCH && io->m.action == FWCTL_ACTION_ALLOW_STATEFUL && h) {
-		ct_gen_from(gen, h, &g);
+		ct_gen_from_bank(gen, h, banked, &g);
 		io->serial = ct_rule_serial(&g, io->m.rule_id);
 	}
 	return r;
