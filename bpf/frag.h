@@ -12,7 +12,7 @@
  *
  * The datapath calls (key and meta from the parser, see pkt_meta.h):
  *   - for a later fragment (meta.frag == PKT_FRAG_LATER), before flows and
- *     rules: fe = frag_lookup(&key, &meta); if fe, apply fe->verdict
+ *     rules: fe = frag_lookup(&key, &meta, probe); if fe, apply fe->verdict
  *     (FWCTL_FRAG_FORWARD: forward and count on fe->rule_id if not
  *     FWCTL_NO_RULE; FWCTL_FRAG_DROP: count the drop under fe->reason);
  *   - for a first fragment (meta.frag == PKT_FRAG_FIRST), once its
@@ -51,9 +51,12 @@ static __always_inline void frag_key_of(const struct fwctl_key *k, const struct 
 	fk->pad = 0;
 }
 
-/* A later fragment's remembered first fragment, or NULL. */
+/*
+ * A later fragment's remembered first fragment, or NULL. probe: a
+ * `fwctl check` probe, which only reads (no count, an expired entry left).
+ */
 static __always_inline struct fwctl_frag_entry *frag_lookup(const struct fwctl_key *k,
-							    const struct pkt_meta *m)
+							    const struct pkt_meta *m, bool probe)
 {
 	struct fwctl_frag_entry *fe;
 	struct fwctl_frag_key fk;
@@ -68,10 +71,12 @@ static __always_inline struct fwctl_frag_entry *frag_lookup(const struct fwctl_k
 	now = ct_now();
 	/* now may lag the stamp by a tick: another instance's clock made it */
 	if (now > fe->seen_ns && now - fe->seen_ns > FWCTL_FRAG_TIMEOUT_NS) {
-		bpf_map_delete_elem(&FWCTL_MAP_FRAG, &fk);
+		if (!probe)
+			bpf_map_delete_elem(&FWCTL_MAP_FRAG, &fk);
 		return NULL;
 	}
-	CT_COUNT(frag_followed);
+	if (!probe)
+		CT_COUNT(frag_followed);
 	return fe;
 }
 

@@ -364,7 +364,7 @@ __noinline int follow_first(struct xdp_md *ctx, const struct fwctl_key *key,
 	if (!ctx || !key || !meta)
 		return -1;
 	len = ctx->data_end - ctx->data;
-	fe = frag_lookup(key, meta);
+	fe = frag_lookup(key, meta, obs && check_probe(ctx));
 	if (!fe)
 		return -1;
 	st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);

@@ -289,7 +289,7 @@ int ct_test(struct xdp_md *ctx)
 		out.how = HOW_MALFORMED;
 		return XDP_DROP;
 	}
-	fe = frag_lookup(&k, &m);
+	fe = frag_lookup(&k, &m, false);
 	if (fe) {
 		out.how = HOW_FRAG;
 		out.rule_id = fe->rule_id;

@@ -420,6 +420,21 @@ check "check: a packet of a live flow is forwarded as flow; the flow's counters 
 	test "$fverdict" = "forward flow" -a "$(jq length <<<"$fbefore")" = 1 -a "$fbefore" = "$fafter"
 "$FW" rules del allow tcp dport 7777 in "$IN" stateful >/dev/null
 
+# A check of a later fragment whose first fragment was remembered: the first
+# fragment's verdict, and nothing counted (fragments followed as before).
+"$FW" rules add allow udp dport 7778 in "$IN" >/dev/null
+send "$IN" udp4,sport=41001,dport=7778,frag=0x2000
+"$T" pcap "$tmp/later.pcapng" frag4
+ffol() { "$FW" ct stats --json | jq -c '[.fragments_remembered, .fragments_followed]'; }
+fbefore=$(ffol)
+fout=$("$FW" check "$tmp/later.pcapng" --json 2>&1)
+fafter=$(ffol)
+fverdict=$(jq -r '.verdict + " " + .reason' <<<"$fout" 2>/dev/null)
+check "check: a later fragment gets its first fragment's verdict; fragments followed unchanged" \
+	"check: $fout; [remembered, followed] before: $fbefore; after: $fafter" \
+	test "$fverdict" = "forward rule" -a "$fbefore" = "$fafter" -a "$(jq '.[0]' <<<"$fbefore")" -ge 1
+"$FW" rules del allow udp dport 7778 in "$IN" >/dev/null
+
 badc() {	# badc WHAT WANT_RC ARGS...
 	local what=$1 want=$2 rc err
 	shift 2

@@ -94,6 +94,8 @@ size_t tt_frame(const char *spec, __u8 *buf)
 			f.ethertype = v;
 		else if (!strcmp(tok, "len"))
 			len = v;
+		else if (!strcmp(tok, "frag"))
+			f.frag = v;	/* the IPv4 flags and offset word */
 		else
 			return 0;
 	}

@@ -17,7 +17,8 @@
  * A frame from a spec "KIND[,KEY=VALUE...]". KIND: tcp4 udp4 tcp6 udp6
  * icmp4 icmp6 nd6 arp ether bad4 frag4 frag6 short long; KEY: sport dport
  * type (ICMP) vlan (number of 802.1Q tags) payload flags (TCP, e.g. 0x12)
- * ethertype len (short, long: the frame's length). Returns the length, 0
+ * ethertype len (short, long: the frame's length) frag (IPv4: the flags
+ * and fragment offset word, e.g. 0x2000 for a first fragment). Returns the length, 0
  * for a bad spec.
  */
 size_t tt_frame(const char *spec, __u8 *buf);
