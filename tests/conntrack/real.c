@@ -434,6 +434,42 @@ static bool t_rules_load(char *why)
 	return true;
 }
 
+/*
+ * Rule deleted, in a set too large for a bank (5,000 more rules, a box each:
+ * more than FWCTL_BANK_CELLS cells): the flows' rule serials are read from
+ * the generation itself there, not from a bank's copy.
+ */
+static bool t_rule_deleted_big(char *why)
+{
+	char saved[128], big[128], cmd[400], rule[128];
+	int rc;
+
+	snprintf(saved, sizeof(saved), "/tmp/fwctl-ctreal-%d.rules", getpid());
+	snprintf(big, sizeof(big), "/tmp/fwctl-ctreal-%d-big.rules", getpid());
+	rc = fwctl("rules save > %s", saved);
+	CHECK(rc == 0, "rules save: %d: %.300s", rc, out);
+	snprintf(cmd, sizeof(cmd), "{ cat %s; for p in $(seq 20001 25000); do "
+		 "echo \"deny udp dport $p in %s\"; done; } > %s", saved, ifname[IN], big);
+	rc = system(cmd);
+	CHECK(rc == 0, "cannot write %s", big);
+	rc = fwctl("rules load %s", big);
+	unlink(big);
+	/* (rules list would not fit out[]; the rules kept their ids) */
+	CHECK(rc == 0, "rules load of 5,000 more rules: %d: %.300s", rc, out);
+	SEND(tcp(0, A, B, 45000, 7070, TCP_SYN), IN, FWD);
+	SEND(tcp(0, B, A, 7070, 45000, TCP_SYN | TCP_ACK), OUT, FWD);
+	SEND(tcp(0, A, B, 45000, 7070, TCP_ACK), IN, FWD);
+	SEND(tcp(0, B, A, 7070, 45000, TCP_ACK), OUT, FWD);
+	snprintf(rule, sizeof(rule), rule_fmt[0], ifname[IN]);
+	CHECK(fwctl("rules del %s", rule) == 0, "rules del: %.300s", out);
+	SEND(tcp(0, B, A, 7070, 45000, TCP_ACK), OUT, DROP);
+	SEND(tcp(0, A, B, 45000, 7070, TCP_ACK), IN, DROP);
+	rc = fwctl("rules load %s", saved);
+	unlink(saved);
+	CHECK(rc == 0 && !read_rule_ids(), "rules load back: %d: %.300s", rc, out);
+	return true;
+}
+
 static bool t_flush(char *why)
 {
 	json_object *root, *a;
@@ -745,6 +781,8 @@ int real_main(const char *if_in, const char *if_out, const char *only)
 	     "does not revive it", t_rule_deleted);
 	test("rules load keeping the stateful rule's text keeps its flow; one without it ends "
 	     "the flow; loading it back does not revive it", t_rules_load);
+	test("rule deleted in a set too large for a bank (5,000 more rules): its flow stops "
+	     "passing", t_rule_deleted_big);
 	test("ct flush ends every flow", t_flush);
 	test("fragments: a 4000-byte UDP datagram to an allowed port passes whole (v4, v6; "
 	     "stateless and stateful rules), every fragment on the rule", t_frag_pass);
