@@ -303,7 +303,9 @@ struct {
  * the verifier checks it once, on its own, rather than at every call site
  * (inlined twice it exceeds the verifier's budget). A generation without
  * stateful rules cannot have a live flow: for it, tracking costs the one
- * compare of its serial cell. Returns an enum fwctl_classify_status, or
+ * compare of its serial cell. The flow look-up is inline here, against
+ * the generation the walk uses (a call fewer on an established flow's
+ * path; the verifier walks it with this function, once). Returns an enum fwctl_classify_status, or
  * DEC_FLOW / DEC_RELATED; io->m.policy is the generation's policy when
  * no rule matched. Small sets have their header from their bank (no
  * lookup in the generation unless the policy is needed).
@@ -332,7 +334,8 @@ __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 		cio->dir = io->dir;
 		cio->len = io->len;
 		cio->probe = io->probe;
-		r = ct_lookup(ctx, key, meta, cio);
+		ct_gen_from_bank(gen, h, banked, &g);
+		r = ct_lookup_gen(ctx, key, meta, cio, &g);
 		if (r != CT_MISS) {
 			io->m.rule_id = cio->rule_id;
 			return r == CT_HIT ? DEC_FLOW : DEC_RELATED;
