@@ -426,6 +426,24 @@ out:
 
 /* --- 4. rate limit and full ring ----------------------------------------- */
 
+/*
+ * n runs of one frame, in bursts with a heartbeat between them, as a live
+ * reader gives: one long run on a loaded machine can outlast the staleness
+ * timeout (1 s), and the program then turns the session off mid-run.
+ */
+static void run_beating(struct env *env, struct trace_session *s, const void *frame,
+			size_t len, __u32 n)
+{
+	const __u32 burst = 500;
+	__u32 done, k;
+
+	for (done = 0; done < n; done += k) {
+		k = n - done < burst ? n - done : burst;
+		trace_session_heartbeat(s);
+		tt_run(env->prog, frame, len, env->ifx[0], k);
+	}
+}
+
 static void test_rate(struct env *env)
 {
 	static __u8 frame[TT_FRAME_MAX];
@@ -445,7 +463,7 @@ static void test_rate(struct env *env)
 	if (!start(env, &f, &s, "rate: a session with --rate 100 starts"))
 		return;
 	t0 = trace_mono_ns();
-	tt_run(env->prog, frame, len, env->ifx[0], n);	/* one CPU: one bucket */
+	run_beating(env, &s, frame, len, n);	/* one CPU: one bucket */
 	t1 = trace_mono_ns();
 	tt_drain(s.ring_fd, &recs);
 	trace_session_lost(&s, &lost);
@@ -460,7 +478,7 @@ static void test_rate(struct env *env)
 	usleep(300000);
 	recs.n = 0;
 	t2 = trace_mono_ns();
-	tt_run(env->prog, frame, len, env->ifx[0], n);
+	run_beating(env, &s, frame, len, n);
 	t3 = trace_mono_ns();
 	tt_drain(s.ring_fd, &recs);
 	/* + 3: a fraction of a token left from the first burst, rounding, and
@@ -486,7 +504,7 @@ static void test_ring_full(struct env *env)
 	set_policy(env, FWCTL_POLICY_DROP);
 	if (!start(env, &f, &s, "ring full: a level 2 session starts"))
 		return;
-	tt_run(env->prog, frame, len, env->ifx[0], n);	/* nobody reads meanwhile */
+	run_beating(env, &s, frame, len, n);	/* nobody reads meanwhile */
 	tt_drain(s.ring_fd, &recs);
 	trace_session_lost(&s, &lost);
 	tt_check(lost.ring_full > 0 && recs.n > 1000 && recs.n + lost.ring_full == n &&
