@@ -48,24 +48,22 @@ static __always_inline const struct fwctl_cell *fwctl_cell_at(void *gen, __u32 i
 }
 
 /*
- * Where a walk reads its cells: map is a generation (base 0, mask ~0) or
- * fwctl_banks (base = the bank's first cell, mask = FWCTL_BANK_CELLS - 1:
- * a damaged index stays inside its bank). Inlined with a constant map,
- * the lookup is inlined too.
+ * Where a walk reads its cells: map is a generation (base 0, no limit) or
+ * fwctl_banks (base = the bank's first cell, limit = the bank's size: a
+ * damaged index never reads the other bank). Inlined
+ * with a constant map, the lookup is inlined too.
  */
 struct fwctl_cells {
 	void *map;
 	__u32 base;
-	__u32 mask;
-	bool bank;	/* boxes are struct fwctl_bank_box */
+	__u32 limit;
+	bool bank;	/* boxes are struct fwctl_bank_box; indexes < limit */
 };
 
-static __always_inline const struct fwctl_cell *fwctl_cell_in(const struct fwctl_cells *cs,
-							      __u32 idx)
+/* Cells per bank: half of fwctl_banks, whose size attach chose (--bank-cells). */
+static __always_inline __u32 fwctl_bank_cells(void)
 {
-	__u32 k = cs->base + (idx & cs->mask);
-
-	return bpf_map_lookup_elem(cs->map, &k);
+	return ((struct bpf_map *)&FWCTL_MAP_BANKS)->max_entries / FWCTL_BANKS;
 }
 
 /*
@@ -78,6 +76,22 @@ static __always_inline __u64 fwctl_gt(__u64 a, __u64 b)
 {
 	asm volatile("" : "+r"(a));
 	return (b - a) >> 63;
+}
+
+/*
+ * Cell idx of cs. In a bank, an index past the bank reads the bank's cell
+ * 0 (its header: neither a node, a leaf nor a box, so the walk of that tree
+ * ends), without a branch: a compare against the bank size, unknown to the
+ * verifier, would double the states it explores at every cell.
+ */
+static __always_inline const struct fwctl_cell *fwctl_cell_in(const struct fwctl_cells *cs,
+							      __u32 idx)
+{
+	__u32 k = idx;
+
+	if (cs->bank)
+		k = cs->base + (idx & (fwctl_gt((__u64)idx + 1, cs->limit) - 1));
+	return bpf_map_lookup_elem(cs->map, &k);
 }
 
 /*
@@ -174,7 +188,7 @@ static __always_inline void fwctl_scan_leaf(const struct fwctl_cells *cs,
 		if (!c)
 			return;
 		if (cs->bank) {
-			if (c->bank_box.prio >= m->prio)
+			if (c->bank_box.kind != FWCTL_CELL_BOX || c->bank_box.prio >= m->prio)
 				return;
 			if (fwctl_bank_box_holds(&c->bank_box, key)) {
 				m->prio = c->bank_box.prio;
@@ -229,7 +243,7 @@ static __always_inline const struct fwctl_table_hdr *fwctl_gen_hdr(void *gen, bo
 
 	*banked = false;
 	if (bank != FWCTL_BANK_NONE) {
-		k = (bank & 1) * FWCTL_BANK_CELLS;
+		k = (bank & 1) * fwctl_bank_cells();
 		c = bpf_map_lookup_elem(&FWCTL_MAP_BANKS, &k);
 		if (c && c->hdr.kind == FWCTL_CELL_HDR && c->hdr.magic == FWCTL_TABLE_MAGIC) {
 			*banked = true;
@@ -251,12 +265,12 @@ static __always_inline int fwctl_classify_walk(void *gen, const struct fwctl_tab
 					       bool banked, const struct fwctl_key *key,
 					       struct fwctl_match *m)
 {
-	struct fwctl_cells cs = { .map = gen, .base = 0, .mask = ~0u, .bank = false };
+	struct fwctl_cells cs = { .map = gen, .base = 0, .limit = ~0u, .bank = false };
 	struct fwctl_cells bs = {
 		.map = &FWCTL_MAP_BANKS,
 		.base = (FWCTL_GEN_BANK(((struct bpf_map *)gen)->max_entries) & 1) *
-			FWCTL_BANK_CELLS,
-		.mask = FWCTL_BANK_CELLS - 1,
+			fwctl_bank_cells(),
+		.limit = fwctl_bank_cells(),
 		.bank = true,
 	};
 	const struct fwctl_cell *c;

@@ -350,8 +350,11 @@ static __always_inline __u32 ct_rule_serial(const struct ct_gen *g, __u32 rule_i
 	idx = g->serial_cell + rule_id / FWCTL_CT_SERIALS_PER_CELL;
 #ifdef CT_SERIAL_BANK
 	if (g->bank) {
-		/* The bank holds every cell before the text, serials included. */
-		idx = (g->bank - 1) * FWCTL_BANK_CELLS + (idx & (FWCTL_BANK_CELLS - 1));
+		/* The bank holds every cell before the text, serials included;
+		 * its size (attach --bank-cells, a power of two) is the map's. */
+		__u32 n = ((struct bpf_map *)&CT_SERIAL_BANK)->max_entries / FWCTL_BANKS;
+
+		idx = (g->bank - 1) * n + (idx & (n - 1));
 		c = bpf_map_lookup_elem(&CT_SERIAL_BANK, &idx);
 		return c ? c->serial[rule_id & (FWCTL_CT_SERIALS_PER_CELL - 1)] : 0;
 	}

@@ -59,14 +59,15 @@ struct {
 } FWCTL_MAP_TABLES SEC(".maps");
 
 /*
- * Two banks of cells for small generations (include/fwctl_classifier.h):
- * a plain array of fixed size, so the verifier inlines its lookups (about
- * 1 ns each, against 4-5 ns for a call into an inner map).
+ * Two banks of cells for generations that fit one (include/fwctl_classifier.h):
+ * a plain array, so the verifier inlines its lookups (about 1 ns each,
+ * against 4-5 ns for a call into an inner map). Attach sets its size
+ * (--bank-cells) before it is created; this is the default.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, FWCTL_BANKS * FWCTL_BANK_CELLS);
+	__uint(max_entries, FWCTL_BANKS * FWCTL_BANK_CELLS_DEFAULT);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(struct fwctl_cell));
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -21,10 +21,11 @@
  *                      read by BPF): text_bytes bytes of
  *                      "ID<TAB>CANONICAL RULE\n" lines in list order
  *
- * Small sets (the classifier's cells, text_cell, at most FWCTL_BANK_CELLS)
- * are also copied, before the commit, into one of the two banks of the
- * plain array fwctl_banks (bank b: cells b * FWCTL_BANK_CELLS + i, every
- * box as a struct fwctl_bank_box), and the generation's size names it:
+ * Sets whose classifier cells (text_cell) fit in a bank (the bank size,
+ * `fwctl attach --bank-cells N`, is half of fwctl_banks' max_entries) are
+ * also copied, before the commit, into one of the two banks of the plain
+ * array fwctl_banks (bank b: cells b * N + i, every box as a struct
+ * fwctl_bank_box), and the generation's size names it:
  * max_entries % 4 is 1 + the bank, 0 or 3 for none (the loader pads a
  * generation with up to two free cells). The datapath reads the size from
  * the map itself, walks the bank, whose lookups the verifier inlines, and
@@ -115,8 +116,15 @@ enum fwctl_cell_kind {
 
 #define FWCTL_TABLE_MAGIC	0x66777432	/* "fwt2": layout version 2 (15 dims) */
 
-/* Cells per bank of fwctl_banks (a power of two: the walk masks indexes). */
-#define FWCTL_BANK_CELLS	4096
+/*
+ * Cells per bank of fwctl_banks: chosen at attach (--bank-cells, which sets
+ * the map's max_entries to FWCTL_BANKS x that before it is created). The
+ * default banks every 10k-rule ClassBench set (13k-21k cells) for 8 MiB;
+ * ipc1-100k needs 279,702 cells (2 x 34 MiB).
+ */
+#define FWCTL_BANK_CELLS_DEFAULT	32768
+#define FWCTL_BANK_CELLS_MIN		64
+#define FWCTL_BANK_CELLS_MAX		524288	/* 2 banks: 128 MiB */
 #define FWCTL_BANKS		2
 #define FWCTL_BANK_NONE		(-1)
 /* The bank a generation of max_entries cells names, or FWCTL_BANK_NONE. */

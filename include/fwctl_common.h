@@ -81,7 +81,8 @@ struct fwctl_config {
 	 * net_cookie on the BPF side): ifindexes mean something only there. */
 	__u64 netns_cookie;
 	__u32 ct_size;			/* flow table slots, --ct-size (loader only) */
-	__u32 pad;
+	__u32 bank_cells;		/* cells per bank, --bank-cells (loader only;
+					 * 0: attached before there was the option) */
 };
 
 /* Value of fwctl_rule_stats[id] (per CPU). */

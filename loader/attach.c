@@ -80,7 +80,8 @@ static void libxdp_msg(int err, char *buf, size_t len)
  * tracepoint ones, creating (or reusing) every pinned map, and attach it.
  * The links in l[2]; NULL on failure, with *err.
  */
-static struct xmit_watch *watcher_try(bool btf, struct bpf_link *l[2], int *err)
+static struct xmit_watch *watcher_try(bool btf, __u32 bank_cells, struct bpf_link *l[2],
+				      int *err)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir());
 	struct bpf_program *p[2];
@@ -99,6 +100,8 @@ static struct xmit_watch *watcher_try(bool btf, struct bpf_link *l[2], int *err)
 	p[0] = btf ? skel->progs.fwctl_devmap_xmit : skel->progs.fwctl_devmap_xmit_raw;
 	p[1] = btf ? skel->progs.fwctl_redirect_err : skel->progs.fwctl_redirect_err_raw;
 	*err = devmap_share(skel->maps.FWCTL_MAP_DEVMAP);
+	if (!*err)	/* the watcher creates the pinned maps: the banks at their size */
+		*err = table_banks_set_size(skel->obj, bank_cells);
 	if (!*err)
 		*err = xmit_watch__load(skel);
 	for (i = 0; i < 2 && !*err; i++) {
@@ -123,16 +126,16 @@ static struct xmit_watch *watcher_try(bool btf, struct bpf_link *l[2], int *err)
  * programs read the kernel's structs cheaply; raw tracepoints are the
  * fallback for kernels without them.
  */
-static int watcher_attach(struct fwctl_err *e)
+static int watcher_attach(__u32 bank_cells, struct fwctl_err *e)
 {
 	struct bpf_link *l[2] = {};
 	struct xmit_watch *skel;
 	char path[256];
 	int err;
 
-	skel = watcher_try(true, l, &err);
+	skel = watcher_try(true, bank_cells, l, &err);
 	if (!skel)
-		skel = watcher_try(false, l, &err);
+		skel = watcher_try(false, bank_cells, l, &err);
 	if (!skel) {
 		fwctl_err_set(e, "cannot load the transmit watcher (kernel without BPF, BTF or "
 				 "raw tracepoints?): %s (run with -vv for the verifier log)",
@@ -153,7 +156,7 @@ static int watcher_attach(struct fwctl_err *e)
 
 /* Load one instance of the datapath and attach it to ifindex. */
 static int xdp_attach_one(const char *ifname, int ifindex, enum fwctl_dir dir,
-			  enum fwctl_mode mode, __u32 ct_size, struct fwctl_err *e)
+			  enum fwctl_mode mode, const struct fwctl_config *cfg, struct fwctl_err *e)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir());
 	struct xdp_program *prog = NULL;
@@ -181,9 +184,14 @@ static int xdp_attach_one(const char *ifname, int ifindex, enum fwctl_dir dir,
 	skel->rodata->instance_dir = dir;	/* this instance sees one interface */
 	/* The first instance makes the flow tables; the second reuses their
 	 * pins, which libbpf does only if the sizes match. */
-	err = ct_maps_set_size(skel->obj, ct_size);
+	err = ct_maps_set_size(skel->obj, cfg->ct_size);
 	if (err) {
 		fwctl_err_set(e, "cannot size the flow tables: %s", strerror(-err));
+		goto out;
+	}
+	err = table_banks_set_size(skel->obj, cfg->bank_cells);
+	if (err) {
+		fwctl_err_set(e, "cannot size the rule banks: %s", strerror(-err));
 		goto out;
 	}
 	prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
@@ -368,9 +376,9 @@ static int ct_init(struct fwctl_err *e)
 }
 
 int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, __u32 ct_size,
-		 struct fwctl_err *e)
+		 __u32 bank_cells, struct fwctl_err *e)
 {
-	struct fwctl_config cfg = { .mode = mode, .ct_size = ct_size };
+	struct fwctl_config cfg = { .mode = mode, .ct_size = ct_size, .bank_cells = bank_cells };
 	const char *const names[FWCTL_DIR_COUNT] = { if_in, if_out };
 	struct fwctl_maps maps;
 	int i, err, attached = 0;
@@ -389,7 +397,7 @@ int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, __
 	err = make_pin_dir(e);
 	if (err)
 		return err;
-	err = watcher_attach(e);
+	err = watcher_attach(bank_cells, e);
 	if (err)
 		goto fail;
 	/* The interfaces first (so that a killed attach can be undone), and
@@ -409,7 +417,7 @@ int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, __
 	if (err)
 		goto fail;
 	for (i = 0; i < FWCTL_DIR_COUNT; i++) {
-		err = xdp_attach_one(names[i], cfg.ifindex[i], i, mode, ct_size, e);
+		err = xdp_attach_one(names[i], cfg.ifindex[i], i, mode, &cfg, e);
 		if (err)
 			goto fail;
 		attached++;

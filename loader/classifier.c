@@ -1483,30 +1483,34 @@ static int bank_box(const struct fwctl_box *bx, struct fwctl_bank_box *out)
 	return 0;
 }
 
-int classifier_bank_cells(const struct fwctl_cell *cells, __u32 n, struct fwctl_cell *out)
+int classifier_bank_cells(const struct fwctl_cell *cells, __u32 n, __u32 max,
+			  struct fwctl_cell *out)
 {
 	const struct fwctl_table_hdr *h = &cells[0].hdr;
-	bool done[FWCTL_BANK_CELLS] = {};
 	__u32 i, j, b;
 	int err;
 
-	if (n == 0 || n > FWCTL_BANK_CELLS || h->kind != FWCTL_CELL_HDR)
+	if (n == 0 || n > max || h->kind != FWCTL_CELL_HDR)
 		return -E2BIG;
 	memcpy(out, cells, (size_t)n * sizeof(*cells));
-	/* Boxes are the cells leaves name (a box's first byte is not its kind). */
+	/*
+	 * A box has its kind in its last word, where a node or a leaf has a cell
+	 * index (< 2^28: kind 0); its first byte is a bound, which may well
+	 * read as a leaf's kind. So boxes first, and only then leaves.
+	 */
 	for (i = 1; i < n; i++) {
+		if (cells[i].box.kind == FWCTL_CELL_BOX) {
+			err = bank_box(&cells[i].box, &out[i].bank_box);
+			if (err)
+				return err;
+			continue;
+		}
 		if (cells[i].kind != FWCTL_CELL_LEAF)
 			continue;
 		for (j = 0; j < cells[i].leaf.n_boxes && j < FWCTL_LEAF_MAX; j++) {
 			b = cells[i].leaf.box[j];
 			if (b >= n || cells[b].box.kind != FWCTL_CELL_BOX)
 				return -EINVAL;
-			if (done[b])
-				continue;	/* shared by several leaves */
-			err = bank_box(&cells[b].box, &out[b].bank_box);
-			if (err)
-				return err;
-			done[b] = true;
 		}
 	}
 	return 0;

@@ -127,14 +127,15 @@ __u32 classifier_lookup_walk(const struct fwctl_cell *cells, __u32 n_cells,
 			     const struct fwctl_key *key, struct classifier_walk *w);
 
 /*
- * The bank copy of a small generation's classifier cells cells[0..n)
+ * The bank copy of a generation's classifier cells cells[0..n)
  * (include/fwctl_classifier.h): the same cells at the same indexes, every
  * box a struct fwctl_bank_box. out holds n cells. Returns 0, or -E2BIG
- * when n > FWCTL_BANK_CELLS or a box narrows more than
+ * when n > max (the bank's size) or a box narrows more than
  * FWCTL_BANK_BOX_DIMS dimensions (the set then has no bank), -EINVAL if a
  * leaf names a cell that is not a box.
  */
-int classifier_bank_cells(const struct fwctl_cell *cells, __u32 n, struct fwctl_cell *out);
+int classifier_bank_cells(const struct fwctl_cell *cells, __u32 n, __u32 max,
+			  struct fwctl_cell *out);
 /* The datapath's walk over bank cells: as classifier_lookup(). */
 __u32 classifier_bank_lookup(const struct fwctl_cell *bank, __u32 n_cells,
 			     const struct fwctl_key *key);

@@ -18,6 +18,9 @@ static const char attach_help[] =
 	"  -m, --mode native|skb  XDP mode (default native; skb works on any driver)\n"
 	"      --ct-size N        flows the connection tracking table holds (default\n"
 	"                         262144, 256-4194304; a quarter more for unanswered ones)\n"
+	"      --bank-cells N     classifier cells a rule set may have to be walked from\n"
+	"                         the fast bank (default 32768: every 10k-rule ClassBench\n"
+	"                         set; 64-524288; two banks of N x 128 bytes)\n"
 	"  -h, --help             this help\n";
 
 /*
@@ -26,7 +29,7 @@ static const char attach_help[] =
  * in: its interface indexes mean other interfaces anywhere else.
  */
 static int attach_locked(const char *ifs[2], enum fwctl_mode mode, __u32 ct_size,
-			 struct fwctl_err *e)
+			 __u32 bank_cells, struct fwctl_err *e)
 {
 	struct fwctl_config cfg;
 	char since[32], why[sizeof(e->msg)];
@@ -54,7 +57,7 @@ static int attach_locked(const char *ifs[2], enum fwctl_mode mode, __u32 ct_size
 		fprintf(stderr, "fwctl attach: note: cleaned up an interrupted attach in %s\n",
 			pin_dir());
 	}
-	return fwctl_attach(ifs[0], ifs[1], mode, ct_size, e);
+	return fwctl_attach(ifs[0], ifs[1], mode, ct_size, bank_cells, e);
 }
 
 int cmd_attach(int argc, char **argv)
@@ -62,21 +65,24 @@ int cmd_attach(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
 		{ "ct-size", required_argument, NULL, 'C' },
+		{ "bank-cells", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum fwctl_mode mode = FWCTL_MODE_NATIVE;
-	const char *ifs[2] = {}, *mode_arg = NULL, *ct_arg = NULL;
-	__u32 ct_size = FWCTL_CT_DEFAULT_SIZE;
+	const char *ifs[2] = {}, *mode_arg = NULL, *ct_arg = NULL, *bank_arg = NULL;
+	__u32 ct_size = FWCTL_CT_DEFAULT_SIZE, bank_cells = FWCTL_BANK_CELLS_DEFAULT;
 	struct fwctl_err e = {};
 	int i, opt, n, lock_fd, err;
 
 	for (optind = 0; (opt = cli_opt("attach", argc, argv, ":m:h", opts)) != -1;) {
 		if (opt == 'h')
-			return command_help("attach", "[-m|--mode native|skb] [--ct-size N] IF_IN "
-					    "IF_OUT", attach_help);
+			return command_help("attach", "[-m|--mode native|skb] [--ct-size N] "
+					    "[--bank-cells N] IF_IN IF_OUT", attach_help);
 		if (opt == 'C')
 			ct_arg = optarg;
+		else if (opt == 'B')
+			bank_arg = optarg;
 		else if (opt == 'm')
 			mode_arg = optarg;
 		else
@@ -96,6 +102,8 @@ int cmd_attach(int argc, char **argv)
 		return usage_error("attach", "unknown mode '%s' (native or skb)", mode_arg);
 	if (ct_arg && ct_parse_size(ct_arg, &ct_size, &e))
 		return usage_error("attach", "%s", e.msg);
+	if (bank_arg && table_parse_bank_cells(bank_arg, &bank_cells, &e))
+		return usage_error("attach", "%s", e.msg);
 	if (n < 2)
 		return usage_error("attach", "missing interface: usage: fwctl attach "
 					     "[--mode native|skb] IF_IN IF_OUT");
@@ -111,7 +119,7 @@ int cmd_attach(int argc, char **argv)
 	lock_fd = state_prepare(true, &e);
 	if (lock_fd < 0)
 		return runtime_error("attach", &e);
-	err = attach_locked(ifs, mode, ct_size, &e);
+	err = attach_locked(ifs, mode, ct_size, bank_cells, &e);
 	state_unlock(lock_fd);
 	if (err)
 		return runtime_error("attach", &e);
@@ -291,6 +299,7 @@ static void status_json(const struct fwctl_config *cfg, int attached, unsigned i
 	json_add(o, "rule_count", cfg ? json_u64(n_rules) : NULL);
 	json_add(o, "max_rules", json_u64(FWCTL_SET_MAX_RULES));
 	json_add(o, "ct_size", cfg ? json_u64(cfg->ct_size) : NULL);
+	json_add(o, "bank_cells", cfg && cfg->bank_cells ? json_u64(cfg->bank_cells) : NULL);
 	if (cfg)
 		fmt_time_utc(cfg->attached_at, since, sizeof(since));
 	json_add(o, "attached_at", cfg ? json_object_new_string(since) : NULL);
@@ -322,6 +331,9 @@ static void status_table(const struct fwctl_config *cfg, unsigned int n_rules, _
 	printf("policy     %s\nrules      %u of %d\n", policy_name(policy), n_rules,
 	       FWCTL_SET_MAX_RULES);
 	printf("ct-size    %u flows\n", cfg->ct_size);
+	if (cfg->bank_cells)
+		printf("bank-cells %u cells per bank (2 banks, %.1f MiB)\n", cfg->bank_cells,
+		       (double)FWCTL_BANKS * cfg->bank_cells * FWCTL_CELL_SIZE / (1 << 20));
 }
 
 static const char status_help[] =

@@ -170,8 +170,9 @@ int table_fill(int fd, const struct fwctl_cell *cells, __u32 n);
  */
 int table_commit(const struct fwctl_maps *m, int gen_fd, struct fwctl_err *e);
 /*
- * Before the commit of a small generation (its classifier cells,
- * cells[0].hdr.text_cell, fit in FWCTL_BANK_CELLS): write them, boxes as
+ * Before the commit of a generation whose classifier cells,
+ * cells[0].hdr.text_cell, fit in a bank (half of fwctl_banks, sized at
+ * attach by --bank-cells; see table_bank_cells()): write them, boxes as
  * bank boxes, into the bank of fwctl_banks that the current generation
  * does not name, and return that bank (0 or 1) for table_create_bank().
  * FWCTL_BANK_NONE: no bank (a large set, a box the bank format cannot
@@ -179,6 +180,12 @@ int table_commit(const struct fwctl_maps *m, int gen_fd, struct fwctl_err *e);
  */
 int table_bank_prepare(const struct fwctl_maps *m, const struct fwctl_cell *cells,
 		       struct fwctl_err *e);
+/* Cells per bank of the map banks (fwctl_banks), or -errno. */
+int table_bank_cells(int banks);
+/* Size the banks map of an object before its load: n cells per bank. */
+int table_banks_set_size(struct bpf_object *obj, __u32 n);
+/* --bank-cells N: 0, or -EINVAL with e naming the value and the range. */
+int table_parse_bank_cells(const char *arg, __u32 *n, struct fwctl_err *e);
 /* table_create() of a generation that names bank (sized to say so). */
 int table_create_bank(const struct fwctl_cell *cells, __u32 n, int bank, struct fwctl_err *e);
 /* An fd of the current generation; -ENOENT before the first commit. */
@@ -267,7 +274,7 @@ const char *mode_name(enum fwctl_mode mode);
  * complete (attached_at): anything less is partial state (state_inspect).
  */
 int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, __u32 ct_size,
-		 struct fwctl_err *e);
+		 __u32 bank_cells, struct fwctl_err *e);
 /*
  * Detach from both interfaces named in cfg (those still there; none if
  * cfg is zeroes, as after an attach killed early) and remove every pin and

@@ -911,9 +911,9 @@ static int append_publish(const struct fwctl_maps *m, const struct append *a,
 			  struct fwctl_err *e)
 {
 	struct fwctl_cell *out;
-	int fd, err;
+	int fd, err, per_bank = m->banks < 0 ? 0 : table_bank_cells(m->banks);
 
-	if (a->text_first <= FWCTL_BANK_CELLS) {
+	if (per_bank > 0 && a->text_first <= (__u32)per_bank) {
 		out = calloc(a->n_cells, sizeof(*out));
 		if (!out) {
 			fwctl_err_set(e, "out of memory");

@@ -12,6 +12,7 @@
  * against 1.9 s through batch updates).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -145,6 +146,45 @@ static int current_bank(const struct fwctl_maps *m)
 	return FWCTL_GEN_BANK(size);
 }
 
+int table_bank_cells(int banks)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int err;
+
+	err = bpf_obj_get_info_by_fd(banks, &info, &len);
+	if (err)
+		return err < 0 ? err : -EIO;
+	if (info.type != BPF_MAP_TYPE_ARRAY || info.value_size != sizeof(struct fwctl_cell) ||
+	    info.max_entries < FWCTL_BANKS || info.max_entries / FWCTL_BANKS > INT_MAX)
+		return -EINVAL;
+	return info.max_entries / FWCTL_BANKS;
+}
+
+int table_banks_set_size(struct bpf_object *obj, __u32 n)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, FWCTL_STR(FWCTL_MAP_BANKS));
+
+	return map ? bpf_map__set_max_entries(map, FWCTL_BANKS * n) : -ENOENT;
+}
+
+int table_parse_bank_cells(const char *arg, __u32 *n, struct fwctl_err *e)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || arg[0] == '+' ||
+	    v < FWCTL_BANK_CELLS_MIN || v > FWCTL_BANK_CELLS_MAX) {
+		fwctl_err_set(e, "invalid bank size '%s' (%u-%u cells)", arg,
+			      FWCTL_BANK_CELLS_MIN, FWCTL_BANK_CELLS_MAX);
+		return -EINVAL;
+	}
+	*n = v;
+	return 0;
+}
+
 /*
  * Why the other bank is free: the generation now current was made current
  * by a commit that returned only after an RCU grace period, so every packet
@@ -158,13 +198,17 @@ static int current_bank(const struct fwctl_maps *m)
 int table_bank_prepare(const struct fwctl_maps *m, const struct fwctl_cell *cells,
 		       struct fwctl_err *e)
 {
-	size_t size = (size_t)FWCTL_BANKS * FWCTL_BANK_CELLS * sizeof(*cells);
 	__u32 n = cells[0].hdr.text_cell;
-	int cur, bank, err;
+	int cur, bank, err, per_bank;
+	size_t size;
 	char *p;
 
-	if (m->banks < 0 || n == 0 || n > FWCTL_BANK_CELLS)
+	if (m->banks < 0 || n == 0)
 		return FWCTL_BANK_NONE;
+	per_bank = table_bank_cells(m->banks);
+	if (per_bank <= 0 || n > (__u32)per_bank)
+		return FWCTL_BANK_NONE;
+	size = (size_t)FWCTL_BANKS * per_bank * sizeof(*cells);
 	cur = current_bank(m);
 	if (cur < FWCTL_BANK_NONE)
 		return FWCTL_BANK_NONE;	/* unknown: the generation walk is always safe */
@@ -176,8 +220,8 @@ int table_bank_prepare(const struct fwctl_maps *m, const struct fwctl_cell *cell
 		return err;
 	}
 	/* Written in place: the bank is free, and nothing names it before the commit. */
-	err = classifier_bank_cells(cells, n, (struct fwctl_cell *)p +
-				    (size_t)bank * FWCTL_BANK_CELLS);
+	err = classifier_bank_cells(cells, n, per_bank, (struct fwctl_cell *)p +
+				    (size_t)bank * per_bank);
 	munmap(p, size);
 	return err ? FWCTL_BANK_NONE : bank;
 }

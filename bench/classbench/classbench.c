@@ -67,6 +67,7 @@ static const char *order_names[ORDERS] = { "trace", "shuffled" };
 
 struct opts {
 	const char *dir;
+	__u32 bank_cells;	/* cells per bank of the set's instance (0: the default) */
 	int rounds;
 	int passes;
 	int cpu;
@@ -326,8 +327,11 @@ static void fw_free(struct fw *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* fwctl as bench/unit loads it: private maps, the input side's instance. */
-static int fw_load(const struct opts *o, struct fw *f)
+/*
+ * fwctl as bench/unit loads it: private maps, the input side's instance;
+ * banks of bank_cells cells (fwctl attach --bank-cells), 0 for the default.
+ */
+static int fw_load(const struct opts *o, struct fw *f, __u32 bank_cells)
 {
 	struct fwctl_config cfg;
 	struct fwctl_err e = {};
@@ -343,7 +347,9 @@ static int fw_load(const struct opts *o, struct fw *f)
 	bpf_object__for_each_map(map, f->skel->obj)
 		bpf_map__set_pin_path(map, NULL);
 	f->skel->rodata->instance_dir = FWCTL_DIR_IN_TO_OUT;
-	err = fwctl__load(f->skel);
+	err = bank_cells ? table_banks_set_size(f->skel->obj, bank_cells) : 0;
+	if (!err)
+		err = fwctl__load(f->skel);
 	if (!err)
 		err = maps_from_object(f->skel->obj, &f->maps);
 	if (!err)
@@ -728,13 +734,13 @@ static int bench_load(const struct opts *o, const char *name, const struct trace
 	int targets[VARIANTS], ord, v, err;
 
 	memset(b, 0, sizeof(*b));
-	err = fw_load(o, &b->set);
+	err = fw_load(o, &b->set, o->bank_cells);
 	if (!err)
 		err = fw_set(o, name, &b->set, &r->parse_s, &r->apply_s);
 	if (err)
 		return err;
 	fw_generation(&b->set, &r->cells, &r->memlock_mib);
-	err = fw_load(o, &b->ref);
+	err = fw_load(o, &b->ref, 0);
 	if (!err)
 		err = fw_reference(&b->ref);
 	if (err)
@@ -883,10 +889,11 @@ static void usage(FILE *f, const char *prog)
 		"  -n, --rounds N     rounds, every variant once per round (default 9; max %d)\n"
 		"  -p, --passes N     passes over the trace per figure (default 5)\n"
 		"  -c, --cpu N        pin to CPU N (default: the last online CPU; -1: no pinning)\n"
+		"  -b, --bank-cells N the set's banks (fwctl attach --bank-cells; default %u)\n"
 		"  -v, --verbose      progress and every round's figures on stderr (-vv: libbpf's too)\n"
 		"SET: acl1-1k, fw1-100k, ... (DIR/SET.rules, .trace.gz, .expect.gz).\n"
 		"Prints one markdown table row per set; exit 1 on any wrong verdict or counter.\n",
-		prog, MAX_ROUNDS);
+		prog, MAX_ROUNDS, FWCTL_BANK_CELLS_DEFAULT);
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -896,6 +903,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "rounds", required_argument, NULL, 'n' },
 		{ "passes", required_argument, NULL, 'p' },
 		{ "cpu", required_argument, NULL, 'c' },
+		{ "bank-cells", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -907,7 +915,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->rounds = 9;
 	o->passes = 5;
 	o->cpu = -2;
-	while ((c = getopt_long(argc, argv, "d:n:p:c:vh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:n:p:c:b:vh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o->dir = optarg;
@@ -921,6 +929,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'c':
 			o->cpu = atoi(optarg);
 			break;
+		case 'b': {
+			struct fwctl_err e = {};
+
+			if (table_parse_bank_cells(optarg, &o->bank_cells, &e)) {
+				fprintf(stderr, "classbench: %s\n", e.msg);
+				return -EINVAL;
+			}
+			break;
+		}
 		case 'v':
 			o->verbose++;
 			break;

@@ -59,8 +59,9 @@ static int reached(const struct table *t, __u32 c)
 	return t->seen && t->seen[c];
 }
 
-/* The bank copy of the last table compiled, and how many keys went through one. */
-static struct fwctl_cell bank_buf[FWCTL_BANK_CELLS];
+/* The bank copy of the last table compiled (a bank of the default size:
+ * every 1k and 10k ClassBench set), and how many keys went through one. */
+static struct fwctl_cell bank_buf[FWCTL_BANK_CELLS_DEFAULT];
 static unsigned long bank_keys;
 
 static int compile(const struct rule *rules, const __u32 *ids, unsigned int n,
@@ -75,7 +76,7 @@ static int compile(const struct rule *rules, const __u32 *ids, unsigned int n,
 
 	if (err)
 		snprintf(why, len, "compile: %s (%d)", e.msg, err);
-	else if (!classifier_bank_cells(t->cells, t->n, bank_buf))
+	else if (!classifier_bank_cells(t->cells, t->n, FWCTL_BANK_CELLS_DEFAULT, bank_buf))
 		t->bank = bank_buf;	/* a small set: check its bank walk too */
 	return err;
 }
@@ -434,8 +435,8 @@ static int compile_text(const char *const *text, struct table *t, char *why, siz
 /*
  * The bank format of small sets (include/fwctl_classifier.h): each box
  * keeps only the dimensions it narrows, as lo and span; a box narrowing
- * more than FWCTL_BANK_BOX_DIMS, or a set of more than FWCTL_BANK_CELLS
- * cells, gets no bank. Every differential test below also walks the bank
+ * more than FWCTL_BANK_BOX_DIMS, or a set of more cells than the bank
+ * holds (fwctl attach --bank-cells), gets no bank. Every differential test below also walks the bank
  * copy of each small table (check_key) and requires the same box.
  */
 static void test_bank_format(void)
@@ -465,17 +466,21 @@ static void test_bank_format(void)
 	if (selected(what)) {
 		err = compile_text(RULES("tcp sport 1 dport 2 in in0 src 2001:db8::1 dst 2001:db8::2"),
 				   &t, why, sizeof(why));
-		result(!err && !t.bank && classifier_bank_cells(t.cells, t.n, bank_buf) == -E2BIG,
+		result(!err && !t.bank &&
+		       classifier_bank_cells(t.cells, t.n, FWCTL_BANK_CELLS_DEFAULT, bank_buf) == -E2BIG,
 		       what, "%s; bank %p", why, (void *)t.bank);
 		if (!err)
 			free(t.cells);
 	}
-	what = "bank: a set of more than FWCTL_BANK_CELLS cells gets no bank";
+	what = "bank: a set of more cells than the bank holds gets no bank; one that fills it does";
 	if (selected(what)) {
-		cells = calloc(FWCTL_BANK_CELLS + 1, sizeof(*cells));
-		cells[0].hdr.kind = FWCTL_CELL_HDR;
-		result(cells && classifier_bank_cells(cells, FWCTL_BANK_CELLS + 1, bank_buf) == -E2BIG &&
-		       classifier_bank_cells(cells, FWCTL_BANK_CELLS, bank_buf) == 0, what, "");
+		cells = calloc(FWCTL_BANK_CELLS_MIN + 1, sizeof(*cells));
+		if (cells)
+			cells[0].hdr.kind = FWCTL_CELL_HDR;
+		result(cells && classifier_bank_cells(cells, FWCTL_BANK_CELLS_MIN + 1,
+						      FWCTL_BANK_CELLS_MIN, bank_buf) == -E2BIG &&
+		       classifier_bank_cells(cells, FWCTL_BANK_CELLS_MIN, FWCTL_BANK_CELLS_MIN,
+					     bank_buf) == 0, what, "");
 		free(cells);
 	}
 }
@@ -953,7 +958,8 @@ static int append_one(__u64 seed, unsigned int n, unsigned int keys, unsigned in
 		free(t.cells);
 		t.cells = next;
 		t.n = n_next;
-		t.bank = classifier_bank_cells(t.cells, t.n, bank_buf) ? NULL : bank_buf;
+		t.bank = classifier_bank_cells(t.cells, t.n, FWCTL_BANK_CELLS_DEFAULT, bank_buf) ?
+			 NULL : bank_buf;
 		(*appends)++;
 		bad = check_table(&t, rules, ids, cur, why, len);
 		for (unsigned int i = 0; i < keys && !bad; i++) {
