@@ -144,7 +144,7 @@ static __always_inline bool fwctl_bank_box_holds(const struct fwctl_bank_box *b,
 #define FWCTL_BANK_DIM(j)						\
 	if (n <= j)							\
 		return true;						\
-	if (k->w[b->dim[j] & 15] - b->lo[j] > b->span[j])		\
+	if (k->w[b->dim[j] & 15] - b->r[j].lo > b->r[j].span)		\
 		return false;
 	FWCTL_BANK_DIM(0) FWCTL_BANK_DIM(1) FWCTL_BANK_DIM(2) FWCTL_BANK_DIM(3)
 	FWCTL_BANK_DIM(4) FWCTL_BANK_DIM(5) FWCTL_BANK_DIM(6) FWCTL_BANK_DIM(7)

@@ -183,23 +183,29 @@ struct fwctl_box {
 };
 
 /*
- * A box as a bank holds it (small sets only): just the dimensions it
- * narrows (those where it is not [0, the largest value the key can hold]),
- * most selective first, each as lo and span = hi - lo, so that one unsigned
- * compare, key - lo > span, rejects. A set with a box narrowing more than
- * FWCTL_BANK_BOX_DIMS dimensions gets no bank.
+ * A box as a bank holds it: just the dimensions it narrows (those where it
+ * is not [0, the largest value the key can hold]), most selective first,
+ * each as lo and span = hi - lo, so that one unsigned compare,
+ * key - lo > span, rejects. Pairs, so that the first five dimensions sit in
+ * the cell's first cache line with the prio: a box that fails early costs
+ * one line. A set with a box narrowing more than FWCTL_BANK_BOX_DIMS
+ * dimensions gets no bank.
  */
 #define FWCTL_BANK_BOX_DIMS	12
+struct fwctl_bank_range {
+	__u32 lo;
+	__u32 span;
+};
+
 struct fwctl_bank_box {
 	__u8 kind;		/* FWCTL_CELL_BOX */
 	__u8 n_dims;		/* 0 .. FWCTL_BANK_BOX_DIMS */
-	__u8 dim[FWCTL_BANK_BOX_DIMS];	/* enum fwctl_dim of lo[i], span[i] */
+	__u8 dim[FWCTL_BANK_BOX_DIMS];	/* enum fwctl_dim of r[i] */
 	__u16 pad;
 	__u32 prio;
-	__u32 rule_id;
+	struct fwctl_bank_range r[FWCTL_BANK_BOX_DIMS];
+	__u32 rule_id;		/* read only on a match */
 	__u32 action;
-	__u32 lo[FWCTL_BANK_BOX_DIMS];
-	__u32 span[FWCTL_BANK_BOX_DIMS];
 	__u32 pad2;
 };
 

@@ -1475,8 +1475,8 @@ static int bank_box(const struct fwctl_box *bx, struct fwctl_bank_box *out)
 		if (n == FWCTL_BANK_BOX_DIMS)
 			return -E2BIG;
 		out->dim[n] = d;
-		out->lo[n] = bx->lo[d];
-		out->span[n] = bx->hi[d] - bx->lo[d];
+		out->r[n].lo = bx->lo[d];
+		out->r[n].span = bx->hi[d] - bx->lo[d];
 		n++;
 	}
 	out->n_dims = n;
@@ -1529,7 +1529,7 @@ static bool box_match(const struct fwctl_box *bx, const struct fwctl_key *key)
 static bool bank_box_match(const struct fwctl_bank_box *bb, const struct fwctl_key *key)
 {
 	for (int i = 0; i < FWCTL_BANK_BOX_DIMS && i < bb->n_dims; i++)
-		if (key->w[bb->dim[i] & 15] - bb->lo[i] > bb->span[i])
+		if (key->w[bb->dim[i] & 15] - bb->r[i].lo > bb->r[i].span)
 			return false;
 	return true;
 }
