@@ -84,7 +84,7 @@ gen_memory() {	# SET: memory of the current generation and of all maps
 	printf '%s\tgen_cells\t%s\n' "$1" "$(jq .max_entries <<<"$gen")"
 	printf '%s\tgen_memlock\t%s\n' "$1" "$(jq .bytes_memlock <<<"$gen")"
 	total=$(jq .bytes_memlock <<<"$gen")
-	for m in fwctl_config fwctl_rule_stats fwctl_dir_stats fwctl_tx_stats fwctl_devmap fwctl_tables; do
+	for m in fwctl_config fwctl_rule_stats fwctl_dir_stats fwctl_tx_stats fwctl_devmap fwctl_tables fwctl_banks; do
 		[ -e "$FWCTL_PIN_DIR/$m" ] || continue
 		v=$(bpftool -j map show pinned "$FWCTL_PIN_DIR/$m" | jq .bytes_memlock)
 		total=$((total + v))
