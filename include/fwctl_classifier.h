@@ -33,7 +33,7 @@
  * unless no rule matches (the policy). The writer always takes the bank
  * the current generation does not name: the commit that made that
  * generation current waited for an RCU grace period, so no packet can
- * still be reading the other bank (docs/classifier.md, "Small sets").
+ * still be reading the other bank (docs/classifier.md, "Small sets: the banks").
  *
  * Classification: a rule is a union of boxes (one box per combination of
  * its list elements); a box is a closed range [lo, hi] in every dimension
