@@ -20,7 +20,8 @@ static const char attach_help[] =
 	"                         262144, 256-4194304; a quarter more for unanswered ones)\n"
 	"      --bank-cells N     classifier cells a rule set may have to be walked from\n"
 	"                         the fast bank (default 32768: every 10k-rule ClassBench\n"
-	"                         set; 64-524288; two banks of N x 128 bytes)\n"
+	"                         set; a power of two, 64-524288; two banks of N x 128\n"
+	"                         bytes)\n"
 	"  -h, --help             this help\n";
 
 /*
