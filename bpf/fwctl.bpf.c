@@ -355,7 +355,8 @@ __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
  * classify_pkt()'s common case, inline in the plain fast path: a banked
  * generation without stateful rules (the reference rules) needs no flow
  * lookup, and the call costs a return (a mispredicted one under this
- * CPU's Safe RET mitigation). -1: leave it to classify_pkt().
+ * CPU's Safe RET mitigation). FWCTL_CLASSIFY_OTHER: any other set, for
+ * classify_pkt().
  */
 static __always_inline int classify_banked(const struct fwctl_key *key, struct classify_io *io)
 {
@@ -365,10 +366,10 @@ static __always_inline int classify_banked(const struct fwctl_key *key, struct c
 
 	gen = fwctl_current_generation();
 	if (!gen)
-		return -1;
+		return FWCTL_CLASSIFY_OTHER;
 	h = fwctl_gen_hdr(gen, &banked);
 	if (!banked || !h || FWCTL_CT_SERIAL_CELL(h))
-		return -1;
+		return FWCTL_CLASSIFY_OTHER;
 	io->serial = 0;		/* no stateful rule: as ct_rule_serial() says */
 	return fwctl_classify_small(gen, h, key, &io->m);
 }
@@ -454,7 +455,7 @@ static __always_inline int classify_ip(struct xdp_md *ctx, void *data, void *dat
 	io->dir = dir;
 	io->len = len;
 	io->info = info;
-	r = -1;
+	r = FWCTL_CLASSIFY_OTHER;
 	if (!slow && !obs) {
 		r = classify_banked(key, io);
 		/* Read these back from io rather than keep them in registers
@@ -465,7 +466,7 @@ static __always_inline int classify_ip(struct xdp_md *ctx, void *data, void *dat
 		len = io->len;
 		info = io->info;
 	}
-	if (r < 0) {
+	if (r == FWCTL_CLASSIFY_OTHER) {
 		io->fast = !slow;
 		io->probe = obs && check_probe(ctx);
 		r = classify_pkt(ctx, key, meta, io);
