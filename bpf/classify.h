@@ -306,4 +306,59 @@ static __always_inline int fwctl_classify(void *gen, const struct fwctl_key *key
 	return fwctl_classify_walk(gen, h, banked, key, m);
 }
 
+/*
+ * The walk of the smallest banked sets, for the datapath to inline (the
+ * reference rules: one tree that is a single leaf of a few boxes). The
+ * same answer as fwctl_classify_walk(gen, h, true, ...) for such a set;
+ * FWCTL_CLASSIFY_OTHER for any other (the caller walks it the full way):
+ * bounded this tightly, the walk adds little to what the verifier checks
+ * at each place it is inlined.
+ */
+#define FWCTL_SMALL_BOXES	4
+#define FWCTL_CLASSIFY_OTHER	(-1)
+
+static __always_inline int fwctl_classify_small(void *gen, const struct fwctl_table_hdr *h,
+						const struct fwctl_key *key,
+						struct fwctl_match *m)
+{
+	__u32 mask = fwctl_bank_cells() - 1;
+	__u32 base = (FWCTL_GEN_BANK(((struct bpf_map *)gen)->max_entries) & 1) * (mask + 1);
+	const struct fwctl_cell *c, *leaf;
+	__u32 b, n, k;
+
+	if (h->kind != FWCTL_CELL_HDR || h->magic != FWCTL_TABLE_MAGIC || h->n_roots != 1)
+		return FWCTL_CLASSIFY_OTHER;
+	k = base + (h->root[0] & mask);
+	leaf = bpf_map_lookup_elem(&FWCTL_MAP_BANKS, &k);
+	if (!leaf || leaf->kind != FWCTL_CELL_LEAF)
+		return FWCTL_CLASSIFY_OTHER;
+	n = leaf->leaf.n_boxes;
+	if (n > FWCTL_SMALL_BOXES)
+		return FWCTL_CLASSIFY_OTHER;
+	/* As fwctl_walk() with no match yet: an empty tree is skipped. */
+	if (h->root_min_prio[0] == FWCTL_NO_PRIO)
+		n = 0;
+	for (b = 0; b < FWCTL_SMALL_BOXES && b < n; b++) {
+		k = base + (leaf->leaf.box[b] & mask);
+		c = bpf_map_lookup_elem(&FWCTL_MAP_BANKS, &k);
+		if (!c || c->bank_box.prio == FWCTL_NO_PRIO)
+			break;
+		if (fwctl_bank_box_holds(&c->bank_box, key)) {
+			m->rule_id = c->bank_box.rule_id;
+			m->action = c->bank_box.action;
+			m->prio = c->bank_box.prio;
+			m->policy = FWCTL_POLICY_DROP;
+			return FWCTL_CLASSIFY_MATCH;
+		}
+	}
+	c = fwctl_cell_at(gen, 0);
+	if (!c || c->hdr.kind != FWCTL_CELL_HDR || c->hdr.magic != FWCTL_TABLE_MAGIC)
+		return FWCTL_CLASSIFY_NO_TABLE;
+	m->rule_id = 0;
+	m->action = FWCTL_ACTION_ALLOW;
+	m->prio = FWCTL_NO_PRIO;
+	m->policy = c->hdr.policy;
+	return FWCTL_CLASSIFY_NO_MATCH;
+}
+
 #endif /* FWCTL_CLASSIFY_H */

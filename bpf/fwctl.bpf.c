@@ -352,6 +352,29 @@ __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 }
 
 /*
+ * classify_pkt()'s common case, inline in the plain fast path: a banked
+ * generation without stateful rules (the reference rules) needs no flow
+ * lookup, and the call costs a return (a mispredicted one under this
+ * CPU's Safe RET mitigation). FWCTL_CLASSIFY_OTHER: any other set, for
+ * classify_pkt().
+ */
+static __always_inline int classify_banked(const struct fwctl_key *key, struct classify_io *io)
+{
+	const struct fwctl_table_hdr *h;
+	bool banked;
+	void *gen;
+
+	gen = fwctl_current_generation();
+	if (!gen)
+		return FWCTL_CLASSIFY_OTHER;
+	h = fwctl_gen_hdr(gen, &banked);
+	if (!banked || !h || FWCTL_CT_SERIAL_CELL(h))
+		return FWCTL_CLASSIFY_OTHER;
+	io->serial = 0;		/* no stateful rule: as ct_rule_serial() says */
+	return fwctl_classify_small(gen, h, key, &io->m);
+}
+
+/*
  * A later fragment whose first fragment was remembered: the same verdict,
  * counted on the same rule and under the same reason; -1 for any other
  * packet. A global function: its key copies stay out of the hot path's
@@ -432,9 +455,22 @@ static __always_inline int classify_ip(struct xdp_md *ctx, void *data, void *dat
 	io->dir = dir;
 	io->len = len;
 	io->info = info;
-	io->fast = !slow;
-	io->probe = obs && check_probe(ctx);
-	r = classify_pkt(ctx, key, meta, io);
+	r = FWCTL_CLASSIFY_OTHER;
+	if (!slow && !obs) {
+		r = classify_banked(key, io);
+		/* Read these back from io rather than keep them in registers
+		 * over the inline walk: their spills would take stack the
+		 * observed copy's calls need. */
+		asm volatile("" ::: "memory");
+		dir = io->dir;
+		len = io->len;
+		info = io->info;
+	}
+	if (r == FWCTL_CLASSIFY_OTHER) {
+		io->fast = !slow;
+		io->probe = obs && check_probe(ctx);
+		r = classify_pkt(ctx, key, meta, io);
+	}
 	if (r == FWCTL_CLASSIFY_MATCH) {
 		st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
 		if (!st)

@@ -43,7 +43,7 @@
 
 static struct classify_test *skel;
 struct fwctl_maps maps;
-static int prog_cur, prog_fixed, prog_none, prog_trace;
+static int prog_cur, prog_fixed, prog_none, prog_trace, prog_small;
 struct fwctl_key *trace_keys;
 struct ct_out *trace_out;
 static char pin_root[128];
@@ -843,6 +843,136 @@ static void test_banks(void)
 	load_texts(NULL, 0, FWCTL_POLICY_DROP, &b4);
 }
 
+/* A random valid rule of the grammar: every field kind, allow and deny. */
+static void rnd_rule_text(__u64 *s, char *buf, size_t len)
+{
+	static const char *const l4[] = { "tcp", "udp" };
+	static const char *const ports[] = { "", " 7070", " dport 53", " sport 1000-2000",
+					     " dport 80,443", " 0-1023" };
+	static const char *const addrs[] = { "", " src 10.0.0.0/8", " dst 10.1.0.0/16",
+					     " src fd00::/8", " in in0", " dst 10.1.2.3" };
+	const char *act = rnd_range(s, 0, 2) ? "" : "deny ";
+	const char *addr = addrs[rnd_range(s, 0, 5)];
+
+	switch (rnd_range(s, 0, 3)) {
+	case 0:		/* icmp takes no IPv6 prefix */
+		snprintf(buf, len, "%sicmp%s%s", act, rnd_range(s, 0, 1) ? " type echo-request" : "",
+			 strstr(addr, "fd00") ? "" : addr);
+		break;
+	case 1:
+		snprintf(buf, len, "%sany%s", act, addr);
+		break;
+	default:
+		snprintf(buf, len, "%s%s%s%s", act, l4[rnd_range(s, 0, 1)], ports[rnd_range(s, 0, 5)],
+			 addr);
+	}
+}
+
+/* A random key near the values rnd_rule_text() uses. */
+static void rnd_rule_key(__u64 *s, struct fwctl_key *k)
+{
+	static const __u32 proto[] = { 1, 6, 17, 58, 99 };
+	static const __u32 port[] = { 7070, 53, 80, 443, 1500, 0, 1023, 40000 };
+	static const __u32 v4[] = { 0x0a000001, 0x0a010203, 0x0a010001, 0xc0a80001 };
+	int d;
+
+	memset(k, 0, sizeof(*k));
+	k->w[FWCTL_DIM_FAMILY] = rnd_range(s, 0, 3) ? FWCTL_FAMILY_V4 : FWCTL_FAMILY_V6;
+	if (k->w[FWCTL_DIM_FAMILY] == FWCTL_FAMILY_V4) {
+		k->w[FWCTL_DIM_SRC0] = v4[rnd_range(s, 0, 3)];
+		k->w[FWCTL_DIM_DST0] = v4[rnd_range(s, 0, 3)];
+	} else {
+		for (d = 0; d < 4; d++) {
+			k->w[FWCTL_DIM_SRC0 + d] = d ? rnd_range(s, 0, 1) : 0xfd000000;
+			k->w[FWCTL_DIM_DST0 + d] = d ? rnd_range(s, 0, 1) : 0x20010db8;
+		}
+		if (rnd_range(s, 0, 1))
+			k->w[FWCTL_DIM_SRC0] = 0x20010db8;
+	}
+	k->w[FWCTL_DIM_PROTO] = proto[rnd_range(s, 0, 4)];
+	k->w[FWCTL_DIM_SPORT] = port[rnd_range(s, 0, 7)];
+	k->w[FWCTL_DIM_DPORT] = k->w[FWCTL_DIM_PROTO] == 1 ? 8 << 8 : port[rnd_range(s, 0, 7)];
+	k->w[FWCTL_DIM_IN] = rnd_range(s, 0, 1);
+	k->w[FWCTL_DIM_FRAG] = !rnd_range(s, 0, 7);
+}
+
+/*
+ * The datapath walks the smallest banked sets inline (classify.h,
+ * fwctl_classify_small: one tree that is one leaf of at most
+ * FWCTL_SMALL_BOXES boxes) and leaves every other set to the full walk.
+ * Either way the answer is the full walk's, key by key: for the
+ * reference rules (which must take the small walk) and for random sets of
+ * 1 to 6 rules of every field, allow and deny, of which some must take
+ * each way.
+ */
+static void test_small_walk(void)
+{
+	static const char *const ref[] = { "icmp", "tcp 7070", "udp" };
+	char *text[6], b1[96], b2[96], b3[160];
+	unsigned int set, i, j, n, small_sets = 0, full_sets = 0, keys = 0;
+	__u64 s = seed0 ^ 0x5a11, ks = seed0 ^ 0x6b22;
+	struct ct_out got, want;
+	struct fwctl_key k;
+	int bank, err = 0;
+	bool bad = false;
+
+	for (i = 0; i < 6; i++)
+		text[i] = malloc(128);
+	for (set = 0; set < 60 && !err && !bad; set++) {
+		if (set == 0) {
+			n = 3;
+			for (i = 0; i < n; i++)
+				snprintf(text[i], 128, "%s", ref[i]);
+		} else {
+			n = rnd_range(&s, 1, 6);
+			for (i = 0; i < n; i++) {
+				do {	/* exact duplicates are refused */
+					rnd_rule_text(&s, text[i], 128);
+					for (j = 0; j < i && strcmp(text[j], text[i]); j++)
+						;
+				} while (j < i);
+			}
+		}
+		err = load_texts((const char *const *)text, n, set & 1 ? FWCTL_POLICY_ACCEPT :
+					FWCTL_POLICY_DROP, &bank);
+		for (i = 0; i < 200 && !err && !bad; i++, keys++) {
+			rnd_rule_key(&ks, &k);
+			if (set == 0 && i < 2) {	/* tcp to and from 7070 */
+				k.w[FWCTL_DIM_PROTO] = 6;
+				k.w[FWCTL_DIM_FRAG] = 0;
+				k.w[i ? FWCTL_DIM_SPORT : FWCTL_DIM_DPORT] = 7070;
+			}
+			err = run_key(prog_small, &k, &got, 1, NULL) ||
+			      run_key(prog_cur, &k, &want, 1, NULL);
+			bad = !err && (!same(&got, &want) || (set == 0 && !got.small) ||
+				       (set == 0 && i < 2 && (got.status != FWCTL_CLASSIFY_MATCH ||
+							     got.rule_id != 2)));
+		}
+		if (!err && !bad && got.small)
+			small_sets++;
+		else if (!err && !bad)
+			full_sets++;
+	}
+	if (err)
+		report(false, "small walk: agrees with the full walk", "set %u: error %d", set - 1,
+		       err);
+	else if (bad)
+		report(false, "small walk: agrees with the full walk",
+		       "set %u (%u rules, first '%s'), key %s: %s walk says %s, full walk %s",
+		       set - 1, n, text[0], fmt_key(&k, b3, sizeof(b3)),
+		       got.small ? "small" : "full", fmt_out(&got, b1, sizeof(b1)),
+		       fmt_out(&want, b2, sizeof(b2)));
+	else {
+		snprintf(b3, sizeof(b3), "small walk: the reference rules and 59 random sets of "
+			 "1-6 rules (%u walked inline, %u not), every answer the full walk's",
+			 small_sets, full_sets);
+		report(small_sets && full_sets, b3, "%u keys", keys);
+	}
+	for (i = 0; i < 6; i++)
+		free(text[i]);
+	load_texts(NULL, 0, FWCTL_POLICY_DROP, &bank);
+}
+
 struct runner {
 	pthread_t th;
 	volatile bool stop;
@@ -1285,6 +1415,7 @@ static int setup(void)
 	prog_fixed = bpf_program__fd(skel->progs.classify_fixed);
 	prog_none = bpf_program__fd(skel->progs.classify_none);
 	prog_trace = bpf_program__fd(skel->progs.classify_trace);
+	prog_small = bpf_program__fd(skel->progs.classify_small);
 	trace_keys = mmap(NULL, (size_t)CT_TRACE_MAX * sizeof(*trace_keys), PROT_READ | PROT_WRITE,
 			  MAP_SHARED, bpf_map__fd(skel->maps.ct_keys), 0);
 	trace_out = mmap(NULL, (size_t)CT_TRACE_MAX * sizeof(*trace_out), PROT_READ, MAP_SHARED,
@@ -1390,6 +1521,7 @@ int main(int argc, char **argv)
 	test_commit_in_use();
 	test_rule_stats();
 	test_banks();
+	test_small_walk();
 	test_measure();
 	cleanup();
 	return failures ? 1 : 0;

@@ -15,6 +15,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "fwctl_common.h"
+#include "fwctl_conntrack.h"
 #include "maps.h"
 #include "classify.h"
 #include "classify_test.h"
@@ -95,6 +96,50 @@ SEC("xdp")
 int classify_none(struct xdp_md *ctx)
 {
 	return run(ctx, fwctl_current_generation(), false);
+}
+
+/*
+ * What the datapath's plain fast path does (bpf/fwctl.bpf.c,
+ * classify_banked()): the small walk for a banked set without stateful
+ * rules, the full walk when it declines. ct_out.small: 1 if the small walk
+ * answered.
+ */
+SEC("xdp")
+int classify_small(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	void *gen = fwctl_current_generation();
+	const struct fwctl_table_hdr *h;
+	struct fwctl_match m = {};
+	struct fwctl_key key;
+	struct ct_out *out;
+	int i, status = FWCTL_CLASSIFY_OTHER;
+	bool banked;
+
+	if (data + CT_FRAME_LEN > data_end)
+		return XDP_ABORTED;
+#pragma unroll
+	for (i = 0; i < 16; i++)
+		key.w[i] = *(__u32 *)(data + CT_KEY_OFF + 4 * i);
+	out = data + CT_OUT_OFF;
+	out->small = 0;
+	if (!gen) {
+		status = FWCTL_CLASSIFY_NO_TABLE;
+	} else {
+		h = fwctl_gen_hdr(gen, &banked);
+		if (banked && h && !FWCTL_CT_SERIAL_CELL(h))
+			status = fwctl_classify_small(gen, h, &key, &m);
+		out->small = status != FWCTL_CLASSIFY_OTHER;
+		if (status == FWCTL_CLASSIFY_OTHER)
+			status = fwctl_classify(gen, &key, &m);
+	}
+	out->status = status;
+	out->rule_id = m.rule_id;
+	out->action = m.action;
+	out->prio = m.prio;
+	out->policy = m.policy;
+	return XDP_PASS;
 }
 
 static __always_inline void trace_key(__u32 i, void *gen, bool walk)

@@ -18,7 +18,7 @@ struct ct_out {
 	__u32 action;
 	__u32 prio;
 	__u32 policy;
-	__u32 pad;
+	__u32 small;		/* classify_small: 1 if the small walk answered */
 };
 
 /* Cells of the comparison generations of fixed size (lookups inlined). */
