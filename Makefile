@@ -75,10 +75,13 @@ LIBFWCTL    := $(BUILD)/libfwctl.a
 
 # --- tools: each directory tests/X/ or bench/X/ holding C files is one
 # program, build/tests/X or build/bench/X, linked with libfwctl.a.
-TOOL_DIRS  := $(sort $(patsubst %/,%,$(dir $(filter-out %.bpf.c,$(wildcard tests/*/*.c bench/*/*.c)))))
+# bench/lib/ is no program: its objects are linked into every bench/X.
+TOOL_DIRS  := $(filter-out bench/lib,$(sort $(patsubst %/,%,$(dir $(filter-out %.bpf.c,$(wildcard tests/*/*.c bench/*/*.c))))))
 TOOLS      := $(addprefix $(BUILD)/,$(TOOL_DIRS))
 tool_objs   = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out %.bpf.c,$(wildcard $(1)/*.c)))
-TOOL_OBJS  := $(foreach d,$(TOOL_DIRS),$(call tool_objs,$(d)))
+BENCH_LIB_OBJS := $(call tool_objs,bench/lib)
+tool_deps   = $(call tool_objs,$(1)) $(if $(filter bench/%,$(1)),$(BENCH_LIB_OBJS))
+TOOL_OBJS  := $(foreach d,$(TOOL_DIRS),$(call tool_objs,$(d))) $(BENCH_LIB_OBJS)
 
 all: $(SKELS) $(BUILD)/fwctl $(TOOLS)
 
@@ -153,7 +156,7 @@ $(BUILD)/fwctl: $(BUILD)/loader/main.o $(LIBFWCTL)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 .SECONDEXPANSION:
-$(TOOLS): $(BUILD)/%: $$(call tool_objs,$$*) $(LIBFWCTL)
+$(TOOLS): $(BUILD)/%: $$(call tool_deps,$$*) $(LIBFWCTL)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -51,6 +51,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "../lib/bench_lib.h"
 #include "fwctl.h"
 #include "fwctl.skel.h"
 #include "trivial_redirect.skel.h"
@@ -333,43 +334,9 @@ static void fw_free(struct fw *f)
  */
 static int fw_load(const struct opts *o, struct fw *f, __u32 bank_cells)
 {
-	struct fwctl_config cfg;
-	struct fwctl_err e = {};
-	struct bpf_map *map;
-	int err;
-
 	memset(f, 0, sizeof(*f));
-	f->skel = fwctl__open();
-	if (!f->skel) {
-		fprintf(stderr, "classbench: cannot open the fwctl skeleton: %s\n", strerror(errno));
-		return -errno;
-	}
-	bpf_object__for_each_map(map, f->skel->obj)
-		bpf_map__set_pin_path(map, NULL);
-	f->skel->rodata->instance_dir = FWCTL_DIR_IN_TO_OUT;
-	err = bank_cells ? table_banks_set_size(f->skel->obj, bank_cells) : 0;
-	if (!err)
-		err = fwctl__load(f->skel);
-	if (!err)
-		err = maps_from_object(f->skel->obj, &f->maps);
-	if (!err)
-		err = config_read(&f->maps, &cfg);
-	if (!err) {
-		cfg.ifindex[FWCTL_DIR_IN_TO_OUT] = o->ifx[0];
-		cfg.ifindex[FWCTL_DIR_OUT_TO_IN] = o->ifx[1];
-		err = netns_cookie(&cfg.netns_cookie);
-	}
-	if (!err)
-		err = config_write(&f->maps, &cfg);
-	if (!err)
-		err = devmap_link(&f->maps, o->ifx[0], o->ifx[1]);
-	if (!err)
-		err = ruleset_init(&f->maps, &e);
-	if (err) {
-		fprintf(stderr, "classbench: cannot set up fwctl: %s\n", strerror(-err));
-		fw_free(f);
-	}
-	return err;
+	f->skel = bench_fwctl_load("classbench", o->ifx, bank_cells, &f->maps);
+	return f->skel ? 0 : -EINVAL;
 }
 
 /* Replace f's rules by rules[0..n) (consumed), then learn their ids. */
@@ -861,26 +828,6 @@ out:
 
 /* --- main ------------------------------------------------------------- */
 
-static int pin_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu == -1)
-		return 0;
-	if (cpu == -2) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		cpu = n > 0 ? n - 1 : 0;
-	}
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
-		fprintf(stderr, "classbench: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
@@ -980,7 +927,7 @@ int main(int argc, char **argv)
 		return 2;
 	verbose = o.verbose;
 	libbpf_set_print(libbpf_print);
-	if (pin_cpu(o.cpu))
+	if (bench_pin_cpu("classbench", o.cpu))
 		return 1;
 	for (i = optind + 2; i < argc; i++)
 		if (bench_set(&o, argv[i], &header))

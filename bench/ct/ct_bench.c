@@ -41,6 +41,7 @@
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "../lib/bench_lib.h"
 #include "ct_gen.skel.h"
 #include "trivial_redirect.skel.h"
 
@@ -161,28 +162,6 @@ static void build_frame(__u8 *f, int proto, __u32 saddr, __u16 sport, __u32 dadd
 	}
 }
 
-static long long rx_packets(const char *name)
-{
-	char line[512], *colon;
-	long long n = -1;
-	FILE *f = fopen("/proc/net/dev", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		colon = strchr(line, ':');
-		if (!colon)
-			continue;
-		*colon = 0;
-		if (!strcmp(line + strspn(line, " "), name)) {
-			sscanf(colon + 1, "%*u %lld", &n);
-			break;
-		}
-	}
-	fclose(f);
-	return n;
-}
-
 /*
  * One test run of prog_fd: frame arriving on ifindex, repeat times; the
  * verdict must be want (program mode), or every frame must come out of
@@ -197,7 +176,7 @@ static double run(int prog_fd, const __u8 *frame, __u32 ifindex, __u32 repeat, b
 		    .data_out = live ? NULL : out, .data_size_out = live ? 0 : sizeof(out),
 		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = repeat,
 		    .flags = live ? BPF_F_TEST_XDP_LIVE_FRAMES : 0);
-	long long rx0 = live ? rx_packets(sink) : 0, got;
+	long long rx0 = live ? bench_rx_packets(sink) : 0, got;
 	int err = bpf_prog_test_run_opts(prog_fd, &t);
 
 	if (err) {
@@ -210,7 +189,7 @@ static double run(int prog_fd, const __u8 *frame, __u32 ifindex, __u32 repeat, b
 		return -1;
 	}
 	if (live) {
-		got = rx_packets(sink) - rx0;
+		got = bench_rx_packets(sink) - rx0;
 		if (rx0 < 0 || got < repeat) {
 			fprintf(stderr, "ct bench: live mode: %lld of %u frames came out of %s\n",
 				got, repeat, sink);
@@ -251,23 +230,6 @@ static int prog_of(__u32 ifindex, const char *name)
 	if (fd < 0)
 		fprintf(stderr, "ct bench: program %u of %s: %s\n", id, name, strerror(errno));
 	return fd;
-}
-
-static int pin_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu == -1)
-		return 0;
-	if (cpu == -2)
-		cpu = sysconf(_SC_NPROCESSORS_ONLN) - 1;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
-		fprintf(stderr, "ct bench: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 struct progs {
@@ -434,7 +396,7 @@ int main(int argc, char **argv)
 
 	if (parse_opts(argc, argv))
 		return 2;
-	if (pin_cpu(o.cpu))
+	if (bench_pin_cpu("ct bench", o.cpu))
 		return 1;
 	p.s_in = prog_of(o.ifx[S_IN], o.ifname[S_IN]);
 	p.s_out = prog_of(o.ifx[S_OUT], o.ifname[S_OUT]);

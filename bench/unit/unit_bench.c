@@ -42,6 +42,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "../lib/bench_lib.h"
 #include "fwctl.h"
 #include "fwctl.skel.h"
 #include "trivial_redirect.skel.h"
@@ -267,27 +268,9 @@ static double now_ns(void)
 /* Packets received so far by the interface @ifindex (this netns's /proc/net/dev). */
 static long long rx_packets(__u32 ifindex)
 {
-	char name[IF_NAMESIZE], line[512], *colon;
-	long long n = -1;
-	FILE *f;
+	char name[IF_NAMESIZE];
 
-	if (!if_indextoname(ifindex, name))
-		return -1;
-	f = fopen("/proc/net/dev", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		colon = strchr(line, ':');
-		if (!colon)
-			continue;
-		*colon = 0;
-		if (!strcmp(line + strspn(line, " "), name)) {
-			sscanf(colon + 1, "%*u %lld", &n);
-			break;
-		}
-	}
-	fclose(f);
-	return n;
+	return if_indextoname(ifindex, name) ? bench_rx_packets(name) : -1;
 }
 
 /*
@@ -402,67 +385,6 @@ static int set_rules(const struct fwctl_maps *m, int count)
 		fprintf(stderr, "unit bench: setting %s rules: %s\n", count_label(count), e.msg);
 	free(rules);
 	return err < 0 ? err : 0;
-}
-
-static int pin_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu == -1)
-		return 0;
-	if (cpu == -2) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		cpu = n > 0 ? n - 1 : 0;
-	}
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
-		fprintf(stderr, "unit bench: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
-static struct fwctl *load_fwctl(const struct opts *o, struct fwctl_maps *m)
-{
-	struct fwctl_config cfg;
-	struct fwctl *skel = fwctl__open();
-	struct fwctl_err e = {};
-	struct bpf_map *map;
-	int err;
-
-	if (!skel) {
-		fprintf(stderr, "unit bench: cannot open the fwctl skeleton: %s\n", strerror(errno));
-		return NULL;
-	}
-	bpf_object__for_each_map(map, skel->obj)
-		bpf_map__set_pin_path(map, NULL);	/* private maps */
-	/* As fwctl attach loads the instance of the input interface, where
-	 * every frame measured here arrives. */
-	skel->rodata->instance_dir = FWCTL_DIR_IN_TO_OUT;
-	err = fwctl__load(skel);
-	if (!err)
-		err = maps_from_object(skel->obj, m);
-	if (!err)
-		err = config_read(m, &cfg);
-	if (!err) {
-		cfg.ifindex[FWCTL_DIR_IN_TO_OUT] = o->ifx[0];
-		cfg.ifindex[FWCTL_DIR_OUT_TO_IN] = o->ifx[1];
-		err = netns_cookie(&cfg.netns_cookie);	/* as attach does */
-	}
-	if (!err)
-		err = config_write(m, &cfg);
-	if (!err)
-		err = devmap_link(m, o->ifx[0], o->ifx[1]);
-	if (!err)
-		err = ruleset_init(m, &e);
-	if (err) {
-		fprintf(stderr, "unit bench: cannot set up fwctl: %s\n", strerror(-err));
-		fwctl__destroy(skel);
-		return NULL;
-	}
-	return skel;
 }
 
 static struct trivial_redirect *load_trivial(const struct opts *o)
@@ -674,7 +596,7 @@ int main(int argc, char **argv)
 		return 2;
 	verbose = o.verbose;
 	libbpf_set_print(libbpf_print);
-	if (pin_cpu(o.cpu))
+	if (bench_pin_cpu("unit bench", o.cpu))
 		return 1;
 
 	build_frame(frames[PKT_ALLOWED], ALLOWED_PORT);
@@ -685,7 +607,7 @@ int main(int argc, char **argv)
 	 * rounds: machine noise then hits all figures alike.
 	 */
 	for (c = 0; c < o.ncounts; c++) {
-		skels[c] = load_fwctl(&o, &maps[c]);
+		skels[c] = bench_fwctl_load("unit bench", o.ifx, 0, &maps[c]);
 		if (!skels[c] || set_rules(&maps[c], o.counts[c]))
 			goto out;
 	}
