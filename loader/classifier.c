@@ -1067,7 +1067,7 @@ static int addr_bits(const struct cbox *x, int d0)
 #define SMALL_V4	16	/* an address of this prefix length or longer is "small" */
 #define SMALL_V6	32
 #define SMALL_PORTS	1024	/* a port range of this many ports or fewer is "small" */
-#define PART_SINGLE	256	/* up to this many boxes: one tree */
+#define PART_SINGLE	32	/* up to this many boxes: one tree */
 #define PART_TREES	(FWCTL_MAX_ROOTS - 2)	/* keep roots for boxes a leaf
 						 * at the depth limit cannot hold */
 

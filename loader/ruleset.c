@@ -590,7 +590,7 @@ static void dup_error(struct fwctl_err *e, const struct ruleset *rs, int at, con
  * TAIL_MAX_RULES rules in the tail, or when the trees run out of roots,
  * the whole set is compiled again and the tail starts over, empty. A set
  * of up to TAIL_MAX_RULES rules is always compiled whole (it is cheap, and
- * a small set keeps its one tree).
+ * a small set keeps the trees a whole compile gives it).
  *
  * The result is the generation the general path would make but for how
  * the classifier cuts the boxes into trees: the same rules, ids, serials,
@@ -679,7 +679,7 @@ static int lines_split(struct append *a)
  * rules [0, base), as the generation's tail record says; false if it says
  * nothing usable. A small set (TAIL_MAX_RULES rules with the new ones)
  * keeps nothing but is compiled whole, as the general path does it: its
- * walk stays one tree, and its bank the same.
+ * trees stay those of a whole compile, and its bank the same.
  */
 static bool plan_tail(struct append *a, unsigned int n, unsigned int pos)
 {
