@@ -114,7 +114,9 @@ enum fwctl_cell_kind {
 	FWCTL_CELL_TEXT,
 };
 
-#define FWCTL_TABLE_MAGIC	0x66777432	/* "fwt2": layout version 2 (15 dims) */
+#define FWCTL_TABLE_MAGIC	0x66777433	/* "fwt3": layout version 3 (15 dims; bank boxes
+					 * as lo/span pairs, the appended tail
+					 * recorded in the header) */
 
 /*
  * Cells per bank of fwctl_banks: chosen at attach (--bank-cells, which sets
