@@ -79,11 +79,23 @@ static __u32 gen_size(__u32 n, int bank)
 	return size;
 }
 
-int table_create_bank(const struct fwctl_cell *cells, __u32 n, int bank, struct fwctl_err *e)
+/* An empty generation map for n cells naming bank; its fd, or < 0 with e. */
+static int gen_map_create(__u32 n, int bank, struct fwctl_err *e)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = GEN_FLAGS);
+	int fd;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fwctl_gen", sizeof(__u32),
+			    sizeof(struct fwctl_cell), gen_size(n, bank), &opts);
+	if (fd < 0)
+		fwctl_err_set(e, "cannot create a rule-set generation of %u cells: %s", n,
+			      strerror(-fd));
+	return fd;
+}
+
+int table_create_bank(const struct fwctl_cell *cells, __u32 n, int bank, struct fwctl_err *e)
+{
 	const struct fwctl_table_hdr *h = &cells[0].hdr;
-	__u32 size = gen_size(n, bank);
 	int fd, err;
 
 	/* A generation must say what it is: the walk trusts its header. */
@@ -94,13 +106,9 @@ int table_create_bank(const struct fwctl_cell *cells, __u32 n, int bank, struct 
 		return -EINVAL;
 	}
 	/* The cells past n are free (a new array is all zeroes). */
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fwctl_gen", sizeof(__u32),
-			    sizeof(struct fwctl_cell), size, &opts);
-	if (fd < 0) {
-		fwctl_err_set(e, "cannot create a rule-set generation of %u cells: %s", n,
-			      strerror(-fd));
+	fd = gen_map_create(n, bank, e);
+	if (fd < 0)
 		return fd;
-	}
 	err = table_fill(fd, cells, n);
 	if (err) {
 		fwctl_err_set(e, "cannot fill the rule-set generation: %s", strerror(-err));
@@ -363,18 +371,12 @@ int table_map(int gen_fd, const struct fwctl_cell **cells, __u32 *n, size_t *len
 
 int table_create_mapped(__u32 n, int bank, struct fwctl_cell **cells, struct fwctl_err *e)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = GEN_FLAGS);
-	__u32 size = gen_size(n, bank);
 	void *p;
 	int fd, err;
 
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fwctl_gen", sizeof(__u32),
-			    sizeof(struct fwctl_cell), size, &opts);
-	if (fd < 0) {
-		fwctl_err_set(e, "cannot create a rule-set generation of %u cells: %s", n,
-			      strerror(-fd));
+	fd = gen_map_create(n, bank, e);
+	if (fd < 0)
 		return fd;
-	}
 	p = map_cells(fd, n, PROT_READ | PROT_WRITE);
 	if (p == MAP_FAILED) {
 		err = -errno;
