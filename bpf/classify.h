@@ -24,6 +24,7 @@
 #include <bpf/bpf_helpers.h>
 #include "fwctl_common.h"
 #include "fwctl_classifier.h"
+#include "fwctl_conntrack.h"
 #include "maps.h"
 
 /* What fwctl_classify() found. */
@@ -359,6 +360,23 @@ static __always_inline int fwctl_classify_small(void *gen, const struct fwctl_ta
 	m->prio = FWCTL_NO_PRIO;
 	m->policy = c->hdr.policy;
 	return FWCTL_CLASSIFY_NO_MATCH;
+}
+
+/*
+ * The datapath's inline walk, for what fwctl_classify_small() can answer:
+ * a banked generation without stateful rules (a generation with them needs
+ * the flow lookup first). FWCTL_CLASSIFY_OTHER: walk it the full way.
+ */
+static __always_inline int fwctl_classify_inline(void *gen, const struct fwctl_key *key,
+						 struct fwctl_match *m)
+{
+	const struct fwctl_table_hdr *h;
+	bool banked;
+
+	h = fwctl_gen_hdr(gen, &banked);
+	if (!banked || !h || FWCTL_CT_SERIAL_CELL(h))
+		return FWCTL_CLASSIFY_OTHER;
+	return fwctl_classify_small(gen, h, key, m);
 }
 
 #endif /* FWCTL_CLASSIFY_H */

@@ -360,18 +360,12 @@ __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
  */
 static __always_inline int classify_banked(const struct fwctl_key *key, struct classify_io *io)
 {
-	const struct fwctl_table_hdr *h;
-	bool banked;
-	void *gen;
+	void *gen = fwctl_current_generation();
 
-	gen = fwctl_current_generation();
 	if (!gen)
 		return FWCTL_CLASSIFY_OTHER;
-	h = fwctl_gen_hdr(gen, &banked);
-	if (!banked || !h || FWCTL_CT_SERIAL_CELL(h))
-		return FWCTL_CLASSIFY_OTHER;
-	io->serial = 0;		/* no stateful rule: as ct_rule_serial() says */
-	return fwctl_classify_small(gen, h, key, &io->m);
+	io->serial = 0;	/* read after a stateful match only, which the full walk fills */
+	return fwctl_classify_inline(gen, key, &io->m);
 }
 
 /*

@@ -52,6 +52,27 @@ struct {
 	__type(value, struct ct_out);
 } ct_results SEC(".maps");
 
+/* The key the test frame carries at CT_KEY_OFF (16 words). */
+static __always_inline void read_key(void *data, struct fwctl_key *key)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 16; i++)
+		key->w[i] = *(__u32 *)(data + CT_KEY_OFF + 4 * i);
+}
+
+/* A walk's answer, into the frame's struct ct_out. */
+static __always_inline void put_result(struct ct_out *out, __u32 status,
+				       const struct fwctl_match *m)
+{
+	out->status = status;
+	out->rule_id = m->rule_id;
+	out->action = m->action;
+	out->prio = m->prio;
+	out->policy = m->policy;
+}
+
 static __always_inline int run(struct xdp_md *ctx, void *gen, bool walk)
 {
 	void *data = (void *)(long)ctx->data;
@@ -60,21 +81,14 @@ static __always_inline int run(struct xdp_md *ctx, void *gen, bool walk)
 	struct fwctl_key key;
 	struct ct_out *out;
 	__u32 status = FWCTL_CLASSIFY_NO_TABLE;
-	int i;
 
 	if (data + CT_FRAME_LEN > data_end)
 		return XDP_ABORTED;
-#pragma unroll
-	for (i = 0; i < 16; i++)
-		key.w[i] = *(__u32 *)(data + CT_KEY_OFF + 4 * i);
+	read_key(data, &key);
 	if (walk && gen)
 		status = fwctl_classify(gen, &key, &m);
 	out = data + CT_OUT_OFF;
-	out->status = status;
-	out->rule_id = m.rule_id;
-	out->action = m.action;
-	out->prio = m.prio;
-	out->policy = m.policy;
+	put_result(out, status, &m);
 	return XDP_PASS;
 }
 
@@ -100,9 +114,9 @@ int classify_none(struct xdp_md *ctx)
 
 /*
  * What the datapath's plain fast path does (bpf/fwctl.bpf.c,
- * classify_banked()): the small walk for a banked set without stateful
- * rules, the full walk when it declines. ct_out.small: 1 if the small walk
- * answered.
+ * classify_banked()): fwctl_classify_inline(), the small walk for a banked
+ * set without stateful rules, then the full walk when it declines.
+ * ct_out.small: 1 if the small walk answered.
  */
 SEC("xdp")
 int classify_small(struct xdp_md *ctx)
@@ -110,35 +124,25 @@ int classify_small(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	void *gen = fwctl_current_generation();
-	const struct fwctl_table_hdr *h;
 	struct fwctl_match m = {};
 	struct fwctl_key key;
 	struct ct_out *out;
-	int i, status = FWCTL_CLASSIFY_OTHER;
-	bool banked;
+	int status;
 
 	if (data + CT_FRAME_LEN > data_end)
 		return XDP_ABORTED;
-#pragma unroll
-	for (i = 0; i < 16; i++)
-		key.w[i] = *(__u32 *)(data + CT_KEY_OFF + 4 * i);
+	read_key(data, &key);
 	out = data + CT_OUT_OFF;
 	out->small = 0;
 	if (!gen) {
 		status = FWCTL_CLASSIFY_NO_TABLE;
 	} else {
-		h = fwctl_gen_hdr(gen, &banked);
-		if (banked && h && !FWCTL_CT_SERIAL_CELL(h))
-			status = fwctl_classify_small(gen, h, &key, &m);
+		status = fwctl_classify_inline(gen, &key, &m);
 		out->small = status != FWCTL_CLASSIFY_OTHER;
 		if (status == FWCTL_CLASSIFY_OTHER)
 			status = fwctl_classify(gen, &key, &m);
 	}
-	out->status = status;
-	out->rule_id = m.rule_id;
-	out->action = m.action;
-	out->prio = m.prio;
-	out->policy = m.policy;
+	put_result(out, status, &m);
 	return XDP_PASS;
 }
 
