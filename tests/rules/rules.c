@@ -261,35 +261,30 @@ static void test_valid_args(void)
 	}
 }
 
-/* A whole rule quoted as one argument is read as a line of a file. */
+/* A whole rule quoted as one argument is read as a line of a file: every
+ * valid line gives its canonical text that way too. */
 static void test_one_word_rule(void)
 {
-	static const struct {
-		const char *word, *out;
-	} w[] = {
-		{ "tcp 7070", "allow tcp 7070" },
-		{ "deny tcp dport 22 src 10.9.0.0/16", "deny tcp src 10.9.0.0/16 dport 22" },
-		{ "allow any src 192.168.7.0/24 comment \"backup host\"",
-		  "allow any src 192.168.7.0/24 comment \"backup host\"" },
-		{ "allow tcp in input dport 7070 stateful", "allow tcp in input dport 7070 stateful" },
-		{ "udp\t53 # a file comment", "allow udp 53" },
-	};
+	static const char *const tab_and_comment = "udp\t53 # a file comment";
 	struct fwctl_err e = { "" };
+	const char *word, *want;
 	struct rule r;
-	size_t i;
+	size_t i, n = sizeof(valid) / sizeof(valid[0]);
 	char *t;
 
-	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
-		if (rule_from_args(1, (char **)&w[i].word, &attached, &r, &e)) {
-			fail("one word '%s': rejected: %s", w[i].word, e.msg);
+	for (i = 0; i <= n; i++) {
+		word = i < n ? valid[i].in : tab_and_comment;
+		want = i < n ? valid[i].out : "allow udp 53";
+		if (rule_from_args(1, (char **)&word, &attached, &r, &e)) {
+			fail("one word '%s': rejected: %s", word, e.msg);
 			continue;
 		}
 		t = rule_to_text(&r);
 		rule_free(&r);
-		if (t && !strcmp(t, w[i].out))
-			pass("one word '%s' -> '%s'", w[i].word, t);
+		if (t && !strcmp(t, want))
+			pass("one word '%s' -> '%s'", word, t);
 		else
-			fail("one word '%s' -> '%s', expected '%s'", w[i].word, t, w[i].out);
+			fail("one word '%s' -> '%s', expected '%s'", word, t, want);
 		free(t);
 	}
 }
