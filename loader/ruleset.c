@@ -781,8 +781,7 @@ static int new_ids(const struct fwctl_maps *m, struct append *a, const struct ru
 }
 
 /* The classifier: the kept cells, then the tail's rules and the new ones compiled (a->tail). */
-static int tail_compile(struct append *a, const struct rule_ctx *ctx, const struct rule *rules,
-			struct fwctl_err *e)
+static int tail_compile(struct append *a, const struct rule_ctx *ctx, const struct rule *rules)
 {
 	const struct fwctl_table_hdr *h = &a->cells[0].hdr;
 	__u32 base = a->base, n_tail = a->n_old - base, nt = n_tail + a->n;
@@ -816,9 +815,7 @@ static int tail_compile(struct append *a, const struct rule_ctx *ctx, const stru
 		rule_free(&tr[i]);
 	free(tr);
 	free(tid);
-	if (err == -ENOMEM)
-		fwctl_err_set(e, "out of memory");
-	return err;
+	return err;	/* -ENOMEM: add_fast() says so */
 }
 
 /* Where the serial and text cells go, as add_serial_cells() and add_text_cells() put them. */
@@ -954,7 +951,7 @@ static int add_fast(const struct fwctl_maps *m, const struct rule_ctx *ctx,
 	if (!err)
 		err = new_ids(m, &a, rules, e);
 	if (!err)
-		err = tail_compile(&a, ctx, rules, e);
+		err = tail_compile(&a, ctx, rules);
 	if (err == -ENOMEM)
 		fwctl_err_set(e, "out of memory");
 	if (!err) {
