@@ -10,7 +10,8 @@
  *   1. before any rule, if FWCTL_CT_SERIAL_CELL(hdr) (the generation has
  *      stateful rules; else skip: no flow can be alive):
  *      io = { .dir = dir, .len = len };
- *      r = ct_lookup(ctx, &key, &meta, &io);
+ *      ct_gen_from_bank(gen, hdr, banked, &g);
+ *      r = ct_lookup_gen(ctx, &key, &meta, &io, &g);
  *      CT_HIT: part of a flow; CT_RELATED: an ICMP error about a flow.
  *      Either way forward it and count it on io.rule_id (the flow's own
  *      counters are already updated). CT_MISS: go on.
@@ -22,10 +23,8 @@
  *      a = { dir, len, rule_id, ct_rule_serial(&g, rule_id) };
  *      ct_create(ctx, &key, &meta, &a).
  *
- * ct_lookup and ct_create are global functions (verified once each); the
- * rest is inline. A caller that is a global function itself may use
- * ct_lookup_gen() instead of ct_lookup(), with its own generation. CT_GEN_MAP names the ARRAY_OF_MAPS of generations
- * (FWCTL_MAP_TABLES unless defined before this header).
+ * ct_create is a global function (verified once); the rest is inline, so
+ * ct_lookup_gen() belongs in a caller that is a global function itself.
  *
  * Timeouts are checked on lookup: an expired or orphaned entry met by a
  * packet is deleted there; the ones no packet meets are recycled by the
@@ -60,20 +59,12 @@
 #define CT_ICMPV6_ECHO_REQUEST	128
 #define CT_ICMPV6_ECHO_REPLY	129
 
-/* The rule-set generations: slot 0 of this ARRAY_OF_MAPS is the current one. */
-#ifndef CT_GEN_MAP
-#define CT_GEN_MAP	FWCTL_MAP_TABLES
-#endif
 /*
- * The header of generation cells: its cell 0, or (the datapath's) its
- * bank's copy, *banked then true. CT_SERIAL_BANK, if defined, is the map
- * of banks (fwctl_classifier.h, "Small sets"): a banked generation's
- * serial cells are read from there too, an inlined lookup instead of a
- * helper call into the generation (an inner map).
+ * CT_SERIAL_BANK, if defined, is the map of banks (fwctl_classifier.h,
+ * "Small sets"): a banked generation's serial cells are read from there
+ * too, an inlined lookup instead of a helper call into the generation (an
+ * inner map).
  */
-#ifndef CT_GEN_HDR
-#define CT_GEN_HDR(cells, banked)	({ *(banked) = false; ct_gen_own_hdr(cells); })
-#endif
 
 /* A generation, as far as flows care (fwctl_conntrack.h, "Rule lifetime"). */
 struct ct_gen {
@@ -91,7 +82,7 @@ enum ct_verdict {
 	CT_RELATED,		/* an ICMP error about a flow: forward */
 };
 
-/* In and out of ct_lookup(). */
+/* In and out of ct_lookup_gen(). */
 struct ct_io {
 	__u32 dir;		/* in: enum fwctl_dir the packet arrived in */
 	__u32 len;		/* in: frame bytes */
@@ -125,30 +116,6 @@ static __always_inline void ct_gen_from_bank(void *cells, const struct fwctl_tab
 #endif
 }
 
-static __always_inline const struct fwctl_table_hdr *ct_gen_own_hdr(void *cells)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(cells, &zero);
-}
-
-/* The current generation; false if there is none or it has no stateful rule. */
-static __always_inline bool ct_gen_current(struct ct_gen *g)
-{
-	const struct fwctl_table_hdr *h;
-	__u32 zero = 0;
-	bool banked;
-	void *cells;
-
-	cells = bpf_map_lookup_elem(&CT_GEN_MAP, &zero);
-	if (!cells)
-		return false;
-	h = CT_GEN_HDR(cells, &banked);
-	if (!h)
-		return false;
-	ct_gen_from_bank(cells, h, banked, g);
-	return g->serial_cell != 0;
-}
 
 /* What a packet is to the flow table. */
 enum ct_echo {
@@ -601,10 +568,11 @@ static __always_inline int ct_related(const struct ct_tuple *t, const struct ct_
 }
 
 /*
- * ct_lookup() against generation g, which the caller has at hand: inline,
- * for a caller that is itself a global function (verified once) and walks
- * the same generation's rules next (fwctl.bpf.c's classify_pkt(): one
- * call and one look-up of the generation fewer per packet, 4-8 ns).
+ * 1. Before any rule: is this packet part of a flow, or an ICMP error
+ * about one, in generation g? io->dir and io->len in; io->rule_id, state,
+ * reply out. Inline, for a caller that is itself a global function
+ * (verified once) and walks the same generation's rules next
+ * (fwctl.bpf.c's classify_pkt()).
  */
 static __always_inline int ct_lookup_gen(struct xdp_md *ctx, const struct fwctl_key *k,
 					 const struct pkt_meta *m, struct ct_io *io,
@@ -623,25 +591,6 @@ static __always_inline int ct_lookup_gen(struct xdp_md *ctx, const struct fwctl_
 	return CT_MISS;
 }
 
-/*
- * 1. Before any rule: is this packet part of a flow, or an ICMP error
- * about one? io->dir and io->len in; io->rule_id, state, reply out.
- *
- * A global function: the verifier checks it once, and the classifier
- * after it once, instead of once for every way through it. Global
- * functions cannot take a map, so it reads the current generation
- * itself: the caller skips it when its own generation has no stateful
- * rule (FWCTL_CT_SERIAL_CELL(hdr) == 0).
- */
-__noinline int ct_lookup(struct xdp_md *ctx, const struct fwctl_key *k,
-			 const struct pkt_meta *m, struct ct_io *io)
-{
-	struct ct_gen g;
-
-	if (!ctx || !k || !m || !io || !ct_gen_current(&g))
-		return CT_MISS;
-	return ct_lookup_gen(ctx, k, m, io, &g);
-}
 
 /*
  * 2. Can this packet start a flow (so that a stateful rule may match it)?

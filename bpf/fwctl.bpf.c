@@ -30,8 +30,7 @@
 #include "classify.h"
 #include "trace.h"
 #include "pkt_meta.h"
-/* Flows read the generation's header and serials as the walk does: from its bank if it has one. */
-#define CT_GEN_HDR(cells, banked)	fwctl_gen_hdr(cells, banked)
+/* Flows read a banked generation's serials from its bank, as the walk reads its cells. */
 #define CT_SERIAL_BANK			FWCTL_MAP_BANKS
 #include "conntrack.h"
 #include "frag.h"

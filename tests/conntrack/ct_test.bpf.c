@@ -56,8 +56,6 @@ struct {
 	__array(values, struct test_gen);
 } test_tables SEC(".maps");
 
-/* The generations live here, not in fwctl_tables. */
-#define CT_GEN_MAP	test_tables
 #include "conntrack.h"
 #include "frag.h"
 
@@ -225,6 +223,19 @@ static __always_inline void gen_get(struct ct_gen *g)
 	ct_gen_from(cells, &c->hdr, g);
 }
 
+/* The flow lookup on the current test generation, as a global function
+ * of its own: the verifier checks it once, not on every path to it. */
+__noinline int ct_lookup_current(struct xdp_md *ctx, const struct fwctl_key *k,
+				 const struct pkt_meta *m, struct ct_io *io)
+{
+	struct ct_gen g;
+
+	if (!ctx || !k || !m || !io)
+		return CT_MISS;
+	gen_get(&g);
+	return g.serial_cell ? ct_lookup_gen(ctx, k, m, io, &g) : CT_MISS;
+}
+
 /*
  * First match in test_rules; a stateful rule only if the packet can start
  * a flow (start: ct_can_start(), computed once, not in the loop).
@@ -299,7 +310,7 @@ int ct_test(struct xdp_md *ctx)
 		return fe->verdict == FWCTL_FRAG_FORWARD ? XDP_PASS : XDP_DROP;
 	}
 	gen_get(&g);
-	r = g.serial_cell ? ct_lookup(ctx, &k, &m, &io) : CT_MISS;
+	r = g.serial_cell ? ct_lookup_current(ctx, &k, &m, &io) : CT_MISS;
 	if (r != CT_MISS) {
 		out.state = io.state;
 		out.reply = io.reply;
