@@ -27,8 +27,9 @@
  * ct_lookup_gen() belongs in a caller that is a global function itself.
  *
  * Timeouts are checked on lookup: an expired or orphaned entry met by a
- * packet is deleted there; the ones no packet meets are recycled by the
- * LRU when their table needs room. No timer walks the tables: a sweep
+ * packet is deleted there; the ones no packet meets are recycled when
+ * their table needs room (by the LRU in the new-flow table; in the
+ * established table, a move takes a dead slot of its bucket first). No timer walks the tables: a sweep
  * over 262,144 entries in one callback would hold a CPU for milliseconds,
  * and user space hides expired entries from `fwctl ct list` anyway.
  */
@@ -125,7 +126,7 @@ enum ct_echo {
 };
 
 struct ct_tuple {
-	struct fwctl_ct_key key;
+	struct fwctl_ct_key key __attribute__((aligned(8)));	/* compared as u64 */
 	__u8 side;		/* the key endpoint the packet comes from */
 	__u8 same;		/* both endpoints equal: side tells nothing */
 	__u8 echo;		/* enum ct_echo */
@@ -375,40 +376,139 @@ static __always_inline __u8 ct_timeout_of(__u8 proto, __u8 state, bool in_new)
 	}
 }
 
-static __always_inline void *ct_table(__u32 table)
-{
-	return table == FWCTL_CT_TABLE_NEW ? (void *)&FWCTL_MAP_CT_NEW : (void *)&FWCTL_MAP_CT_EST;
-}
-
 /*
- * Book an insert into a table: if it already holds max_entries live
- * entries, the LRU pushed one out to make room (counted as evicted, and
- * the live count stays).
+ * Book an insert into the new-flow table: if it already holds max_entries
+ * live entries, the LRU pushed one out to make room (counted as evicted,
+ * and the live count stays).
  */
-static __always_inline void ct_inserted(__u32 table)
+static __always_inline void ct_new_inserted(void)
 {
-	struct bpf_map *map = ct_table(table);
+	__u32 table = FWCTL_CT_TABLE_NEW;
 	__s64 *n = bpf_map_lookup_elem(&FWCTL_MAP_CT_COUNT, &table);
 
 	if (!n)
 		return;
-	if (*n >= (__s64)map->max_entries)
+	if (*n >= (__s64)((struct bpf_map *)&FWCTL_MAP_CT_NEW)->max_entries)
 		CT_COUNT(evicted);
 	else
 		__sync_fetch_and_add(n, 1);
 }
 
-/* Delete a flow; booked only if it was still there. */
-static __always_inline bool ct_delete(__u32 table, const struct fwctl_ct_key *key)
+/* Delete a flow from the new-flow table; booked only if it was there. */
+static __always_inline bool ct_new_delete(const struct fwctl_ct_key *key)
 {
+	__u32 table = FWCTL_CT_TABLE_NEW;
 	__s64 *n;
 
-	if (bpf_map_delete_elem(ct_table(table), key))
+	if (bpf_map_delete_elem(&FWCTL_MAP_CT_NEW, key))
 		return false;
 	n = bpf_map_lookup_elem(&FWCTL_MAP_CT_COUNT, &table);
 	if (n && *n > 0)
 		__sync_fetch_and_sub(n, 1);
 	return true;
+}
+
+/* --- the established table (struct fwctl_ct_slot, fwctl_conntrack.h) --- */
+
+#define CT_READ_ONCE(x)		(*(volatile typeof(x) *)&(x))
+#define CT_WRITE_ONCE(x, v)	(*(volatile typeof(x) *)&(x) = (v))
+#define ct_barrier()		asm volatile("" ::: "memory")
+
+/*
+ * *p == old ? (*p = new, true) : false, atomically: BPF_CMPXCHG on a u32.
+ * Spelled as bytes because clang 14 emits atomics only with -mcpu=v3,
+ * which the rest of the datapath does not verify under; the kernel runs
+ * the instruction whatever the object was compiled for.
+ */
+static __always_inline bool ct_cas32(__u32 *p, __u32 old, __u32 new)
+{
+	register __u64 r0 asm("r0") = old;
+	register __u32 *r1 asm("r1") = p;
+	register __u64 r2 asm("r2") = new;
+
+	/* r0 = cmpxchg32(r1 + 0, r0, r2) */
+	asm volatile(".byte 0xc3, 0x21, 0x00, 0x00, 0xf1, 0x00, 0x00, 0x00"
+		     : "+r"(r0) : "r"(r1), "r"(r2) : "memory");
+	return (__u32)r0 == old;
+}
+
+/* Mixed into the keys of fwctl_ct_config.hash_key (a map nobody wrote
+ * still spreads flows): odd 64-bit constants. */
+#define CT_HASH_C(i)	(0x9e3779b97f4a7c15ull * (2 * (i) + 1))
+
+/* The first slot of key's bucket: a multiply-add hash of its ten words
+ * (strongly universal over the random keys), scaled to the buckets. */
+static __always_inline __u32 ct_est_bucket(const struct fwctl_ct_config *cfg,
+					   const struct fwctl_ct_key *key)
+{
+	__u32 nb = ((struct bpf_map *)&FWCTL_MAP_CT_EST)->max_entries / FWCTL_CT_WAYS;
+	const __u32 *w = (const __u32 *)key;
+	__u64 h = cfg->hash_key[FWCTL_CT_KEY_WORDS] ^ CT_HASH_C(FWCTL_CT_KEY_WORDS);
+	int i;
+
+#pragma unroll
+	for (i = 0; i < FWCTL_CT_KEY_WORDS; i++)
+		h += (__u64)w[i] * (cfg->hash_key[i] ^ CT_HASH_C(i));
+	return (__u32)(((h >> 32) * nb) >> 32) * FWCTL_CT_WAYS;
+}
+
+static __always_inline bool ct_key_eq(const struct fwctl_ct_key *a, const struct fwctl_ct_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
+}
+
+static __always_inline struct fwctl_ct_config *ct_config(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&FWCTL_MAP_CT_CONFIG, &zero);
+}
+
+/* The slot holding key's flow (in the current flush epoch), or NULL. */
+static __always_inline struct fwctl_ct_slot *ct_est_find(const struct fwctl_ct_key *key)
+{
+	struct fwctl_ct_config *cfg = ct_config();
+	struct fwctl_ct_slot *s;
+	__u32 idx, tag, seq;
+	int w;
+
+	if (!cfg)
+		return NULL;
+	idx = ct_est_bucket(cfg, key);
+	tag = cfg->epoch + 1;
+#pragma unroll
+	for (w = 0; w < FWCTL_CT_WAYS; w++) {
+		__u32 i = idx + w;
+
+		s = bpf_map_lookup_elem(&FWCTL_MAP_CT_EST, &i);
+		if (!s)
+			return NULL;
+		seq = CT_READ_ONCE(s->seq);
+		if ((seq & 1) || s->epoch != tag || !ct_key_eq(&s->key, key))
+			continue;
+		ct_barrier();
+		return CT_READ_ONCE(s->seq) == seq ? s : NULL;	/* rewritten meanwhile */
+	}
+	return NULL;
+}
+
+/* Empty slot s if it still holds key's flow; false if it did not (or
+ * another CPU is rewriting it). */
+static __always_inline bool ct_est_delete(struct fwctl_ct_slot *s, const struct fwctl_ct_key *key)
+{
+	__u32 seq = CT_READ_ONCE(s->seq);
+	bool ours;
+
+	if ((seq & 1) || !ct_cas32(&s->seq, seq, seq + 1))
+		return false;
+	ours = s->epoch && ct_key_eq(&s->key, key);
+	if (ours)
+		s->epoch = 0;
+	ct_barrier();
+	CT_WRITE_ONCE(s->seq, seq + 2);
+	return ours;
 }
 
 /*
@@ -418,21 +518,33 @@ static __always_inline bool ct_delete(__u32 table, const struct fwctl_ct_key *ke
  * flow's (an outside host using an inside address) is no part of it,
  * nor is an echo request going the reply way.
  */
-static __always_inline bool ct_usable(__u32 table, struct fwctl_ct_entry *e,
+static __always_inline bool ct_delete(struct fwctl_ct_slot *s, const struct fwctl_ct_key *key)
+{
+	return s ? ct_est_delete(s, key) : ct_new_delete(key);
+}
+
+/* Is flow e past its timeout at now? */
+static __always_inline bool ct_expired(const struct fwctl_ct_entry *e, __u64 now)
+{
+	/* Each program instance keeps its own clock (ct_clock.h): the other
+	 * one may have stamped the entry a tick ahead of ours. */
+	return now > e->last_ns && now - e->last_ns > ct_timeout_ns(e->timeout);
+}
+
+/* s: e's slot in the established table; NULL: e is in the new-flow table. */
+static __always_inline bool ct_usable(struct fwctl_ct_slot *s, struct fwctl_ct_entry *e,
 				      const struct ct_tuple *t, __u32 dir, const struct ct_gen *g,
 				      __u64 now, bool probe)
 {
 	bool is_orig = dir == e->orig_dir;
 
 	if (ct_rule_serial(g, e->rule_id) != e->rule_serial) {
-		if (!probe && ct_delete(table, &t->key))
+		if (!probe && ct_delete(s, &t->key))
 			CT_COUNT(rule_gone);
 		return false;
 	}
-	/* Each program instance keeps its own clock (ct_clock.h): the other
-	 * one may have stamped the entry a tick ahead of ours. */
-	if (now > e->last_ns && now - e->last_ns > ct_timeout_ns(e->timeout)) {
-		if (!probe && ct_delete(table, &t->key))
+	if (ct_expired(e, now)) {
+		if (!probe && ct_delete(s, &t->key))
 			CT_COUNT(expired);
 		return false;
 	}
@@ -449,15 +561,16 @@ static __always_inline struct fwctl_ct_entry *ct_find(const struct ct_tuple *t, 
 						      const struct ct_gen *g, __u64 now,
 						      __u32 *table, bool probe)
 {
+	struct fwctl_ct_slot *s;
 	struct fwctl_ct_entry *e;
 
 	*table = FWCTL_CT_TABLE_EST;
-	e = bpf_map_lookup_elem(&FWCTL_MAP_CT_EST, &t->key);
-	if (e && ct_usable(FWCTL_CT_TABLE_EST, e, t, dir, g, now, probe))
-		return e;
+	s = ct_est_find(&t->key);
+	if (s && ct_usable(s, &s->e, t, dir, g, now, probe))
+		return &s->e;
 	*table = FWCTL_CT_TABLE_NEW;
 	e = bpf_map_lookup_elem(&FWCTL_MAP_CT_NEW, &t->key);
-	if (e && ct_usable(FWCTL_CT_TABLE_NEW, e, t, dir, g, now, probe))
+	if (e && ct_usable(NULL, e, t, dir, g, now, probe))
 		return e;
 	return NULL;
 }
@@ -486,21 +599,91 @@ static __always_inline __u8 ct_next_state(const struct fwctl_ct_entry *e, const 
 	return s;
 }
 
+/* What a slot is worth keeping, for the choice of a victim. */
+enum ct_slot_rank {
+	CT_SLOT_FREE = 0,	/* empty, or from before the last flush */
+	CT_SLOT_EXPIRED,	/* a flow past its timeout */
+	CT_SLOT_GONE,		/* a flow whose rule is gone */
+	CT_SLOT_LIVE,		/* a live flow: taking it is an eviction */
+	CT_SLOT_BUSY,		/* being rewritten by another CPU: not usable */
+};
+
+/*
+ * Store flow (key, e) in its bucket of the established table: in a free
+ * slot, else one holding a dead flow, else the least recently used live
+ * one (an eviction). 0, or -1 if no slot could be taken (every one being
+ * rewritten, or a race lost): the flow stays in the new-flow table and
+ * its next packet tries again.
+ */
+static __always_inline int ct_est_store(const struct fwctl_ct_key *key,
+					const struct fwctl_ct_entry *e, const struct ct_gen *g,
+					__u64 now)
+{
+	struct fwctl_ct_config *cfg = ct_config();
+	struct fwctl_ct_slot *s, *victim = NULL;
+	__u32 idx, tag, seq, vseq = 0, rank, vrank = CT_SLOT_BUSY;
+	__u64 vlast = ~0ull;
+	int w;
+
+	if (!cfg)
+		return -1;
+	idx = ct_est_bucket(cfg, key);
+	tag = cfg->epoch + 1;
+#pragma unroll
+	for (w = 0; w < FWCTL_CT_WAYS; w++) {
+		__u32 i = idx + w;
+
+		s = bpf_map_lookup_elem(&FWCTL_MAP_CT_EST, &i);
+		if (!s)
+			return -1;
+		seq = CT_READ_ONCE(s->seq);
+		if (seq & 1)
+			continue;
+		if (s->epoch != tag)
+			rank = CT_SLOT_FREE;
+		else if (ct_key_eq(&s->key, key))
+			return 0;	/* another CPU moved it first */
+		else if (ct_rule_serial(g, s->e.rule_id) != s->e.rule_serial)
+			rank = CT_SLOT_GONE;
+		else if (ct_expired(&s->e, now))
+			rank = CT_SLOT_EXPIRED;
+		else
+			rank = CT_SLOT_LIVE;
+		if (rank < vrank || (rank == vrank && rank == CT_SLOT_LIVE && s->e.last_ns < vlast)) {
+			victim = s;
+			vseq = seq;
+			vrank = rank;
+			vlast = s->e.last_ns;
+		}
+	}
+	if (!victim || !ct_cas32(&victim->seq, vseq, vseq + 1))
+		return -1;
+	victim->e = *e;
+	victim->key = *key;
+	victim->epoch = tag;
+	ct_barrier();
+	CT_WRITE_ONCE(victim->seq, vseq + 2);
+	if (vrank == CT_SLOT_LIVE)
+		CT_COUNT(evicted);
+	else if (vrank == CT_SLOT_GONE)
+		CT_COUNT(rule_gone);
+	else if (vrank == CT_SLOT_EXPIRED)
+		CT_COUNT(expired);
+	return 0;
+}
+
 /* Move a flow from the new table to the established one. */
 static __always_inline void ct_move(const struct ct_tuple *t, struct fwctl_ct_entry *e,
-				    __u8 state)
+				    __u8 state, const struct ct_gen *g, __u64 now)
 {
-	/* The entry itself is the value to insert: no 64-byte copy on the
-	 * stack, which global functions share with their caller (512 bytes). */
 	e->state = state;
 	e->timeout = ct_timeout_of(t->key.proto, state, false);
-	if (bpf_map_update_elem(&FWCTL_MAP_CT_EST, &t->key, e, BPF_ANY)) {
+	if (ct_est_store(&t->key, e, g, now)) {
 		e->timeout = ct_timeout_of(t->key.proto, state, true);
 		CT_COUNT(insert_failed);	/* stays new; the next packet tries again */
 		return;
 	}
-	ct_inserted(FWCTL_CT_TABLE_EST);
-	ct_delete(FWCTL_CT_TABLE_NEW, &t->key);
+	ct_new_delete(&t->key);
 	CT_COUNT(established);
 }
 
@@ -536,7 +719,7 @@ static __always_inline int ct_track(const struct ct_tuple *t, const struct ct_ge
 	io->state = state;
 	io->reply = !is_orig;
 	if (move) {
-		ct_move(t, e, state);
+		ct_move(t, e, state, g, now);
 	} else if (state != e->state) {
 		e->state = state;
 		e->timeout = ct_timeout_of(t->key.proto, state, in_new);
@@ -662,7 +845,7 @@ __noinline int ct_create(struct xdp_md *ctx, const struct fwctl_key *k,
 			CT_COUNT(insert_failed);
 		return -1;
 	}
-	ct_inserted(FWCTL_CT_TABLE_NEW);
+	ct_new_inserted();
 	CT_COUNT(created);
 	return 0;
 }

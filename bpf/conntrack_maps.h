@@ -23,17 +23,20 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } FWCTL_MAP_CT_NEW SEC(".maps");
 
-/* Flows that got their reply. */
+/* Flows that got their reply: buckets of FWCTL_CT_WAYS slots in a plain
+ * array, whose lookups the verifier inlines (a hash map's lookup is three
+ * calls out of line). Managed by conntrack.h (ct_est_*). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, FWCTL_CT_DEFAULT_SIZE);
-	__type(key, struct fwctl_ct_key);
-	__type(value, struct fwctl_ct_entry);
+	__type(key, __u32);
+	__type(value, struct fwctl_ct_slot);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } FWCTL_MAP_CT_EST SEC(".maps");
 
 /* Live entries per table (enum fwctl_ct_table), shared by all CPUs:
- * only to tell an insert that evicts from one that does not. */
+ * only to tell an insert into the new-flow table that evicts from one
+ * that does not (the established table knows its victims: [1] unused). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, FWCTL_CT_TABLES);

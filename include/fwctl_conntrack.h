@@ -5,9 +5,11 @@
  * the fragment table, and how a rule-set generation tells which flows
  * are still backed by their rule.
  *
- * Flows live in two LRU hashes: fwctl_ct_new holds flows not yet
- * answered (a flood of them recycles only its own slots) and fwctl_ct_est
- * flows that got their reply. A flow moves from one to the other once:
+ * Flows live in two tables: fwctl_ct_new, an LRU hash, holds flows not
+ * yet answered (a flood of them recycles only its own slots), and
+ * fwctl_ct_est flows that got their reply: a set-associative table the
+ * datapath manages itself in a plain array (struct fwctl_ct_slot), whose
+ * lookups the verifier inlines. A flow moves from one to the other once:
  *   TCP       when the originator sends its first segment without SYN
  *             after a reply (the handshake completed): a SYN flood, even
  *             one the server answers with SYN-ACKs, never gets there;
@@ -33,11 +35,14 @@
  * Table sizes. `fwctl attach --ct-size N` gives the established table N
  * slots and the new-flow table N / 4 (a SYN flood only churns the
  * latter); the loader sets max_entries before the object is loaded.
+ * The established table's slots form buckets of FWCTL_CT_WAYS; with N
+ * not a multiple of it, the last N % FWCTL_CT_WAYS slots stay unused.
  */
 #define FWCTL_CT_DEFAULT_SIZE	262144
 #define FWCTL_CT_MIN_SIZE	256
 #define FWCTL_CT_MAX_SIZE	4194304
 #define FWCTL_CT_NEW_SIZE(n)	((n) / 4)
+#define FWCTL_CT_WAYS		4	/* slots per bucket of the established table */
 #define FWCTL_FRAG_SIZE		65536	/* datagrams remembered at once */
 #define FWCTL_FRAG_TIMEOUT_NS	(30ull * 1000000000ull)
 
@@ -90,10 +95,22 @@ enum fwctl_ct_timeout {
  * shrink them below a second; 0 means the default above (a map nobody
  * wrote still works). The datapath reads them at every lookup, so a
  * change applies to existing flows at once.
+ *
+ * epoch: `fwctl ct flush` adds one; an established slot stored under
+ * another epoch holds no flow (struct fwctl_ct_slot), so one write ends
+ * them all at once. hash_key: the established table's bucket of a key is
+ * a multiply-add hash of its words under these random keys (written at
+ * attach), so that no one can aim flows at another flow's bucket; XORed
+ * with fixed constants, so that zero keys (a map nobody wrote) still
+ * spread flows.
  */
+#define FWCTL_CT_KEY_WORDS	10	/* struct fwctl_ct_key in u32 words */
 struct fwctl_ct_config {
 	__u32 timeout_ms[FWCTL_CT_TIMEOUTS];
-	__u32 pad[16 - FWCTL_CT_TIMEOUTS];
+	__u32 epoch;
+	__u32 pad;
+	__u64 hash_key[FWCTL_CT_KEY_WORDS + 1];	/* one per word, then the offset */
+	__u64 pad2[12 - FWCTL_CT_KEY_WORDS - 1];
 };
 
 /* Entry counters index: the originator's direction, or the other. */
@@ -121,12 +138,32 @@ struct fwctl_ct_entry {
 };
 
 /*
+ * A slot of the established table (fwctl_ct_est, an array): a bucket is
+ * FWCTL_CT_WAYS consecutive slots. The datapath writes slots only under
+ * seq (a sequence lock): a writer makes it odd with a compare-and-swap,
+ * writes, and makes it even again; a reader that met an odd seq, or a
+ * different seq after comparing the key, treats the slot as not matching.
+ * So a reader never takes a half-written key for its own. Counters and
+ * state of a live flow are updated in place (atomic adds), as in a hash
+ * map's value. User space only reads slots.
+ */
+struct fwctl_ct_slot {
+	__u32 seq;		/* odd while a CPU rewrites the slot */
+	__u32 epoch;		/* fwctl_ct_config.epoch + 1 when stored; 0: empty */
+	struct fwctl_ct_key key;
+	struct fwctl_ct_entry e;
+	__u64 pad[2];
+};
+
+/*
  * Value of fwctl_ct_stats[0] (per CPU): what happened to flows.
- * evicted counts inserts into a table already at capacity (each pushes
- * out its least recently used entry, LRU hashes do so silently); the
- * count of live entries it relies on (fwctl_ct_count) can run a few
- * hundred high when the LRU recycles slots early, so a few evictions
- * near capacity may go uncounted.
+ * evicted counts inserts that pushed out a live flow: in the new-flow
+ * table, inserts into a table already at capacity (the LRU hash pushes
+ * out its least recently used entry silently; the count of live entries
+ * this relies on, fwctl_ct_count, can run a few hundred high when the
+ * LRU recycles slots early, so a few evictions near capacity may go
+ * uncounted); in the established table, a move into a bucket whose
+ * FWCTL_CT_WAYS slots all hold live flows (the least recently used goes).
  */
 struct fwctl_ct_stats {
 	__u64 created;		/* flows created by a stateful rule */
@@ -207,6 +244,8 @@ struct fwctl_frag_entry {
 #ifndef __bpf__
 _Static_assert(sizeof(struct fwctl_ct_key) == 40, "ct key size");
 _Static_assert(sizeof(struct fwctl_ct_entry) == 64, "ct entry size");
+_Static_assert(sizeof(struct fwctl_ct_slot) == 128, "ct slot size");
+_Static_assert(sizeof(struct fwctl_ct_config) == 128, "ct config size");
 _Static_assert(sizeof(struct fwctl_serial_cell) == 128, "serial cell size");
 _Static_assert(sizeof(struct fwctl_frag_key) == 40, "frag key size");
 #endif

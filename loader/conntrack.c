@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/random.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "conntrack.h"
@@ -144,14 +145,46 @@ const char *ct_timeout_name(unsigned int idx)
 	return idx < FWCTL_CT_TIMEOUTS ? timeout_names[idx] : "?";
 }
 
+/* Random keys for the established table's bucket hash, unless the table
+ * already has some (flows stored under them would be lost). */
+static int hash_keys_init(struct fwctl_ct_config *cfg)
+{
+	size_t i, len = sizeof(cfg->hash_key);
+
+	for (i = 0; i <= FWCTL_CT_KEY_WORDS; i++)
+		if (cfg->hash_key[i])
+			return 0;
+	if (getrandom(cfg->hash_key, len, 0) != (ssize_t)len)
+		return -EIO;
+	return 0;
+}
+
 int ct_config_init(const struct ct_maps *m)
 {
 	struct fwctl_ct_config cfg = {};
 	__u32 key = 0, i;
+	int err;
 
+	if (bpf_map_lookup_elem(m->config, &key, &cfg))
+		return -errno;
 	for (i = 0; i < FWCTL_CT_TIMEOUTS; i++)
 		cfg.timeout_ms[i] = default_s[i] * 1000;
+	err = hash_keys_init(&cfg);
+	if (err)
+		return err;
 	return bpf_map_update_elem(m->config, &key, &cfg, BPF_ANY) ? -errno : 0;
+}
+
+/* The slot tag of live established flows: the flush epoch + 1. */
+static int est_tag(const struct ct_maps *m, __u32 *tag)
+{
+	struct fwctl_ct_config cfg;
+	__u32 key = 0;
+
+	if (bpf_map_lookup_elem(m->config, &key, &cfg))
+		return -errno;
+	*tag = cfg.epoch + 1;
+	return 0;
 }
 
 int ct_timeouts_get_ms(const struct ct_maps *m, __u32 ms[FWCTL_CT_TIMEOUTS])
@@ -365,6 +398,59 @@ out:
 	return err;
 }
 
+/*
+ * Walk the established table (an array of slots) in batches, passing on
+ * the slots that hold a flow of the current epoch and are not being
+ * rewritten.
+ */
+static int est_walk(int fd, __u32 tag, table_fn fn, void *arg)
+{
+	struct fwctl_ct_slot *slots = calloc(CT_BATCH, sizeof(*slots));
+	struct fwctl_ct_entry *vals = calloc(CT_BATCH, sizeof(*vals));
+	struct fwctl_ct_key *keys = calloc(CT_BATCH, sizeof(*keys));
+	__u32 *idx = calloc(CT_BATCH, sizeof(*idx));
+	__u32 batch = 0, count, i, n;
+	bool first = true;
+	int err = 0;
+
+	if (!slots || !vals || !keys || !idx) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		count = CT_BATCH;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, idx, slots, &count,
+					   NULL);
+		first = false;
+		if (err && err != -ENOENT)
+			break;
+		for (i = n = 0; i < count; i++) {
+			if ((slots[i].seq & 1) || slots[i].epoch != tag)
+				continue;
+			keys[n] = slots[i].key;
+			vals[n++] = slots[i].e;
+		}
+		if (n) {
+			int e = fn(arg, keys, vals, n);
+
+			if (e) {
+				err = e;
+				break;
+			}
+		}
+		if (err == -ENOENT) {
+			err = 0;
+			break;
+		}
+	}
+out:
+	free(slots);
+	free(vals);
+	free(keys);
+	free(idx);
+	return err;
+}
+
 struct read_ctx {
 	const __u32 *timeout_ms;
 	__u64 now;
@@ -414,16 +500,18 @@ static int read_batch(void *arg, const struct fwctl_ct_key *keys,
 
 static int read_tables(const struct ct_maps *m, struct read_ctx *c)
 {
-	__u32 ms[FWCTL_CT_TIMEOUTS];
+	__u32 ms[FWCTL_CT_TIMEOUTS], tag = 0;
 	int err = ct_timeouts_get_ms(m, ms);
 
+	if (!err)
+		err = est_tag(m, &tag);
 	if (err)
 		return err;
 	c->timeout_ms = ms;
 	c->now = now_ns();
 	c->est = true;
 	c->table = FWCTL_CT_TABLE_EST;
-	err = table_walk(m->est, read_batch, c);
+	err = est_walk(m->est, tag, read_batch, c);
 	if (err)
 		return err;
 	c->est = false;
@@ -495,21 +583,46 @@ static int flush_table(int fd, size_t *deleted)
 	return err;
 }
 
+/* Count the slots a walk passes on. */
+static int count_batch(void *arg, const struct fwctl_ct_key *keys,
+		       const struct fwctl_ct_entry *vals, __u32 n)
+{
+	(void)keys;
+	(void)vals;
+	*(size_t *)arg += n;
+	return 0;
+}
+
+/*
+ * The established table ends all its flows at once: one write of the
+ * epoch, after which no slot's tag is current (the datapath reuses the
+ * slots as free). The new-flow table is emptied entry by entry; a flow
+ * created meanwhile may stay, as with any flush under traffic.
+ */
 int ct_flush(const struct ct_maps *m, size_t *deleted)
 {
+	struct fwctl_ct_config cfg;
+	__u32 key = 0, table = FWCTL_CT_TABLE_NEW;
+	size_t est = 0;
 	__s64 zero = 0;
-	__u32 t;
 	int err;
 
 	if (deleted)
 		*deleted = 0;
-	err = flush_table(m->est, deleted);
-	if (!err)
-		err = flush_table(m->new, deleted);
-	/* Both tables are (nearly) empty: so is the datapath's live count. */
-	for (t = 0; t < FWCTL_CT_TABLES && !err; t++)
-		if (bpf_map_update_elem(m->count, &t, &zero, BPF_ANY))
-			err = -errno;
+	if (bpf_map_lookup_elem(m->config, &key, &cfg))
+		return -errno;
+	err = est_walk(m->est, cfg.epoch + 1, count_batch, &est);
+	if (err)
+		return err;
+	cfg.epoch++;
+	if (bpf_map_update_elem(m->config, &key, &cfg, BPF_EXIST))
+		return -errno;
+	if (deleted)
+		*deleted = est;
+	err = flush_table(m->new, deleted);
+	/* The table is (nearly) empty: so is the datapath's live count. */
+	if (!err && bpf_map_update_elem(m->count, &table, &zero, BPF_ANY))
+		err = -errno;
 	return err;
 }
 

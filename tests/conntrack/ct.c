@@ -225,12 +225,18 @@ static __u64 rule_pkts(__u32 id)
 	return v;
 }
 
+/* Entries a table holds, live or not (the established table: its slots
+ * of the current epoch, as ct_summary_read counts them). */
 static int entries(int fd)
 {
 	struct fwctl_ct_key k, next;
+	struct ct_summary sum;
 	int n = 0;
 	void *prev = NULL;
 
+	if (fd == cm.est)
+		return ct_summary_read(&cm, NULL, NULL, &sum) ? -1 :
+		       (int)sum.in_table[FWCTL_CT_TABLE_EST];
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		k = next;
 		prev = &k;
@@ -276,22 +282,27 @@ static __u64 coarse_now(void)
 /* Every flow's last packet (and creation) ago_s seconds back. */
 static void age_flows(__u64 ago_s)
 {
-	int fds[2] = { cm.new, cm.est }, t;
+	struct fwctl_ct_key k, next;
+	struct fwctl_ct_slot slot;
+	struct fwctl_ct_entry e;
+	void *prev = NULL;
+	__u32 i;
 
-	for (t = 0; t < 2; t++) {
-		struct fwctl_ct_key k, next;
-		struct fwctl_ct_entry e;
-		void *prev = NULL;
-
-		while (!bpf_map_get_next_key(fds[t], prev, &next)) {
-			k = next;
-			prev = &k;
-			if (bpf_map_lookup_elem(fds[t], &k, &e))
-				continue;
-			e.last_ns = coarse_now() - ago_s * NS;
-			e.created_ns = e.last_ns;
-			bpf_map_update_elem(fds[t], &k, &e, BPF_EXIST);
-		}
+	while (!bpf_map_get_next_key(cm.new, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(cm.new, &k, &e))
+			continue;
+		e.last_ns = coarse_now() - ago_s * NS;
+		e.created_ns = e.last_ns;
+		bpf_map_update_elem(cm.new, &k, &e, BPF_EXIST);
+	}
+	for (i = 0; !bpf_map_lookup_elem(cm.est, &i, &slot); i++) {
+		if (!slot.epoch)
+			continue;
+		slot.e.last_ns = coarse_now() - ago_s * NS;
+		slot.e.created_ns = slot.e.last_ns;
+		bpf_map_update_elem(cm.est, &i, &slot, BPF_EXIST);
 	}
 }
 
@@ -632,12 +643,16 @@ static const struct to_case to_cases[] = {
 	{ "icmp", 30, setup_icmp, ECHO(V4, B, A, REP(V4), 77), OUT },
 };
 
-/* Clear the config map: the datapath falls back on its own defaults. */
+/* Clear the config map (timeouts and hash keys): the datapath falls back
+ * on its own defaults. The flush epoch stays: it only ever grows, or
+ * flushed flows would come back. */
 static void config_zero(void)
 {
-	struct fwctl_ct_config cfg = {};
+	struct fwctl_ct_config cfg = {}, old = {};
 	__u32 key = 0;
 
+	bpf_map_lookup_elem(cm.config, &key, &old);
+	cfg.epoch = old.epoch;
 	bpf_map_update_elem(cm.config, &key, &cfg, BPF_ANY);
 }
 
@@ -1304,30 +1319,98 @@ static bool t_loader_size(char *why)
 
 /* --- insert failures: an established table that refuses inserts ------------------ */
 
-static bool t_insert_failed(char *why)
+/* Every slot of the established table marked as being rewritten (busy)
+ * or not: what a CPU in the middle of a store looks like to the others. */
+static void est_busy(bool busy)
+{
+	struct fwctl_ct_slot slot;
+	__u32 i;
+
+	for (i = 0; !bpf_map_lookup_elem(cm.est, &i, &slot); i++) {
+		slot.seq = busy ? slot.seq | 1 : slot.seq & ~1u;
+		bpf_map_update_elem(cm.est, &i, &slot, BPF_EXIST);
+	}
+}
+
+/* With one bucket (FWCTL_CT_WAYS slots) in the established table. */
+static bool t_est_evict(char *why)
 {
 	struct fwctl_ct_stats s0, s1;
 	struct ct_flow *fl = NULL;
-	size_t n = 0;
-	int i;
+	size_t n = 0, i, seen = 0;
+	int p;
 
-	s0 = counters();
-	for (i = 0; i < 5; i++) {
-		SEND(UDP(V4, A, B, 30000 + i, 53), IN, FWD);
-		SEND(UDP(V4, B, A, 53, 30000 + i), OUT, FWD);
+	for (p = 0; p < FWCTL_CT_WAYS; p++) {
+		SEND(UDP(V4, A, B, 30000 + p, 53), IN, FWD);
+		SEND(UDP(V4, B, A, 53, 30000 + p), OUT, FWD);
 		HOW(HOW_FLOW, 2);
 	}
+	CHECK(entries(cm.est) == FWCTL_CT_WAYS, "est %d", entries(cm.est));
+	usleep(30000);	/* past a tick of the coarse clock: flow 0 is the oldest */
+	for (p = 1; p < FWCTL_CT_WAYS; p++) {
+		SEND(UDP(V4, A, B, 30000 + p, 53), IN, FWD);
+		HOW(HOW_FLOW, 2);
+	}
+	s0 = counters();
+	SEND(UDP(V4, A, B, 30009, 53), IN, FWD);
+	SEND(UDP(V4, B, A, 53, 30009), OUT, FWD);
+	HOW(HOW_FLOW, 2);
 	s1 = counters();
-	CHECK(s1.insert_failed - s0.insert_failed == 1, "insert_failed +%llu, expected 1",
+	CHECK(s1.evicted - s0.evicted == 1 && s1.established - s0.established == 1 &&
+	      s1.insert_failed == s0.insert_failed,
+	      "evicted +%llu established +%llu insert_failed +%llu, expected 1, 1, 0",
+	      (unsigned long long)(s1.evicted - s0.evicted),
+	      (unsigned long long)(s1.established - s0.established),
 	      (unsigned long long)(s1.insert_failed - s0.insert_failed));
-	CHECK(entries(cm.est) == 4 && entries(cm.new) == 1, "est %d new %d", entries(cm.est),
+	CHECK(entries(cm.est) == FWCTL_CT_WAYS && entries(cm.new) == 0, "est %d new %d",
+	      entries(cm.est), entries(cm.new));
+	/* The least recently used flow went; the others stay. */
+	SEND(UDP(V4, B, A, 53, 30000), OUT, DROP);
+	for (p = 1; p < FWCTL_CT_WAYS; p++) {
+		SEND(UDP(V4, B, A, 53, 30000 + p), OUT, FWD);
+		HOW(HOW_FLOW, 2);
+	}
+	CHECK(!ct_flows_read(&cm, NULL, NULL, &fl, &n) && n == FWCTL_CT_WAYS, "%zu flows listed",
+	      n);
+	for (i = 0; i < n; i++)
+		seen |= fl[i].sport == 30000 ? 0x100 : 1u << (fl[i].sport - 30000) % 10;
+	free(fl);
+	CHECK(seen == (1u << 1 | 1u << 2 | 1u << 3 | 1u << 9), "flows listed: mask %#zx", seen);
+	return true;
+}
+
+static bool t_insert_failed(char *why)
+{
+	struct fwctl_ct_stats s0, s1, s2;
+	struct ct_flow *fl = NULL;
+	size_t n = 0;
+
+	est_busy(true);
+	s0 = counters();
+	SEND(UDP(V4, A, B, 30000, 53), IN, FWD);
+	SEND(UDP(V4, B, A, 53, 30000), OUT, FWD);
+	HOW(HOW_FLOW, 2);
+	s1 = counters();
+	CHECK(s1.insert_failed - s0.insert_failed == 1 && s1.established == s0.established,
+	      "insert_failed +%llu established +%llu, expected 1, 0",
+	      (unsigned long long)(s1.insert_failed - s0.insert_failed),
+	      (unsigned long long)(s1.established - s0.established));
+	CHECK(entries(cm.est) == 0 && entries(cm.new) == 1, "est %d new %d", entries(cm.est),
 	      entries(cm.new));
 	/* The flow that could not move still passes, and tries again. */
-	SEND(UDP(V4, B, A, 53, 30004), OUT, FWD);
+	SEND(UDP(V4, B, A, 53, 30000), OUT, FWD);
 	HOW(HOW_FLOW, 2);
-	s0 = counters();
-	CHECK(s0.insert_failed - s1.insert_failed == 1, "no second attempt");
-	CHECK(!ct_flows_read(&cm, NULL, NULL, &fl, &n) && n == 5, "%zu flows listed", n);
+	s2 = counters();
+	CHECK(s2.insert_failed - s1.insert_failed == 1, "no second attempt");
+	est_busy(false);
+	SEND(UDP(V4, B, A, 53, 30000), OUT, FWD);
+	HOW(HOW_FLOW, 2);
+	s1 = counters();
+	CHECK(s1.established - s2.established == 1 && entries(cm.est) == 1 &&
+	      entries(cm.new) == 0, "established +%llu, est %d new %d once the slots are free",
+	      (unsigned long long)(s1.established - s2.established), entries(cm.est),
+	      entries(cm.new));
+	CHECK(!ct_flows_read(&cm, NULL, NULL, &fl, &n) && n == 1, "%zu flows listed", n);
 	free(fl);
 	return true;
 }
@@ -1357,9 +1440,8 @@ static void test_verifier(void)
 	failures += !(n && n < 250000);
 }
 
-/* est_hash_size > 0: the established table is a plain hash of that size
- * (which refuses inserts when full, where an LRU would evict). */
-static int setup(__u32 est_hash_size)
+/* est_size > 0: the established table has that many slots. */
+static int setup(__u32 est_size)
 {
 	struct bpf_map *map;
 	int err;
@@ -1371,10 +1453,8 @@ static int setup(__u32 est_hash_size)
 		bpf_map__set_pin_path(map, NULL);
 	ct_maps_set_size(skel->obj, 1024);
 	bpf_map__set_max_entries(skel->maps.fwctl_frag, 1024);
-	if (est_hash_size) {
-		bpf_map__set_type(skel->maps.fwctl_ct_est, BPF_MAP_TYPE_HASH);
-		bpf_map__set_max_entries(skel->maps.fwctl_ct_est, est_hash_size);
-	}
+	if (est_size)
+		bpf_map__set_max_entries(skel->maps.fwctl_ct_est, est_size);
 	bpf_program__set_log_level(skel->progs.ct_test, 4);	/* statistics only */
 	bpf_program__set_log_buf(skel->progs.ct_test, verifier_log, sizeof(verifier_log));
 	err = ct_test__load(skel);
@@ -1554,14 +1634,16 @@ int main(int argc, char **argv)
 	bench();
 	ct_test__destroy(skel);
 
-	err = setup(4);
+	err = setup(FWCTL_CT_WAYS);
 	if (err) {
-		printf("FAIL: conntrack: cannot load the test program with a small hash: %s\n",
+		printf("FAIL: conntrack: cannot load the test program with one bucket: %s\n",
 		       strerror(-err));
 		return 1;
 	}
-	test("insert failures: a full established table refuses the move; counted; the flow still "
-	     "passes and retries", t_insert_failed);
+	test("established table, one bucket: a move into a full bucket evicts its least recently "
+	     "used flow (counted); the others keep passing", t_est_evict);
+	test("insert failures: slots being rewritten by another CPU refuse the move; counted; the "
+	     "flow still passes from the new table and moves once a slot is free", t_insert_failed);
 	ct_test__destroy(skel);
 	return failures ? 1 : 0;
 }
