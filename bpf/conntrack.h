@@ -22,9 +22,12 @@
  *      ct_gen_from(gen, hdr, &g);
  *      a = { dir, len, rule_id, ct_rule_serial(&g, rule_id) };
  *      ct_create(ctx, &key, &meta, &a).
+ *   4. after a CT_HIT with io.promote set (the flow got established for
+ *      good): ct_promote(ctx, &key, &meta).
  *
- * ct_create is a global function (verified once); the rest is inline, so
- * ct_lookup_gen() belongs in a caller that is a global function itself.
+ * ct_create and ct_promote are global functions (verified once); the rest
+ * is inline, so ct_lookup_gen() belongs in a caller that is a global
+ * function itself.
  *
  * Timeouts are checked on lookup: an expired or orphaned entry met by a
  * packet is deleted there; the ones no packet meets are recycled when
@@ -91,7 +94,8 @@ struct ct_io {
 	__u8 state;		/* out: enum fwctl_ct_state after this packet */
 	__u8 reply;		/* out: 1 if the packet went the reply way */
 	__u8 probe;		/* in: a `fwctl check` probe: find, change nothing */
-	__u8 pad;
+	__u8 promote;		/* out: the flow is now established for good: the
+				 * caller moves it with ct_promote() */
 };
 
 /* g from a generation and its header (cell 0), as the caller has them. */
@@ -436,10 +440,15 @@ static __always_inline bool ct_cas32(__u32 *p, __u32 old, __u32 new)
  * still spreads flows): odd 64-bit constants. */
 #define CT_HASH_C(i)	(0x9e3779b97f4a7c15ull * (2 * (i) + 1))
 
-/* The first slot of key's bucket: a multiply-add hash of its ten words
- * (strongly universal over the random keys), scaled to the buckets. */
-static __always_inline __u32 ct_est_bucket(const struct fwctl_ct_config *cfg,
-					   const struct fwctl_ct_key *key)
+/*
+ * The first slots of key's two buckets: a multiply-add hash of its ten
+ * words (strongly universal over the random keys); its high half scaled
+ * to the buckets picks the first, its low half the second. A flow may sit
+ * in either (two choices keep the table usable to ~90% full where one
+ * bucket of 4 would push out a fifth of the flows at 100%).
+ */
+static __always_inline void ct_est_buckets(const struct fwctl_ct_config *cfg,
+					   const struct fwctl_ct_key *key, __u32 first[2])
 {
 	__u32 nb = ((struct bpf_map *)&FWCTL_MAP_CT_EST)->max_entries / FWCTL_CT_WAYS;
 	const __u32 *w = (const __u32 *)key;
@@ -449,7 +458,8 @@ static __always_inline __u32 ct_est_bucket(const struct fwctl_ct_config *cfg,
 #pragma unroll
 	for (i = 0; i < FWCTL_CT_KEY_WORDS; i++)
 		h += (__u64)w[i] * (cfg->hash_key[i] ^ CT_HASH_C(i));
-	return (__u32)(((h >> 32) * nb) >> 32) * FWCTL_CT_WAYS;
+	first[0] = (__u32)(((h >> 32) * nb) >> 32) * FWCTL_CT_WAYS;
+	first[1] = (__u32)(((h & 0xffffffff) * nb) >> 32) * FWCTL_CT_WAYS;
 }
 
 static __always_inline bool ct_key_eq(const struct fwctl_ct_key *a, const struct fwctl_ct_key *b)
@@ -471,16 +481,16 @@ static __always_inline struct fwctl_ct_slot *ct_est_find(const struct fwctl_ct_k
 {
 	struct fwctl_ct_config *cfg = ct_config();
 	struct fwctl_ct_slot *s;
-	__u32 idx, tag, seq;
+	__u32 first[2], tag, seq;
 	int w;
 
 	if (!cfg)
 		return NULL;
-	idx = ct_est_bucket(cfg, key);
+	ct_est_buckets(cfg, key, first);
 	tag = cfg->epoch + 1;
 #pragma unroll
-	for (w = 0; w < FWCTL_CT_WAYS; w++) {
-		__u32 i = idx + w;
+	for (w = 0; w < 2 * FWCTL_CT_WAYS; w++) {
+		__u32 i = first[w / FWCTL_CT_WAYS] + w % FWCTL_CT_WAYS;
 
 		s = bpf_map_lookup_elem(&FWCTL_MAP_CT_EST, &i);
 		if (!s)
@@ -603,35 +613,34 @@ static __always_inline __u8 ct_next_state(const struct fwctl_ct_entry *e, const 
 enum ct_slot_rank {
 	CT_SLOT_FREE = 0,	/* empty, or from before the last flush */
 	CT_SLOT_EXPIRED,	/* a flow past its timeout */
-	CT_SLOT_GONE,		/* a flow whose rule is gone */
-	CT_SLOT_LIVE,		/* a live flow: taking it is an eviction */
+	CT_SLOT_LIVE,		/* a flow: taking it is an eviction (one whose rule
+				 * is gone passes nothing, so it is idle: the
+				 * least recently used goes first) */
 	CT_SLOT_BUSY,		/* being rewritten by another CPU: not usable */
 };
 
 /*
- * Store flow (key, e) in its bucket of the established table: in a free
- * slot, else one holding a dead flow, else the least recently used live
- * one (an eviction). 0, or -1 if no slot could be taken (every one being
+ * Store flow (key, e) in one of its buckets of the established table: in
+ * a free slot (the first bucket's first), else one holding a dead flow,
+ * else the least recently used live one (an eviction). 0, or -1 if no slot could be taken (every one being
  * rewritten, or a race lost): the flow stays in the new-flow table and
  * its next packet tries again.
  */
 static __always_inline int ct_est_store(const struct fwctl_ct_key *key,
-					const struct fwctl_ct_entry *e, const struct ct_gen *g,
-					__u64 now)
+					const struct fwctl_ct_entry *e, __u64 now)
 {
 	struct fwctl_ct_config *cfg = ct_config();
 	struct fwctl_ct_slot *s, *victim = NULL;
-	__u32 idx, tag, seq, vseq = 0, rank, vrank = CT_SLOT_BUSY;
+	__u32 first[2], tag, seq, vseq = 0, rank, vrank = CT_SLOT_BUSY;
 	__u64 vlast = ~0ull;
 	int w;
 
-	if (!cfg)
+	if (!cfg || !key || !e)
 		return -1;
-	idx = ct_est_bucket(cfg, key);
+	ct_est_buckets(cfg, key, first);
 	tag = cfg->epoch + 1;
-#pragma unroll
-	for (w = 0; w < FWCTL_CT_WAYS; w++) {
-		__u32 i = idx + w;
+	for (w = 0; w < 2 * FWCTL_CT_WAYS; w++) {
+		__u32 i = first[w / FWCTL_CT_WAYS] + w % FWCTL_CT_WAYS;
 
 		s = bpf_map_lookup_elem(&FWCTL_MAP_CT_EST, &i);
 		if (!s)
@@ -643,8 +652,6 @@ static __always_inline int ct_est_store(const struct fwctl_ct_key *key,
 			rank = CT_SLOT_FREE;
 		else if (ct_key_eq(&s->key, key))
 			return 0;	/* another CPU moved it first */
-		else if (ct_rule_serial(g, s->e.rule_id) != s->e.rule_serial)
-			rank = CT_SLOT_GONE;
 		else if (ct_expired(&s->e, now))
 			rank = CT_SLOT_EXPIRED;
 		else
@@ -665,26 +672,9 @@ static __always_inline int ct_est_store(const struct fwctl_ct_key *key,
 	CT_WRITE_ONCE(victim->seq, vseq + 2);
 	if (vrank == CT_SLOT_LIVE)
 		CT_COUNT(evicted);
-	else if (vrank == CT_SLOT_GONE)
-		CT_COUNT(rule_gone);
 	else if (vrank == CT_SLOT_EXPIRED)
 		CT_COUNT(expired);
 	return 0;
-}
-
-/* Move a flow from the new table to the established one. */
-static __always_inline void ct_move(const struct ct_tuple *t, struct fwctl_ct_entry *e,
-				    __u8 state, const struct ct_gen *g, __u64 now)
-{
-	e->state = state;
-	e->timeout = ct_timeout_of(t->key.proto, state, false);
-	if (ct_est_store(&t->key, e, g, now)) {
-		e->timeout = ct_timeout_of(t->key.proto, state, true);
-		CT_COUNT(insert_failed);	/* stays new; the next packet tries again */
-		return;
-	}
-	ct_new_delete(&t->key);
-	CT_COUNT(established);
 }
 
 /* A packet of flow e: count it, advance the state. */
@@ -718,9 +708,8 @@ static __always_inline int ct_track(const struct ct_tuple *t, const struct ct_ge
 	io->rule_id = e->rule_id;
 	io->state = state;
 	io->reply = !is_orig;
-	if (move) {
-		ct_move(t, e, state, g, now);
-	} else if (state != e->state) {
+	io->promote = move;
+	if (state != e->state) {
 		e->state = state;
 		e->timeout = ct_timeout_of(t->key.proto, state, in_new);
 	}
@@ -764,6 +753,7 @@ static __always_inline int ct_lookup_gen(struct xdp_md *ctx, const struct fwctl_
 	struct ct_tuple t;
 	int kind;
 
+	io->promote = 0;
 	if (!g->serial_cell)
 		return CT_MISS;		/* no stateful rule: no live flow */
 	kind = ct_tuple_of(ctx, k, m, &t);
@@ -847,6 +837,36 @@ __noinline int ct_create(struct xdp_md *ctx, const struct fwctl_key *k,
 	}
 	ct_new_inserted();
 	CT_COUNT(created);
+	return 0;
+}
+
+/*
+ * 4. After a hit that set io->promote (ct_lookup_gen()): move the flow
+ * from the new-flow table to the established one. Returns 0, or -1 when
+ * it stays where it is (counted as an insert failure if the established
+ * table had no slot to give; its next packet tries again). A global
+ * function, called once in a flow's life, at the caller's level: its
+ * frame would not fit on top of the walk's.
+ */
+__noinline int ct_promote(struct xdp_md *ctx, const struct fwctl_key *k,
+			  const struct pkt_meta *m)
+{
+	struct fwctl_ct_entry *e;
+	struct ct_tuple t;
+
+	if (!ctx || !k || !m || ct_tuple_of(ctx, k, m, &t) != CT_FLOW)
+		return -1;
+	e = bpf_map_lookup_elem(&FWCTL_MAP_CT_NEW, &t.key);
+	if (!e)
+		return -1;
+	e->timeout = ct_timeout_of(t.key.proto, e->state, false);
+	if (ct_est_store(&t.key, e, ct_now())) {
+		e->timeout = ct_timeout_of(t.key.proto, e->state, true);
+		CT_COUNT(insert_failed);
+		return -1;
+	}
+	ct_new_delete(&t.key);
+	CT_COUNT(established);
 	return 0;
 }
 

@@ -269,6 +269,7 @@ struct classify_io {
 				 * only when m.action is FWCTL_ACTION_ALLOW_STATEFUL */
 	__u16 fast;		/* in: parse_fast()'s packet, meta left to pkt_meta_fast() */
 	__u16 probe;		/* in: a `fwctl check` probe: flows are only read */
+	__u32 promote;		/* out: DEC_FLOW of a flow to move (ct_promote()) */
 	__u64 info;		/* in: the parser's result */
 	union {			/* here, off the frames (512 bytes for all) */
 		struct ct_io ct;	/* classify_pkt()'s own */
@@ -337,6 +338,7 @@ __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 		r = ct_lookup_gen(ctx, key, meta, cio, &g);
 		if (r != CT_MISS) {
 			io->m.rule_id = cio->rule_id;
+			io->promote = cio->promote;
 			return r == CT_HIT ? DEC_FLOW : DEC_RELATED;
 		}
 		/* Stateful boxes hold only keys with this set. */
@@ -479,6 +481,8 @@ static __always_inline int classify_ip(struct xdp_md *ctx, void *data, void *dat
 		st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
 		if (!st)
 			return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
+		if (r == DEC_FLOW && io->promote)
+			ct_promote(ctx, key, meta);
 		verdict = forward(ctx, st, dir, r == DEC_FLOW ? FWCTL_FWD_FLOW : FWCTL_FWD_RELATED,
 				  io->m.rule_id, PKT_PROTO(info), len, obs);
 	} else {

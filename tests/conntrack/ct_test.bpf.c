@@ -314,6 +314,8 @@ int ct_test(struct xdp_md *ctx)
 	if (r != CT_MISS) {
 		out.state = io.state;
 		out.reply = io.reply;
+		if (r == CT_HIT && io.promote)
+			ct_promote(ctx, &k, &m);
 		return decide(r == CT_HIT ? HOW_FLOW : HOW_RELATED, io.rule_id, true, &k, &m);
 	}
 	rule_id = classify(&k, ct_can_start(ctx, &k, &m), &rule);
