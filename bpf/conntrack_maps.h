@@ -28,7 +28,7 @@ struct {
  * calls out of line). Managed by conntrack.h (ct_est_*). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, FWCTL_CT_DEFAULT_SIZE);
+	__uint(max_entries, FWCTL_CT_EST_SLOTS(FWCTL_CT_DEFAULT_SIZE));
 	__type(key, __u32);
 	__type(value, struct fwctl_ct_slot);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

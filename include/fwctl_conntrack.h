@@ -35,14 +35,17 @@
  * Table sizes. `fwctl attach --ct-size N` gives the established table N
  * slots and the new-flow table N / 4 (a SYN flood only churns the
  * latter); the loader sets max_entries before the object is loaded.
- * The established table's slots form buckets of FWCTL_CT_WAYS; with N
- * not a multiple of it, the last N % FWCTL_CT_WAYS slots stay unused.
+ * The established table gets FWCTL_CT_EST_SLOTS(N) slots, a quarter more
+ * than N, in buckets of FWCTL_CT_WAYS: a flow goes in one of two buckets,
+ * and at 80% full nearly every flow finds room in one of them, where a
+ * table of exactly N slots would push out about a tenth of N flows.
  */
 #define FWCTL_CT_DEFAULT_SIZE	262144
 #define FWCTL_CT_MIN_SIZE	256
 #define FWCTL_CT_MAX_SIZE	4194304
 #define FWCTL_CT_NEW_SIZE(n)	((n) / 4)
 #define FWCTL_CT_WAYS		4	/* slots per bucket of the established table */
+#define FWCTL_CT_EST_SLOTS(n)	(((n) + (n) / 4 + FWCTL_CT_WAYS - 1) / FWCTL_CT_WAYS * FWCTL_CT_WAYS)
 #define FWCTL_FRAG_SIZE		65536	/* datagrams remembered at once */
 #define FWCTL_FRAG_TIMEOUT_NS	(30ull * 1000000000ull)
 
@@ -108,7 +111,7 @@ enum fwctl_ct_timeout {
 struct fwctl_ct_config {
 	__u32 timeout_ms[FWCTL_CT_TIMEOUTS];
 	__u32 epoch;
-	__u32 pad;
+	__u32 size;		/* --ct-size N, for `fwctl ct stats` (0: unknown) */
 	__u64 hash_key[FWCTL_CT_KEY_WORDS + 1];	/* one per word, then the offset */
 	__u64 pad2[12 - FWCTL_CT_KEY_WORDS - 1];
 };

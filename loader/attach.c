@@ -359,8 +359,9 @@ static int config_commit(const struct fwctl_config *cfg, struct fwctl_err *e)
 	return err;
 }
 
-/* Default timeouts in the flow tables' config, made by the first instance. */
-static int ct_init(struct fwctl_err *e)
+/* Default timeouts, size and hash keys in the flow tables' config, made
+ * by the first instance. */
+static int ct_init(__u32 ct_size, struct fwctl_err *e)
 {
 	struct ct_maps m;
 	int err;
@@ -368,7 +369,7 @@ static int ct_init(struct fwctl_err *e)
 	err = ct_maps_open_pinned(pin_dir(), &m, e);
 	if (err)
 		return err;
-	err = ct_config_init(&m);
+	err = ct_config_init(&m, ct_size);
 	ct_maps_close(&m);
 	if (err)
 		fwctl_err_set(e, "cannot write the flow timeouts: %s", strerror(-err));
@@ -422,7 +423,7 @@ int fwctl_attach(const char *if_in, const char *if_out, enum fwctl_mode mode, __
 			goto fail;
 		attached++;
 	}
-	err = ct_init(e);
+	err = ct_init(cfg.ct_size, e);
 	if (err)
 		goto fail;
 	cfg.attached_at = time(NULL);

@@ -61,7 +61,7 @@ int ct_maps_set_size(struct bpf_object *obj, __u32 n)
 	if (!new || !est)
 		return -ENOENT;
 	err = bpf_map__set_max_entries(new, FWCTL_CT_NEW_SIZE(n));
-	return err ? err : bpf_map__set_max_entries(est, n);
+	return err ? err : bpf_map__set_max_entries(est, FWCTL_CT_EST_SLOTS(n));
 }
 
 int ct_maps_from_object(struct bpf_object *obj, struct ct_maps *m)
@@ -159,7 +159,7 @@ static int hash_keys_init(struct fwctl_ct_config *cfg)
 	return 0;
 }
 
-int ct_config_init(const struct ct_maps *m)
+int ct_config_init(const struct ct_maps *m, __u32 size)
 {
 	struct fwctl_ct_config cfg = {};
 	__u32 key = 0, i;
@@ -169,6 +169,7 @@ int ct_config_init(const struct ct_maps *m)
 		return -errno;
 	for (i = 0; i < FWCTL_CT_TIMEOUTS; i++)
 		cfg.timeout_ms[i] = default_s[i] * 1000;
+	cfg.size = size;
 	err = hash_keys_init(&cfg);
 	if (err)
 		return err;
@@ -637,6 +638,21 @@ static int max_entries(int fd, __u32 *n)
 	return 0;
 }
 
+/* The flows the established table was sized for (--ct-size). */
+static int est_size(const struct ct_maps *m, __u32 *n)
+{
+	struct fwctl_ct_config cfg;
+	__u32 key = 0;
+
+	if (bpf_map_lookup_elem(m->config, &key, &cfg))
+		return -errno;
+	if (cfg.size) {
+		*n = cfg.size;
+		return 0;
+	}
+	return max_entries(m->est, n);	/* not written: its slots */
+}
+
 static int stats_sum(int fd, struct fwctl_ct_stats *out)
 {
 	int ncpus = libbpf_num_possible_cpus(), cpu;
@@ -669,7 +685,7 @@ int ct_summary_read(const struct ct_maps *m, ct_alive_fn alive, void *arg, struc
 	memset(s, 0, sizeof(*s));
 	err = max_entries(m->new, &s->size[FWCTL_CT_TABLE_NEW]);
 	if (!err)
-		err = max_entries(m->est, &s->size[FWCTL_CT_TABLE_EST]);
+		err = est_size(m, &s->size[FWCTL_CT_TABLE_EST]);
 	if (!err)
 		err = stats_sum(m->stats, &s->c);
 	if (!err)

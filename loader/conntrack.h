@@ -29,7 +29,8 @@ struct bpf_object;
 /* --ct-size N: 0, or -EINVAL with e naming the value and the range. */
 int ct_parse_size(const char *text, __u32 *n, struct fwctl_err *e);
 /*
- * Before load: N established slots, N / 4 new ones (n already checked).
+ * Before load: FWCTL_CT_EST_SLOTS(N) established slots, N / 4 new ones
+ * (n already checked).
  * Every object that declares these maps and shares their pins must get
  * the same N: libbpf reuses a pin only if max_entries matches.
  */
@@ -40,8 +41,9 @@ int ct_maps_open_pinned(const char *dir, struct ct_maps *m, struct fwctl_err *e)
 void ct_maps_close(struct ct_maps *m);
 /* Remove the tracking maps' pins from dir (missing ones are fine). */
 int ct_maps_unpin(const char *dir);
-/* Write the default timeouts (at attach). */
-int ct_config_init(const struct ct_maps *m);
+/* At attach: the default timeouts, the table size (--ct-size) and, unless
+ * there are some already, random keys for the established table's hash. */
+int ct_config_init(const struct ct_maps *m, __u32 size);
 
 /* --- timeouts ------------------------------------------------------------ */
 

@@ -214,7 +214,7 @@ static void reset(void)
 		bpf_map_update_elem(bpf_map__fd(skel->maps.test_rule_pkts), &i, &zero, BPF_ANY);
 	set_rules(std_rules, ARRAY_SIZE(std_rules));
 	set_gen(std_serials, ARRAY_SIZE(std_serials));
-	ct_config_init(&cm);
+	ct_config_init(&cm, 1024);
 }
 
 static __u64 rule_pkts(__u32 id)
