@@ -440,17 +440,24 @@ static __always_inline bool ct_cas32(__u32 *p, __u32 old, __u32 new)
  * still spreads flows): odd 64-bit constants. */
 #define CT_HASH_C(i)	(0x9e3779b97f4a7c15ull * (2 * (i) + 1))
 
+/* Where a flow goes in the established table. */
+struct ct_place {
+	__u32 bucket[2];	/* its two buckets (indexes of fwctl_ct_tags) */
+	__u32 tag;		/* its tag there (struct fwctl_ct_tags) */
+};
+
 /*
- * The first slots of key's two buckets: a multiply-add hash of its ten
- * words (strongly universal over the random keys); its high half scaled
- * to the buckets picks the first, its low half the second. A flow may sit
- * in either (two choices keep the table usable to ~90% full where one
- * bucket of 4 would push out a fifth of the flows at 100%).
+ * The place of key: a multiply-add hash of its ten words (strongly
+ * universal over the random keys), mixed so that every bit depends on
+ * every word; its high half scaled to the buckets picks the first, its
+ * low half the second, a third product the tag. A flow may sit in either
+ * bucket: two choices keep a table of 4-slot buckets usable nearly full,
+ * where one would push out a tenth of its flows at 80%.
  */
-static __always_inline void ct_est_buckets(const struct fwctl_ct_config *cfg,
-					   const struct fwctl_ct_key *key, __u32 first[2])
+static __always_inline void ct_est_place(const struct fwctl_ct_config *cfg,
+					 const struct fwctl_ct_key *key, struct ct_place *p)
 {
-	__u32 nb = ((struct bpf_map *)&FWCTL_MAP_CT_EST)->max_entries / FWCTL_CT_WAYS;
+	__u32 nb = ((struct bpf_map *)&FWCTL_MAP_CT_TAGS)->max_entries;
 	const __u32 *w = (const __u32 *)key;
 	__u64 h = cfg->hash_key[FWCTL_CT_KEY_WORDS] ^ CT_HASH_C(FWCTL_CT_KEY_WORDS);
 	int i;
@@ -458,8 +465,12 @@ static __always_inline void ct_est_buckets(const struct fwctl_ct_config *cfg,
 #pragma unroll
 	for (i = 0; i < FWCTL_CT_KEY_WORDS; i++)
 		h += (__u64)w[i] * (cfg->hash_key[i] ^ CT_HASH_C(i));
-	first[0] = (__u32)(((h >> 32) * nb) >> 32) * FWCTL_CT_WAYS;
-	first[1] = (__u32)(((h & 0xffffffff) * nb) >> 32) * FWCTL_CT_WAYS;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	p->bucket[0] = ((h >> 32) * nb) >> 32;
+	p->bucket[1] = ((h & 0xffffffff) * nb) >> 32;
+	p->tag = ((__u32)((h * 0xc4ceb9fe1a85ec53ull) >> 32) ^ (cfg->epoch * 0x9e3779b9u)) | 1;
 }
 
 static __always_inline bool ct_key_eq(const struct fwctl_ct_key *a, const struct fwctl_ct_key *b)
@@ -480,26 +491,35 @@ static __always_inline struct fwctl_ct_config *ct_config(void)
 static __always_inline struct fwctl_ct_slot *ct_est_find(const struct fwctl_ct_key *key)
 {
 	struct fwctl_ct_config *cfg = ct_config();
+	struct fwctl_ct_tags *tags;
 	struct fwctl_ct_slot *s;
-	__u32 first[2], tag, seq;
-	int w;
+	struct ct_place p;
+	__u32 epoch, seq, i;
+	int b, w;
 
 	if (!cfg)
 		return NULL;
-	ct_est_buckets(cfg, key, first);
-	tag = cfg->epoch + 1;
+	ct_est_place(cfg, key, &p);
+	epoch = cfg->epoch + 1;
 #pragma unroll
-	for (w = 0; w < 2 * FWCTL_CT_WAYS; w++) {
-		__u32 i = first[w / FWCTL_CT_WAYS] + w % FWCTL_CT_WAYS;
-
-		s = bpf_map_lookup_elem(&FWCTL_MAP_CT_EST, &i);
-		if (!s)
+	for (b = 0; b < 2; b++) {
+		tags = bpf_map_lookup_elem(&FWCTL_MAP_CT_TAGS, &p.bucket[b]);
+		if (!tags)
 			return NULL;
-		seq = CT_READ_ONCE(s->seq);
-		if ((seq & 1) || s->epoch != tag || !ct_key_eq(&s->key, key))
-			continue;
-		ct_barrier();
-		return CT_READ_ONCE(s->seq) == seq ? s : NULL;	/* rewritten meanwhile */
+#pragma unroll
+		for (w = 0; w < FWCTL_CT_WAYS; w++) {
+			if (tags->tag[w] != p.tag)
+				continue;
+			i = p.bucket[b] * FWCTL_CT_WAYS + w;
+			s = bpf_map_lookup_elem(&FWCTL_MAP_CT_EST, &i);
+			if (!s)
+				return NULL;
+			seq = CT_READ_ONCE(s->seq);
+			if ((seq & 1) || s->epoch != epoch || !ct_key_eq(&s->key, key))
+				continue;
+			ct_barrier();
+			return CT_READ_ONCE(s->seq) == seq ? s : NULL;	/* rewritten meanwhile */
+		}
 	}
 	return NULL;
 }
@@ -631,24 +651,25 @@ static __always_inline int ct_est_store(const struct fwctl_ct_key *key,
 {
 	struct fwctl_ct_config *cfg = ct_config();
 	struct fwctl_ct_slot *s, *victim = NULL;
-	__u32 first[2], tag, seq, vseq = 0, rank, vrank = CT_SLOT_BUSY;
+	__u32 epoch, seq, vseq = 0, vidx = 0, rank, vrank = CT_SLOT_BUSY, i;
+	struct fwctl_ct_tags *tags;
 	__u64 vlast = ~0ull;
+	struct ct_place p;
 	int w;
 
 	if (!cfg || !key || !e)
 		return -1;
-	ct_est_buckets(cfg, key, first);
-	tag = cfg->epoch + 1;
+	ct_est_place(cfg, key, &p);
+	epoch = cfg->epoch + 1;
 	for (w = 0; w < 2 * FWCTL_CT_WAYS; w++) {
-		__u32 i = first[w / FWCTL_CT_WAYS] + w % FWCTL_CT_WAYS;
-
+		i = p.bucket[w / FWCTL_CT_WAYS] * FWCTL_CT_WAYS + w % FWCTL_CT_WAYS;
 		s = bpf_map_lookup_elem(&FWCTL_MAP_CT_EST, &i);
 		if (!s)
 			return -1;
 		seq = CT_READ_ONCE(s->seq);
 		if (seq & 1)
 			continue;
-		if (s->epoch != tag)
+		if (s->epoch != epoch)
 			rank = CT_SLOT_FREE;
 		else if (ct_key_eq(&s->key, key))
 			return 0;	/* another CPU moved it first */
@@ -658,6 +679,7 @@ static __always_inline int ct_est_store(const struct fwctl_ct_key *key,
 			rank = CT_SLOT_LIVE;
 		if (rank < vrank || (rank == vrank && rank == CT_SLOT_LIVE && s->e.last_ns < vlast)) {
 			victim = s;
+			vidx = i;
 			vseq = seq;
 			vrank = rank;
 			vlast = s->e.last_ns;
@@ -667,9 +689,16 @@ static __always_inline int ct_est_store(const struct fwctl_ct_key *key,
 		return -1;
 	victim->e = *e;
 	victim->key = *key;
-	victim->epoch = tag;
+	victim->epoch = epoch;
 	ct_barrier();
 	CT_WRITE_ONCE(victim->seq, vseq + 2);
+	/* The tag last: a reader that finds it finds the slot whole. Until
+	 * then the flow is still in the new-flow table (the caller deletes
+	 * it there after this). */
+	i = vidx / FWCTL_CT_WAYS;
+	tags = bpf_map_lookup_elem(&FWCTL_MAP_CT_TAGS, &i);
+	if (tags)
+		CT_WRITE_ONCE(tags->tag[vidx % FWCTL_CT_WAYS], p.tag);
 	if (vrank == CT_SLOT_LIVE)
 		CT_COUNT(evicted);
 	else if (vrank == CT_SLOT_EXPIRED)

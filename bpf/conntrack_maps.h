@@ -34,6 +34,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } FWCTL_MAP_CT_EST SEC(".maps");
 
+/* One per bucket of fwctl_ct_est: its slots' tags. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FWCTL_CT_EST_SLOTS(FWCTL_CT_DEFAULT_SIZE) / FWCTL_CT_WAYS);
+	__type(key, __u32);
+	__type(value, struct fwctl_ct_tags);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} FWCTL_MAP_CT_TAGS SEC(".maps");
+
 /* Live entries per table (enum fwctl_ct_table), shared by all CPUs:
  * only to tell an insert into the new-flow table that evicts from one
  * that does not (the established table knows its victims: [1] unused). */

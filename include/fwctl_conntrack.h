@@ -26,6 +26,7 @@
 /* Map names, also their pin names under the pin directory. */
 #define FWCTL_MAP_CT_NEW	fwctl_ct_new
 #define FWCTL_MAP_CT_EST	fwctl_ct_est
+#define FWCTL_MAP_CT_TAGS	fwctl_ct_tags
 #define FWCTL_MAP_CT_COUNT	fwctl_ct_count
 #define FWCTL_MAP_CT_CONFIG	fwctl_ct_config
 #define FWCTL_MAP_CT_STATS	fwctl_ct_stats
@@ -156,6 +157,18 @@ struct fwctl_ct_slot {
 	struct fwctl_ct_key key;
 	struct fwctl_ct_entry e;
 	__u64 pad[2];
+};
+
+/*
+ * Value of fwctl_ct_tags[bucket]: a 32-bit tag of the flow stored in each
+ * slot of the bucket (hash bits mixed with the flush epoch; 0: none), so
+ * that a lookup reads the slots only where the tag matches. A packet of
+ * no established flow (a SYN, most of a flood) then reads one cache line
+ * per bucket, not four slots. A tag is a hint: the slot's own key and
+ * epoch decide; a stale tag costs one slot read.
+ */
+struct fwctl_ct_tags {
+	__u32 tag[FWCTL_CT_WAYS];
 };
 
 /*

@@ -20,7 +20,7 @@
 #define CT_BATCH	1024	/* entries per batch syscall */
 
 static const char *const map_names[] = {
-	FWCTL_STR(FWCTL_MAP_CT_NEW), FWCTL_STR(FWCTL_MAP_CT_EST),
+	FWCTL_STR(FWCTL_MAP_CT_NEW), FWCTL_STR(FWCTL_MAP_CT_EST), FWCTL_STR(FWCTL_MAP_CT_TAGS),
 	FWCTL_STR(FWCTL_MAP_CT_COUNT), FWCTL_STR(FWCTL_MAP_CT_CONFIG),
 	FWCTL_STR(FWCTL_MAP_CT_STATS), FWCTL_STR(FWCTL_MAP_FRAG),
 };
@@ -29,7 +29,8 @@ static const char *const map_names[] = {
 /* struct ct_maps as an array, in map_names' order. */
 static int *fd_slot(struct ct_maps *m, unsigned int i)
 {
-	int *slots[N_MAPS] = { &m->new, &m->est, &m->count, &m->config, &m->stats, &m->frag };
+	int *slots[N_MAPS] = { &m->new, &m->est, &m->tags, &m->count, &m->config, &m->stats,
+			       &m->frag };
 
 	return slots[i];
 }
@@ -53,15 +54,18 @@ int ct_parse_size(const char *text, __u32 *n, struct fwctl_err *e)
 
 int ct_maps_set_size(struct bpf_object *obj, __u32 n)
 {
-	struct bpf_map *new, *est;
+	struct bpf_map *new, *est, *tags;
 	int err;
 
 	new = bpf_object__find_map_by_name(obj, FWCTL_STR(FWCTL_MAP_CT_NEW));
 	est = bpf_object__find_map_by_name(obj, FWCTL_STR(FWCTL_MAP_CT_EST));
-	if (!new || !est)
+	tags = bpf_object__find_map_by_name(obj, FWCTL_STR(FWCTL_MAP_CT_TAGS));
+	if (!new || !est || !tags)
 		return -ENOENT;
 	err = bpf_map__set_max_entries(new, FWCTL_CT_NEW_SIZE(n));
-	return err ? err : bpf_map__set_max_entries(est, FWCTL_CT_EST_SLOTS(n));
+	if (!err)
+		err = bpf_map__set_max_entries(est, FWCTL_CT_EST_SLOTS(n));
+	return err ? err : bpf_map__set_max_entries(tags, FWCTL_CT_EST_SLOTS(n) / FWCTL_CT_WAYS);
 }
 
 int ct_maps_from_object(struct bpf_object *obj, struct ct_maps *m)

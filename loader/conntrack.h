@@ -18,6 +18,7 @@
 struct ct_maps {
 	int new;	/* fwctl_ct_new */
 	int est;	/* fwctl_ct_est */
+	int tags;	/* fwctl_ct_tags */
 	int count;	/* fwctl_ct_count */
 	int config;	/* fwctl_ct_config */
 	int stats;	/* fwctl_ct_stats */
@@ -29,8 +30,8 @@ struct bpf_object;
 /* --ct-size N: 0, or -EINVAL with e naming the value and the range. */
 int ct_parse_size(const char *text, __u32 *n, struct fwctl_err *e);
 /*
- * Before load: FWCTL_CT_EST_SLOTS(N) established slots, N / 4 new ones
- * (n already checked).
+ * Before load: FWCTL_CT_EST_SLOTS(N) established slots (and a tag line
+ * per bucket of them), N / 4 new ones (n already checked).
  * Every object that declares these maps and shares their pins must get
  * the same N: libbpf reuses a pin only if max_entries matches.
  */

@@ -1453,8 +1453,10 @@ static int setup(__u32 est_size)
 		bpf_map__set_pin_path(map, NULL);
 	ct_maps_set_size(skel->obj, 1024);
 	bpf_map__set_max_entries(skel->maps.fwctl_frag, 1024);
-	if (est_size)
+	if (est_size) {
 		bpf_map__set_max_entries(skel->maps.fwctl_ct_est, est_size);
+		bpf_map__set_max_entries(skel->maps.fwctl_ct_tags, est_size / FWCTL_CT_WAYS);
+	}
 	bpf_program__set_log_level(skel->progs.ct_test, 4);	/* statistics only */
 	bpf_program__set_log_buf(skel->progs.ct_test, verifier_log, sizeof(verifier_log));
 	err = ct_test__load(skel);
