@@ -451,8 +451,9 @@ struct ct_place {
  * universal over the random keys), mixed so that every bit depends on
  * every word; its high half scaled to the buckets picks the first, its
  * low half the second, a third product the tag. A flow may sit in either
- * bucket: two choices keep a table of 4-slot buckets usable nearly full,
- * where one would push out a tenth of its flows at 80%.
+ * bucket: with the emptier one taken, a table of 4-slot buckets 80% full
+ * pushes out ~1% of its flows, where one bucket per flow would push out
+ * a tenth.
  */
 static __always_inline void ct_est_place(const struct fwctl_ct_config *cfg,
 					 const struct fwctl_ct_key *key, struct ct_place *p)
@@ -487,8 +488,10 @@ static __always_inline struct fwctl_ct_config *ct_config(void)
 	return bpf_map_lookup_elem(&FWCTL_MAP_CT_CONFIG, &zero);
 }
 
-/* The slot holding key's flow (in the current flush epoch), or NULL. */
-static __always_inline struct fwctl_ct_slot *ct_est_find(const struct fwctl_ct_key *key)
+/* The slot holding key's flow (in the current flush epoch), or NULL;
+ * *idx: its index. */
+static __always_inline struct fwctl_ct_slot *ct_est_find(const struct fwctl_ct_key *key,
+							 __u32 *idx)
 {
 	struct fwctl_ct_config *cfg = ct_config();
 	struct fwctl_ct_tags *tags;
@@ -518,39 +521,41 @@ static __always_inline struct fwctl_ct_slot *ct_est_find(const struct fwctl_ct_k
 			if ((seq & 1) || s->epoch != epoch || !ct_key_eq(&s->key, key))
 				continue;
 			ct_barrier();
+			*idx = i;
 			return CT_READ_ONCE(s->seq) == seq ? s : NULL;	/* rewritten meanwhile */
 		}
 	}
 	return NULL;
 }
 
-/* Empty slot s if it still holds key's flow; false if it did not (or
- * another CPU is rewriting it). */
-static __always_inline bool ct_est_delete(struct fwctl_ct_slot *s, const struct fwctl_ct_key *key)
+/* Empty slot s (index idx) if it still holds key's flow; false if it did
+ * not (or another CPU is rewriting it). Its tag goes too: the bucket's
+ * load (ct_bucket_load()) counts tags. */
+static __always_inline bool ct_est_delete(struct fwctl_ct_slot *s, __u32 idx,
+					  const struct fwctl_ct_key *key)
 {
-	__u32 seq = CT_READ_ONCE(s->seq);
+	__u32 seq = CT_READ_ONCE(s->seq), b = idx / FWCTL_CT_WAYS;
+	struct fwctl_ct_tags *tags;
 	bool ours;
 
 	if ((seq & 1) || !ct_cas32(&s->seq, seq, seq + 1))
 		return false;
 	ours = s->epoch && ct_key_eq(&s->key, key);
-	if (ours)
+	if (ours) {
 		s->epoch = 0;
+		tags = bpf_map_lookup_elem(&FWCTL_MAP_CT_TAGS, &b);
+		if (tags)
+			tags->tag[idx % FWCTL_CT_WAYS] = 0;
+	}
 	ct_barrier();
 	CT_WRITE_ONCE(s->seq, seq + 2);
 	return ours;
 }
 
-/*
- * Is e usable for a packet that travelled in direction dir from the
- * tuple's side? Deletes e (and says no) when its rule is gone or it
- * expired. A packet whose endpoints and interface disagree with the
- * flow's (an outside host using an inside address) is no part of it,
- * nor is an echo request going the reply way.
- */
-static __always_inline bool ct_delete(struct fwctl_ct_slot *s, const struct fwctl_ct_key *key)
+static __always_inline bool ct_delete(struct fwctl_ct_slot *s, __u32 idx,
+				      const struct fwctl_ct_key *key)
 {
-	return s ? ct_est_delete(s, key) : ct_new_delete(key);
+	return s ? ct_est_delete(s, idx, key) : ct_new_delete(key);
 }
 
 /* Is flow e past its timeout at now? */
@@ -561,20 +566,21 @@ static __always_inline bool ct_expired(const struct fwctl_ct_entry *e, __u64 now
 	return now > e->last_ns && now - e->last_ns > ct_timeout_ns(e->timeout);
 }
 
-/* s: e's slot in the established table; NULL: e is in the new-flow table. */
-static __always_inline bool ct_usable(struct fwctl_ct_slot *s, struct fwctl_ct_entry *e,
+/* s: e's slot in the established table (index idx); NULL: e is in the
+ * new-flow table. */
+static __always_inline bool ct_usable(struct fwctl_ct_slot *s, __u32 idx, struct fwctl_ct_entry *e,
 				      const struct ct_tuple *t, __u32 dir, const struct ct_gen *g,
 				      __u64 now, bool probe)
 {
 	bool is_orig = dir == e->orig_dir;
 
 	if (ct_rule_serial(g, e->rule_id) != e->rule_serial) {
-		if (!probe && ct_delete(s, &t->key))
+		if (!probe && ct_delete(s, idx, &t->key))
 			CT_COUNT(rule_gone);
 		return false;
 	}
 	if (ct_expired(e, now)) {
-		if (!probe && ct_delete(s, &t->key))
+		if (!probe && ct_delete(s, idx, &t->key))
 			CT_COUNT(expired);
 		return false;
 	}
@@ -593,14 +599,15 @@ static __always_inline struct fwctl_ct_entry *ct_find(const struct ct_tuple *t, 
 {
 	struct fwctl_ct_slot *s;
 	struct fwctl_ct_entry *e;
+	__u32 idx = 0;
 
 	*table = FWCTL_CT_TABLE_EST;
-	s = ct_est_find(&t->key);
-	if (s && ct_usable(s, &s->e, t, dir, g, now, probe))
+	s = ct_est_find(&t->key, &idx);
+	if (s && ct_usable(s, idx, &s->e, t, dir, g, now, probe))
 		return &s->e;
 	*table = FWCTL_CT_TABLE_NEW;
 	e = bpf_map_lookup_elem(&FWCTL_MAP_CT_NEW, &t->key);
-	if (e && ct_usable(NULL, e, t, dir, g, now, probe))
+	if (e && ct_usable(NULL, 0, e, t, dir, g, now, probe))
 		return e;
 	return NULL;
 }
@@ -629,6 +636,21 @@ static __always_inline __u8 ct_next_state(const struct fwctl_ct_entry *e, const 
 	return s;
 }
 
+/* Slots of bucket b with a tag (0-4; 5 if it cannot be read). */
+static __always_inline __u32 ct_bucket_load(__u32 b)
+{
+	struct fwctl_ct_tags *tags = bpf_map_lookup_elem(&FWCTL_MAP_CT_TAGS, &b);
+	__u32 n = 0;
+	int w;
+
+	if (!tags)
+		return FWCTL_CT_WAYS + 1;
+#pragma unroll
+	for (w = 0; w < FWCTL_CT_WAYS; w++)	/* (x | -x) >> 31: x != 0, without a branch */
+		n += (tags->tag[w] | -tags->tag[w]) >> 31;
+	return n;
+}
+
 /* What a slot is worth keeping, for the choice of a victim. */
 enum ct_slot_rank {
 	CT_SLOT_FREE = 0,	/* empty, or from before the last flush */
@@ -641,8 +663,8 @@ enum ct_slot_rank {
 
 /*
  * Store flow (key, e) in one of its buckets of the established table: in
- * a free slot (the first bucket's first), else one holding a dead flow,
- * else the least recently used live one (an eviction). 0, or -1 if no slot could be taken (every one being
+ * a free slot of the emptier one, else one holding an expired flow, else
+ * the least recently used live one of the two (an eviction). 0, or -1 if no slot could be taken (every one being
  * rewritten, or a race lost): the flow stays in the new-flow table and
  * its next packet tries again.
  */
@@ -661,6 +683,14 @@ static __always_inline int ct_est_store(const struct fwctl_ct_key *key,
 		return -1;
 	ct_est_place(cfg, key, &p);
 	epoch = cfg->epoch + 1;
+	/* The emptier bucket first (by its tags: a slot emptied since the
+	 * last flush has none), so that its free slot wins: two choices
+	 * balanced keep nearly every flow at 80% full. */
+	if (ct_bucket_load(p.bucket[1]) < ct_bucket_load(p.bucket[0])) {
+		i = p.bucket[0];
+		p.bucket[0] = p.bucket[1];
+		p.bucket[1] = i;
+	}
 	for (w = 0; w < 2 * FWCTL_CT_WAYS; w++) {
 		i = p.bucket[w / FWCTL_CT_WAYS] * FWCTL_CT_WAYS + w % FWCTL_CT_WAYS;
 		s = bpf_map_lookup_elem(&FWCTL_MAP_CT_EST, &i);

@@ -256,6 +256,17 @@ static __always_inline int build_key(void *data, void *data_end, __u64 info, __u
 	return 0;
 }
 
+/*
+ * FWCTL_NO_CT (bench/unit/fwctl_noct.bpf.c): the datapath without any
+ * connection-tracking code, to measure what tracking costs a rule set
+ * without `stateful` rules (issue 12: nothing). Loaded only with such sets.
+ */
+#ifdef FWCTL_NO_CT
+#define CT_CODE	0
+#else
+#define CT_CODE	1
+#endif
+
 /* What classify_pkt() decided: enum fwctl_classify_status, or a flow. */
 #define DEC_FLOW	(FWCTL_CLASSIFY_NO_TABLE + 1)	/* a packet of a live flow */
 #define DEC_RELATED	(FWCTL_CLASSIFY_NO_TABLE + 2)	/* an ICMP error about one */
@@ -331,7 +342,7 @@ __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 	if (!gen)
 		return FWCTL_CLASSIFY_NO_TABLE;
 	h = fwctl_gen_hdr(gen, &banked);
-	if (h && FWCTL_CT_SERIAL_CELL(h)) {
+	if (CT_CODE && h && FWCTL_CT_SERIAL_CELL(h)) {
 		if (io->fast && !meta->l3_end)	/* parse_fast() left it to us */
 			pkt_meta_fast((void *)(long)ctx->data, (void *)(long)ctx->data_end,
 				      io->info, meta);
@@ -349,7 +360,8 @@ __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 		key->w[FWCTL_DIM_START] = ct_can_start(ctx, key, meta);
 	}
 	r = fwctl_classify_walk(gen, h, banked, key, &io->m);
-	if (r == FWCTL_CLASSIFY_MATCH && io->m.action == FWCTL_ACTION_ALLOW_STATEFUL && h) {
+	if (CT_CODE && r == FWCTL_CLASSIFY_MATCH && io->m.action == FWCTL_ACTION_ALLOW_STATEFUL &&
+	    h) {
 		ct_gen_from_bank(gen, h, banked, &g);
 		io->serial = ct_rule_serial(&g, io->m.rule_id);
 	}
@@ -385,6 +397,8 @@ static __always_inline int classify_banked(struct xdp_md *ctx, struct dp_locals 
 		return FWCTL_CLASSIFY_OTHER;
 	if (!FWCTL_CT_SERIAL_CELL(h))
 		return banked ? fwctl_classify_small(gen, h, key, &io->m) : FWCTL_CLASSIFY_OTHER;
+	if (!CT_CODE)
+		return FWCTL_CLASSIFY_OTHER;
 	if (!meta->l3_end)	/* parse_fast() left it to us */
 		pkt_meta_fast((void *)(long)ctx->data, (void *)(long)ctx->data_end, io->info,
 			      meta);
@@ -506,7 +520,8 @@ static __always_inline int classify_ip(struct xdp_md *ctx, void *data, void *dat
 			return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
 		verdict = act_on_rule(ctx, st, dir, &io->m, PKT_PROTO(info), len, obs);
 		/* A probe of `fwctl check` creates nothing. */
-		if (verdict == XDP_REDIRECT && io->m.action == FWCTL_ACTION_ALLOW_STATEFUL &&
+		if (CT_CODE && verdict == XDP_REDIRECT &&
+		    io->m.action == FWCTL_ACTION_ALLOW_STATEFUL &&
 		    !(obs && check_probe(ctx))) {
 			io->new = (struct ct_new){ dir, len, io->m.rule_id, io->serial };
 			ct_create(ctx, key, meta, &io->new);
@@ -515,7 +530,7 @@ static __always_inline int classify_ip(struct xdp_md *ctx, void *data, void *dat
 		st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
 		if (!st)
 			return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
-		if (r == DEC_FLOW && io->promote)
+		if (CT_CODE && r == DEC_FLOW && io->promote)
 			ct_promote(ctx, key, meta);
 		verdict = forward(ctx, st, dir, r == DEC_FLOW ? FWCTL_FWD_FLOW : FWCTL_FWD_RELATED,
 				  io->m.rule_id, PKT_PROTO(info), len, obs);
@@ -553,14 +568,18 @@ static __always_inline int datapath(struct xdp_md *ctx, const bool obs)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 len = data_end - data, dir = frame_dir(ctx);
-	struct dp_locals *l;
+	struct dp_locals stack_locals, *l = &stack_locals;
 	__u32 zero = 0;
 	__u64 info;
 	__u8 kind;
 
-	l = bpf_map_lookup_elem(&fwctl_dp_locals, &zero);
-	if (!l)
-		return XDP_DROP;	/* cannot happen: a one-slot array */
+	/* Without tracking code (FWCTL_NO_CT), the plain copy's frame has
+	 * room for them. */
+	if (obs || CT_CODE) {
+		l = bpf_map_lookup_elem(&fwctl_dp_locals, &zero);
+		if (!l)
+			return XDP_DROP;	/* cannot happen: a one-slot array */
+	}
 
 	/* 1. The common case: TCP or UDP with plain headers, straight to the
 	 * rules (meta: l3_end 0 until pkt_meta_fast() fills it, if needed).

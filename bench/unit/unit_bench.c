@@ -46,6 +46,7 @@
 #include "fwctl.h"
 #include "fwctl.skel.h"
 #include "trivial_redirect.skel.h"
+#include "fwctl_noct.skel.h"
 #include "xmit_watch.skel.h"
 
 #define MAX_COUNTS	16
@@ -72,6 +73,7 @@ struct opts {
 	bool csv;
 	bool verbose;
 	bool watcher;
+	bool noct;
 	int cpu;
 	__u32 ifx[2];
 };
@@ -104,6 +106,9 @@ static void usage(FILE *f, const char *prog)
 		"  -R, --repeat N       BPF_PROG_TEST_RUN repeat (default 10000000)\n"
 		"  -c, --cpu N          pin to CPU N (default: the last online CPU; -1: no pinning)\n"
 		"  -w, --watcher        live mode: fwctl also with the transmit watcher attached\n"
+		"      --without-ct     also fwctl built without connection-tracking code\n"
+		"                       (fwctl_noct.bpf.c) on the same maps: what tracking\n"
+		"                       costs sets without stateful rules\n"
 		"      --csv            machine-readable output, one line per figure\n"
 		"  -v, --verbose        libbpf messages, every run's figures\n",
 		prog, FWCTL_SET_MAX_RULES);
@@ -146,6 +151,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "csv", no_argument, NULL, 'C' },
 		{ "watcher", no_argument, NULL, 'w' },
+		{ "without-ct", no_argument, NULL, 'N' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -206,6 +212,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'w':
 			o->watcher = true;
+			break;
+		case 'N':
+			o->noct = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -385,6 +394,44 @@ static int set_rules(const struct fwctl_maps *m, int count)
 		fprintf(stderr, "unit bench: setting %s rules: %s\n", count_label(count), e.msg);
 	free(rules);
 	return err < 0 ? err : 0;
+}
+
+/* fwctl without tracking code, on the maps (rules, config, devmap) of fw. */
+static struct fwctl_noct *load_noct(struct fwctl *fw)
+{
+	struct fwctl_noct *skel = fwctl_noct__open();
+	int err;
+
+	if (!skel) {
+		fprintf(stderr, "unit bench: cannot open fwctl_noct: %s\n", strerror(errno));
+		return NULL;
+	}
+	skel->rodata->instance_dir = FWCTL_DIR_IN_TO_OUT;	/* as fw */
+	err = maps_share_from(skel->obj, fw->obj);
+	if (!err)
+		err = fwctl_noct__load(skel);
+	if (err) {
+		fprintf(stderr, "unit bench: cannot load fwctl_noct: %s\n", strerror(-err));
+		fwctl_noct__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+/* Per round, fwctl minus fwctl without tracking code: median and range of
+ * the paired differences (both measured in the same round). */
+static void print_noct(int count, int k, const struct series *a, const struct series *n)
+{
+	double d[MAX_RUNS], dm, dmin, dmax, am, nm, x, y;
+	int r;
+
+	for (r = 0; r < a->n && r < n->n; r++)
+		d[r] = a->kern[r] - n->kern[r];
+	stats(d, r, &dm, &dmin, &dmax);
+	stats(a->kern, a->n, &am, &x, &y);
+	stats(n->kern, n->n, &nm, &x, &y);
+	printf("%-6s %-8s %-10.1f %-10.1f %+.1f [%+.0f..%+.0f]\n", count_label(count), pkt_names[k],
+	       am, nm, dm, dmin, dmax);
 }
 
 static struct trivial_redirect *load_trivial(const struct opts *o)
@@ -582,6 +629,8 @@ static void print_watcher(const struct opts *o, struct series fw[][PKT_KINDS][MO
 int main(int argc, char **argv)
 {
 	static struct series fw[MAX_COUNTS][PKT_KINDS][MODES], tr[MAX_COUNTS][PKT_KINDS][MODES];
+	static struct series nc[MAX_COUNTS][PKT_KINDS][MODES];
+	struct fwctl_noct *noct[MAX_COUNTS] = {};
 	/* live, with the watcher: [0] BTF-typed, [1] raw tracepoints */
 	static struct series fww[WATCHERS][MAX_COUNTS][PKT_KINDS];
 	struct xmit_watch *watch[WATCHERS] = {};
@@ -609,6 +658,8 @@ int main(int argc, char **argv)
 	for (c = 0; c < o.ncounts; c++) {
 		skels[c] = bench_fwctl_load("unit bench", o.ifx, 0, &maps[c]);
 		if (!skels[c] || set_rules(&maps[c], o.counts[c]))
+			goto out;
+		if (o.noct && !(noct[c] = load_noct(skels[c])))
 			goto out;
 	}
 	triv = load_trivial(&o);
@@ -640,6 +691,13 @@ int main(int argc, char **argv)
 						    &b->kern[r], &b->wall[r]))
 						goto out;
 					a->n = b->n = r + 1;
+					if (noct[c] &&
+					    measure(bpf_program__fd(noct[c]->progs.fwctl_xdp),
+						    frames[k], o.ifx, o.repeat,
+						    k == PKT_ALLOWED ? XDP_REDIRECT : XDP_DROP, md,
+						    &nc[c][k][md].kern[r], &nc[c][k][md].wall[r]))
+						goto out;
+					nc[c][k][md].n = r + 1;
 					for (w = 0; md == MODE_LIVE && w < WATCHERS && watch[w]; w++)
 						if (measure_watched(watch[w], fw_fd, frames[k], &o, k,
 								    r, &fww[w][c][k]))
@@ -677,6 +735,16 @@ int main(int argc, char **argv)
 			for (k = 0; k < PKT_KINDS; k++)
 				if (o.pkt[k])
 					print_figure(&o, o.counts[c], k, md, &fw[c][k][md], &tr[c][k][md]);
+		if (o.noct && !o.csv) {
+			printf("without connection-tracking code (fwctl_noct.bpf.c, same maps and "
+			       "rules, same rounds):\n%-6s %-8s %-10s %-10s %s\n", "rules", "packet",
+			       "fwctl", "no ct code", "fwctl - no ct code, per round: median [min..max]");
+			for (c = 0; c < o.ncounts; c++)
+				for (k = 0; k < PKT_KINDS; k++)
+					if (o.pkt[k])
+						print_noct(o.counts[c], k, &fw[c][k][md],
+							   &nc[c][k][md]);
+		}
 		if (o.csv || o.ncounts < 2)
 			continue;
 		for (k = 0; k < PKT_KINDS; k++) {
@@ -705,8 +773,10 @@ int main(int argc, char **argv)
 out:
 	for (w = 0; w < WATCHERS; w++)
 		xmit_watch__destroy(watch[w]);
-	for (c = 0; c < o.ncounts; c++)
+	for (c = 0; c < o.ncounts; c++) {
+		fwctl_noct__destroy(noct[c]);
 		fwctl__destroy(skels[c]);
+	}
 	trivial_redirect__destroy(triv);
 	return err;
 }
