@@ -257,9 +257,11 @@ static __always_inline int build_key(void *data, void *data_end, __u64 info, __u
 }
 
 /*
- * FWCTL_NO_CT (bench/unit/fwctl_noct.bpf.c): the datapath without any
- * connection-tracking code, to measure what tracking costs a rule set
- * without `stateful` rules (issue 12: nothing). Loaded only with such sets.
+ * FWCTL_NO_CT (bench/unit/fwctl_noct.bpf.c): the datapath without its
+ * connection-tracking code (lookups, creation, moves), to measure what
+ * tracking costs a rule set without `stateful` rules (issue 12: nothing).
+ * Loaded only with such sets. The locals stay per CPU (struct
+ * dp_locals): on the stack they no longer fit, tracking or not.
  */
 #ifdef FWCTL_NO_CT
 #define CT_CODE	0
@@ -319,8 +321,9 @@ struct {
  * (inlined twice it exceeds the verifier's budget). A generation without
  * stateful rules cannot have a live flow: for it, tracking costs the one
  * compare of its serial cell. The flow look-up is inline here, against
- * the generation the walk uses (a call fewer on an established flow's
- * path; the verifier walks it with this function, once). Returns an enum fwctl_classify_status, or
+ * the generation the walk uses (for what the fast path's own look-up,
+ * classify_banked(), leaves: other packets than TCP and UDP, the observed
+ * copy's). Returns an enum fwctl_classify_status, or
  * DEC_FLOW / DEC_RELATED; io->m.policy is the generation's policy when
  * no rule matched. Small sets have their header from their bank (no
  * lookup in the generation unless the policy is needed).
@@ -335,7 +338,7 @@ __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 	void *gen;
 	int r;
 
-	if (!key || !meta || !io)
+	if (!ctx || !key || !meta || !io)	/* ctx: used, even built without tracking */
 		return FWCTL_CLASSIFY_NO_TABLE;
 	io->m.policy = FWCTL_POLICY_DROP;
 	gen = fwctl_current_generation();
@@ -568,18 +571,14 @@ static __always_inline int datapath(struct xdp_md *ctx, const bool obs)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 len = data_end - data, dir = frame_dir(ctx);
-	struct dp_locals stack_locals, *l = &stack_locals;
+	struct dp_locals *l;
 	__u32 zero = 0;
 	__u64 info;
 	__u8 kind;
 
-	/* Without tracking code (FWCTL_NO_CT), the plain copy's frame has
-	 * room for them. */
-	if (obs || CT_CODE) {
-		l = bpf_map_lookup_elem(&fwctl_dp_locals, &zero);
-		if (!l)
-			return XDP_DROP;	/* cannot happen: a one-slot array */
-	}
+	l = bpf_map_lookup_elem(&fwctl_dp_locals, &zero);
+	if (!l)
+		return XDP_DROP;	/* cannot happen: a one-slot array */
 
 	/* 1. The common case: TCP or UDP with plain headers, straight to the
 	 * rules (meta: l3_end 0 until pkt_meta_fast() fills it, if needed).
