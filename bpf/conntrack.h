@@ -32,7 +32,8 @@
  * Timeouts are checked on lookup: an expired or orphaned entry met by a
  * packet is deleted there; the ones no packet meets are recycled when
  * their table needs room (by the LRU in the new-flow table; in the
- * established table, a move takes a dead slot of its bucket first). No timer walks the tables: a sweep
+ * established table, a move takes an expired slot of its buckets before
+ * a live one). No timer walks the tables: a sweep
  * over 262,144 entries in one callback would hold a CPU for milliseconds,
  * and user space hides expired entries from `fwctl ct list` anyway.
  */
@@ -568,9 +569,9 @@ static __always_inline bool ct_expired(const struct fwctl_ct_entry *e, __u64 now
 
 /* s: e's slot in the established table (index idx); NULL: e is in the
  * new-flow table. */
-static __always_inline bool ct_usable(struct fwctl_ct_slot *s, __u32 idx, struct fwctl_ct_entry *e,
-				      const struct ct_tuple *t, __u32 dir, const struct ct_gen *g,
-				      __u64 now, bool probe)
+static __always_inline bool ct_usable(struct fwctl_ct_slot *s, __u32 idx,
+				      struct fwctl_ct_entry *e, const struct ct_tuple *t, __u32 dir,
+				      const struct ct_gen *g, __u64 now, bool probe)
 {
 	bool is_orig = dir == e->orig_dir;
 
@@ -664,9 +665,9 @@ enum ct_slot_rank {
 /*
  * Store flow (key, e) in one of its buckets of the established table: in
  * a free slot of the emptier one, else one holding an expired flow, else
- * the least recently used live one of the two (an eviction). 0, or -1 if no slot could be taken (every one being
- * rewritten, or a race lost): the flow stays in the new-flow table and
- * its next packet tries again.
+ * the least recently used live one of the two (an eviction). 0, or -1 if
+ * no slot could be taken (every one being rewritten, or a race lost): the
+ * flow stays in the new-flow table and its next packet tries again.
  */
 static __always_inline int ct_est_store(const struct fwctl_ct_key *key,
 					const struct fwctl_ct_entry *e, __u64 now)
