@@ -800,23 +800,6 @@ static __always_inline int ct_related(const struct ct_tuple *t, const struct ct_
 }
 
 /*
- * 1a. The part of step 1 for packets that carry their own flow's tuple
- * (TCP, UDP, ICMP echo): CT_HIT or CT_MISS; *flow false when the packet
- * has no such tuple (an ICMP error may still be about a flow: step 1
- * answers that). For the datapath's fast path, which looks up the
- * established flows inline and leaves everything else to step 1; t is
- * the caller's room for the tuple (off its stack, if need be).
- */
-static __always_inline int ct_lookup_flow(struct xdp_md *ctx, const struct fwctl_key *k,
-					  const struct pkt_meta *m, struct ct_io *io,
-					  const struct ct_gen *g, struct ct_tuple *t, bool *flow)
-{
-	io->promote = 0;
-	*flow = g->serial_cell && ct_tuple_of(ctx, k, m, t) == CT_FLOW;
-	return *flow ? ct_track(t, g, io) : CT_MISS;
-}
-
-/*
  * 1. Before any rule: is this packet part of a flow, or an ICMP error
  * about one, in generation g? io->dir and io->len in; io->rule_id, state,
  * reply out. Inline, for a caller that is itself a global function

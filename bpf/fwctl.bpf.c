@@ -260,8 +260,7 @@ static __always_inline int build_key(void *data, void *data_end, __u64 info, __u
  * FWCTL_NO_CT (bench/unit/fwctl_noct.bpf.c): the datapath without its
  * connection-tracking code (lookups, creation, moves), to measure what
  * tracking costs a rule set without `stateful` rules (issue 12: nothing).
- * Loaded only with such sets. The locals stay per CPU (struct
- * dp_locals): on the stack they no longer fit, tracking or not.
+ * Loaded only with such sets.
  */
 #ifdef FWCTL_NO_CT
 #define CT_CODE	0
@@ -282,30 +281,28 @@ struct classify_io {
 				 * only when m.action is FWCTL_ACTION_ALLOW_STATEFUL */
 	__u16 fast;		/* in: parse_fast()'s packet, meta left to pkt_meta_fast() */
 	__u16 probe;		/* in: a `fwctl check` probe: flows are only read */
-	__u16 promote;		/* out: DEC_FLOW of a flow to move (ct_promote()) */
-	__u16 flow_missed;	/* in: the fast path found no flow for this packet's
-				 * own tuple: classify_pkt() does not look again */
+	__u32 promote;		/* out: DEC_FLOW of a flow to move (ct_promote()) */
 	__u64 info;		/* in: the parser's result */
 	union {			/* here, off the frames (512 bytes for all) */
+#ifndef FWCTL_NO_CT
 		struct ct_io ct;	/* classify_pkt()'s own */
 		struct ct_new new;	/* then ct_create()'s */
+#endif
 		struct frag_verdict fv;	/* then frag_remember()'s */
 	};
 };
 
 /*
- * The datapath's biggest locals, in a per-CPU slot rather than on the
- * stack: the observed copy's frame, with the calls under it, sits on top
- * of fwctl_xdp's (where the plain copy is inline, with the flow lookup of
- * its fast path) in the 512 bytes BPF allows. Both copies use the one
- * slot: XDP runs with bottom halves off (BPF_PROG_TEST_RUN too), one
- * packet at a time per CPU, and a packet takes one copy.
+ * The datapath's biggest locals. The plain copy keeps them on its stack;
+ * the observed one in a per-CPU slot: its frame sits on top of the plain
+ * copy's (inline in fwctl_xdp, off a call on the hot path) in the 512
+ * bytes BPF allows. XDP runs with bottom halves off (BPF_PROG_TEST_RUN
+ * too): one frame at a time per CPU.
  */
 struct dp_locals {
 	struct fwctl_key key;
 	struct classify_io io;
 	struct pkt_meta meta;
-	struct ct_tuple fast_tuple;	/* the plain copy's flow lookup (classify_banked()) */
 };
 
 struct {
@@ -321,9 +318,9 @@ struct {
  * (inlined twice it exceeds the verifier's budget). A generation without
  * stateful rules cannot have a live flow: for it, tracking costs the one
  * compare of its serial cell. The flow look-up is inline here, against
- * the generation the walk uses (for what the fast path's own look-up,
- * classify_banked(), leaves: other packets than TCP and UDP, the observed
- * copy's). Returns an enum fwctl_classify_status, or
+ * the generation the walk uses (a call fewer on an established flow's
+ * path; the verifier walks it with this function, once). Returns an enum
+ * fwctl_classify_status, or
  * DEC_FLOW / DEC_RELATED; io->m.policy is the generation's policy when
  * no rule matched. Small sets have their header from their bank (no
  * lookup in the generation unless the policy is needed).
@@ -331,7 +328,9 @@ struct {
 __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 			    struct pkt_meta *meta, struct classify_io *io)
 {
+#ifndef FWCTL_NO_CT
 	struct ct_io *cio = &io->ct;
+#endif
 	const struct fwctl_table_hdr *h;
 	struct ct_gen g;
 	bool banked;
@@ -345,7 +344,8 @@ __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 	if (!gen)
 		return FWCTL_CLASSIFY_NO_TABLE;
 	h = fwctl_gen_hdr(gen, &banked);
-	if (CT_CODE && h && FWCTL_CT_SERIAL_CELL(h)) {
+#ifndef FWCTL_NO_CT
+	if (h && FWCTL_CT_SERIAL_CELL(h)) {
 		if (io->fast && !meta->l3_end)	/* parse_fast() left it to us */
 			pkt_meta_fast((void *)(long)ctx->data, (void *)(long)ctx->data_end,
 				      io->info, meta);
@@ -353,7 +353,7 @@ __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 		cio->len = io->len;
 		cio->probe = io->probe;
 		ct_gen_from_bank(gen, h, banked, &g);
-		r = io->flow_missed ? CT_MISS : ct_lookup_gen(ctx, key, meta, cio, &g);
+		r = ct_lookup_gen(ctx, key, meta, cio, &g);
 		if (r != CT_MISS) {
 			io->m.rule_id = cio->rule_id;
 			io->promote = cio->promote;
@@ -362,6 +362,7 @@ __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 		/* Stateful boxes hold only keys with this set. */
 		key->w[FWCTL_DIM_START] = ct_can_start(ctx, key, meta);
 	}
+#endif
 	r = fwctl_classify_walk(gen, h, banked, key, &io->m);
 	if (CT_CODE && r == FWCTL_CLASSIFY_MATCH && io->m.action == FWCTL_ACTION_ALLOW_STATEFUL &&
 	    h) {
@@ -372,51 +373,20 @@ __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,
 }
 
 /*
- * classify_pkt()'s common cases, inline in the plain fast path, where the
- * call would cost a return (a mispredicted one under this CPU's Safe RET
- * mitigation): a banked generation without stateful rules (the reference
- * rules) decided by fwctl_classify_small(), and a packet of an
- * established flow (any generation with stateful rules). Returns
- * FWCTL_CLASSIFY_OTHER for classify_pkt() to go on: any other set, a
- * packet of no flow (io->flow_missed then spares classify_pkt() the same
- * lookup).
+ * classify_pkt()'s common case, inline in the plain fast path: a banked
+ * generation without stateful rules (the reference rules) needs no flow
+ * lookup, and the call costs a return (a mispredicted one under this
+ * CPU's Safe RET mitigation). FWCTL_CLASSIFY_OTHER: any other set, for
+ * classify_pkt().
  */
-static __always_inline int classify_banked(struct xdp_md *ctx, struct dp_locals *l)
+static __always_inline int classify_banked(const struct fwctl_key *key, struct classify_io *io)
 {
-	const struct fwctl_key *key = &l->key;
-	struct pkt_meta *meta = &l->meta;
-	struct classify_io *io = &l->io;
 	void *gen = fwctl_current_generation();
-	const struct fwctl_table_hdr *h;
-	struct ct_gen g;
-	bool banked, flow;
-	int r;
 
 	if (!gen)
 		return FWCTL_CLASSIFY_OTHER;
 	io->serial = 0;	/* read after a stateful match only, which the full walk fills */
-	h = fwctl_gen_hdr(gen, &banked);
-	if (!h)
-		return FWCTL_CLASSIFY_OTHER;
-	if (!FWCTL_CT_SERIAL_CELL(h))
-		return banked ? fwctl_classify_small(gen, h, key, &io->m) : FWCTL_CLASSIFY_OTHER;
-	if (!CT_CODE)
-		return FWCTL_CLASSIFY_OTHER;
-	if (!meta->l3_end)	/* parse_fast() left it to us */
-		pkt_meta_fast((void *)(long)ctx->data, (void *)(long)ctx->data_end, io->info,
-			      meta);
-	io->ct.dir = io->dir;
-	io->ct.len = io->len;
-	io->ct.probe = 0;
-	ct_gen_from_bank(gen, h, banked, &g);
-	r = ct_lookup_flow(ctx, key, meta, &io->ct, &g, &l->fast_tuple, &flow);
-	if (r == CT_HIT) {
-		io->m.rule_id = io->ct.rule_id;
-		io->promote = io->ct.promote;
-		return DEC_FLOW;
-	}
-	io->flow_missed = flow;
-	return FWCTL_CLASSIFY_OTHER;
+	return fwctl_classify_inline(gen, key, &io->m);
 }
 
 /*
@@ -500,10 +470,9 @@ static __always_inline int classify_ip(struct xdp_md *ctx, void *data, void *dat
 	io->dir = dir;
 	io->len = len;
 	io->info = info;
-	io->flow_missed = 0;
 	r = FWCTL_CLASSIFY_OTHER;
 	if (!slow && !obs) {
-		r = classify_banked(ctx, l);
+		r = classify_banked(key, io);
 		/* Read these back from io rather than keep them in registers
 		 * over the inline walk: their spills would take stack the
 		 * observed copy's calls need. */
@@ -523,18 +492,19 @@ static __always_inline int classify_ip(struct xdp_md *ctx, void *data, void *dat
 			return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
 		verdict = act_on_rule(ctx, st, dir, &io->m, PKT_PROTO(info), len, obs);
 		/* A probe of `fwctl check` creates nothing. */
-		if (CT_CODE && verdict == XDP_REDIRECT &&
-		    io->m.action == FWCTL_ACTION_ALLOW_STATEFUL &&
+#ifndef FWCTL_NO_CT
+		if (verdict == XDP_REDIRECT && io->m.action == FWCTL_ACTION_ALLOW_STATEFUL &&
 		    !(obs && check_probe(ctx))) {
 			io->new = (struct ct_new){ dir, len, io->m.rule_id, io->serial };
 			ct_create(ctx, key, meta, &io->new);
 		}
+#endif
 	} else if (r == DEC_FLOW || r == DEC_RELATED) {
 		st = bpf_map_lookup_elem(&FWCTL_MAP_DIR_STATS, &dir);
 		if (!st)
 			return XDP_DROP;	/* cannot happen: dir < FWCTL_DIR_COUNT */
 		if (CT_CODE && r == DEC_FLOW && io->promote)
-			ct_promote(ctx, key, meta);
+			ct_promote(ctx, key, meta);	/* established for good: move it */
 		verdict = forward(ctx, st, dir, r == DEC_FLOW ? FWCTL_FWD_FLOW : FWCTL_FWD_RELATED,
 				  io->m.rule_id, PKT_PROTO(info), len, obs);
 	} else {
@@ -571,14 +541,16 @@ static __always_inline int datapath(struct xdp_md *ctx, const bool obs)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 len = data_end - data, dir = frame_dir(ctx);
-	struct dp_locals *l;
+	struct dp_locals stack_locals, *l = &stack_locals;
 	__u32 zero = 0;
 	__u64 info;
 	__u8 kind;
 
-	l = bpf_map_lookup_elem(&fwctl_dp_locals, &zero);
-	if (!l)
-		return XDP_DROP;	/* cannot happen: a one-slot array */
+	if (obs) {
+		l = bpf_map_lookup_elem(&fwctl_dp_locals, &zero);
+		if (!l)
+			return XDP_DROP;	/* cannot happen: a one-slot array */
+	}
 
 	/* 1. The common case: TCP or UDP with plain headers, straight to the
 	 * rules (meta: l3_end 0 until pkt_meta_fast() fills it, if needed).
@@ -609,9 +581,9 @@ static __noinline int datapath_observed(struct xdp_md *ctx)
 /*
  * The datapath without tracing, inline in fwctl_xdp: out of line, the call
  * cost 7 ns a packet here (bench/unit, program mode). The observed copy's
- * frame sits on top of this one's; the big locals of both are per CPU
- * (struct dp_locals) to keep the two, with the flow calls under them,
- * within the 512 bytes of stack BPF allows.
+ * frame sits on top of this one's; its big locals are per CPU (struct
+ * dp_locals) to keep the two, with the flow calls under them, within the
+ * 512 bytes of stack BPF allows.
  */
 static __always_inline int datapath_plain(struct xdp_md *ctx)
 {
