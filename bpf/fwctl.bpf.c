@@ -320,9 +320,8 @@ struct {
  * compare of its serial cell. The flow look-up is inline here, against
  * the generation the walk uses (a call fewer on an established flow's
  * path; the verifier walks it with this function, once). Returns an enum
- * fwctl_classify_status, or
- * DEC_FLOW / DEC_RELATED; io->m.policy is the generation's policy when
- * no rule matched. Small sets have their header from their bank (no
+ * fwctl_classify_status, or DEC_FLOW / DEC_RELATED; io->m.policy is the
+ * generation's policy when no rule matched. Small sets have their header from their bank (no
  * lookup in the generation unless the policy is needed).
  */
 __noinline int classify_pkt(struct xdp_md *ctx, struct fwctl_key *key,

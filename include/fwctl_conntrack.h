@@ -33,13 +33,13 @@
 #define FWCTL_MAP_FRAG		fwctl_frag
 
 /*
- * Table sizes. `fwctl attach --ct-size N` gives the established table N
- * slots and the new-flow table N / 4 (a SYN flood only churns the
+ * Table sizes. `fwctl attach --ct-size N` sizes the established table for
+ * N flows and the new-flow table for N / 4 (a SYN flood only churns the
  * latter); the loader sets max_entries before the object is loaded.
  * The established table gets FWCTL_CT_EST_SLOTS(N) slots, a quarter more
- * than N, in buckets of FWCTL_CT_WAYS: a flow goes in one of two buckets,
- * and at 80% full nearly every flow finds room in one of them, where a
- * table of exactly N slots would push out about a tenth of N flows.
+ * than N, in buckets of FWCTL_CT_WAYS: a flow goes in the emptier of two
+ * buckets, and with N flows in it about 1% are pushed out early, where
+ * one bucket per flow and exactly N slots would push out a fifth.
  */
 #define FWCTL_CT_DEFAULT_SIZE	262144
 #define FWCTL_CT_MIN_SIZE	256
@@ -178,8 +178,8 @@ struct fwctl_ct_tags {
  * out its least recently used entry silently; the count of live entries
  * this relies on, fwctl_ct_count, can run a few hundred high when the
  * LRU recycles slots early, so a few evictions near capacity may go
- * uncounted); in the established table, a move into a bucket whose
- * FWCTL_CT_WAYS slots all hold live flows (the least recently used goes).
+ * uncounted); in the established table, a move whose two buckets hold
+ * only live flows (the least recently used of them goes).
  */
 struct fwctl_ct_stats {
 	__u64 created;		/* flows created by a stateful rule */

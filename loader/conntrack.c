@@ -82,6 +82,32 @@ int ct_maps_from_object(struct bpf_object *obj, struct ct_maps *m)
 	return 0;
 }
 
+/* Do the pinned maps have this build's layouts? An older fwctl's flow
+ * table (an LRU hash) read as slots would overrun the read buffers. */
+static int layouts_match(const struct ct_maps *m)
+{
+	struct { int fd; __u32 type, key, value; } want[] = {
+		{ m->est, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct fwctl_ct_slot) },
+		{ m->tags, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct fwctl_ct_tags) },
+		{ m->config, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct fwctl_ct_config) },
+		{ m->new, BPF_MAP_TYPE_LRU_HASH, sizeof(struct fwctl_ct_key),
+		  sizeof(struct fwctl_ct_entry) },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(want[i].fd, &info, &len))
+			return -errno;
+		if (info.type != want[i].type || info.key_size != want[i].key ||
+		    info.value_size != want[i].value)
+			return -EPROTO;
+	}
+	return 0;
+}
+
 int ct_maps_open_pinned(const char *dir, struct ct_maps *m, struct fwctl_err *e)
 {
 	char path[PATH_MAX];
@@ -104,7 +130,17 @@ int ct_maps_open_pinned(const char *dir, struct ct_maps *m, struct fwctl_err *e)
 			return err;
 		}
 	}
-	return 0;
+	err = layouts_match(m);
+	if (err) {
+		if (err == -EPROTO)
+			fwctl_err_set(e, "the flow tables in %s are not of this fwctl version "
+					 "(detach and attach again)", dir);
+		else
+			fwctl_err_set(e, "cannot read the flow tables in %s: %s", dir,
+				      strerror(-err));
+		ct_maps_close(m);
+	}
+	return err;
 }
 
 void ct_maps_close(struct ct_maps *m)

@@ -1317,6 +1317,48 @@ static bool t_loader_size(char *why)
 	return true;
 }
 
+/*
+ * Pins of an older fwctl (its established table an LRU hash of keys and
+ * entries): refused with a message, not read as slots (which would
+ * overrun the read buffers).
+ */
+static bool t_loader_old_layout(char *why)
+{
+	struct { const char *name; __u32 type, key, value, n; } maps[] = {
+		{ "fwctl_ct_new", BPF_MAP_TYPE_LRU_HASH, sizeof(struct fwctl_ct_key),
+		  sizeof(struct fwctl_ct_entry), 256 },
+		{ "fwctl_ct_est", BPF_MAP_TYPE_LRU_HASH, sizeof(struct fwctl_ct_key),
+		  sizeof(struct fwctl_ct_entry), 1024 },
+		{ "fwctl_ct_tags", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct fwctl_ct_tags), 256 },
+		{ "fwctl_ct_count", BPF_MAP_TYPE_ARRAY, 4, 8, FWCTL_CT_TABLES },
+		{ "fwctl_ct_config", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct fwctl_ct_config), 1 },
+		{ "fwctl_ct_stats", BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(struct fwctl_ct_stats), 1 },
+		{ "fwctl_frag", BPF_MAP_TYPE_LRU_HASH, sizeof(struct fwctl_frag_key),
+		  sizeof(struct fwctl_frag_entry), 256 },
+	};
+	char dir[64], path[128];
+	struct fwctl_err e = {};
+	struct ct_maps m;
+	unsigned int i;
+	int fd, err;
+
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/fwctl-ctold-%d", getpid());
+	CHECK(!mkdir(dir, 0700), "mkdir %s: %s", dir, strerror(errno));
+	for (i = 0; i < ARRAY_SIZE(maps); i++) {
+		fd = bpf_map_create(maps[i].type, NULL, maps[i].key, maps[i].value, maps[i].n, NULL);
+		snprintf(path, sizeof(path), "%s/%s", dir, maps[i].name);
+		if (fd >= 0) {
+			bpf_obj_pin(fd, path);
+			close(fd);
+		}
+	}
+	err = ct_maps_open_pinned(dir, &m, &e);
+	ct_maps_unpin(dir);
+	rmdir(dir);
+	CHECK(err == -EPROTO && strstr(e.msg, "not of this fwctl version"), "%d: %s", err, e.msg);
+	return true;
+}
+
 /* --- insert failures: an established table that refuses inserts ------------------ */
 
 /* Every slot of the established table marked as being rewritten (busy)
@@ -1633,6 +1675,8 @@ int main(int argc, char **argv)
 	test("loader: timeouts by name (udp sets both); bad names and values refused, nothing changed",
 	     t_loader_timeouts);
 	test("loader: --ct-size bounds", t_loader_size);
+	test("loader: flow tables pinned by an older fwctl (an LRU established table) are refused",
+	     t_loader_old_layout);
 	bench();
 	ct_test__destroy(skel);
 
