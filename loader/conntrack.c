@@ -398,97 +398,93 @@ static bool flow_of(const struct fwctl_ct_key *k, const struct fwctl_ct_entry *v
 typedef int (*table_fn)(void *arg, const struct fwctl_ct_key *keys,
 			const struct fwctl_ct_entry *vals, __u32 n);
 
-/* Walk a whole table in batches (entries come and go meanwhile: a
- * snapshot only per batch, as every hash map dump). */
-static int table_walk(int fd, table_fn fn, void *arg)
+/* One walk of a map in batches: the buffers a batch is read into, and
+ * what to do with each (est_walk() keeps only the slots holding flows). */
+struct walk {
+	void *keys, *vals;		/* room for CT_BATCH of the map's keys, values */
+	int (*batch)(struct walk *w, __u32 count);
+	table_fn fn;
+	void *arg;
+	__u32 tag;			/* est_walk(): the slots' tag this epoch */
+	struct fwctl_ct_key *k;		/* est_walk(): the flows passed on */
+	struct fwctl_ct_entry *v;
+};
+
+/* Read a whole map in batches, w->batch() after each (entries come and go
+ * meanwhile: a snapshot only per batch, as every map dump). */
+static int walk_batches(int fd, struct walk *w)
 {
-	struct fwctl_ct_entry *vals = calloc(CT_BATCH, sizeof(*vals));
-	struct fwctl_ct_key *keys = calloc(CT_BATCH, sizeof(*keys));
-	__u64 batch = 0;	/* the kernel's cursor (a bucket index for hashes) */
+	__u64 cursor = 0;	/* the kernel's (a bucket for hashes, an index for arrays) */
 	bool first = true;
 	__u32 count;
-	int err = 0;
+	int err, e;
 
-	if (!vals || !keys) {
-		err = -ENOMEM;
-		goto out;
-	}
 	for (;;) {
 		count = CT_BATCH;
-		err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, keys, vals, &count,
-					   NULL);
+		err = bpf_map_lookup_batch(fd, first ? NULL : &cursor, &cursor, w->keys, w->vals,
+					   &count, NULL);
 		first = false;
 		if (err && err != -ENOENT)
-			break;
-		if (count) {
-			int e = fn(arg, keys, vals, count);
-
-			if (e) {
-				err = e;
-				break;
-			}
-		}
-		if (err == -ENOENT) {
-			err = 0;
-			break;
-		}
+			return err;
+		e = count ? w->batch(w, count) : 0;
+		if (e)
+			return e;
+		if (err == -ENOENT)
+			return 0;
 	}
-out:
-	free(vals);
-	free(keys);
+}
+
+static int table_batch(struct walk *w, __u32 count)
+{
+	return w->fn(w->arg, w->keys, w->vals, count);
+}
+
+/* Walk a hash table of flows (the new-flow table). */
+static int table_walk(int fd, table_fn fn, void *arg)
+{
+	struct walk w = {
+		.keys = calloc(CT_BATCH, sizeof(struct fwctl_ct_key)),
+		.vals = calloc(CT_BATCH, sizeof(struct fwctl_ct_entry)),
+		.batch = table_batch, .fn = fn, .arg = arg,
+	};
+	int err = w.keys && w.vals ? walk_batches(fd, &w) : -ENOMEM;
+
+	free(w.keys);
+	free(w.vals);
 	return err;
 }
 
-/*
- * Walk the established table (an array of slots) in batches, passing on
- * the slots that hold a flow of the current epoch and are not being
- * rewritten.
- */
+static int est_batch(struct walk *w, __u32 count)
+{
+	const struct fwctl_ct_slot *slots = w->vals;
+	__u32 i, n = 0;
+
+	for (i = 0; i < count; i++) {
+		if ((slots[i].seq & 1) || slots[i].epoch != w->tag)
+			continue;	/* empty, flushed, or being rewritten */
+		w->k[n] = slots[i].key;
+		w->v[n++] = slots[i].e;
+	}
+	return n ? w->fn(w->arg, w->k, w->v, n) : 0;
+}
+
+/* Walk the established table (an array of slots): the slots that hold a
+ * flow of the current epoch (tag) and are not being rewritten. */
 static int est_walk(int fd, __u32 tag, table_fn fn, void *arg)
 {
-	struct fwctl_ct_slot *slots = calloc(CT_BATCH, sizeof(*slots));
-	struct fwctl_ct_entry *vals = calloc(CT_BATCH, sizeof(*vals));
-	struct fwctl_ct_key *keys = calloc(CT_BATCH, sizeof(*keys));
-	__u32 *idx = calloc(CT_BATCH, sizeof(*idx));
-	__u32 batch = 0, count, i, n;
-	bool first = true;
-	int err = 0;
+	struct walk w = {
+		.keys = calloc(CT_BATCH, sizeof(__u32)),
+		.vals = calloc(CT_BATCH, sizeof(struct fwctl_ct_slot)),
+		.batch = est_batch, .fn = fn, .arg = arg, .tag = tag,
+		.k = calloc(CT_BATCH, sizeof(struct fwctl_ct_key)),
+		.v = calloc(CT_BATCH, sizeof(struct fwctl_ct_entry)),
+	};
+	int err = w.keys && w.vals && w.k && w.v ? walk_batches(fd, &w) : -ENOMEM;
 
-	if (!slots || !vals || !keys || !idx) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		count = CT_BATCH;
-		err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, idx, slots, &count,
-					   NULL);
-		first = false;
-		if (err && err != -ENOENT)
-			break;
-		for (i = n = 0; i < count; i++) {
-			if ((slots[i].seq & 1) || slots[i].epoch != tag)
-				continue;
-			keys[n] = slots[i].key;
-			vals[n++] = slots[i].e;
-		}
-		if (n) {
-			int e = fn(arg, keys, vals, n);
-
-			if (e) {
-				err = e;
-				break;
-			}
-		}
-		if (err == -ENOENT) {
-			err = 0;
-			break;
-		}
-	}
-out:
-	free(slots);
-	free(vals);
-	free(keys);
-	free(idx);
+	free(w.keys);
+	free(w.vals);
+	free(w.k);
+	free(w.v);
 	return err;
 }
 
