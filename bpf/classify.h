@@ -251,6 +251,22 @@ static __always_inline const struct fwctl_table_hdr *fwctl_gen_hdr(void *gen, bo
 }
 
 /*
+ * No rule matched in generation gen: m->policy from its own header (cell
+ * 0, read only now: a banked walk that matches never looks the generation
+ * up). FWCTL_CLASSIFY_NO_MATCH, or FWCTL_CLASSIFY_NO_TABLE if cell 0 is
+ * not a header of this version.
+ */
+static __always_inline int fwctl_gen_policy(void *gen, struct fwctl_match *m)
+{
+	const struct fwctl_cell *c = fwctl_cell_at(gen, 0);
+
+	if (!c || c->hdr.kind != FWCTL_CELL_HDR || c->hdr.magic != FWCTL_TABLE_MAGIC)
+		return FWCTL_CLASSIFY_NO_TABLE;
+	m->policy = c->hdr.policy;
+	return FWCTL_CLASSIFY_NO_MATCH;
+}
+
+/*
  * Classify key against generation gen whose walk header h (and banked)
  * the caller has from fwctl_gen_hdr(). Fills *m and returns an enum
  * fwctl_classify_status (include/fwctl_classifier.h). m->policy is the
@@ -269,7 +285,6 @@ static __always_inline int fwctl_classify_walk(void *gen, const struct fwctl_tab
 		.mask = fwctl_bank_cells() - 1,
 		.bank = true,
 	};
-	const struct fwctl_cell *c;
 
 	m->rule_id = 0;
 	m->action = FWCTL_ACTION_ALLOW;
@@ -285,11 +300,7 @@ static __always_inline int fwctl_classify_walk(void *gen, const struct fwctl_tab
 	fwctl_walk(&bs, h, key, m);
 	if (m->prio != FWCTL_NO_PRIO)
 		return FWCTL_CLASSIFY_MATCH;
-	c = fwctl_cell_at(gen, 0);
-	if (!c || c->hdr.kind != FWCTL_CELL_HDR || c->hdr.magic != FWCTL_TABLE_MAGIC)
-		return FWCTL_CLASSIFY_NO_TABLE;
-	m->policy = c->hdr.policy;
-	return FWCTL_CLASSIFY_NO_MATCH;
+	return fwctl_gen_policy(gen, m);
 }
 
 /*
@@ -352,14 +363,10 @@ static __always_inline int fwctl_classify_small(void *gen, const struct fwctl_ta
 			return FWCTL_CLASSIFY_MATCH;
 		}
 	}
-	c = fwctl_cell_at(gen, 0);
-	if (!c || c->hdr.kind != FWCTL_CELL_HDR || c->hdr.magic != FWCTL_TABLE_MAGIC)
-		return FWCTL_CLASSIFY_NO_TABLE;
 	m->rule_id = 0;
 	m->action = FWCTL_ACTION_ALLOW;
 	m->prio = FWCTL_NO_PRIO;
-	m->policy = c->hdr.policy;
-	return FWCTL_CLASSIFY_NO_MATCH;
+	return fwctl_gen_policy(gen, m);
 }
 
 /*
