@@ -58,7 +58,6 @@ struct fwctl_cells {
 	void *map;
 	__u32 base;
 	__u32 mask;
-	bool bank;	/* boxes are struct fwctl_bank_box */
 };
 
 /*
@@ -149,9 +148,12 @@ static __always_inline bool fwctl_bank_box_holds(const struct fwctl_bank_box *b,
 	return true;
 }
 
-/* From cell idx down to a leaf; NULL when the tree breaks the layout. */
-static __always_inline const struct fwctl_leaf *fwctl_descend(const struct fwctl_cells *cs,
-							      __u32 idx,
+/*
+ * From cell *idx down past the nodes: the first cell that is not a node
+ * (*idx its index); NULL when the tree breaks the layout.
+ */
+static __always_inline const struct fwctl_cell *fwctl_descend(const struct fwctl_cells *cs,
+							      __u32 *idx,
 							      const struct fwctl_key *key)
 {
 	const struct fwctl_cell *c;
@@ -159,19 +161,17 @@ static __always_inline const struct fwctl_leaf *fwctl_descend(const struct fwctl
 
 	/* FWCTL_MAX_DEPTH nodes, then the leaf. */
 	for (d = 0; d <= FWCTL_MAX_DEPTH; d++) {
-		c = fwctl_cell_in(cs, idx);
+		c = fwctl_cell_in(cs, *idx);
 		if (!c)
 			return NULL;
-		if (c->kind == FWCTL_CELL_LEAF)
-			return &c->leaf;
 		if (c->kind != FWCTL_CELL_NODE)
-			return NULL;
-		idx = fwctl_node_child(&c->node, key->w[c->node.dim & 15]);
+			return c;
+		*idx = fwctl_node_child(&c->node, key->w[c->node.dim & 15]);
 	}
 	return NULL;
 }
 
-/* The leaf's boxes in prio order: the first holding the key beats m, if any does. */
+/* A generation's leaf: its boxes in prio order, the first holding the key beats m, if any does. */
 static __always_inline void fwctl_scan_leaf(const struct fwctl_cells *cs,
 					    const struct fwctl_leaf *leaf,
 					    const struct fwctl_key *key, struct fwctl_match *m)
@@ -183,17 +183,6 @@ static __always_inline void fwctl_scan_leaf(const struct fwctl_cells *cs,
 		c = fwctl_cell_in(cs, leaf->box[b]);
 		if (!c)
 			return;
-		if (cs->bank) {
-			if (c->bank_box.prio >= m->prio)
-				return;
-			if (fwctl_bank_box_holds(&c->bank_box, key)) {
-				m->prio = c->bank_box.prio;
-				m->rule_id = c->bank_box.rule_id;
-				m->action = c->bank_box.action;
-				return;
-			}
-			continue;
-		}
 		if (c->box.prio >= m->prio)
 			return;
 		if (fwctl_box_holds(&c->box, key)) {
@@ -205,20 +194,145 @@ static __always_inline void fwctl_scan_leaf(const struct fwctl_cells *cs,
 	}
 }
 
+/* Does half box b hold key k, whose FWCTL_KEY_FLAGS() are flags? */
+static __always_inline bool fwctl_half_box_holds(const struct fwctl_half_box *b,
+						 const struct fwctl_key *k, __u32 flags)
+{
+	__u32 n = b->n_dims;
+
+	if ((flags & b->flags_mask) != b->flags)
+		return false;
+#define FWCTL_HALF_DIM(j)						\
+	if (n <= j)							\
+		return true;						\
+	if (k->w[b->dim[j] & 15] - b->r[j].lo > b->r[j].span)		\
+		return false;
+	FWCTL_HALF_DIM(0) FWCTL_HALF_DIM(1) FWCTL_HALF_DIM(2) FWCTL_HALF_DIM(3)
+	FWCTL_HALF_DIM(4)
+#undef FWCTL_HALF_DIM
+	return true;
+}
+
+/*
+ * A bank's run of half boxes from slot s (two to a cell): n of them, in
+ * prio order. Their slots are consecutive, so their addresses are known
+ * before any is read: the loads need not wait on one another, nor on a
+ * leaf cell. Each cell is looked up afresh (inlined, in L1 by then): one
+ * source for the pointer keeps the verifier's states few enough to prune.
+ */
+static __always_inline void fwctl_scan_half_run(const struct fwctl_cells *cs, __u32 s, __u32 n,
+						const struct fwctl_key *key, __u32 flags,
+						struct fwctl_match *m)
+{
+	const struct fwctl_half_box *hb;
+	const struct fwctl_cell *c;
+	__u32 b;
+
+	for (b = 0; b < FWCTL_LEAF_MAX && b < n; b++) {
+		c = fwctl_cell_in(cs, (s + b) >> 1);
+		if (!c)
+			return;
+		hb = &c->half[(s + b) & 1];
+		if (hb->prio >= m->prio)
+			return;
+		if (fwctl_half_box_holds(hb, key, flags)) {
+			m->prio = hb->prio;
+			m->rule_id = hb->rule_id;
+			m->action = hb->action;
+			return;
+		}
+	}
+}
+
+/* A bank's run of n full bank boxes from cell idx, a cell each. */
+static __always_inline void fwctl_scan_run(const struct fwctl_cells *cs, __u32 idx, __u32 n,
+					   const struct fwctl_key *key, struct fwctl_match *m)
+{
+	const struct fwctl_cell *c;
+	__u32 b;
+
+	for (b = 0; b < FWCTL_LEAF_MAX && b < n; b++) {
+		c = fwctl_cell_in(cs, idx + b);
+		if (!c)
+			return;
+		if (c->bank_box.prio >= m->prio)
+			return;
+		if (fwctl_bank_box_holds(&c->bank_box, key)) {
+			m->prio = c->bank_box.prio;
+			m->rule_id = c->bank_box.rule_id;
+			m->action = c->bank_box.action;
+			return;
+		}
+	}
+}
+
+/*
+ * One tree of a bank, from slot s (include/fwctl_classifier.h: a bank's
+ * roots and children are half-cell slots): down its nodes (each starts a
+ * cell), then the leaf's run, or nothing for an empty leaf or a tree that
+ * breaks the layout.
+ */
+static __always_inline void fwctl_bank_tree(const struct fwctl_cells *cs, __u32 s,
+					    const struct fwctl_key *key, __u32 flags,
+					    struct fwctl_match *m)
+{
+	const struct fwctl_cell *c;
+	__u32 d;
+
+	/* FWCTL_MAX_DEPTH nodes, then the leaf. */
+	for (d = 0; d <= FWCTL_MAX_DEPTH; d++) {
+		c = fwctl_cell_in(cs, s >> 1);
+		if (!c)
+			return;
+		if (s & 1) {
+			/* Only a run of half boxes starts mid-cell. */
+			if (c->half[1].kind == FWCTL_CELL_HALF_BOX)
+				fwctl_scan_half_run(cs, s, c->half[1].left, key, flags, m);
+			return;
+		}
+		if (c->kind == FWCTL_CELL_HALF_BOX) {
+			fwctl_scan_half_run(cs, s, c->half[0].left, key, flags, m);
+			return;
+		}
+		if (c->kind == FWCTL_CELL_BOX) {
+			fwctl_scan_run(cs, s >> 1, c->bank_box.left, key, m);
+			return;
+		}
+		if (c->kind != FWCTL_CELL_NODE)
+			return;		/* an empty leaf */
+		s = fwctl_node_child(&c->node, key->w[c->node.dim & 15]);
+	}
+}
+
 /* Every tree of the generation whose header is h, its cells read from cs. */
 static __always_inline void fwctl_walk(const struct fwctl_cells *cs,
 				       const struct fwctl_table_hdr *h,
 				       const struct fwctl_key *key, struct fwctl_match *m)
 {
-	const struct fwctl_leaf *leaf;
-	__u32 r, n_roots = h->n_roots;
+	const struct fwctl_cell *c;
+	__u32 r, idx, n_roots = h->n_roots;
 
 	for (r = 0; r < FWCTL_MAX_ROOTS && r < n_roots; r++) {
 		if (h->root_min_prio[r] >= m->prio)
 			continue;
-		leaf = fwctl_descend(cs, h->root[r], key);
-		if (leaf)
-			fwctl_scan_leaf(cs, leaf, key, m);
+		idx = h->root[r];
+		c = fwctl_descend(cs, &idx, key);
+		if (c && c->kind == FWCTL_CELL_LEAF)
+			fwctl_scan_leaf(cs, &c->leaf, key, m);
+	}
+}
+
+/* Every tree of a bank whose header is h, its cells read from cs. */
+static __always_inline void fwctl_walk_bank(const struct fwctl_cells *cs,
+					    const struct fwctl_table_hdr *h,
+					    const struct fwctl_key *key, struct fwctl_match *m)
+{
+	__u32 r, n_roots = h->n_roots, flags = FWCTL_KEY_FLAGS(key);
+
+	for (r = 0; r < FWCTL_MAX_ROOTS && r < n_roots; r++) {
+		if (h->root_min_prio[r] >= m->prio)
+			continue;
+		fwctl_bank_tree(cs, h->root[r], key, flags, m);
 	}
 }
 
@@ -277,13 +391,12 @@ static __always_inline int fwctl_classify_walk(void *gen, const struct fwctl_tab
 					       bool banked, const struct fwctl_key *key,
 					       struct fwctl_match *m)
 {
-	struct fwctl_cells cs = { .map = gen, .base = 0, .mask = ~0u, .bank = false };
+	struct fwctl_cells cs = { .map = gen, .base = 0, .mask = ~0u };
 	struct fwctl_cells bs = {
 		.map = &FWCTL_MAP_BANKS,
 		.base = (FWCTL_GEN_BANK(((struct bpf_map *)gen)->max_entries) & 1) *
 			fwctl_bank_cells(),
 		.mask = fwctl_bank_cells() - 1,
-		.bank = true,
 	};
 
 	m->rule_id = 0;
@@ -297,7 +410,7 @@ static __always_inline int fwctl_classify_walk(void *gen, const struct fwctl_tab
 		fwctl_walk(&cs, h, key, m);
 		return m->prio == FWCTL_NO_PRIO ? FWCTL_CLASSIFY_NO_MATCH : FWCTL_CLASSIFY_MATCH;
 	}
-	fwctl_walk(&bs, h, key, m);
+	fwctl_walk_bank(&bs, h, key, m);
 	if (m->prio != FWCTL_NO_PRIO)
 		return FWCTL_CLASSIFY_MATCH;
 	return fwctl_gen_policy(gen, m);
@@ -320,7 +433,8 @@ static __always_inline int fwctl_classify(void *gen, const struct fwctl_key *key
 
 /*
  * The walk of the smallest banked sets, for the datapath to inline (the
- * reference rules: one tree that is a single leaf of a few boxes). The
+ * reference rules: one tree that is a single leaf, a run of a few half
+ * boxes). The
  * same answer as fwctl_classify_walk(gen, h, true, ...) for such a set;
  * FWCTL_CLASSIFY_OTHER for any other (the caller walks it the full way):
  * bounded this tightly, the walk adds little to what the verifier checks
@@ -335,30 +449,49 @@ static __always_inline int fwctl_classify_small(void *gen, const struct fwctl_ta
 {
 	__u32 mask = fwctl_bank_cells() - 1;
 	__u32 base = (FWCTL_GEN_BANK(((struct bpf_map *)gen)->max_entries) & 1) * (mask + 1);
-	const struct fwctl_cell *c, *leaf;
-	__u32 b, n, k;
+	const struct fwctl_half_box *hb;
+	const struct fwctl_cell *c;
+	__u32 b, n, k, s;
 
 	if (h->kind != FWCTL_CELL_HDR || h->magic != FWCTL_TABLE_MAGIC || h->n_roots != 1)
 		return FWCTL_CLASSIFY_OTHER;
-	k = base + (h->root[0] & mask);
-	leaf = bpf_map_lookup_elem(&FWCTL_MAP_BANKS, &k);
-	if (!leaf || leaf->kind != FWCTL_CELL_LEAF)
+	/* The root is a slot: a leaf's run of half boxes (taken only from the
+	 * start of a cell, as the bank lays out a lone leaf: its two cells are
+	 * then all there is to read) or an empty leaf. */
+	s = h->root[0];
+	if (s & 1)
 		return FWCTL_CLASSIFY_OTHER;
-	n = leaf->leaf.n_boxes;
+	k = base + ((s >> 1) & mask);
+	c = bpf_map_lookup_elem(&FWCTL_MAP_BANKS, &k);
+	if (!c)
+		return FWCTL_CLASSIFY_OTHER;
+	if (c->kind == FWCTL_CELL_HALF_BOX)
+		n = c->half[0].left;
+	else if (c->kind == FWCTL_CELL_LEAF)
+		n = 0;
+	else
+		return FWCTL_CLASSIFY_OTHER;
 	if (n > FWCTL_SMALL_BOXES)
 		return FWCTL_CLASSIFY_OTHER;
-	/* As fwctl_walk() with no match yet: an empty tree is skipped. */
+	/* As fwctl_walk_bank() with no match yet: an empty tree is skipped. */
 	if (h->root_min_prio[0] == FWCTL_NO_PRIO)
 		n = 0;
 	for (b = 0; b < FWCTL_SMALL_BOXES && b < n; b++) {
-		k = base + (leaf->leaf.box[b] & mask);
-		c = bpf_map_lookup_elem(&FWCTL_MAP_BANKS, &k);
-		if (!c || c->bank_box.prio == FWCTL_NO_PRIO)
+		if (b == 2) {
+			k = base + (((s >> 1) + 1) & mask);
+			c = bpf_map_lookup_elem(&FWCTL_MAP_BANKS, &k);
+			if (!c)
+				break;
+		}
+		hb = &c->half[b & 1];
+		if (hb->prio == FWCTL_NO_PRIO)
 			break;
-		if (fwctl_bank_box_holds(&c->bank_box, key)) {
-			m->rule_id = c->bank_box.rule_id;
-			m->action = c->bank_box.action;
-			m->prio = c->bank_box.prio;
+		/* The flags word is made again for each box: kept in a
+		 * register across the lookup, it would take stack. */
+		if (fwctl_half_box_holds(hb, key, FWCTL_KEY_FLAGS(key))) {
+			m->rule_id = hb->rule_id;
+			m->action = hb->action;
+			m->prio = hb->prio;
 			m->policy = FWCTL_POLICY_DROP;
 			return FWCTL_CLASSIFY_MATCH;
 		}

@@ -24,8 +24,15 @@
  * Sets whose classifier cells (text_cell) fit in a bank (the bank size,
  * `fwctl attach --bank-cells N`, is half of fwctl_banks' max_entries) are
  * also copied, before the commit, into one of the two banks of the plain
- * array fwctl_banks (bank b: cells b * N + i, every box as a struct
- * fwctl_bank_box), and the generation's size names it:
+ * array fwctl_banks (bank b: cells b * N + i), laid out for the walk: the
+ * header, the nodes, every leaf as a run of its boxes in prio order, then
+ * the stateful rules' serial cells. A run is of struct fwctl_half_box, two
+ * to a cell, when every box of the leaf fits one, else of struct
+ * fwctl_bank_box, a cell each; an empty leaf keeps its leaf cell. A node's
+ * child (and a root) in a bank is a half-cell index, a slot (cell = slot
+ * / 2): the first box of the run, so the boxes come with no leaf cell to
+ * read first and their addresses are known together. The generation's size
+ * names the bank:
  * max_entries % 4 is 1 + the bank, 0 or 3 for none (the loader pads a
  * generation with up to two free cells). The datapath reads the size from
  * the map itself, walks the bank, whose lookups the verifier inlines, and
@@ -112,19 +119,20 @@ enum fwctl_cell_kind {
 	FWCTL_CELL_LEAF,
 	FWCTL_CELL_BOX,
 	FWCTL_CELL_TEXT,
+	FWCTL_CELL_HALF_BOX,	/* a struct fwctl_half_box (banks only) */
 };
 
-#define FWCTL_TABLE_MAGIC	0x66777433	/* "fwt3": layout version 3 (15 dims; bank boxes
-					 * as lo/span pairs, the appended tail
-					 * recorded in the header) */
+#define FWCTL_TABLE_MAGIC	0x66777434	/* "fwt4": layout version 4 (15 dims; bank boxes
+					 * as lo/span pairs in runs, the appended
+					 * tail recorded in the header) */
 
 /*
  * Cells per bank of fwctl_banks: chosen at attach (--bank-cells, which sets
  * the map's max_entries to FWCTL_BANKS x that before it is created). The
- * default banks every 10k-rule ClassBench set (13k-21k cells) for 8 MiB;
- * ipc1-100k needs 279,702 cells (2 x 34 MiB).
+ * default banks every 10k-rule ClassBench set (a box is copied into each
+ * run that holds it: 11k-54k cells) for 16 MiB.
  */
-#define FWCTL_BANK_CELLS_DEFAULT	32768
+#define FWCTL_BANK_CELLS_DEFAULT	65536
 #define FWCTL_BANK_CELLS_MIN		64
 #define FWCTL_BANK_CELLS_MAX		524288	/* 2 banks: 128 MiB */
 #define FWCTL_BANKS		2
@@ -191,7 +199,8 @@ struct fwctl_box {
  * key - lo > span, rejects. Pairs, so that the first five dimensions sit in
  * the cell's first cache line with the prio: a box that fails early costs
  * one line. A set with a box narrowing more than FWCTL_BANK_BOX_DIMS
- * dimensions gets no bank.
+ * dimensions gets no bank. left: boxes of the run from this one on (1: the
+ * last), so the run's first box gives its length.
  */
 #define FWCTL_BANK_BOX_DIMS	12
 struct fwctl_bank_range {
@@ -203,12 +212,53 @@ struct fwctl_bank_box {
 	__u8 kind;		/* FWCTL_CELL_BOX */
 	__u8 n_dims;		/* 0 .. FWCTL_BANK_BOX_DIMS */
 	__u8 dim[FWCTL_BANK_BOX_DIMS];	/* enum fwctl_dim of r[i] */
-	__u16 pad;
+	__u8 left;		/* 1 .. FWCTL_LEAF_MAX */
+	__u8 pad;
 	__u32 prio;
 	struct fwctl_bank_range r[FWCTL_BANK_BOX_DIMS];
 	__u32 rule_id;		/* read only on a match */
 	__u32 action;
 	__u32 pad2;
+};
+
+/*
+ * The key's protocol, family, interface, fragment and start words packed
+ * into one: in a rule's box each of them is one value or every value (a
+ * protocol, or any; a family or both; ...), so what a box asks of all five
+ * is one masked compare, (flags & mask) == value.
+ */
+#define FWCTL_FLAGS_PROTO_SHIFT		0	/* 9 bits: 0 .. FWCTL_PROTO_UNKNOWN */
+#define FWCTL_FLAGS_FAMILY_SHIFT	9
+#define FWCTL_FLAGS_IN_SHIFT		10
+#define FWCTL_FLAGS_FRAG_SHIFT		11
+#define FWCTL_FLAGS_START_SHIFT		12
+#define FWCTL_KEY_FLAGS(k)						\
+	(((k)->w[FWCTL_DIM_PROTO] << FWCTL_FLAGS_PROTO_SHIFT) |		\
+	 ((k)->w[FWCTL_DIM_FAMILY] << FWCTL_FLAGS_FAMILY_SHIFT) |	\
+	 ((k)->w[FWCTL_DIM_IN] << FWCTL_FLAGS_IN_SHIFT) |		\
+	 ((k)->w[FWCTL_DIM_FRAG] << FWCTL_FLAGS_FRAG_SHIFT) |		\
+	 ((k)->w[FWCTL_DIM_START] << FWCTL_FLAGS_START_SHIFT))
+
+/*
+ * A box as a bank's half run holds it: 64 bytes, two to a cell, so a run
+ * of them takes half the lines of struct fwctl_bank_box. It fits a box
+ * whose protocol, family, interface, fragment and start are each one
+ * value or all (every box a rule makes) and that narrows at most
+ * FWCTL_HALF_BOX_DIMS of the other dimensions (addresses and ports), most
+ * selective first; a leaf with any other box is a run of full bank boxes.
+ */
+#define FWCTL_HALF_BOX_DIMS	5
+struct fwctl_half_box {
+	__u8 kind;		/* FWCTL_CELL_HALF_BOX */
+	__u8 n_dims;		/* 0 .. FWCTL_HALF_BOX_DIMS */
+	__u8 left;		/* boxes of the run from this one on */
+	__u8 dim[FWCTL_HALF_BOX_DIMS];	/* enum fwctl_dim of r[i] */
+	__u32 prio;
+	__u32 flags_mask;	/* the box holds the key only if */
+	__u32 flags;		/* (FWCTL_KEY_FLAGS(key) & flags_mask) == flags */
+	struct fwctl_bank_range r[FWCTL_HALF_BOX_DIMS];
+	__u32 rule_id : 24;
+	__u32 action : 8;
 };
 
 struct fwctl_cell {
@@ -220,6 +270,7 @@ struct fwctl_cell {
 		struct fwctl_leaf leaf;
 		struct fwctl_box box;
 		struct fwctl_bank_box bank_box;	/* in fwctl_banks only */
+		struct fwctl_half_box half[2];	/* in fwctl_banks only */
 		char text[FWCTL_CELL_SIZE];
 	};
 };
@@ -237,6 +288,7 @@ _Static_assert(sizeof(struct fwctl_node) == FWCTL_CELL_SIZE, "node cell size");
 _Static_assert(sizeof(struct fwctl_leaf) == FWCTL_CELL_SIZE, "leaf cell size");
 _Static_assert(sizeof(struct fwctl_box) == FWCTL_CELL_SIZE, "box cell size");
 _Static_assert(sizeof(struct fwctl_bank_box) == FWCTL_CELL_SIZE, "bank box cell size");
+_Static_assert(2 * sizeof(struct fwctl_half_box) == FWCTL_CELL_SIZE, "half box size");
 _Static_assert(sizeof(struct fwctl_cell) == FWCTL_CELL_SIZE, "cell size");
 _Static_assert(FWCTL_MAX_RULE_ID < (1 << 24), "rule ids fit fwctl_box.rule_id");
 #endif

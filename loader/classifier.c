@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include "classifier.h"
+#include "fwctl_conntrack.h"
 #include "fwctl.h"
 
 #define LEAF_SMALL_SET	8	/* a whole set of this many boxes is one leaf */
@@ -1483,37 +1484,239 @@ static int bank_box(const struct fwctl_box *bx, struct fwctl_bank_box *out)
 	return 0;
 }
 
-int classifier_bank_cells(const struct fwctl_cell *cells, __u32 n, __u32 max,
-			  struct fwctl_cell *out)
+/* The flag words a box's protocol ... start take, at their shifts. */
+static const struct {
+	__u8 dim, shift;
+	__u32 mask;
+} half_flags[] = {
+	{ FWCTL_DIM_PROTO, FWCTL_FLAGS_PROTO_SHIFT, 0x1ff },
+	{ FWCTL_DIM_FAMILY, FWCTL_FLAGS_FAMILY_SHIFT, 1 },
+	{ FWCTL_DIM_IN, FWCTL_FLAGS_IN_SHIFT, 1 },
+	{ FWCTL_DIM_FRAG, FWCTL_FLAGS_FRAG_SHIFT, 1 },
+	{ FWCTL_DIM_START, FWCTL_FLAGS_START_SHIFT, 1 },
+};
+
+/*
+ * Box bx as a half box: -E2BIG if it does not fit one (a flag dimension
+ * that is neither one value nor all of them, or more than
+ * FWCTL_HALF_BOX_DIMS other dimensions narrowed).
+ */
+static int half_box(const struct fwctl_box *bx, struct fwctl_half_box *out)
 {
-	const struct fwctl_table_hdr *h = &cells[0].hdr;
-	__u32 i, j, b;
+	unsigned int i, n = 0;
+	int d;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = FWCTL_CELL_HALF_BOX;
+	out->prio = bx->prio;
+	out->rule_id = bx->rule_id;
+	out->action = bx->action;
+	for (i = 0; i < sizeof(half_flags) / sizeof(half_flags[0]); i++) {
+		d = half_flags[i].dim;
+		if (bx->lo[d] == 0 && bx->hi[d] >= dim_max[d])
+			continue;	/* every value */
+		if (bx->lo[d] != bx->hi[d] || bx->lo[d] > half_flags[i].mask)
+			return -E2BIG;
+		out->flags_mask |= half_flags[i].mask << half_flags[i].shift;
+		out->flags |= bx->lo[d] << half_flags[i].shift;
+	}
+	/* The address and port dimensions, in the bank order. */
+	for (i = 0; i < sizeof(bank_dim_order); i++) {
+		d = bank_dim_order[i];
+		if (d != FWCTL_DIM_SPORT && d != FWCTL_DIM_DPORT &&
+		    (d < FWCTL_DIM_SRC0 || d > FWCTL_DIM_DST3))
+			continue;
+		if (bx->lo[d] == 0 && bx->hi[d] >= dim_max[d])
+			continue;
+		if (n == FWCTL_HALF_BOX_DIMS)
+			return -E2BIG;
+		out->dim[n] = d;
+		out->r[n].lo = bx->lo[d];
+		out->r[n].span = bx->hi[d] - bx->lo[d];
+		n++;
+	}
+	out->n_dims = n;
+	return 0;
+}
+
+/*
+ * Which cells the trees reach: kind[i] = FWCTL_CELL_NODE or _LEAF for cells
+ * some root leads to, 0 for the rest (boxes, serials, unreached cells).
+ * Found from the roots rather than by reading each cell's kind: a box's
+ * first byte is a bound and a serial cell has no kind at all. -EINVAL if a
+ * path leaves the classifier cells, meets anything but a node or a leaf,
+ * runs deeper than FWCTL_MAX_DEPTH, or a leaf names a cell that is no box.
+ */
+static int bank_reach(const struct fwctl_cell *cells, __u32 n, __u32 cell, __u32 depth,
+		      __u8 *kind)
+{
+	const struct fwctl_cell *c;
+	__u32 i, b;
 	int err;
 
-	if (n == 0 || n > max || h->kind != FWCTL_CELL_HDR)
-		return -E2BIG;
-	memcpy(out, cells, (size_t)n * sizeof(*cells));
-	/*
-	 * A box has its kind in its last word, where a node or a leaf has a cell
-	 * index (< 2^28: kind 0); its first byte is a bound, which may well
-	 * read as a leaf's kind. So boxes first, and only then leaves.
-	 */
-	for (i = 1; i < n; i++) {
-		if (cells[i].box.kind == FWCTL_CELL_BOX) {
-			err = bank_box(&cells[i].box, &out[i].bank_box);
-			if (err)
-				return err;
-			continue;
-		}
-		if (cells[i].kind != FWCTL_CELL_LEAF)
-			continue;
-		for (j = 0; j < cells[i].leaf.n_boxes && j < FWCTL_LEAF_MAX; j++) {
-			b = cells[i].leaf.box[j];
-			if (b >= n || cells[b].box.kind != FWCTL_CELL_BOX)
+	if (cell == 0 || cell >= n || depth > FWCTL_MAX_DEPTH)
+		return -EINVAL;
+	if (kind[cell])
+		return 0;	/* shared: an equal leaf is stored once */
+	c = &cells[cell];
+	if (c->kind == FWCTL_CELL_LEAF && c->box.kind != FWCTL_CELL_BOX) {
+		if (c->leaf.n_boxes > FWCTL_LEAF_MAX)
+			return -EINVAL;
+		for (i = 0; i < c->leaf.n_boxes; i++) {
+			b = c->leaf.box[i];
+			if (b == 0 || b >= n || cells[b].box.kind != FWCTL_CELL_BOX)
 				return -EINVAL;
 		}
+		kind[cell] = FWCTL_CELL_LEAF;
+		return 0;
+	}
+	if (c->kind != FWCTL_CELL_NODE || c->box.kind == FWCTL_CELL_BOX)
+		return -EINVAL;
+	kind[cell] = FWCTL_CELL_NODE;
+	for (i = 0; i < FWCTL_NODE_FANOUT; i++) {
+		err = bank_reach(cells, n, c->node.child[i], depth + 1, kind);
+		if (err)
+			return err;
 	}
 	return 0;
+}
+
+/* A bank's plan: what each reached generation cell becomes, and where. */
+struct bank_plan {
+	__u8 *kind;	/* bank_reach() */
+	__u8 *half;	/* per box cell: 1 fits a half box, 2 does not, 0 unknown */
+	__u32 *at;	/* slot of each reached cell (a node or a leaf's run) */
+	__u64 slots;	/* slots taken by the header, nodes and runs */
+	__u64 size;	/* cells: the slots', then the serial cells */
+};
+
+/* Does every box of leaf lf fit a half box? */
+static int bank_leaf_half(const struct fwctl_cell *cells, const struct fwctl_leaf *lf,
+			  __u8 *half)
+{
+	struct fwctl_half_box hb;
+	__u32 i, b;
+
+	for (i = 0; i < lf->n_boxes; i++) {
+		b = lf->box[i];
+		if (!half[b])
+			half[b] = half_box(&cells[b].box, &hb) ? 2 : 1;
+		if (half[b] != 1)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Plan the bank: where each reached cell goes, at[i], as a slot (half a
+ * cell), in generation order (nodes and leaves keep their relative order,
+ * so a tree stays as local as the compiler laid it out). Nodes, empty
+ * leaves and runs of full bank boxes start at a cell (an even slot) and
+ * take two slots a cell; a run of half boxes takes one slot a box.
+ */
+static int bank_plan(const struct fwctl_cell *cells, __u32 n, struct bank_plan *p)
+{
+	const struct fwctl_table_hdr *h = &cells[0].hdr;
+	__u32 serial = FWCTL_CT_SERIAL_CELL(h);
+	__u64 next = 2;		/* slots 0 and 1: the header */
+	__u32 i, r, nb;
+	int err;
+
+	if (h->n_roots > FWCTL_MAX_ROOTS || (serial && serial >= n))
+		return -EINVAL;
+	for (r = 0; r < h->n_roots; r++) {
+		err = bank_reach(cells, serial ? serial : n, h->root[r], 0, p->kind);
+		if (err)
+			return err;
+	}
+	for (i = 1; i < n; i++) {
+		if (!p->kind[i])
+			continue;
+		nb = p->kind[i] == FWCTL_CELL_LEAF ? cells[i].leaf.n_boxes : 0;
+		if (nb && bank_leaf_half(cells, &cells[i].leaf, p->half)) {
+			p->at[i] = next;
+			next += nb;
+			continue;
+		}
+		next += next & 1;	/* to the next cell */
+		p->at[i] = next;
+		next += 2 * (nb ? nb : 1);
+	}
+	p->slots = next;
+	p->size = (next + 1) / 2 + (serial ? n - serial : 0);
+	return 0;
+}
+
+int classifier_bank_cells(const struct fwctl_cell *cells, __u32 n, __u32 max,
+			  struct fwctl_cell *out, __u32 *n_out)
+{
+	const struct fwctl_table_hdr *h = &cells[0].hdr;
+	struct bank_plan p = { 0 };
+	struct fwctl_table_hdr *oh;
+	__u32 serial, i, j, o, nb, first;
+	bool half;
+	int err;
+
+	if (n == 0 || h->kind != FWCTL_CELL_HDR)
+		return -EINVAL;
+	p.kind = calloc(n, sizeof(*p.kind));
+	p.half = calloc(n, sizeof(*p.half));
+	p.at = calloc(n, sizeof(*p.at));
+	err = p.kind && p.half && p.at ? bank_plan(cells, n, &p) : -ENOMEM;
+	if (!err && p.size > max)
+		err = -E2BIG;
+	if (err || !out)
+		goto out;
+	/* Padding halves are never read; zeroed all the same, as is the rest. */
+	memset(out, 0, p.size * sizeof(*out));
+	serial = FWCTL_CT_SERIAL_CELL(h);
+	out[0] = cells[0];
+	oh = &out[0].hdr;
+	for (i = 0; i < FWCTL_MAX_ROOTS; i++)
+		oh->root[i] = i < h->n_roots ? p.at[h->root[i]] : 0;
+	for (i = 1; i < n; i++) {
+		o = p.at[i];
+		if (p.kind[i] == FWCTL_CELL_NODE) {
+			out[o / 2] = cells[i];
+			for (j = 0; j < FWCTL_NODE_FANOUT; j++)
+				out[o / 2].node.child[j] = p.at[cells[i].node.child[j]];
+			continue;
+		}
+		if (p.kind[i] != FWCTL_CELL_LEAF)
+			continue;
+		nb = cells[i].leaf.n_boxes;
+		if (!nb) {
+			out[o / 2] = cells[i];	/* an empty leaf: no rule here */
+			continue;
+		}
+		half = bank_leaf_half(cells, &cells[i].leaf, p.half);
+		for (j = 0; j < nb; j++) {
+			const struct fwctl_box *bx = &cells[cells[i].leaf.box[j]].box;
+
+			if (half) {
+				half_box(bx, &out[(o + j) / 2].half[(o + j) & 1]);
+				out[(o + j) / 2].half[(o + j) & 1].left = nb - j;
+				continue;
+			}
+			err = bank_box(bx, &out[o / 2 + j].bank_box);
+			if (err)
+				goto out;
+			out[o / 2 + j].bank_box.left = nb - j;
+		}
+	}
+	if (serial) {
+		/* The flows' serials, read by the datapath from the bank too. */
+		first = (p.slots + 1) / 2;
+		memcpy(&out[first], &cells[serial], (size_t)(n - serial) * sizeof(*cells));
+		FWCTL_CT_SERIAL_CELL(oh) = first;
+	}
+out:
+	if (!err && n_out)
+		*n_out = p.size;
+	free(p.kind);
+	free(p.half);
+	free(p.at);
+	return err;
 }
 
 /* ---- the walk --------------------------------------------------------------- */
@@ -1552,7 +1755,7 @@ static __u32 node_child(const struct fwctl_node *nd, __u32 v)
 }
 
 static __u32 lookup(const struct fwctl_cell *cells, __u32 n_cells, const struct fwctl_key *key,
-		    struct classifier_walk *w, bool bank)
+		    struct classifier_walk *w)
 {
 	const struct fwctl_table_hdr *h;
 	__u32 best = FWCTL_NO_PRIO, best_cell = 0;
@@ -1593,20 +1796,6 @@ static __u32 lookup(const struct fwctl_cell *cells, __u32 n_cells, const struct 
 			__u32 bc = lf->box[i];
 			const struct fwctl_box *bx;
 
-			if (bank) {
-				const struct fwctl_bank_box *bb = &cells[bc].bank_box;
-
-				if (bc >= n_cells || bb->kind != FWCTL_CELL_BOX || bb->prio >= best)
-					break;
-				if (w)
-					w->boxes++;
-				if (bank_box_match(bb, key)) {
-					best = bb->prio;
-					best_cell = bc;
-					break;
-				}
-				continue;
-			}
 			if (bc >= n_cells || cells[bc].box.kind != FWCTL_CELL_BOX)
 				break;
 			bx = &cells[bc].box;
@@ -1624,20 +1813,114 @@ static __u32 lookup(const struct fwctl_cell *cells, __u32 n_cells, const struct 
 	return best_cell;
 }
 
+static bool half_box_match(const struct fwctl_half_box *hb, const struct fwctl_key *key,
+			   __u32 flags)
+{
+	if ((flags & hb->flags_mask) != hb->flags)
+		return false;
+	for (int i = 0; i < FWCTL_HALF_BOX_DIMS && i < hb->n_dims; i++)
+		if (key->w[hb->dim[i] & 15] - hb->r[i].lo > hb->r[i].span)
+			return false;
+	return true;
+}
+
+/*
+ * The bank walk, as bpf/classify.h does it: roots and a node's children
+ * are slots (half cells); past the nodes, a run of half boxes (one slot
+ * each), a run of full bank boxes (a cell each), or an empty leaf. The
+ * boxes are in prio order, each knowing how many of the run are left.
+ */
+static __u32 bank_lookup(const struct fwctl_cell *cells, __u32 n_cells,
+			 const struct fwctl_key *key, __u32 *slot_out)
+{
+	const struct fwctl_table_hdr *h;
+	__u32 best = FWCTL_NO_PRIO, best_slot = 0, flags = FWCTL_KEY_FLAGS(key);
+
+	if (!n_cells)
+		return FWCTL_NO_PRIO;
+	h = &cells[0].hdr;
+	if (h->kind != FWCTL_CELL_HDR || h->magic != FWCTL_TABLE_MAGIC)
+		return FWCTL_NO_PRIO;
+	for (__u32 r = 0; r < FWCTL_MAX_ROOTS && r < h->n_roots; r++) {
+		__u32 slot = h->root[r], depth, n;
+		const struct fwctl_cell *c = NULL;
+
+		if (h->root_min_prio[r] >= best)
+			continue;
+		for (depth = 0; depth <= FWCTL_MAX_DEPTH && slot / 2 < n_cells; depth++) {
+			c = &cells[slot / 2];
+			if ((slot & 1) || c->kind != FWCTL_CELL_NODE)
+				break;
+			slot = node_child(&c->node, key->w[c->node.dim & 15]);
+			c = NULL;
+		}
+		if (!c)
+			continue;
+		if (c->half[slot & 1].kind == FWCTL_CELL_HALF_BOX) {
+			n = c->half[slot & 1].left;
+			for (__u32 i = 0; i < FWCTL_LEAF_MAX && i < n && (slot + i) / 2 < n_cells; i++) {
+				const struct fwctl_half_box *hb =
+					&cells[(slot + i) / 2].half[(slot + i) & 1];
+
+				if (hb->prio >= best)
+					break;
+				if (half_box_match(hb, key, flags)) {
+					best = hb->prio;
+					best_slot = slot + i;
+					break;
+				}
+			}
+			continue;
+		}
+		if ((slot & 1) || c->kind != FWCTL_CELL_BOX)
+			continue;	/* an empty leaf */
+		n = c->bank_box.left;
+		for (__u32 i = 0; i < FWCTL_LEAF_MAX && i < n && slot / 2 + i < n_cells; i++) {
+			const struct fwctl_bank_box *bb = &cells[slot / 2 + i].bank_box;
+
+			if (bb->prio >= best)
+				break;
+			if (bank_box_match(bb, key)) {
+				best = bb->prio;
+				best_slot = slot + 2 * i;
+				break;
+			}
+		}
+	}
+	if (slot_out)
+		*slot_out = best_slot;
+	return best;
+}
+
 __u32 classifier_lookup_walk(const struct fwctl_cell *cells, __u32 n_cells,
 			     const struct fwctl_key *key, struct classifier_walk *w)
 {
-	return lookup(cells, n_cells, key, w, false);
+	return lookup(cells, n_cells, key, w);
 }
 
 __u32 classifier_lookup(const struct fwctl_cell *cells, __u32 n_cells,
 			const struct fwctl_key *key)
 {
-	return lookup(cells, n_cells, key, NULL, false);
+	return lookup(cells, n_cells, key, NULL);
 }
 
 __u32 classifier_bank_lookup(const struct fwctl_cell *bank, __u32 n_cells,
-			     const struct fwctl_key *key)
+			     const struct fwctl_key *key, __u32 *rule_id, __u32 *action)
 {
-	return lookup(bank, n_cells, key, NULL, true);
+	const struct fwctl_cell *c;
+	__u32 slot, prio = bank_lookup(bank, n_cells, key, &slot);
+
+	*rule_id = 0;
+	*action = FWCTL_ACTION_ALLOW;
+	if (prio == FWCTL_NO_PRIO)
+		return prio;
+	c = &bank[slot / 2];
+	if (c->half[slot & 1].kind == FWCTL_CELL_HALF_BOX) {
+		*rule_id = c->half[slot & 1].rule_id;
+		*action = c->half[slot & 1].action;
+	} else {
+		*rule_id = c->bank_box.rule_id;
+		*action = c->bank_box.action;
+	}
+	return prio;
 }

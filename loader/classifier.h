@@ -127,17 +127,23 @@ __u32 classifier_lookup_walk(const struct fwctl_cell *cells, __u32 n_cells,
 			     const struct fwctl_key *key, struct classifier_walk *w);
 
 /*
- * The bank copy of a generation's classifier cells cells[0..n)
- * (include/fwctl_classifier.h): the same cells at the same indexes, every
- * box a struct fwctl_bank_box. out holds n cells. Returns 0, or -E2BIG
- * when n > max (the bank's size) or a box narrows more than
- * FWCTL_BANK_BOX_DIMS dimensions (the set then has no bank), -EINVAL if a
- * leaf names a cell that is not a box.
+ * The bank copy of a generation's classifier cells cells[0..n) (n: its
+ * text_cell), laid out for the walk (include/fwctl_classifier.h, "bank"):
+ * the header with its roots and serial cell moved, the nodes, each leaf
+ * as a run of its boxes in prio order (half boxes when all of them fit
+ * one, else full bank boxes; one empty leaf cell if it has none), then
+ * the flows' serial cells. Writes the bank into out
+ * (NULL: only sizes it) and its size in cells into *n_out. Returns 0;
+ * -E2BIG when it would take more than max cells (the bank's size) or a box
+ * narrows more than FWCTL_BANK_BOX_DIMS dimensions (the set then has no
+ * bank); -EINVAL if the trees break the layout; -ENOMEM.
  */
 int classifier_bank_cells(const struct fwctl_cell *cells, __u32 n, __u32 max,
-			  struct fwctl_cell *out);
-/* The datapath's walk over bank cells: as classifier_lookup(). */
+			  struct fwctl_cell *out, __u32 *n_out);
+/* The datapath's walk over a bank of n_cells cells: the prio of the box
+ * that decides key, and its rule id and action; FWCTL_NO_PRIO when none
+ * does (as classifier_lookup()). */
 __u32 classifier_bank_lookup(const struct fwctl_cell *bank, __u32 n_cells,
-			     const struct fwctl_key *key);
+			     const struct fwctl_key *key, __u32 *rule_id, __u32 *action);
 
 #endif /* FWCTL_CLASSIFIER_LOADER_H */

@@ -171,10 +171,11 @@ int table_fill(int fd, const struct fwctl_cell *cells, __u32 n);
 int table_commit(const struct fwctl_maps *m, int gen_fd, struct fwctl_err *e);
 /*
  * Before the commit of a generation whose classifier cells,
- * cells[0].hdr.text_cell, fit in a bank (half of fwctl_banks, sized at
- * attach by --bank-cells; see table_bank_cells()): write them, boxes as
- * bank boxes, into the bank of fwctl_banks that the current generation
- * does not name, and return that bank (0 or 1) for table_create_bank().
+ * cells[0].hdr.text_cell, fit in a bank once laid out for it (half of
+ * fwctl_banks, sized at attach by --bank-cells; see table_bank_cells() and
+ * classifier_bank_cells()): write them into the bank of fwctl_banks that
+ * the current generation does not name, and return that bank (0 or 1) for
+ * table_create_bank().
  * FWCTL_BANK_NONE: no bank (a large set, a box the bank format cannot
  * hold, the current generation unreadable); -errno < -1 on an error.
  */

@@ -900,8 +900,8 @@ static void write_generation(const struct append *a, struct fwctl_cell *out)
 }
 
 /*
- * Make it current. A small one (a bank's worth of cells before its text)
- * goes the usual way, bank and all; a big one is written straight into
+ * Make it current. A small one (one that may fit a bank) goes the usual
+ * way, bank and all; a big one is written straight into
  * its map, sparing a copy of the kept cells (tens of MiB at 100k rules).
  */
 static int append_publish(const struct fwctl_maps *m, const struct append *a,
@@ -910,7 +910,9 @@ static int append_publish(const struct fwctl_maps *m, const struct append *a,
 	struct fwctl_cell *out;
 	int fd, err, per_bank = m->banks < 0 ? 0 : table_bank_cells(m->banks);
 
-	if (per_bank > 0 && a->text_first <= (__u32)per_bank) {
+	/* Boxes can be copied several times over in a bank: a set of up to
+	 * twice the bank's cells may still fit it (table_bank_prepare decides). */
+	if (per_bank > 0 && a->text_first <= 2 * (__u32)per_bank) {
 		out = calloc(a->n_cells, sizeof(*out));
 		if (!out) {
 			fwctl_err_set(e, "out of memory");

@@ -217,7 +217,8 @@ int table_bank_prepare(const struct fwctl_maps *m, const struct fwctl_cell *cell
 	if (m->banks < 0 || n == 0)
 		return FWCTL_BANK_NONE;
 	per_bank = table_bank_cells(m->banks);
-	if (per_bank <= 0 || n > (__u32)per_bank)
+	/* Does the bank layout fit (boxes are copied into every run that has them)? */
+	if (per_bank <= 0 || classifier_bank_cells(cells, n, per_bank, NULL, NULL))
 		return FWCTL_BANK_NONE;
 	size = (size_t)FWCTL_BANKS * per_bank * sizeof(*cells);
 	cur = current_bank(m);
@@ -232,7 +233,7 @@ int table_bank_prepare(const struct fwctl_maps *m, const struct fwctl_cell *cell
 	}
 	/* Written in place: the bank is free, and nothing names it before the commit. */
 	err = classifier_bank_cells(cells, n, per_bank, (struct fwctl_cell *)p +
-				    (size_t)bank * per_bank);
+				    (size_t)bank * per_bank, NULL);
 	munmap(p, size);
 	return err ? FWCTL_BANK_NONE : bank;
 }

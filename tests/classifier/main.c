@@ -50,6 +50,7 @@ struct table {
 	struct fwctl_cell *cells;
 	__u32 n;
 	struct fwctl_cell *bank;	/* its bank copy (bank_buf), NULL if none */
+	__u32 bank_n;			/* cells in it */
 	struct classifier_stats st;
 	__u8 *seen;		/* leaves reached from a root (check_table) */
 };
@@ -72,11 +73,13 @@ static int compile(const struct rule *rules, const __u32 *ids, unsigned int n,
 
 	t->seen = NULL;
 	t->bank = NULL;
+	t->bank_n = 0;
 	err = classifier_compile(rules, ids, n, FWCTL_POLICY_DROP, &t->cells, &t->n, &t->st, &e);
 
 	if (err)
 		snprintf(why, len, "compile: %s (%d)", e.msg, err);
-	else if (!classifier_bank_cells(t->cells, t->n, FWCTL_BANK_CELLS_DEFAULT, bank_buf))
+	else if (!classifier_bank_cells(t->cells, t->n, FWCTL_BANK_CELLS_DEFAULT, bank_buf,
+					&t->bank_n))
 		t->bank = bank_buf;	/* a small set: check its bank walk too */
 	return err;
 }
@@ -223,15 +226,17 @@ static int check_key(const struct table *t, const struct rule *rules, const __u3
 {
 	__u32 got = classifier_lookup(t->cells, t->n, k);
 	const struct fwctl_box *b = got ? &t->cells[got].box : NULL;
-	__u32 in_bank;
+	__u32 in_bank, id, action;
 
 	if (t->bank) {
-		/* The bank format must give the very same box. */
-		in_bank = classifier_bank_lookup(t->bank, t->n, k);
+		/* The bank's walk must find the same box (a copy of it). */
+		in_bank = classifier_bank_lookup(t->bank, t->bank_n, k, &id, &action);
 		bank_keys++;
-		if (in_bank != got) {
-			snprintf(why, len, "bank walk: box cell %u, generation walk: %u", in_bank,
-				 got);
+		if ((in_bank == FWCTL_NO_PRIO) != !b ||
+		    (b && (in_bank != b->prio || id != b->rule_id || action != b->action))) {
+			snprintf(why, len, "bank walk: prio %d (rule id %u, action %u), "
+				 "generation walk: %d", (int)in_bank, id, action,
+				 b ? (int)b->prio : -1);
 			return -1;
 		}
 	}
@@ -418,6 +423,11 @@ static int compile_text(const char *const *text, struct table *t, char *why, siz
 	int err;
 
 	for (; text[n]; n++) {
+		if (n == 8) {
+			snprintf(why, len, "more than 8 rules");
+			free_rules(rules, n);
+			return -1;
+		}
 		struct fwctl_err e = { { 0 } };
 
 		ids[n] = n + 1;
@@ -441,25 +451,90 @@ static int compile_text(const char *const *text, struct table *t, char *why, siz
  */
 static void test_bank_format(void)
 {
-	const char *what = "bank: the reference rules' boxes keep only what they narrow";
-	struct fwctl_cell *cells;
+	const char *what = "bank: the reference rules are the header and one run of their 4 half "
+			   "boxes, each keeping only what it narrows beside the flags word";
 	struct table t;
 	char why[512] = "";
+	__u32 size;
 	int err;
 
 	if (selected(what)) {
 		int ok = !compile_text(RULES("icmp", "tcp 7070", "udp"), &t, why, sizeof(why)) &&
-			 t.bank;
-		unsigned int dims[4] = { 0 }, boxes = 0;
+			 t.bank && t.bank_n == 3 && t.bank[0].hdr.n_roots == 1 &&
+			 t.bank[0].hdr.root[0] == 2;
+		unsigned int dims[4] = { 0 }, left[4] = { 0 }, prio[4] = { 0 }, fl[4] = { 0 };
 
-		for (__u32 c = 1; ok && c < t.n; c++)
-			if (t.cells[c].box.kind == FWCTL_CELL_BOX && boxes < 4)
-				dims[boxes++] = t.bank[c].bank_box.n_dims;
-		/* icmp: proto, family; tcp 7070 (sport, dport): proto, port, frag; udp: proto */
-		ok = ok && boxes == 4 && dims[0] == 2 && dims[1] == 3 && dims[2] == 3 && dims[3] == 1;
-		result(ok, what, "%s; boxes %u, dims %u %u %u %u", why, boxes, dims[0], dims[1],
-		       dims[2], dims[3]);
+		for (__u32 b = 0; ok && b < 4; b++) {
+			const struct fwctl_half_box *hb = &t.bank[1 + b / 2].half[b & 1];
+
+			ok = hb->kind == FWCTL_CELL_HALF_BOX;
+			dims[b] = hb->n_dims;
+			left[b] = hb->left;
+			prio[b] = hb->prio;
+			fl[b] = hb->flags;
+		}
+		/* icmp: proto 1, family 4; tcp 7070 (sport, dport): proto 6, not a
+		 * fragment, the port; udp: proto 17 */
+		ok = ok && dims[0] == 0 && dims[1] == 1 && dims[2] == 1 && dims[3] == 0 &&
+		     left[0] == 4 && left[1] == 3 && left[2] == 2 && left[3] == 1 &&
+		     prio[0] == 0 && prio[1] == 1 && prio[2] == 1 && prio[3] == 2 &&
+		     fl[0] == 1 && fl[1] == 6 && fl[2] == 6 && fl[3] == 17 &&
+		     t.bank[1].half[0].flags_mask == (0x1ff | 1 << FWCTL_FLAGS_FAMILY_SHIFT) &&
+		     t.bank[1].half[1].flags_mask == (0x1ff | 1 << FWCTL_FLAGS_FRAG_SHIFT);
+		result(ok, what, "%s; bank cells %u, dims %u %u %u %u, left %u %u %u %u, "
+		       "flags %x %x %x %x", why, t.bank_n, dims[0], dims[1], dims[2], dims[3],
+		       left[0], left[1], left[2], left[3], fl[0], fl[1], fl[2], fl[3]);
 		if (!why[0])
+			free(t.cells);
+	}
+	what = "bank: a box in several leaves is copied into each leaf's run";
+	if (selected(what)) {
+		/* 'any' covers every region the port rules cut: it is in many leaves. */
+		const char *const r[] = { "tcp 1", "tcp 2", "tcp 3", "tcp 4", "tcp 5", "tcp 6",
+					  "udp 7", "allow any", NULL };
+		__u32 copies = 0, holding = 0, slots = 2, nb;
+
+		err = compile_text(r, &t, why, sizeof(why));
+		for (__u32 c = 1; !err && t.bank && c < t.bank_n; c++)
+			for (int h = 0; h < 2; h++)
+				copies += t.bank[c].half[h].kind == FWCTL_CELL_HALF_BOX &&
+					  t.bank[c].half[h].prio == 7;
+		/* Bank size: the header and each node a cell, a slot per leaf box
+		 * (these all fit half boxes), a cell per empty leaf. */
+		for (__u32 c = 1; !err && c < t.n; c++) {
+			if (t.cells[c].box.kind == FWCTL_CELL_BOX)
+				continue;
+			if (t.cells[c].kind == FWCTL_CELL_NODE) {
+				slots += (slots & 1) + 2;
+				continue;
+			}
+			if (t.cells[c].kind != FWCTL_CELL_LEAF)
+				continue;
+			nb = t.cells[c].leaf.n_boxes;
+			slots += nb ? nb : (slots & 1) + 2;
+			for (__u32 i = 0; i < nb; i++)
+				holding += t.cells[t.cells[c].leaf.box[i]].box.prio == 7;
+		}
+		result(!err && t.bank && holding > 1 && copies == holding &&
+		       t.bank_n == (slots + 1) / 2, what,
+		       "%s; leaves holding 'any' %u, copies %u, bank cells %u (expected %u)",
+		       why, holding, copies, t.bank_n, (slots + 1) / 2);
+		if (!err)
+			free(t.cells);
+	}
+	what = "bank: a leaf with a box that fits no half box is a run of full bank boxes";
+	if (selected(what)) {
+		/* Six address words and a port: more than FWCTL_HALF_BOX_DIMS. */
+		err = compile_text(RULES("tcp dport 22 src 2001:db8::1 dst 2001:db8:1:2::/64",
+					 "udp"), &t, why, sizeof(why));
+		result(!err && t.bank && t.bank_n == 3 && t.bank[0].hdr.root[0] == 2 &&
+		       t.bank[1].bank_box.kind == FWCTL_CELL_BOX &&
+		       t.bank[1].bank_box.left == 2 && t.bank[1].bank_box.n_dims == 10 &&
+		       t.bank[2].bank_box.kind == FWCTL_CELL_BOX && t.bank[2].bank_box.prio == 1,
+		       what, "%s; bank cells %u, kinds %u %u, dims %u", why, t.bank_n,
+		       t.bank_n > 1 ? t.bank[1].kind : 0, t.bank_n > 2 ? t.bank[2].kind : 0,
+		       t.bank_n > 1 ? t.bank[1].bank_box.n_dims : 0);
+		if (!err)
 			free(t.cells);
 	}
 	what = "bank: a box narrowing more than FWCTL_BANK_BOX_DIMS dimensions gets no bank";
@@ -467,21 +542,25 @@ static void test_bank_format(void)
 		err = compile_text(RULES("tcp sport 1 dport 2 in in0 src 2001:db8::1 dst 2001:db8::2"),
 				   &t, why, sizeof(why));
 		result(!err && !t.bank &&
-		       classifier_bank_cells(t.cells, t.n, FWCTL_BANK_CELLS_DEFAULT, bank_buf) == -E2BIG,
+		       classifier_bank_cells(t.cells, t.n, FWCTL_BANK_CELLS_DEFAULT, bank_buf,
+					     NULL) == -E2BIG,
 		       what, "%s; bank %p", why, (void *)t.bank);
 		if (!err)
 			free(t.cells);
 	}
-	what = "bank: a set of more cells than the bank holds gets no bank; one that fills it does";
+	what = "bank: a set whose bank layout needs more cells than the bank holds gets no bank; "
+	       "one that fills it does";
 	if (selected(what)) {
-		cells = calloc(FWCTL_BANK_CELLS_MIN + 1, sizeof(*cells));
-		if (cells)
-			cells[0].hdr.kind = FWCTL_CELL_HDR;
-		result(cells && classifier_bank_cells(cells, FWCTL_BANK_CELLS_MIN + 1,
-						      FWCTL_BANK_CELLS_MIN, bank_buf) == -E2BIG &&
-		       classifier_bank_cells(cells, FWCTL_BANK_CELLS_MIN, FWCTL_BANK_CELLS_MIN,
-					     bank_buf) == 0, what, "");
-		free(cells);
+		err = compile_text(RULES("tcp dport 1-100", "udp sport 7", "deny tcp dport 50",
+					 "allow icmp type 8", "allow any src 10.0.0.0/8"),
+				   &t, why, sizeof(why));
+		size = t.bank_n;
+		result(!err && t.bank && size > 2 &&
+		       classifier_bank_cells(t.cells, t.n, size - 1, bank_buf, NULL) == -E2BIG &&
+		       classifier_bank_cells(t.cells, t.n, size, bank_buf, NULL) == 0,
+		       what, "%s; bank cells %u", why, size);
+		if (!err)
+			free(t.cells);
 	}
 }
 
@@ -958,8 +1037,8 @@ static int append_one(__u64 seed, unsigned int n, unsigned int keys, unsigned in
 		free(t.cells);
 		t.cells = next;
 		t.n = n_next;
-		t.bank = classifier_bank_cells(t.cells, t.n, FWCTL_BANK_CELLS_DEFAULT, bank_buf) ?
-			 NULL : bank_buf;
+		t.bank = classifier_bank_cells(t.cells, t.n, FWCTL_BANK_CELLS_DEFAULT, bank_buf,
+					       &t.bank_n) ? NULL : bank_buf;
 		(*appends)++;
 		bad = check_table(&t, rules, ids, cur, why, len);
 		for (unsigned int i = 0; i < keys && !bad; i++) {
