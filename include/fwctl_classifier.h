@@ -129,10 +129,11 @@ enum fwctl_cell_kind {
 /*
  * Cells per bank of fwctl_banks: chosen at attach (--bank-cells, which sets
  * the map's max_entries to FWCTL_BANKS x that before it is created). The
- * default banks every 10k-rule ClassBench set (a box is copied into each
- * run that holds it: 11k-54k cells) for 16 MiB.
+ * default banks every 1k and 10k ClassBench set and acl1-100k and
+ * fw1-100k (a box is copied into each run that holds it; half boxes take
+ * half a cell) for 32 MiB.
  */
-#define FWCTL_BANK_CELLS_DEFAULT	65536
+#define FWCTL_BANK_CELLS_DEFAULT	131072
 #define FWCTL_BANK_CELLS_MIN		64
 #define FWCTL_BANK_CELLS_MAX		524288	/* 2 banks: 128 MiB */
 #define FWCTL_BANKS		2

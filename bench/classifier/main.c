@@ -151,7 +151,7 @@ static int bench_set(const char *dir, const char *name, int rounds)
 	struct fwctl_cell *cells;
 	struct cb_set s;
 	char msg[512];
-	__u32 n_cells, wrong = 0, max_cells = 0;
+	__u32 n_cells, wrong = 0, max_cells = 0, bank_cells;
 	__u64 nodes = 0, leaves = 0, boxes = 0, roots = 0;
 	double best = 1e30, cpu;
 	volatile __u32 sink = 0;
@@ -196,12 +196,14 @@ static int bench_set(const char *dir, const char *name, int rounds)
 		if (t < best)
 			best = t;
 	}
-	printf("%-15s %7u %7llu %7u %5u %7u %7u %5u %4u %6.2f %6.1f %7.3f %6.3f %6.1f %5.2f %5.2f %5.2f %6.2f %4u%s\n",
+	if (classifier_bank_cells(cells, cells[0].hdr.text_cell, UINT32_MAX, NULL, &bank_cells))
+		bank_cells = 0;
+	printf("%-15s %7u %7llu %7u %5u %7u %7u %5u %4u %6.2f %6.1f %7.3f %6.3f %6.1f %5.2f %5.2f %5.2f %6.2f %4u %7u%s\n",
 	       name, s.n_rules, (unsigned long long)st.boxes, st.boxes_used, st.roots, st.nodes,
 	       st.leaves, st.max_depth, st.max_leaf, (double)st.leaf_slots / (st.boxes ? st.boxes : 1),
 	       st.bytes / 1048576.0, st.compile_seconds, cpu, best * 1e9,
 	       (double)roots / s.n_keys, (double)nodes / s.n_keys, (double)leaves / s.n_keys,
-	       (double)boxes / s.n_keys, max_cells, wrong ? "  WRONG" : "");
+	       (double)boxes / s.n_keys, max_cells, bank_cells, wrong ? "  WRONG" : "");
 	printf("# %s: boxes per tree", name);
 	for (__u32 t = 0; t < st.roots; t++)
 		printf(" %u", st.tree_boxes[t]);
@@ -247,11 +249,13 @@ int main(int argc, char **argv)
 	       classifier_tuning.partition ? "trees by small fields" : "one tree");
 	printf("# set: rules, boxes made, boxes in leaves, trees, nodes, leaves, max depth, max leaf,\n"
 	       "# leaf slots per box, MiB, compile s (wall, CPU), lookup ns (user space, best of %d),\n"
-	       "# per lookup: trees walked, nodes, leaves, boxes compared; most cells in one lookup\n",
+	       "# per lookup: trees walked, nodes, leaves, boxes compared; most cells in one lookup;\n"
+	       "# cells of its bank copy (fwctl attach --bank-cells; 0: no bank can hold it)\n",
 	       rounds);
-	printf("%-15s %7s %7s %7s %5s %7s %7s %5s %4s %6s %6s %7s %6s %6s %5s %5s %5s %6s %4s\n",
+	printf("%-15s %7s %7s %7s %5s %7s %7s %5s %4s %6s %6s %7s %6s %6s %5s %5s %5s %6s %4s %7s\n",
 	       "set", "rules", "boxes", "used", "trees", "nodes", "leaves", "depth", "leaf",
-	       "slots", "MiB", "compile", "cpu", "ns", "trees", "nodes", "leafs", "boxes", "max");
+	       "slots", "MiB", "compile", "cpu", "ns", "trees", "nodes", "leafs", "boxes", "max",
+	       "bank");
 	if (i == argc)
 		for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++)
 			rc |= bench_set(dir, all[k], rounds);
