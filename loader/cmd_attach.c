@@ -18,10 +18,10 @@ static const char attach_help[] =
 	"  -m, --mode native|skb  XDP mode (default native; skb works on any driver)\n"
 	"      --ct-size N        flows the connection tracking table holds (default\n"
 	"                         262144, 256-4194304; a quarter more for unanswered ones)\n"
-	"      --bank-cells N     classifier cells a rule set may have to be walked from\n"
-	"                         the fast bank (default 32768: every 10k-rule ClassBench\n"
-	"                         set; a power of two, 64-524288; two banks of N x 128\n"
-	"                         bytes)\n"
+	"      --bank-cells N     cells a rule set's bank copy may take to be walked from\n"
+	"                         the fast bank (default 131072: every ClassBench set but\n"
+	"                         ipc1-100k; a power of two, 64-524288; two banks of\n"
+	"                         N x 128 bytes)\n"
 	"  -h, --help             this help\n";
 
 /*
