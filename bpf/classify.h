@@ -434,11 +434,10 @@ static __always_inline int fwctl_classify(void *gen, const struct fwctl_key *key
 /*
  * The walk of the smallest banked sets, for the datapath to inline (the
  * reference rules: one tree that is a single leaf, a run of a few half
- * boxes). The
- * same answer as fwctl_classify_walk(gen, h, true, ...) for such a set;
- * FWCTL_CLASSIFY_OTHER for any other (the caller walks it the full way):
- * bounded this tightly, the walk adds little to what the verifier checks
- * at each place it is inlined.
+ * boxes). The same answer as fwctl_classify_walk(gen, h, true, ...) for
+ * such a set; FWCTL_CLASSIFY_OTHER for any other (the caller walks it the
+ * full way): bounded this tightly, the walk adds little to what the
+ * verifier checks at each place it is inlined.
  */
 #define FWCTL_SMALL_BOXES	4
 #define FWCTL_CLASSIFY_OTHER	(-1)

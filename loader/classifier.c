@@ -1453,6 +1453,25 @@ static const __u8 bank_dim_order[] = {
 	FWCTL_DIM_DST1, FWCTL_DIM_DST2, FWCTL_DIM_DST3,
 };
 
+/*
+ * Box bx's range in dimension d as range *n of a bank or half box (dims[],
+ * r[]), as lo and span; nothing if it holds every value a key can have.
+ * -E2BIG if that would make more than max.
+ */
+static int bank_range_add(const struct fwctl_box *bx, int d, __u8 *dims,
+			  struct fwctl_bank_range *r, unsigned int *n, unsigned int max)
+{
+	if (bx->lo[d] == 0 && bx->hi[d] >= dim_max[d])
+		return 0;
+	if (*n == max)
+		return -E2BIG;
+	dims[*n] = d;
+	r[*n].lo = bx->lo[d];
+	r[*n].span = bx->hi[d] - bx->lo[d];
+	(*n)++;
+	return 0;
+}
+
 /* Box bx as a bank box: -E2BIG if it narrows too many dimensions. */
 static int bank_box(const struct fwctl_box *bx, struct fwctl_bank_box *out)
 {
@@ -1471,14 +1490,8 @@ static int bank_box(const struct fwctl_box *bx, struct fwctl_bank_box *out)
 		if (d >= FWCTL_DIMS || seen[d])
 			continue;
 		seen[d] = true;
-		if (bx->lo[d] == 0 && bx->hi[d] >= dim_max[d])
-			continue;	/* holds every value a key can have */
-		if (n == FWCTL_BANK_BOX_DIMS)
+		if (bank_range_add(bx, d, out->dim, out->r, &n, FWCTL_BANK_BOX_DIMS))
 			return -E2BIG;
-		out->dim[n] = d;
-		out->r[n].lo = bx->lo[d];
-		out->r[n].span = bx->hi[d] - bx->lo[d];
-		n++;
 	}
 	out->n_dims = n;
 	return 0;
@@ -1526,14 +1539,8 @@ static int half_box(const struct fwctl_box *bx, struct fwctl_half_box *out)
 		if (d != FWCTL_DIM_SPORT && d != FWCTL_DIM_DPORT &&
 		    (d < FWCTL_DIM_SRC0 || d > FWCTL_DIM_DST3))
 			continue;
-		if (bx->lo[d] == 0 && bx->hi[d] >= dim_max[d])
-			continue;
-		if (n == FWCTL_HALF_BOX_DIMS)
+		if (bank_range_add(bx, d, out->dim, out->r, &n, FWCTL_HALF_BOX_DIMS))
 			return -E2BIG;
-		out->dim[n] = d;
-		out->r[n].lo = bx->lo[d];
-		out->r[n].span = bx->hi[d] - bx->lo[d];
-		n++;
 	}
 	out->n_dims = n;
 	return 0;
