@@ -217,8 +217,7 @@ int table_bank_prepare(const struct fwctl_maps *m, const struct fwctl_cell *cell
 	if (m->banks < 0 || n == 0)
 		return FWCTL_BANK_NONE;
 	per_bank = table_bank_cells(m->banks);
-	/* Does the bank layout fit (boxes are copied into every run that has them)? */
-	if (per_bank <= 0 || classifier_bank_cells(cells, n, per_bank, NULL, NULL))
+	if (per_bank <= 0)
 		return FWCTL_BANK_NONE;
 	size = (size_t)FWCTL_BANKS * per_bank * sizeof(*cells);
 	cur = current_bank(m);
@@ -231,7 +230,11 @@ int table_bank_prepare(const struct fwctl_maps *m, const struct fwctl_cell *cell
 		fwctl_err_set(e, "cannot map the small-set banks: %s", strerror(-err));
 		return err;
 	}
-	/* Written in place: the bank is free, and nothing names it before the commit. */
+	/*
+	 * Written in place: the bank is free, and nothing names it before the
+	 * commit. A layout that does not fit (boxes are copied into every run
+	 * that has them) is refused before anything is written: no bank.
+	 */
 	err = classifier_bank_cells(cells, n, per_bank, (struct fwctl_cell *)p +
 				    (size_t)bank * per_bank, NULL);
 	munmap(p, size);
