@@ -423,13 +423,13 @@ static int compile_text(const char *const *text, struct table *t, char *why, siz
 	int err;
 
 	for (; text[n]; n++) {
+		struct fwctl_err e = { { 0 } };
+
 		if (n == 8) {
 			snprintf(why, len, "more than 8 rules");
 			free_rules(rules, n);
 			return -1;
 		}
-		struct fwctl_err e = { { 0 } };
-
 		ids[n] = n + 1;
 		if (rule_from_text(text[n], &ctx, &rules[n], &e)) {
 			snprintf(why, len, "rule '%s': %s", text[n], e.msg);
@@ -473,7 +473,7 @@ static void test_bank_format(void)
 			prio[b] = hb->prio;
 			fl[b] = hb->flags;
 		}
-		/* icmp: proto 1, family 4; tcp 7070 (sport, dport): proto 6, not a
+		/* icmp: proto 1, IPv4; tcp 7070 (sport, dport): proto 6, not a
 		 * fragment, the port; udp: proto 17 */
 		ok = ok && dims[0] == 0 && dims[1] == 1 && dims[2] == 1 && dims[3] == 0 &&
 		     left[0] == 4 && left[1] == 3 && left[2] == 2 && left[3] == 1 &&
