@@ -76,7 +76,7 @@ static __always_inline int count_drop(struct fwctl_dir_stats *st, __u32 reason, 
 
 static __always_inline void count_rule(__u32 rule_id, __u32 len)
 {
-	struct fwctl_rule_stats *rs = bpf_map_lookup_elem(&FWCTL_MAP_RULE_STATS, &rule_id);
+	struct fwctl_rule_stats *rs = fwctl_rule_counters(rule_id);
 
 	if (rs) {
 		rs->packets++;

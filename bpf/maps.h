@@ -22,9 +22,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } FWCTL_MAP_CONFIG SEC(".maps");
 
-/* Packets and bytes by rule id: every id a generation may use. */
+/*
+ * Packets and bytes by rule id: every id a generation may use, in one
+ * region per CPU (FWCTL_RULE_STATS_KEY()). One region until the loader
+ * sizes it (rule_stats_set_size()): then every CPU counts in region 0.
+ * BPF_F_MMAPABLE for where the values start: a page, not 312 bytes into
+ * struct bpf_array, where one counter in four would straddle two cache
+ * lines.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, FWCTL_RULE_ID_SLOTS);
 	__type(key, __u32);
 	__type(value, struct fwctl_rule_stats);
@@ -100,6 +108,23 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } FWCTL_MAP_DEVMAP SEC(".maps");
+
+/*
+ * This CPU's counters of rule id (NULL: none). A CPU past the map's
+ * regions counts in region 0, which only a map the loader did not size
+ * has: tests and benchmarks that run one frame at a time.
+ */
+static __always_inline struct fwctl_rule_stats *fwctl_rule_counters(__u32 rule_id)
+{
+	__u32 regions = ((struct bpf_map *)&FWCTL_MAP_RULE_STATS)->max_entries /
+			FWCTL_RULE_ID_SLOTS;
+	__u32 cpu = bpf_get_smp_processor_id(), k;
+
+	if (cpu >= regions)
+		cpu = 0;
+	k = FWCTL_RULE_STATS_KEY(cpu, rule_id & (FWCTL_RULE_ID_SLOTS - 1));
+	return bpf_map_lookup_elem(&FWCTL_MAP_RULE_STATS, &k);
+}
 
 /* Direction of a frame that arrived on @ifindex. */
 static __always_inline __u32 fwctl_dir_of(const struct fwctl_config *cfg, __u32 ifindex)

@@ -292,6 +292,8 @@ _Static_assert(sizeof(struct fwctl_bank_box) == FWCTL_CELL_SIZE, "bank box cell 
 _Static_assert(2 * sizeof(struct fwctl_half_box) == FWCTL_CELL_SIZE, "half box size");
 _Static_assert(sizeof(struct fwctl_cell) == FWCTL_CELL_SIZE, "cell size");
 _Static_assert(FWCTL_MAX_RULE_ID < (1 << 24), "rule ids fit fwctl_box.rule_id");
+_Static_assert((FWCTL_RULE_ID_SLOTS & (FWCTL_RULE_ID_SLOTS - 1)) == 0,
+	       "rule ids mask into fwctl_rule_stats regions");
 #endif
 
 #endif /* FWCTL_CLASSIFIER_H */

@@ -85,7 +85,17 @@ struct fwctl_config {
 					 * 0: attached before there was the option) */
 };
 
-/* Value of fwctl_rule_stats[id] (per CPU). */
+/*
+ * A rule's counters on one CPU. fwctl_rule_stats is a plain array, not a
+ * per-CPU one: one region of FWCTL_RULE_ID_SLOTS counters per possible CPU
+ * (the loader sizes it, rule_stats_set_size()), CPU c's counters of rule
+ * id at FWCTL_RULE_STATS_KEY(c, id). A per-CPU array reaches a value
+ * through a table of per-CPU pointers: with 100,000 rules, that table
+ * and the values are two cache misses, one after the other, per packet;
+ * here the counters are one.
+ */
+#define FWCTL_RULE_STATS_KEY(cpu, id)	((cpu) * FWCTL_RULE_ID_SLOTS + (id))
+
 struct fwctl_rule_stats {
 	__u64 packets;
 	__u64 bytes;

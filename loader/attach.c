@@ -102,6 +102,8 @@ static struct xmit_watch *watcher_try(bool btf, __u32 bank_cells, struct bpf_lin
 	*err = devmap_share(skel->maps.FWCTL_MAP_DEVMAP);
 	if (!*err)	/* the watcher creates the pinned maps: the banks at their size */
 		*err = table_banks_set_size(skel->obj, bank_cells);
+	if (!*err)	/* and the rule counters, a region per CPU */
+		*err = rule_stats_set_size(skel->obj);
 	if (!*err)
 		*err = xmit_watch__load(skel);
 	for (i = 0; i < 2 && !*err; i++) {
@@ -192,6 +194,11 @@ static int xdp_attach_one(const char *ifname, int ifindex, enum fwctl_dir dir,
 	err = table_banks_set_size(skel->obj, cfg->bank_cells);
 	if (err) {
 		fwctl_err_set(e, "cannot size the rule banks: %s", strerror(-err));
+		goto out;
+	}
+	err = rule_stats_set_size(skel->obj);
+	if (err) {
+		fwctl_err_set(e, "cannot size the rule counters: %s", strerror(-err));
 		goto out;
 	}
 	prog = xdp_program__from_bpf_obj(skel->obj, "xdp");

@@ -120,7 +120,12 @@ int ruleset_init(const struct fwctl_maps *m, struct fwctl_err *e);
 
 int config_read(const struct fwctl_maps *m, struct fwctl_config *cfg);
 int config_write(const struct fwctl_maps *m, const struct fwctl_config *cfg);
-/* Per-CPU values summed over the possible CPUs. */
+struct bpf_object;
+/* fwctl_rule_stats: one region per possible CPU, before the object is loaded. */
+int rule_stats_set_size(struct bpf_object *obj);
+/* The regions of fwctl_rule_stats (FWCTL_RULE_STATS_KEY()), or -errno. */
+int rule_stats_regions(const struct fwctl_maps *m);
+/* A rule's counters, summed over the regions (CPUs). */
 int rule_stats_read(const struct fwctl_maps *m, __u32 id, struct fwctl_rule_stats *out);
 /* The counters of ids 0 .. n-1 (n <= FWCTL_RULE_ID_SLOTS) in one batch. */
 int rule_stats_read_first(const struct fwctl_maps *m, __u32 n, struct fwctl_rule_stats *out);

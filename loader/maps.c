@@ -72,44 +72,97 @@ static void sum_u64(const void *percpu, int ncpus, size_t nfields, __u64 *out)
 		__err;                                                                  \
 	})
 
+int rule_stats_set_size(struct bpf_object *obj)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, FWCTL_STR(FWCTL_MAP_RULE_STATS));
+	int ncpus = libbpf_num_possible_cpus();
+
+	if (ncpus < 0)
+		return ncpus;
+	if (!map)
+		return -ENOENT;
+	return bpf_map__set_max_entries(map, (__u32)ncpus * FWCTL_RULE_ID_SLOTS);
+}
+
+int rule_stats_regions(const struct fwctl_maps *m)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int err;
+
+	err = bpf_obj_get_info_by_fd(m->rule_stats, &info, &len);
+	if (err)
+		return err < 0 ? err : -EIO;
+	if (info.type != BPF_MAP_TYPE_ARRAY || info.value_size != sizeof(struct fwctl_rule_stats) ||
+	    !info.max_entries || info.max_entries % FWCTL_RULE_ID_SLOTS)
+		return -EINVAL;
+	return info.max_entries / FWCTL_RULE_ID_SLOTS;
+}
+
 int rule_stats_read(const struct fwctl_maps *m, __u32 id, struct fwctl_rule_stats *out)
 {
-	return PERCPU_SUM(m->rule_stats, id, out);
+	int regions = rule_stats_regions(m), err;
+	struct fwctl_rule_stats v;
+	__u32 k, r;
+
+	if (regions < 0)
+		return regions;
+	if (id >= FWCTL_RULE_ID_SLOTS)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	for (r = 0; r < (__u32)regions; r++) {
+		k = FWCTL_RULE_STATS_KEY(r, id);
+		err = bpf_map_lookup_elem(m->rule_stats, &k, &v);
+		if (err)
+			return err;
+		out->packets += v.packets;
+		out->bytes += v.bytes;
+	}
+	return 0;
 }
 
 int rule_stats_read_first(const struct fwctl_maps *m, __u32 n, struct fwctl_rule_stats *out)
 {
-	int ncpus = libbpf_num_possible_cpus(), err = 0;
+	int regions = rule_stats_regions(m), err = 0;
 	struct fwctl_rule_stats *vals;
-	__u32 *keys, count = n, batch = 0, i;
-	int cpu;
+	__u32 *keys, count, prev, i, r;
 
-	if (ncpus < 0)
-		return ncpus;
+	if (regions < 0)
+		return regions;
+	if (n > FWCTL_RULE_ID_SLOTS)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out) * n);
 	if (n == 0)
 		return 0;
-	vals = calloc((size_t)n * ncpus, sizeof(*vals));
+	vals = calloc(n, sizeof(*vals));
 	keys = calloc(n, sizeof(*keys));
 	if (!vals || !keys) {
 		err = -ENOMEM;
 		goto out;
 	}
-	err = bpf_map_lookup_batch(m->rule_stats, NULL, &batch, keys, vals, &count, NULL);
-	if (err == -ENOENT)
-		err = 0;
-	if (err || count != n) {	/* no batch ops: one by one */
-		for (i = 0; i < n; i++) {
-			err = rule_stats_read(m, i, &out[i]);
-			if (err)
-				goto out;
+	/* One batch per region: the n keys after the previous region's last. */
+	for (r = 0; r < (__u32)regions && !err; r++) {
+		prev = FWCTL_RULE_STATS_KEY(r, 0) - 1;
+		count = n;
+		err = bpf_map_lookup_batch(m->rule_stats, r ? &prev : NULL, &prev, keys, vals,
+					   &count, NULL);
+		if (err == -ENOENT)
+			err = 0;
+		if (!err && count == n && keys[0] == FWCTL_RULE_STATS_KEY(r, 0)) {
+			for (i = 0; i < n; i++) {
+				out[i].packets += vals[i].packets;
+				out[i].bytes += vals[i].bytes;
+			}
+			continue;
 		}
-		goto out;
-	}
-	memset(out, 0, sizeof(*out) * n);
-	for (i = 0; i < count; i++) {
-		for (cpu = 0; cpu < ncpus; cpu++) {
-			out[keys[i]].packets += vals[(size_t)i * ncpus + cpu].packets;
-			out[keys[i]].bytes += vals[(size_t)i * ncpus + cpu].bytes;
+		for (i = 0, err = 0; i < n && !err; i++) {	/* no batch ops: one by one */
+			__u32 k = FWCTL_RULE_STATS_KEY(r, i);
+
+			err = bpf_map_lookup_elem(m->rule_stats, &k, &vals[0]);
+			if (err)
+				break;
+			out[i].packets += vals[0].packets;
+			out[i].bytes += vals[0].bytes;
 		}
 	}
 out:
@@ -120,23 +173,33 @@ out:
 
 int rule_stats_reset(const struct fwctl_maps *m, const __u32 *ids, __u32 n)
 {
-	int ncpus = libbpf_num_possible_cpus(), err;
-	__u32 count = n, i;
+	int regions = rule_stats_regions(m), err;
+	__u32 count, i, r;
+	__u32 *keys;
 	void *zero;
 
-	if (ncpus < 0)
-		return ncpus;
+	if (regions < 0)
+		return regions;
 	if (n == 0)
 		return 0;
-	zero = calloc((size_t)n * ncpus, sizeof(struct fwctl_rule_stats));
-	if (!zero)
+	count = n * (__u32)regions;
+	zero = calloc(count, sizeof(struct fwctl_rule_stats));
+	keys = calloc(count, sizeof(*keys));
+	if (!zero || !keys) {
+		free(zero);
+		free(keys);
 		return -ENOMEM;
+	}
+	for (r = 0; r < (__u32)regions; r++)
+		for (i = 0; i < n; i++)
+			keys[r * n + i] = FWCTL_RULE_STATS_KEY(r, ids[i] & (FWCTL_RULE_ID_SLOTS - 1));
 	/* One syscall for a bulk add; one by one where batch ops are missing. */
-	err = bpf_map_update_batch(m->rule_stats, ids, zero, &count, NULL);
+	err = bpf_map_update_batch(m->rule_stats, keys, zero, &count, NULL);
 	if (err == -EINVAL)
-		for (i = 0, err = 0; i < n && !err; i++)
-			err = bpf_map_update_elem(m->rule_stats, &ids[i], zero, 0);
+		for (i = 0, err = 0; i < n * (__u32)regions && !err; i++)
+			err = bpf_map_update_elem(m->rule_stats, &keys[i], zero, 0);
 	free(zero);
+	free(keys);
 	return err;
 }
 

@@ -29,6 +29,8 @@ struct fwctl *bench_fwctl_load(const char *who, const __u32 ifx[2], __u32 bank_c
 	 * the benchmarks' frames arrive. */
 	skel->rodata->instance_dir = FWCTL_DIR_IN_TO_OUT;
 	err = bank_cells ? table_banks_set_size(skel->obj, bank_cells) : 0;
+	if (!err)	/* a region of rule counters per CPU, as attach makes them */
+		err = rule_stats_set_size(skel->obj);
 	if (!err)
 		err = fwctl__load(skel);
 	if (!err)

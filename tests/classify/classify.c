@@ -1236,6 +1236,8 @@ static void test_pins(void)
 	/* Pins are reused only by an object declaring the same sizes. */
 	err = again ? table_banks_set_size(again->obj, TEST_BANK_CELLS) : -errno;
 	if (!err)
+		err = rule_stats_set_size(again->obj);
+	if (!err)
 		err = classify_test__load(again);
 	report(!err && fd >= 0 && map_id(bpf_map__fd(again->maps.fwctl_tables)) == info.id,
 	       "a second load reuses the pinned fwctl_tables (map-in-map pin reuse in libbpf)",
@@ -1246,9 +1248,11 @@ static void test_pins(void)
 
 	memset(&info, 0, sizeof(info));
 	err = bpf_obj_get_info_by_fd(maps.rule_stats, &info, &len);
-	report(!err && info.max_entries == FWCTL_RULE_ID_SLOTS,
-	       "fwctl_rule_stats holds every rule id (FWCTL_RULE_ID_SLOTS)", "max_entries %u",
-	       info.max_entries);
+	report(!err && info.type == BPF_MAP_TYPE_ARRAY &&
+		       info.max_entries == (__u32)libbpf_num_possible_cpus() * FWCTL_RULE_ID_SLOTS &&
+		       rule_stats_regions(&maps) == libbpf_num_possible_cpus(),
+	       "fwctl_rule_stats holds every rule id (FWCTL_RULE_ID_SLOTS) once per possible CPU",
+	       "type %u max_entries %u", info.type, info.max_entries);
 }
 
 static void test_rule_stats(void)
@@ -1263,9 +1267,12 @@ static void test_rule_stats(void)
 	all = calloc(FWCTL_RULE_ID_SLOTS, sizeof(*all));
 	for (i = 0; i < 3; i++) {
 		id = i < 2 ? ids[i] : 6;
-		for (cpu = 0; cpu < ncpus; cpu++)
+		for (cpu = 0; cpu < ncpus; cpu++) {
+			__u32 k = FWCTL_RULE_STATS_KEY(cpu, id);
+
 			v[cpu] = (struct fwctl_rule_stats){ id + cpu, 100 * (id + cpu) };
-		bpf_map_update_elem(maps.rule_stats, &id, v, 0);
+			bpf_map_update_elem(maps.rule_stats, &k, &v[cpu], 0);
+		}
 	}
 	err = rule_stats_read_first(&maps, FWCTL_RULE_ID_SLOTS, all);
 	ok = !err;
@@ -1496,6 +1503,8 @@ static int setup(void)
 	/* Banks of TEST_BANK_CELLS, not the default: the size is attach's choice
 	 * (--bank-cells), and the walk must take it from the map. */
 	err = table_banks_set_size(skel->obj, TEST_BANK_CELLS);
+	if (!err)	/* a region of rule counters per CPU, as attach makes them */
+		err = rule_stats_set_size(skel->obj);
 	if (!err)
 		err = classify_test__load(skel);
 	if (err) {

@@ -132,8 +132,7 @@ static const char *corpus_dir;	/* save the first frame reaching each decision */
 static struct fwctl_dir_stats dir_prev[FWCTL_DIR_COUNT];
 static struct fwctl_rule_stats rule_prev[FWCTL_RULE_ID_SLOTS];
 static struct fwctl_rule_stats rule_now[FWCTL_RULE_ID_SLOTS];
-static void *percpu_buf, *batch_vals;
-static __u32 *batch_keys;
+static void *percpu_buf;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -177,48 +176,24 @@ static int percpu_sum(int fd, __u32 key, size_t nfields, __u64 *out)
 }
 
 #define DIR_FIELDS (sizeof(struct fwctl_dir_stats) / sizeof(__u64))
-#define RULE_FIELDS (sizeof(struct fwctl_rule_stats) / sizeof(__u64))
 
 /*
  * Read the counters of every rule id 1..cur_max_id into rule_now: one
- * lookup per rule for a few rules, batch lookups for more.
+ * lookup per rule for a few rules, batch lookups (fwctl's own) for more.
  */
 static int rules_read_all(void)
 {
-	__u32 done = 0, out_batch = 0, count, k;
-	int err, i, cpu;
+	int err, i;
 
 	if (cur_rs.n <= 8) {
 		for (i = 0; i < cur_rs.n; i++) {
-			err = percpu_sum(maps.rule_stats, cur_rs.r[i].id, RULE_FIELDS,
-					 (__u64 *)&rule_now[cur_rs.r[i].id]);
+			err = rule_stats_read(&maps, cur_rs.r[i].id, &rule_now[cur_rs.r[i].id]);
 			if (err)
 				return err;
 		}
 		return 0;
 	}
-	while (done <= cur_max_id) {
-		const __u64 *v = batch_vals;
-
-		count = cur_max_id + 1 - done;
-		err = bpf_map_lookup_batch(maps.rule_stats, done ? &out_batch : NULL, &out_batch,
-					   batch_keys, batch_vals, &count, NULL);
-		if (err && err != -ENOENT)
-			return err;
-		for (k = 0; k < count; k++) {
-			struct fwctl_rule_stats *r = &rule_now[batch_keys[k]];
-
-			memset(r, 0, sizeof(*r));
-			for (cpu = 0; cpu < ncpus; cpu++) {
-				r->packets += v[(k * ncpus + cpu) * RULE_FIELDS];
-				r->bytes += v[(k * ncpus + cpu) * RULE_FIELDS + 1];
-			}
-		}
-		done += count;
-		if (err == -ENOENT || !count)
-			break;
-	}
-	return 0;
+	return rule_stats_read_first(&maps, cur_max_id + 1, rule_now);
 }
 
 static int snapshot(void)
@@ -283,7 +258,10 @@ static int setup(const char *if_a, const char *if_b)
 		if (err)
 			return err;
 	}
-	err = fwctl__load(skel);
+	/* A region of rule counters per CPU, as attach makes them. */
+	err = rule_stats_set_size(skel->obj);
+	if (!err)
+		err = fwctl__load(skel);
 	if (err) {
 		fprintf(stderr, "fuzz: cannot load the fwctl program: %s\n", strerror(-err));
 		return err;
@@ -298,9 +276,7 @@ static int setup(const char *if_a, const char *if_b)
 	if (ncpus <= 0)
 		return -EINVAL;
 	percpu_buf = calloc(ncpus, sizeof(struct fwctl_dir_stats));
-	batch_vals = calloc((size_t)ncpus * FWCTL_RULE_ID_SLOTS, sizeof(struct fwctl_rule_stats));
-	batch_keys = calloc(FWCTL_RULE_ID_SLOTS, sizeof(__u32));
-	if (!percpu_buf || !batch_vals || !batch_keys)
+	if (!percpu_buf)
 		return -ENOMEM;
 
 	err = config_read(&maps, &cfg);
@@ -777,7 +753,7 @@ static int run_frame(const uint8_t *frame, size_t len, int dir, int fixed, int f
 		/* Large set: only the expected rule now, all at batch end. */
 		__u32 id = o->exp.rule;
 
-		err = percpu_sum(maps.rule_stats, id, RULE_FIELDS, (__u64 *)&rst);
+		err = rule_stats_read(&maps, id, &rst);
 		if (err)
 			return err;
 		exp_pk[id]++;

@@ -41,6 +41,7 @@
 #include "vlan_push.skel.h"
 #include "xmit_watch.skel.h"
 #include "fwctl_common.h"
+#include "fwctl.h"
 
 #define FRAME_LEN	64
 #define MAGIC		"FWCTLPEER"
@@ -281,6 +282,8 @@ static int cmd_raw_watcher(const char *dir)
 	snprintf(path, sizeof(path), "%s/%s", dir, FWCTL_STR(FWCTL_MAP_DEVMAP));
 	fd = bpf_obj_get(path);	/* the devmap is pinned by fwctl, not by name */
 	err = fd < 0 ? fd : bpf_map__reuse_fd(skel->maps.FWCTL_MAP_DEVMAP, fd);
+	if (!err)	/* pins are reused only at the sizes fwctl gave them */
+		err = rule_stats_set_size(skel->obj);
 	if (!err)
 		err = xmit_watch__load(skel);
 	if (!err) {

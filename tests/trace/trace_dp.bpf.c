@@ -80,7 +80,7 @@ static __always_inline int finish(struct xdp_md *ctx, __u32 action, __u32 reason
 		st->fwd_reason_bytes[reason] += len;
 	}
 	if (rule_id != FWCTL_NO_RULE) {
-		rs = bpf_map_lookup_elem(&FWCTL_MAP_RULE_STATS, &rule_id);
+		rs = fwctl_rule_counters(rule_id);
 		if (rs) {
 			rs->packets++;
 			rs->bytes += len;

@@ -21,6 +21,7 @@
  * any failure.
  */
 #include <errno.h>
+#include <sched.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -1577,6 +1578,66 @@ static bool test_runtime_changes(char *why)
 }
 
 /*
+ * Each CPU counts a rule in its own region of fwctl_rule_stats (a plain
+ * array, FWCTL_RULE_STATS_KEY()): the same allowed frame runs once on
+ * every CPU this thread may use (a test run executes on the caller's
+ * CPU), and each region holds exactly that CPU's run.
+ */
+static bool test_counter_regions(char *why)
+{
+	int ncpus = libbpf_num_possible_cpus(), regions = rule_stats_regions(&maps), cpu, ret;
+	uint8_t f[FRAME_MAX], out[FRAME_MAX];
+	size_t len = frame_build(&tcp7070, f);
+	struct fwctl_rule_stats v, sum;
+	bool ran[CPU_SETSIZE] = { false };
+	cpu_set_t allowed, one;
+	__u32 id, k, out_len, n_ran = 0;
+
+	if (ncpus < 1 || regions != ncpus || ncpus > CPU_SETSIZE) {
+		snprintf(why, WHYLEN, "fwctl_rule_stats has %d regions for %d possible CPUs",
+			 regions, ncpus);
+		return false;
+	}
+	DO("flush", flush_rules(why));
+	DO("add", add_rule("tcp 7070", &id, why));
+	if (sched_getaffinity(0, sizeof(allowed), &allowed)) {
+		snprintf(why, WHYLEN, "sched_getaffinity: %s", strerror(errno));
+		return false;
+	}
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (!CPU_ISSET(cpu, &allowed) || sched_setaffinity(0, sizeof(one), &one))
+			continue;
+		if (test_run(f, len, 0, &ret, out, &out_len) || ret != XDP_REDIRECT) {
+			sched_setaffinity(0, sizeof(allowed), &allowed);
+			snprintf(why, WHYLEN, "CPU %d: the test run failed or gave %d", cpu, ret);
+			return false;
+		}
+		ran[cpu] = true;
+		n_ran++;
+	}
+	sched_setaffinity(0, sizeof(allowed), &allowed);
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		k = FWCTL_RULE_STATS_KEY(cpu, id);
+		if (bpf_map_lookup_elem(maps.rule_stats, &k, &v) || v.packets != ran[cpu] ||
+		    v.bytes != ran[cpu] * len) {
+			snprintf(why, WHYLEN, "region of CPU %d: %llu packets, %llu bytes; want %d, %zu",
+				 cpu, (unsigned long long)v.packets, (unsigned long long)v.bytes,
+				 ran[cpu], ran[cpu] * len);
+			return false;
+		}
+	}
+	if (rule_stats_read(&maps, id, &sum) || sum.packets != n_ran || sum.bytes != n_ran * len) {
+		snprintf(why, WHYLEN, "rule_stats_read: %llu packets, want the %u runs",
+			 (unsigned long long)sum.packets, n_ran);
+		return false;
+	}
+	DO("flush", flush_rules(why));
+	return true;
+}
+
+/*
  * A missing devmap entry is a DROP counted as a redirect error, and only
  * there: the rule that allowed the frame does not count it (it was not
  * forwarded), on the fast path (plain TCP) and the full one (ICMP, tagged).
@@ -2237,7 +2298,10 @@ static int setup(void)
 			return -1;
 		}
 	}
-	err = fwctl__load(skel);
+	/* A region of rule counters per CPU, as attach makes them. */
+	err = rule_stats_set_size(skel->obj);
+	if (!err)
+		err = fwctl__load(skel);
 	if (err) {
 		fprintf(stderr, "unit: cannot load the fwctl skeleton: %s\n", strerror(-err));
 		return -1;
@@ -2360,6 +2424,8 @@ int main(int argc, char **argv)
 			  "(del, load, flush); a re-added rule gets a new one", test_serials);
 		run_named("11.7 in: an interface's own instance matches 'in' by its fixed direction",
 			  test_instance_dir);
+		run_named("rule counters: each CPU counts in its own region of fwctl_rule_stats, "
+			  "summed by fwctl", test_counter_regions);
 		test_totals();
 	}
 
