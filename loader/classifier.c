@@ -24,9 +24,16 @@
 #include "fwctl.h"
 
 #define LEAF_SMALL_SET	8	/* a whole set of this many boxes is one leaf */
+/*
+ * Leaves of up to 12 boxes (docs/classifier.md, "Leaves of 12"): a bank
+ * lays a leaf out as a run of boxes whose loads do not wait on one
+ * another, so a few more boxes cost less than a level of nodes, and the
+ * copies saved let ipc1-100k's bank fit the default size.
+ */
+#define LEAF_TARGET_DEFAULT	12
 
 struct classifier_tuning classifier_tuning = {
-	.leaf_target = 4,
+	.leaf_target = LEAF_TARGET_DEFAULT,
 	.depth_weight = 8,
 	.max_depth = FWCTL_MAX_DEPTH,
 	.partition = true,
@@ -1246,7 +1253,7 @@ static int compile(const struct rule *rules, const __u32 *ids, unsigned int n, _
 	if (classifier_tuning.max_depth > FWCTL_MAX_DEPTH)
 		classifier_tuning.max_depth = FWCTL_MAX_DEPTH;
 	if (classifier_tuning.leaf_target < 1 || classifier_tuning.leaf_target > FWCTL_LEAF_MAX)
-		classifier_tuning.leaf_target = 4;
+		classifier_tuning.leaf_target = LEAF_TARGET_DEFAULT;
 	cost_table_init();
 	memset(st, 0, sizeof(*st));
 	*cells = NULL;
