@@ -96,11 +96,17 @@ static __always_inline const struct fwctl_cell *fwctl_cell_in(const struct fwctl
  * depending on an earlier compare, and measured 20% faster per level here
  * (tests/classify: 24 levels 305 ns against 392 ns). i & 15 keeps the
  * child[] access provably in bounds for the verifier without a branch.
+ * child[] is the cell's second cache line: read one word of it at once,
+ * so that the line is on its way while the compares wait for the first
+ * (fw1-100k and ipc1-100k, 4-7 levels a packet: 5-15% faster).
  */
 static __always_inline __u32 fwctl_node_child(const struct fwctl_node *n, __u32 v)
 {
+	__u32 early = n->child[0];
 	__u64 i = 0;
 	int j;
+
+	asm volatile("" : : "r"(early));	/* a load the compiler must keep */
 
 #pragma unroll
 	for (j = 0; j < FWCTL_NODE_FANOUT - 1; j++)
