@@ -327,6 +327,18 @@ int maps_open_pinned(const char *dir, struct fwctl_maps *m, struct fwctl_err *e)
 		}
 		*map_slot(m, i) = fd;
 	}
+	/* Per-CPU counters before they were regions of a plain array. */
+	fd = rule_stats_regions(m);
+	if (fd < 0) {
+		if (fd == -EINVAL)
+			fwctl_err_set(e, "the rule counters in %s are not of this fwctl version "
+					 "(detach and attach again)", dir);
+		else
+			fwctl_err_set(e, "cannot read %s/%s: %s", dir,
+				      FWCTL_STR(FWCTL_MAP_RULE_STATS), strerror(-fd));
+		maps_close(m);
+		return fd;
+	}
 	return 0;
 }
 
