@@ -19,9 +19,9 @@ static const char attach_help[] =
 	"      --ct-size N        flows the connection tracking table holds (default\n"
 	"                         262144, 256-4194304; a quarter more for unanswered ones)\n"
 	"      --bank-cells N     cells a rule set's bank copy may take to be walked from\n"
-	"                         the fast bank (default 131072: every ClassBench set but\n"
-	"                         ipc1-100k; a power of two, 64-524288; two banks of\n"
-	"                         N x 128 bytes)\n"
+	"                         the fast bank (default 131072: every ClassBench set;\n"
+	"                         a power of two, 64-524288; two banks of N x 128\n"
+	"                         bytes)\n"
 	"  -h, --help             this help\n";
 
 /*
