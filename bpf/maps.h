@@ -24,8 +24,8 @@ struct {
 
 /*
  * Packets and bytes by rule id: every id a generation may use, in one
- * region per CPU (FWCTL_RULE_STATS_KEY()). One region until the loader
- * sizes it (rule_stats_set_size()): then every CPU counts in region 0.
+ * region per CPU (FWCTL_RULE_STATS_KEY()) once the loader has sized it
+ * (rule_stats_set_size()); left at one region, every CPU counts there.
  * BPF_F_MMAPABLE for where the values start: a page, not 312 bytes into
  * struct bpf_array, where one counter in four would straddle two cache
  * lines.
