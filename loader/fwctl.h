@@ -121,7 +121,11 @@ int ruleset_init(const struct fwctl_maps *m, struct fwctl_err *e);
 int config_read(const struct fwctl_maps *m, struct fwctl_config *cfg);
 int config_write(const struct fwctl_maps *m, const struct fwctl_config *cfg);
 struct bpf_object;
-/* fwctl_rule_stats: one region per possible CPU, before the object is loaded. */
+/* Highest possible CPU id + 1 (not their count: the possible ids may have gaps). */
+int possible_cpu_ids(void);
+/* Highest id + 1 of a kernel CPU list ("0-3,8-11": 12), or -EINVAL. */
+int cpu_list_ids(const char *list);
+/* fwctl_rule_stats: one region per possible CPU id, before the object is loaded. */
 int rule_stats_set_size(struct bpf_object *obj);
 /* The regions of fwctl_rule_stats (FWCTL_RULE_STATS_KEY()), or -errno. */
 int rule_stats_regions(const struct fwctl_maps *m);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* maps.c - typed access to fwctl's maps; per-CPU values summed here. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -72,10 +73,42 @@ static void sum_u64(const void *percpu, int ncpus, size_t nfields, __u64 *out)
 		__err;                                                                  \
 	})
 
+int cpu_list_ids(const char *list)
+{
+	size_t n = strlen(list);
+	const char *p;
+	long last;
+
+	/* "0-3,8-11\n": the last number is the highest id. */
+	while (n && (list[n - 1] < '0' || list[n - 1] > '9'))
+		n--;
+	p = list + n;
+	while (p > list && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	if (p == list + n)
+		return -EINVAL;
+	last = strtol(p, NULL, 10);
+	return last < 65536 ? (int)last + 1 : -EINVAL;
+}
+
+int possible_cpu_ids(void)
+{
+	char buf[256];
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	int ids;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	ids = cpu_list_ids(buf);
+	return ids > 0 ? ids : libbpf_num_possible_cpus();
+}
+
 int rule_stats_set_size(struct bpf_object *obj)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(obj, FWCTL_STR(FWCTL_MAP_RULE_STATS));
-	int ncpus = libbpf_num_possible_cpus();
+	int ncpus = possible_cpu_ids();
 
 	if (ncpus < 0)
 		return ncpus;

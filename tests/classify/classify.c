@@ -1249,10 +1249,16 @@ static void test_pins(void)
 	memset(&info, 0, sizeof(info));
 	err = bpf_obj_get_info_by_fd(maps.rule_stats, &info, &len);
 	report(!err && info.type == BPF_MAP_TYPE_ARRAY &&
-		       info.max_entries == (__u32)libbpf_num_possible_cpus() * FWCTL_RULE_ID_SLOTS &&
-		       rule_stats_regions(&maps) == libbpf_num_possible_cpus(),
+		       info.max_entries == (__u32)possible_cpu_ids() * FWCTL_RULE_ID_SLOTS &&
+		       rule_stats_regions(&maps) == possible_cpu_ids(),
 	       "fwctl_rule_stats holds every rule id (FWCTL_RULE_ID_SLOTS) once per possible CPU",
 	       "type %u max_entries %u", info.type, info.max_entries);
+	/* Regions are indexed by CPU id, so a list with gaps counts to its highest id. */
+	report(cpu_list_ids("0-3,8-11\n") == 12 && cpu_list_ids("0\n") == 1 &&
+		       cpu_list_ids("0-1") == 2 && cpu_list_ids("5") == 6 && cpu_list_ids("") < 0 &&
+		       cpu_list_ids("\n") < 0,
+	       "possible CPU ids: the highest id of the list + 1, gaps included", "%d %d %d",
+	       cpu_list_ids("0-3,8-11\n"), cpu_list_ids("0\n"), cpu_list_ids(""));
 }
 
 static void test_rule_stats(void)
