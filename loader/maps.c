@@ -215,6 +215,9 @@ int rule_stats_reset(const struct fwctl_maps *m, const __u32 *ids, __u32 n)
 		return regions;
 	if (n == 0)
 		return 0;
+	for (i = 0; i < n; i++)
+		if (ids[i] >= FWCTL_RULE_ID_SLOTS)
+			return -E2BIG;	/* past the array, as the kernel says */
 	count = n * (__u32)regions;
 	zero = calloc(count, sizeof(struct fwctl_rule_stats));
 	keys = calloc(count, sizeof(*keys));
@@ -225,7 +228,7 @@ int rule_stats_reset(const struct fwctl_maps *m, const __u32 *ids, __u32 n)
 	}
 	for (r = 0; r < (__u32)regions; r++)
 		for (i = 0; i < n; i++)
-			keys[r * n + i] = FWCTL_RULE_STATS_KEY(r, ids[i] & (FWCTL_RULE_ID_SLOTS - 1));
+			keys[r * n + i] = FWCTL_RULE_STATS_KEY(r, ids[i]);
 	/* One syscall for a bulk add; one by one where batch ops are missing. */
 	err = bpf_map_update_batch(m->rule_stats, keys, zero, &count, NULL);
 	if (err == -EINVAL)

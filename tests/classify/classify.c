@@ -1296,6 +1296,18 @@ static void test_rule_stats(void)
 		       all[6].packets == (__u64)ncpus * 6 + ncpus * (ncpus - 1) / 2,
 	       "rule_stats_reset: the given ids (highest id included) zeroed, the others kept",
 	       "err %d, id 6 has %llu packets", err, (unsigned long long)all[6].packets);
+	{
+		/* An id past the slots is refused whole, not folded onto another id. */
+		const __u32 bad[] = { 6, FWCTL_RULE_ID_SLOTS + 6 };
+
+		err = rule_stats_reset(&maps, bad, 2);
+		i = rule_stats_read_first(&maps, FWCTL_RULE_ID_SLOTS, all);
+		report(err == -E2BIG && !i &&
+			       all[6].packets == (__u64)ncpus * 6 + ncpus * (ncpus - 1) / 2,
+		       "rule_stats_reset: an id past FWCTL_RULE_ID_SLOTS is refused (E2BIG), "
+		       "nothing zeroed", "err %d, id 6 has %llu packets", err,
+		       (unsigned long long)all[6].packets);
+	}
 	free(v);
 	free(all);
 }
