@@ -179,6 +179,7 @@ bench-ct: all
 
 # Only the programs it runs: it does not need the test tools to build.
 bench-classbench: deps $(BUILD)/fwctl $(BUILD)/bench/classbench $(BUILD)/bench/classifier \
+		  $(BUILD)/bench/memlat \
 		  $(BUILD)/bench/unit $(BUILD)/tests/cli
 	$(Q)bench/classbench.sh
 

@@ -219,6 +219,9 @@ part_replay() {
 		-p "$PASSES" -v {ia} {ib} $REPLAY_SETS >"$WORK/replay.md" 2>"$WORK/replay.err"
 	echo $? >"$WORK/replay.rc"
 	grep -v ': round ' "$WORK/replay.err" | tail -20 >&2
+	log "replay: this machine's latency of a dependent load (build/bench/memlat)"
+	"$BUILD/bench/memlat" -r 5 1 2 4 8 16 64 >"$WORK/memlat.txt" 2>&1 ||
+		log "   bench/memlat failed: $(tail -1 "$WORK/memlat.txt")"
 }
 
 part_live() {
@@ -279,6 +282,36 @@ medr() {
 	# shellcheck disable=SC2086
 	awk -v m="$(median $v)" -v r="$(minmax $v)" -v f="$3" -v d="$4" 'BEGIN {
 		split(r, a, "-"); printf "%.*f [%.*f-%.*f]", d, m * f, d, a[1] * f, d, a[2] * f }'
+}
+
+# The replay's rounds of a set (trace order) split by the machine's state:
+# rounds whose ref figure is at or below the set's median ref ("fast"),
+# and the others ("slow"). Prints "ROUNDS REF SET RATIO" medians for each,
+# net of the round's copy, as the replay table's figures.
+replay_states() {	# SET
+	sed -n "s/^$1: round [0-9]*, trace order: copy \([0-9]*\) trivial [0-9]* ref \([0-9]*\) set \([0-9]*\)\$/\1 \2 \3/p" \
+		"$WORK/replay.err" 2>/dev/null | awk '
+	{ ref[NR] = $2 - $1; set[NR] = $3 - $1 }
+	function med(a, n,   i, j, t, b) {
+		for (i = 1; i <= n; i++) b[i] = a[i]
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && b[j - 1] > b[j]; j--) { t = b[j]; b[j] = b[j - 1]; b[j - 1] = t }
+		return n % 2 ? b[(n + 1) / 2] : (b[n / 2] + b[n / 2 + 1]) / 2
+	}
+	END {
+		if (!NR) exit
+		m = med(ref, NR)
+		for (i = 1; i <= NR; i++) {
+			s = ref[i] <= m ? "f" : "s"; k = ++n[s]
+			r[s, k] = ref[i]; t[s, k] = set[i]; q[s, k] = ref[i] > 0 ? set[i] / ref[i] : 0
+		}
+		for (si = 1; si <= 2; si++) {
+			s = si == 1 ? "f" : "s"
+			if (!n[s]) { printf "0 - - - "; continue }
+			for (k = 1; k <= n[s]; k++) { a[k] = r[s, k]; b[k] = t[s, k]; c[k] = q[s, k] }
+			printf "%d %.0f %.0f %.2f ", n[s], med(a, n[s]), med(b, n[s]), med(c, n[s])
+		}
+		print ""
+	}'
 }
 
 # replay column of a set: 11 = set/ref trace order, 14 = shuffled
@@ -384,6 +417,37 @@ live_rate_ratio() {	# program|live -> trivial ns / fwctl ns (forwarding rate rat
 	else
 		echo "(not run)"
 	fi
+	echo
+	echo "### Where the 100k sets' time goes: the machine's memory"
+	echo
+	echo "A set of 100k rules cannot stay in cache: its boxes alone take over 6 MiB (a bank"
+	echo "cell of 128 bytes holds two), its nodes 0.5-1 MiB, its rule counters 1.6 MiB a CPU."
+	echo "A packet reads a few lines of them, each waiting on the one before: the lower nodes,"
+	echo "the leaf's run, then the matched rule's counter. \`build/bench/memlat\` times one such"
+	echo "wait on this machine: a load that depends on the load before it, over a working set"
+	echo "of the size given (one random cycle through its 64-byte lines; ns per load, median"
+	echo "[min-max] of 5 rounds, right after the replay):"
+	echo
+	if [ -s "$WORK/memlat.txt" ] && awk 'NF != 4 { exit 1 }' "$WORK/memlat.txt"; then
+		echo "| working set MiB | ns per dependent load |"
+		echo "|--:|--:|"
+		awk '{ printf "| %s | %s [%s-%s] |\n", $1, $2, $3, $4 }' "$WORK/memlat.txt"
+	else
+		echo "(not run)"
+	fi
+	echo
+	echo "The reference rules' figure is compute: it halves when the machine is in its fast"
+	echo "state. A 100k set's is mostly waiting on memory, which the fast state does not"
+	echo "shorten, so its ratio to the reference is worse in the fast state. The same replay's"
+	echo "rounds (trace order), split at the median of the round's ref figure (net ns, medians):"
+	echo
+	echo "| set | fast rounds | ref | set | set/ref | slow rounds | ref | set | set/ref |"
+	echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+	for s in $S100K; do
+		read -r fn fr fs fq sn sr ss sq < <(replay_states "$s")
+		[ -n "${fn:-}" ] && printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+			"$s" "$fn" "$fr" "$fs" "$fq" "$sn" "$sr" "$ss" "$sq"
+	done
 	echo
 	echo "## 2. Forwarding cost, reference rules against the trivial redirect"
 	echo
