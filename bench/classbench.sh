@@ -441,13 +441,19 @@ live_rate_ratio() {	# program|live -> trivial ns / fwctl ns (forwarding rate rat
 	echo "shorten, so its ratio to the reference is worse in the fast state. The same replay's"
 	echo "rounds (trace order), split at the median of the round's ref figure (net ns, medians):"
 	echo
-	echo "| set | fast rounds | ref | set | set/ref | slow rounds | ref | set | set/ref |"
-	echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+	STATES=""
 	for s in $S100K; do
 		read -r fn fr fs fq sn sr ss sq < <(replay_states "$s")
-		[ -n "${fn:-}" ] && printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
-			"$s" "$fn" "$fr" "$fs" "$fq" "$sn" "$sr" "$ss" "$sq"
+		[ -n "${fn:-}" ] && STATES+=$(printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |' \
+			"$s" "$fn" "$fr" "$fs" "$fq" "$sn" "$sr" "$ss" "$sq")$'\n'
 	done
+	if [ -n "$STATES" ]; then
+		echo "| set | fast rounds | ref | set | set/ref | slow rounds | ref | set | set/ref |"
+		echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+		printf '%s' "$STATES"
+	else
+		echo "(no 100k set replayed)"
+	fi
 	echo
 	echo "## 2. Forwarding cost, reference rules against the trivial redirect"
 	echo
