@@ -138,7 +138,8 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	static const unsigned int def_sizes[] = { 1, 4, 16, 64 };
-	int rounds = 5, cpu = -2, c;
+	unsigned int sizes[64];
+	int rounds = 5, cpu = -2, n = 0, c;
 	char *end;
 	long v;
 
@@ -169,26 +170,33 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (argc - optind > (int)(sizeof(sizes) / sizeof(sizes[0]))) {
+		fprintf(stderr, "memlat: at most %zu sizes\n", sizeof(sizes) / sizeof(sizes[0]));
+		return 2;
+	}
 	for (int i = optind; i < argc; i++) {
 		v = strtol(argv[i], &end, 10);
 		if (*end || v < 1 || v > 4096) {
 			fprintf(stderr, "memlat: a size must be 1 to 4096 MiB, not '%s'\n", argv[i]);
 			return 2;
 		}
+		sizes[n++] = (unsigned int)v;
+	}
+	if (!n) {
+		memcpy(sizes, def_sizes, sizeof(def_sizes));
+		n = sizeof(def_sizes) / sizeof(def_sizes[0]);
 	}
 	if (bench_pin_cpu("memlat", cpu) < 0)
 		return 1;
-	for (int i = 0; i < (optind < argc ? argc - optind : 4); i++) {
-		unsigned int mib = optind < argc ? (unsigned int)atoi(argv[optind + i])
-						 : def_sizes[i];
+	for (int i = 0; i < n; i++) {
 		double r[3];
-		int err = measure(mib, rounds, r);
+		int err = measure(sizes[i], rounds, r);
 
 		if (err) {
-			fprintf(stderr, "memlat: %u MiB: %s\n", mib, strerror(-err));
+			fprintf(stderr, "memlat: %u MiB: %s\n", sizes[i], strerror(-err));
 			return 1;
 		}
-		printf("%u %.1f %.1f %.1f\n", mib, r[0], r[1], r[2]);
+		printf("%u %.1f %.1f %.1f\n", sizes[i], r[0], r[1], r[2]);
 	}
 	return 0;
 }
