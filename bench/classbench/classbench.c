@@ -588,24 +588,6 @@ static int check_frames(const struct fw *set, const struct fw *ref, int triv_fd,
 	return s->wrong_set || s->wrong_ref ? -EBADMSG : 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void stats(const double *v, int n, double *med, double *min, double *max)
-{
-	double s[MAX_ROUNDS];
-
-	memcpy(s, v, sizeof(*v) * n);
-	qsort(s, n, sizeof(*s), cmp_double);
-	*med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	*min = s[0];
-	*max = s[n - 1];
-}
-
 /* Everything measured on one set. */
 struct result {
 	double raw[ORDERS][VARIANTS][MAX_ROUNDS];	/* ns per frame, replay included */
@@ -616,10 +598,9 @@ struct result {
 
 static double median_of(const double *v, int n)
 {
-	double m, x, y;
+	double x, y;
 
-	stats(v, n, &m, &x, &y);
-	return m;
+	return bench_median(v, n, &x, &y);
 }
 
 /* Median of the per-round net figures (raw - copy) of variant v. */
@@ -644,7 +625,7 @@ static void net_ratio(const struct result *r, int ord, int a, int b, int n, doub
 		nb = r->raw[ord][b][i] - r->raw[ord][V_COPY][i];
 		d[i] = nb > 0 ? (r->raw[ord][a][i] - r->raw[ord][V_COPY][i]) / nb : 0;
 	}
-	stats(d, n, med, min, max);
+	*med = bench_median(d, n, min, max);
 }
 
 static void print_header(const struct opts *o)

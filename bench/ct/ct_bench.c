@@ -199,24 +199,6 @@ static double run(int prog_fd, const __u8 *frame, __u32 ifindex, __u32 repeat, b
 	return t.duration;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(const double *v, int n, double *min, double *max)
-{
-	double s[MAX_RUNS];
-
-	memcpy(s, v, sizeof(*v) * n);
-	qsort(s, n, sizeof(*s), cmp_double);
-	*min = s[0];
-	*max = s[n - 1];
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
 static int prog_of(__u32 ifindex, const char *name)
 {
 	__u32 id = 0;
@@ -258,7 +240,7 @@ static double gen_run(struct progs *p, int prog_fd, const __u8 *frame, __u32 ifi
 
 static void line(const char *what, const double *v, int n, const char *extra)
 {
-	double mn, mx, m = median(v, n, &mn, &mx);
+	double mn, mx, m = bench_median(v, n, &mn, &mx);
 
 	printf("  %-52s %8.1f [%.0f-%.0f] ns%s\n", what, m, mn, mx, extra ? extra : "");
 }
@@ -284,8 +266,8 @@ static int bench_setup(struct progs *p, __u32 *next)
 	}
 	printf("\nflow setup: TCP SYNs to port 7070, each of a new flow, program mode, "
 	       "%u SYNs per round, %d rounds,\nmedian [min-max] ns per SYN, the generator's "
-	       "rewrite (%.1f ns) taken out:\n", n, o.runs, median(g, o.runs, &x, &y));
-	m = median(s, o.runs, &x, &y);
+	       "rewrite (%.1f ns) taken out:\n", n, o.runs, bench_median(g, o.runs, &x, &y));
+	m = bench_median(s, o.runs, &x, &y);
 	snprintf(rate, sizeof(rate), "   = %.2f M new flows/s on one CPU", 1000 / m);
 	line("stateful rule, room in the new-flow table", s, o.runs, rate);
 	line("stateless rule (no flow created)", l, o.runs, NULL);
@@ -297,7 +279,7 @@ static int bench_setup(struct progs *p, __u32 *next)
 		*next += churn;
 		c[r] -= g[r];
 	}
-	m = median(c, o.runs, &x, &y);
+	m = bench_median(c, o.runs, &x, &y);
 	snprintf(rate, sizeof(rate), "   = %.2f M new flows/s on one CPU", 1000 / m);
 	line("stateful rule, new-flow table full (each evicts)", c, o.runs, rate);
 	return 0;
@@ -373,7 +355,7 @@ static int bench_established(struct progs *p)
 		for (k = 0; k < NVAR; k++) {
 			char extra[64];
 
-			m[live][k] = median(v[live][k], o.runs, &x, &y);
+			m[live][k] = bench_median(v[live][k], o.runs, &x, &y);
 			snprintf(extra, sizeof(extra), "   %6.2f Mpps", 1000 / m[live][k]);
 			line(var_names[k], v[live][k], o.runs, live ? extra : NULL);
 		}

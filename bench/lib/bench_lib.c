@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* bench_lib.c - helpers the benchmark programs share (bench_lib.h). */
 #include <errno.h>
+#include <math.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -96,4 +98,26 @@ long long bench_rx_packets(const char *ifname)
 	}
 	fclose(f);
 	return n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double bench_median(const double *v, int n, double *min, double *max)
+{
+	double s[BENCH_MAX_SAMPLES];
+
+	if (n < 1 || n > BENCH_MAX_SAMPLES) {
+		*min = *max = NAN;
+		return NAN;
+	}
+	memcpy(s, v, sizeof(*v) * n);
+	qsort(s, n, sizeof(*s), cmp_double);
+	*min = s[0];
+	*max = s[n - 1];
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }

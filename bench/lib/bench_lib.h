@@ -29,4 +29,14 @@ int bench_pin_cpu(const char *who, int cpu);
  * /proc/net/dev); -1 if it cannot be read. */
 long long bench_rx_packets(const char *ifname);
 
+/* The most samples bench_median() takes (the programs' run and round limits). */
+#define BENCH_MAX_SAMPLES	101
+
+/*
+ * Median of v[n] (the mean of the middle two when n is even), and its min
+ * and max; v is left unsorted. NaN (printed as such) when n is not 1 to
+ * BENCH_MAX_SAMPLES.
+ */
+double bench_median(const double *v, int n, double *min, double *max);
+
 #endif /* FWCTL_BENCH_LIB_H */

@@ -72,13 +72,6 @@ static int make_cycle(char *buf, size_t n)
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Median, min and max ns per dependent load over rounds chases of a
  * working set of mib MiB. */
 static int measure(unsigned int mib, int rounds, double out[3])
@@ -111,10 +104,7 @@ static int measure(unsigned int mib, int rounds, double out[3])
 	if (p == NULL)
 		fprintf(stderr, "memlat: the cycle broke\n");
 	free(buf);
-	qsort(ns, rounds, sizeof(ns[0]), cmp_double);
-	out[0] = ns[rounds / 2];
-	out[1] = ns[0];
-	out[2] = ns[rounds - 1];
+	out[0] = bench_median(ns, rounds, &out[1], &out[2]);
 	return 0;
 }
 

@@ -327,25 +327,6 @@ static int measure(int prog_fd, const __u8 *frame, const __u32 ifx[2], __u32 rep
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Median, min and max of v[n] (sorts a copy). */
-static void stats(const double *v, int n, double *med, double *min, double *max)
-{
-	double s[MAX_RUNS];
-
-	memcpy(s, v, sizeof(*v) * n);
-	qsort(s, n, sizeof(*s), cmp_double);
-	*med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	*min = s[0];
-	*max = s[n - 1];
-}
-
 /* A rule count as printed: the number, or "ref". */
 static const char *count_label(int count)
 {
@@ -427,9 +408,9 @@ static void print_noct(int count, int k, const struct series *a, const struct se
 
 	for (r = 0; r < a->n && r < n->n; r++)
 		d[r] = a->kern[r] - n->kern[r];
-	stats(d, r, &dm, &dmin, &dmax);
-	stats(a->kern, a->n, &am, &x, &y);
-	stats(n->kern, n->n, &nm, &x, &y);
+	dm = bench_median(d, r, &dmin, &dmax);
+	am = bench_median(a->kern, a->n, &x, &y);
+	nm = bench_median(n->kern, n->n, &x, &y);
 	printf("%-6s %-8s %-10.1f %-10.1f %+.1f [%+.0f..%+.0f]\n", count_label(count), pkt_names[k],
 	       am, nm, dm, dmin, dmax);
 }
@@ -505,10 +486,10 @@ static void print_figure(const struct opts *o, int count, int k, int mode,
 {
 	double am, amin, amax, bm, bmin, bmax, aw, bw, x, y;
 
-	stats(a->kern, a->n, &am, &amin, &amax);
-	stats(b->kern, b->n, &bm, &bmin, &bmax);
-	stats(a->wall, a->n, &aw, &x, &y);
-	stats(b->wall, b->n, &bw, &x, &y);
+	am = bench_median(a->kern, a->n, &amin, &amax);
+	bm = bench_median(b->kern, b->n, &bmin, &bmax);
+	aw = bench_median(a->wall, a->n, &x, &y);
+	bw = bench_median(b->wall, b->n, &x, &y);
 	if (o->csv) {
 		printf("%s,%s,%.1f,%.0f,%.0f,%.1f,%.0f,%.0f,%.3f,%.3f,%.2f,%.2f,%d,%u,%s\n",
 		       count_label(count),
@@ -615,9 +596,9 @@ static void print_watcher(const struct opts *o, struct series fw[][PKT_KINDS][MO
 					continue;
 				for (r = 0; r < b->n; r++)
 					ratio[r] = a->kern[r] > 0 ? b->kern[r] / a->kern[r] : 0;
-				stats(a->kern, a->n, &without, &y, &y);
-				stats(b->kern, b->n, &with, &y, &y);
-				stats(ratio, b->n, &rm, &rmin, &rmax);
+				without = bench_median(a->kern, a->n, &y, &y);
+				with = bench_median(b->kern, b->n, &y, &y);
+				rm = bench_median(ratio, b->n, &rmin, &rmax);
 				printf("%-6s %-8s %-9s %-12.1f %-12.1f %.3f [%.3f-%.3f]\n",
 				       count_label(o->counts[c]),
 				       pkt_names[k], watcher_names[w], without, with, rm, rmin, rmax);
@@ -752,8 +733,8 @@ int main(int argc, char **argv)
 
 			if (!o.pkt[k])
 				continue;
-			stats(fw[0][k][md].kern, o.runs, &m0, &min0, &y);
-			stats(fw[o.ncounts - 1][k][md].kern, o.runs, &mn, &minn, &y);
+			m0 = bench_median(fw[0][k][md].kern, o.runs, &min0, &y);
+			mn = bench_median(fw[o.ncounts - 1][k][md].kern, o.runs, &minn, &y);
 			if (m0 <= 0 || min0 <= 0)
 				continue;
 			printf("rules scaling, %s: %s rules / %s rule%s = %.2f (mins: %.2f)\n",
