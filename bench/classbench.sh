@@ -284,34 +284,28 @@ medr() {
 		split(r, a, "-"); printf "%.*f [%.*f-%.*f]", d, m * f, d, a[1] * f, d, a[2] * f }'
 }
 
-# The replay's rounds of a set (trace order) split by the machine's state:
-# rounds whose ref figure is at or below the set's median ref ("fast"),
-# and the others ("slow"). Prints "ROUNDS REF SET RATIO" medians for each,
-# net of the round's copy, as the replay table's figures.
+# The replay's rounds of a set (trace order), split by the machine's state:
+# "fast" for a round whose ref figure is at or below the set's median ref,
+# else "slow". For each state: "ROUNDS REF SET RATIO", the medians of the
+# rounds' figures net of their copy (as the replay table's), or "0 - - -".
 replay_states() {	# SET
-	sed -n "s/^$1: round [0-9]*, trace order: copy \([0-9]*\) trivial [0-9]* ref \([0-9]*\) set \([0-9]*\)\$/\1 \2 \3/p" \
-		"$WORK/replay.err" 2>/dev/null | awk '
-	{ ref[NR] = $2 - $1; set[NR] = $3 - $1 }
-	function med(a, n,   i, j, t, b) {
-		for (i = 1; i <= n; i++) b[i] = a[i]
-		for (i = 2; i <= n; i++) for (j = i; j > 1 && b[j - 1] > b[j]; j--) { t = b[j]; b[j] = b[j - 1]; b[j - 1] = t }
-		return n % 2 ? b[(n + 1) / 2] : (b[n / 2] + b[n / 2 + 1]) / 2
-	}
-	END {
-		if (!NR) exit
-		m = med(ref, NR)
-		for (i = 1; i <= NR; i++) {
-			s = ref[i] <= m ? "f" : "s"; k = ++n[s]
-			r[s, k] = ref[i]; t[s, k] = set[i]; q[s, k] = ref[i] > 0 ? set[i] / ref[i] : 0
-		}
-		for (si = 1; si <= 2; si++) {
-			s = si == 1 ? "f" : "s"
-			if (!n[s]) { printf "0 - - - "; continue }
-			for (k = 1; k <= n[s]; k++) { a[k] = r[s, k]; b[k] = t[s, k]; c[k] = q[s, k] }
-			printf "%d %.0f %.0f %.2f ", n[s], med(a, n[s]), med(b, n[s]), med(c, n[s])
-		}
-		print ""
-	}'
+	local rounds sel st m
+	rounds=$(sed -n "s/^$1: round [0-9]*, trace order: copy \([0-9]*\) trivial [0-9]* ref \([0-9]*\) set \([0-9]*\)\$/\1 \2 \3/p" \
+		"$WORK/replay.err" 2>/dev/null | awk '{ r = $2 - $1; printf "%d %d %.4f\n", r, $3 - $1, (r > 0 ? ($3 - $1) / r : 0) }')
+	[ -n "$rounds" ] || return 0
+	# shellcheck disable=SC2046
+	m=$(median $(cut -d' ' -f1 <<<"$rounds"))
+	for st in fast slow; do
+		sel=$(awk -v m="$m" -v st="$st" '($1 <= m) == (st == "fast")' <<<"$rounds")
+		if [ -z "$sel" ]; then
+			printf '0 - - - '
+			continue
+		fi
+		# shellcheck disable=SC2046
+		printf '%d %.0f %.0f %.2f ' "$(wc -l <<<"$sel")" "$(median $(cut -d' ' -f1 <<<"$sel"))" \
+			"$(median $(cut -d' ' -f2 <<<"$sel"))" "$(median $(cut -d' ' -f3 <<<"$sel"))"
+	done
+	echo
 }
 
 # replay column of a set: 11 = set/ref trace order, 14 = shuffled
